@@ -1,0 +1,28 @@
+/* SPEC sections 2, 3 and 5: attention on INT8 codes with online softmax. One parameter struct serves
+ * the CPU reference and the CUDA kernels, so both are called the same way from the bindings. */
+#ifndef TA_ATTN_H
+#define TA_ATTN_H
+
+#include "kv.h"
+#include "ta_tensor.h"
+
+typedef struct {
+    float sm_scale;    /* resolved by the caller (1/sqrt(D) by default) */
+    int causal;        /* bottom-right aligned: key j masked for query i when j > i + (Nk - Nq) */
+    int softmax_exact; /* 0: SAS EXP2 (sas.h), 1: exp2f */
+    int sas_threshold; /* [0, TA_SAS_T_MAX] */
+    int p_scale_fixed; /* 0: per-row ps = pmax / 255, 1: ps = 1 / 255 */
+    int block_q;       /* query rows per INT8 block (64); ignored against a ta_kv (one row per block) */
+    int block_k;       /* key rows per INT8 block (64) */
+    int n_threads;     /* CPU only */
+} ta_attn_params;
+
+/* q [B, Hq, Nq, D], k and v [B, Hkv, Nk, D] (Hq % Hkv == 0); out [B, Hq, Nq, D] writable, any float
+ * dtype; lse float32 [B, Hq, Nq] C-contiguous or NULL. Returns a ta_status. */
+int ta_attention_cpu(const ta_attn_params *p, const ta_view4 *q, const ta_view4 *k, const ta_view4 *v,
+                     const ta_view4 *out, float *lse);
+
+/* Same against a compressed cache (SPEC section 5): keys 0..n_tokens-1 are the kv's blocks then its residual rows. */
+int ta_attention_kv_cpu(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse);
+
+#endif

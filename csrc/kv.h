@@ -1,0 +1,44 @@
+/* The compressed KV cache (SPEC section 4) as C and CUDA see it. Layout: docs/DESIGN.md, "Compressed
+ * KV cache layout". Pointers are host memory for the CPU path and device memory for the CUDA path. */
+#ifndef TA_KV_H
+#define TA_KV_H
+
+#include <stdint.h>
+#include "ta_tensor.h"
+
+typedef struct {
+    int B, H, D;           /* batch, KV heads, head dim */
+    int block;             /* tokens per block (64; the CPU path accepts others for sweeps) */
+    int G;                 /* value groups per token: ceil(D / 64) */
+    int64_t n_blocks;      /* compressed blocks */
+    int64_t n_residual;    /* rows in residual_k / residual_v, in [0, block) */
+    int64_t cap_blocks;    /* rows allocated in the block-major arrays */
+    int64_t KB, VT;        /* bytes per row of k_codes (one block) and of v_codes (one token) */
+    const uint8_t *bits;       /* [H] */
+    const int64_t *k_head_off; /* [H] byte offset of head h within a k_codes row */
+    const int64_t *v_head_off; /* [H] byte offset of head h within a v_codes row */
+    uint8_t *k_codes;          /* [cap_blocks, KB] */
+    uint8_t *k_group_step;     /* [cap_blocks, H, B, D] */
+    int8_t *k_group_zero;      /* [cap_blocks, H, B, D] */
+    float *k_block_scale;      /* [cap_blocks, H, B] */
+    uint8_t *v_codes;          /* [cap_blocks * block, VT] */
+    uint8_t *v_group_step;     /* [cap_blocks * block, H, B, G] */
+    int8_t *v_group_zero;      /* [cap_blocks * block, H, B, G] */
+    float *v_block_scale;      /* [cap_blocks, H, B] */
+    ta_view4 residual_k;       /* [B, H, block, D], input dtype; rows [0, n_residual) are valid */
+    ta_view4 residual_v;
+} ta_kv;
+
+/* Bytes of one (block, head, batch) of packed keys, and of one (token, head, batch) of packed values. */
+static inline int64_t ta_kv_key_bytes(int D, int block, int bits) { return (int64_t)D * ((block * bits + 7) / 8); }
+static inline int64_t ta_kv_value_row_bytes(int D, int bits)
+{
+    int64_t total = 0;
+    for (int c0 = 0; c0 < D; c0 += 64) {
+        int len = D - c0 < 64 ? D - c0 : 64;
+        total += (len * bits + 7) / 8;
+    }
+    return total;
+}
+
+#endif

@@ -1,0 +1,54 @@
+/* SAS EXP2 (SPEC section 3): 2^t for t <= 0 without an FP32 exp. Shared by C and CUDA so the two
+ * agree bit for bit: the same split into integer and fraction, the same float16 coefficients, the
+ * same three fused float16 multiply-adds and one float16 product with a power of two.
+ *
+ * The C version emulates a float16 FMA by computing a*b + c in double (exact for these operands:
+ * 11-bit by 11-bit products and sums within a few binades) and rounding once to float16. */
+#ifndef TA_SAS_H
+#define TA_SAS_H
+
+#include "ta_consts.h"
+
+#ifdef __CUDACC__
+#include <cuda_fp16.h>
+
+/* 2^-n for n in [0, 24] as float16 bits: normal for n <= 14, subnormal (1 << (24 - n)) beyond. */
+__device__ __forceinline__ __half ta_sas_pow2_neg(int n)
+{
+    unsigned short bits = n <= 14 ? (unsigned short)((15 - n) << 10) : (unsigned short)(1u << (24 - n));
+    return __ushort_as_half(bits);
+}
+
+__device__ __forceinline__ float ta_sas_exp2(float t, int threshold)
+{
+    if (!(t >= -(float)threshold)) return 0.0f; /* sparsity: below 2^-threshold (and -inf) is 0 */
+    float nt = -t;
+    float n = floorf(nt);
+    __half f = __float2half_rn(nt - n);
+    __half p = __hfma(f, __float2half_rn((float)TA_SAS_C3), __float2half_rn((float)TA_SAS_C2));
+    p = __hfma(f, p, __float2half_rn((float)TA_SAS_C1));
+    p = __hfma(f, p, __float2half_rn(1.0f));
+    return __half2float(__hmul(p, ta_sas_pow2_neg((int)n)));
+}
+
+#else
+#include <math.h>
+#include "ta_half.h"
+
+static inline float ta_sas_exp2(float t, int threshold)
+{
+    if (!(t >= -(float)threshold)) return 0.0f; /* sparsity: below 2^-threshold (and -inf) is 0 */
+    float nt = -t;
+    float n = floorf(nt);
+    double f = ta_round_f16((double)(nt - n));
+    /* Coefficients pass through float first, exactly as the CUDA side's __float2half_rn((float)c). */
+    double c3 = ta_round_f16((float)TA_SAS_C3), c2 = ta_round_f16((float)TA_SAS_C2);
+    double c1 = ta_round_f16((float)TA_SAS_C1);
+    double p = ta_round_f16(f * c3 + c2);
+    p = ta_round_f16(f * p + c1);
+    p = ta_round_f16(f * p + 1.0);
+    return (float)ta_round_f16(ldexp(p, -(int)n));
+}
+#endif
+
+#endif

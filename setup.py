@@ -1,0 +1,90 @@
+"""Builds turboattn._C from plain C (Python C API + NumPy C API) and, when nvcc is found, CUDA C.
+
+TURBOATTN_CUDA=1 requires nvcc, TURBOATTN_CUDA=0 forces a CPU-only build, unset means "if nvcc exists".
+TURBOATTN_SANITIZE=1 builds the C core with -fsanitize=address,undefined (used by .ci/sanitize).
+"""
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).resolve().parent
+CSRC = HERE / "csrc"
+
+# Hopper first (wgmma/setmaxnreg need sm_90a), then sm_80 SASS and compute_80 PTX as the portable fallback.
+CUDA_ARCH_FLAGS = [
+    "-gencode=arch=compute_90a,code=sm_90a",
+    "-gencode=arch=compute_80,code=sm_80",
+    "-gencode=arch=compute_80,code=compute_80",
+]
+
+
+def find_nvcc():
+    want = os.environ.get("TURBOATTN_CUDA", "").strip()
+    if want == "0":
+        return None
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        for home in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"), "/usr/local/cuda"):
+            if home and (Path(home) / "bin" / "nvcc").exists():
+                nvcc = str(Path(home) / "bin" / "nvcc")
+                break
+    if want == "1" and nvcc is None:
+        sys.exit("TURBOATTN_CUDA=1 but nvcc was not found (set CUDA_HOME or put nvcc on PATH)")
+    return nvcc
+
+
+NVCC = find_nvcc()
+SANITIZE = os.environ.get("TURBOATTN_SANITIZE", "") == "1"
+
+
+class BuildWithCuda(build_ext):
+    """Compiles csrc/*.cu with nvcc into objects linked into the same extension."""
+
+    def build_extension(self, ext):
+        if NVCC:
+            cuda_home = Path(NVCC).resolve().parent.parent
+            build_tmp = Path(self.build_temp) / "cuda"
+            build_tmp.mkdir(parents=True, exist_ok=True)
+            sources = sorted(CSRC.glob("*.cu"))
+
+            def compile_one(src):
+                obj = build_tmp / (src.stem + ".o")
+                cmd = [NVCC, "-c", str(src), "-o", str(obj), "-O3", "-std=c++17", "-Xcompiler", "-fPIC",
+                       "-I" + str(CSRC), "--expt-relaxed-constexpr", "-lineinfo", *CUDA_ARCH_FLAGS]
+                print(" ".join(cmd), flush=True)
+                subprocess.run(cmd, check=True)
+                return str(obj)
+
+            with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+                ext.extra_objects += list(pool.map(compile_one, sources))
+            ext.library_dirs += [str(cuda_home / "lib64"), str(cuda_home / "targets" / "x86_64-linux" / "lib")]
+            ext.libraries += ["cudart_static", "dl", "rt"]
+            ext.define_macros += [("TA_WITH_CUDA", "1")]
+        super().build_extension(ext)
+
+
+c_flags = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-strict-aliasing", "-Wall", "-Wextra",
+           "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wno-cast-function-type"]
+link_flags = ["-pthread"]
+if SANITIZE:
+    c_flags = [f for f in c_flags if f != "-O3"] + ["-O1", "-g", "-fsanitize=address,undefined",
+                                                   "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+    link_flags += ["-fsanitize=address,undefined"]
+
+ext = Extension(
+    "turboattn._C",
+    sources=sorted(str(p.relative_to(HERE)) for p in CSRC.glob("*.c")),
+    include_dirs=[str(CSRC), numpy.get_include()],
+    extra_compile_args=c_flags,
+    extra_link_args=link_flags,
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+)
+
+setup(ext_modules=[ext], cmdclass={"build_ext": BuildWithCuda})
