@@ -1,6 +1,7 @@
 """Calls from several Python threads at once give the same bits as serial calls, and long C loops
 release the GIL (another Python thread keeps running while one call is in C)."""
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -35,24 +36,27 @@ def test_concurrent_calls_match_serial_bits():
 
 
 def test_long_call_releases_the_gil():
+    """A second thread that wakes every millisecond keeps waking while a long call is in C. If the call
+    held the GIL, that thread could not run between the call's start and end: its largest gap between
+    wake-ups would be the whole call."""
     q, k, v = inputs(99, n=1536, d=128)
-    ticks = [0]
-    busy = threading.Event()
+    stamps = []
     done = threading.Event()
 
-    def counter():
-        busy.set()
+    def ticker():
         while not done.is_set():
-            ticks[0] += 1
+            stamps.append(time.perf_counter())
+            time.sleep(0.001)
 
-    t = threading.Thread(target=counter)
+    t = threading.Thread(target=ticker)
     t.start()
-    busy.wait()
-    before = ticks[0]
-    ta.flashq_attention(q, k, v)  # hundreds of milliseconds in C
-    during = ticks[0] - before
+    time.sleep(0.01)
+    t0 = time.perf_counter()
+    ta.flashq_attention(q, k, v)
+    t1 = time.perf_counter()
     done.set()
     t.join()
-    # With the GIL held for the whole call the counter could only run at the call's edges (a handful
-    # of switch intervals, ~5 ms each, a few thousand ticks at most); released, it runs the whole time.
-    assert during > 20_000, f"the counter advanced only {during} times during the call"
+    inside = [t0] + [s for s in stamps if t0 < s < t1] + [t1]
+    largest_gap = max(b - a for a, b in zip(inside, inside[1:]))
+    assert t1 - t0 > 0.05, "the call is too short to tell; use larger inputs"
+    assert largest_gap < 0.5 * (t1 - t0), f"no wake-up for {largest_gap*1e3:.0f} ms of a {(t1-t0)*1e3:.0f} ms call"
