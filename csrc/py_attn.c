@@ -176,13 +176,22 @@ static int fill_params(ta_attn_params *p, double sm_scale, int causal, int softm
     return 0;
 }
 
+/* layout="BNHD": the same memory read as BHND by exchanging the N and H dimensions of the view. */
+static void bnhd_to_bhnd(ta_view4 *v)
+{
+    int64_t n = v->shape[1], s = v->stride[1];
+    v->shape[1] = v->shape[2], v->stride[1] = v->stride[2];
+    v->shape[2] = n, v->stride[2] = s;
+}
+
 static PyObject *py_attention(PyObject *self, PyObject *args)
 {
     PyObject *q_obj, *k_obj, *v_obj, *out_obj, *lse_obj;
     double sm_scale;
-    int causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads;
-    if (!PyArg_ParseTuple(args, "OOOOOdppipiii:attention", &q_obj, &k_obj, &v_obj, &out_obj, &lse_obj, &sm_scale,
-                          &causal, &softmax_exact, &sas_threshold, &p_scale_fixed, &block_q, &block_k, &n_threads))
+    int causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads, bnhd = 0;
+    if (!PyArg_ParseTuple(args, "OOOOOdppipiii|p:attention", &q_obj, &k_obj, &v_obj, &out_obj, &lse_obj, &sm_scale,
+                          &causal, &softmax_exact, &sas_threshold, &p_scale_fixed, &block_q, &block_k, &n_threads,
+                          &bnhd))
         return NULL;
     PyObject *q_keep = NULL, *k_keep = NULL, *v_keep = NULL, *out_keep = NULL, *result = NULL;
     ta_view4 q, k, v, out;
@@ -191,11 +200,15 @@ static PyObject *py_attention(PyObject *self, PyObject *args)
     if (ta_view_from_object(q_obj, "q", &q, &q_keep) < 0 || ta_view_from_object(k_obj, "k", &k, &k_keep) < 0 ||
         ta_view_from_object(v_obj, "v", &v, &v_keep) < 0 || ta_view_from_object(out_obj, "out", &out, &out_keep) < 0)
         goto fail;
+    /* Before the layout swap, so a bad element is reported at its index in the caller's layout. */
+    if (ta_check_finite(&q, "q") < 0 || ta_check_finite(&k, "k") < 0 || ta_check_finite(&v, "v") < 0) goto fail;
+    if (bnhd) {
+        bnhd_to_bhnd(&q), bnhd_to_bhnd(&k), bnhd_to_bhnd(&v), bnhd_to_bhnd(&out);
+    }
     if (check_dense(&q, &k, &v) < 0 || check_out(out_obj, &out, &q) < 0 || lse_pointer(lse_obj, &q, &lse) < 0)
         goto fail;
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads) < 0)
         goto fail;
-    if (ta_check_finite(&q, "q") < 0 || ta_check_finite(&k, "k") < 0 || ta_check_finite(&v, "v") < 0) goto fail;
     int rc;
     ta_clear_error();
     if (q.device == TA_CUDA) {
@@ -229,9 +242,9 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
 {
     PyObject *q_obj, *kv_obj, *out_obj, *lse_obj;
     double sm_scale;
-    int causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads;
-    if (!PyArg_ParseTuple(args, "OOOOdppipi:attention_kv", &q_obj, &kv_obj, &out_obj, &lse_obj, &sm_scale, &causal,
-                          &softmax_exact, &sas_threshold, &p_scale_fixed, &n_threads))
+    int causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, bnhd = 0;
+    if (!PyArg_ParseTuple(args, "OOOOdppipi|p:attention_kv", &q_obj, &kv_obj, &out_obj, &lse_obj, &sm_scale, &causal,
+                          &softmax_exact, &sas_threshold, &p_scale_fixed, &n_threads, &bnhd))
         return NULL;
     PyObject *q_keep = NULL, *kv_keep = NULL, *out_keep = NULL, *result = NULL;
     ta_view4 q, out;
@@ -240,6 +253,10 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     float *lse;
     if (ta_view_from_object(q_obj, "q", &q, &q_keep) < 0 || ta_view_from_object(out_obj, "out", &out, &out_keep) < 0)
         goto fail;
+    if (ta_check_finite(&q, "q") < 0) goto fail;
+    if (bnhd) {
+        bnhd_to_bhnd(&q), bnhd_to_bhnd(&out);
+    }
     if (ta_kv_from_pyobject(kv_obj, &kv, &kv_keep) < 0) goto fail;
     if (check_head_dim(&q) < 0 || check_out(out_obj, &out, &q) < 0 || lse_pointer(lse_obj, &q, &lse) < 0) goto fail;
     if (kv.residual_k.device != q.device) {
@@ -265,7 +282,6 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     }
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, TA_BQ, kv.block, n_threads) < 0)
         goto fail;
-    if (ta_check_finite(&q, "q") < 0) goto fail;
     int rc;
     ta_clear_error();
     if (q.device == TA_CUDA) {
@@ -342,9 +358,11 @@ static PyObject *py_attn_simd(PyObject *self, PyObject *args)
 PyMethodDef ta_attn_methods[] = {
     {"attention", py_attention, METH_VARARGS,
      "attention(q, k, v, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, "
-     "n_threads)\n--\n\nSPEC section 2/3 attention into out (and lse [B, Hq, Nq] float32 unless None)."},
+     "n_threads, bnhd=False)\n--\n\nSPEC section 2/3 attention into out (and lse [B, Hq, Nq] float32 unless None); "
+     "n_threads <= 0: TURBOATTN_NUM_THREADS or the CPU count; bnhd: tensors are [B, N, H, D]."},
     {"attention_kv", py_attention_kv, METH_VARARGS,
-     "attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads)\n--\n\n"
+     "attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, "
+     "bnhd=False)\n--\n\n"
      "SPEC section 5: attention of q against a QuantizedKV."},
     {"sas_exp2", py_sas_exp2, METH_VARARGS,
      "sas_exp2(x, threshold=8)\n--\n\nSAS EXP2 (SPEC section 3) of a float32 array of values <= 0."},

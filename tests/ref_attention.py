@@ -65,67 +65,73 @@ def _exp2(t, exact, coeffs, threshold):
 
 
 def spec_attention(q, k, v, *, causal=False, sm_scale=None, exact=True, p_scale="row", threshold=8,
-                   coeffs=(1.0, -0.69158777, 0.23115976, -0.03961682), block_q=64, block_k=64,
-                   q_row_blocks=False):
-    """SPEC section 2 on q [B, Hq, Nq, D], k, v [B, Hkv, Nk, D] (any float dtype, BHND).
+                   coeffs=(1.0, -0.69158777, 0.23115976, -0.03961682), block_q=64, block_k=64):
+    """SPEC sections 1-2 on q [B, Hq, Nq, D], k, v [B, Hkv, Nk, D] (any float dtype, BHND).
 
-    Returns (out float64 [B, Hq, Nq, D], lse float64 [B, Hq, Nq]). q_row_blocks=True quantizes q one row
-    per block (SPEC section 5's decode reading).
+    Returns (out float64 [B, Hq, Nq, D], lse float64 [B, Hq, Nq]).
     """
-    q = np.asarray(q, dtype=np.float32)
-    k = np.asarray(k, dtype=np.float32)
-    v = np.asarray(v, dtype=np.float32)
-    B, Hq, Nq, D = q.shape
-    Hkv, Nk = k.shape[1], k.shape[2]
+    q8, sq = quantize_int8_blocks(q, block_q)
+    k8, sk = quantize_int8_blocks(k, block_k)
+    v8, sv = quantize_int8_blocks(v, block_k)
+    q_row_scale = np.repeat(sq, block_q, axis=-1)[..., :q8.shape[2]]
+    return attention_on_codes(q8, q_row_scale, k8, sk, v8, sv, block_k=block_k, causal=causal,
+                              sm_scale=sm_scale, exact=exact, p_scale=p_scale, threshold=threshold, coeffs=coeffs)
+
+
+def attention_on_codes(q8, q_row_scale, k8, k_block_scale, v8, v_block_scale, *, block_k, causal=False,
+                       sm_scale=None, exact=True, p_scale="row", threshold=8,
+                       coeffs=(1.0, -0.69158777, 0.23115976, -0.03961682)):
+    """SPEC section 2 given the INT8 codes: q8 [B, Hq, Nq, D] with one scale per row [B, Hq, Nq] (a block
+    scale repeated over its rows, or per-row scales for decode), k8, v8 [B, Hkv, Nk, D] with one scale per
+    key block of block_k rows [B, Hkv, ceil(Nk / block_k)]. Returns (out, lse) in float64.
+    """
+    q8, k8, v8 = (np.asarray(x, dtype=np.int64) for x in (q8, k8, v8))
+    B, Hq, Nq, D = q8.shape
+    Hkv, Nk = k8.shape[1], k8.shape[2]
     group = Hq // Hkv
     if sm_scale is None:
         sm_scale = 1.0 / np.sqrt(D)
     score_scale = float(np.float32(sm_scale)) * LOG2E
-    q8, sq = quantize_int8_blocks(q, 1 if q_row_blocks else block_q)
-    k8, sk = quantize_int8_blocks(k, block_k)
-    v8, sv = quantize_int8_blocks(v, block_k)
-    bq = 1 if q_row_blocks else block_q
+    rows = np.arange(Nq)
     out = np.zeros((B, Hq, Nq, D))
     lse = np.full((B, Hq, Nq), -np.inf)
     for b in range(B):
         for h in range(Hq):
             hk = h // group
-            for i0 in range(0, Nq, block_q):
-                rows = np.arange(i0, min(i0 + block_q, Nq))
-                qs = sq[b, h, rows // bq].astype(np.float64)
-                m = np.full(len(rows), -np.inf)
-                l = np.zeros(len(rows))
-                acc = np.zeros((len(rows), D))
-                for jb, j0 in enumerate(range(0, Nk, block_k)):
-                    cols = np.arange(j0, min(j0 + block_k, Nk))
-                    dots = q8[b, h, rows] @ k8[b, hk, cols].T
-                    S = dots * (qs[:, None] * float(sk[b, hk, jb]) * score_scale)
-                    visible = np.ones((len(rows), len(cols)), dtype=bool)
-                    if causal:
-                        visible = cols[None, :] <= rows[:, None] + (Nk - Nq)
-                    S = np.where(visible, S, -np.inf)
-                    live = visible.any(axis=1)  # rows with no visible key here are left as they are
-                    if not live.any():
-                        continue
-                    row_max = np.where(live, S.max(axis=1), -np.inf)
-                    m_new = np.where(live, np.maximum(m, row_max), m)
-                    with np.errstate(invalid="ignore"):
-                        alpha = np.where(live, _exp2(np.where(live, m - m_new, 0.0), exact, coeffs, threshold), 1.0)
-                        P = _exp2(np.where(visible, S - m_new[:, None], -np.inf), exact, coeffs, threshold)
-                    if p_scale == "fixed":
-                        ps = np.full(len(rows), 1.0 / 255.0)
-                        p8 = np.minimum(255, np.rint(P * 255.0))
-                    else:
-                        pmax = _exp2(np.where(live, row_max - m_new, -np.inf), exact, coeffs, threshold)
-                        inv = np.divide(255.0, pmax, out=np.zeros_like(pmax), where=pmax > 0)
-                        p8 = np.minimum(255, np.rint(P * inv[:, None]))
-                        ps = pmax / 255.0
-                    l = np.where(live, alpha * l + ps * p8.sum(axis=1), l)
-                    pv = p8 @ v8[b, hk, cols]
-                    acc = np.where(live[:, None], alpha[:, None] * acc + pv * (ps * float(sv[b, hk, jb]))[:, None], acc)
-                    m = m_new
-                ok = l > 0
-                out[b, h, rows] = np.where(ok[:, None], acc / np.where(ok, l, 1.0)[:, None], 0.0)
-                with np.errstate(divide="ignore"):
-                    lse[b, h, rows] = np.where(ok, (m + np.log2(np.where(ok, l, 1.0))) * np.log(2.0), -np.inf)
+            qs = np.asarray(q_row_scale[b, h], dtype=np.float64)
+            m = np.full(Nq, -np.inf)
+            l = np.zeros(Nq)
+            acc = np.zeros((Nq, D))
+            for jb, j0 in enumerate(range(0, Nk, block_k)):
+                cols = np.arange(j0, min(j0 + block_k, Nk))
+                dots = q8[b, h] @ k8[b, hk, cols].T
+                S = dots * (qs[:, None] * float(k_block_scale[b, hk, jb]) * score_scale)
+                visible = np.ones((Nq, len(cols)), dtype=bool)
+                if causal:
+                    visible = cols[None, :] <= rows[:, None] + (Nk - Nq)
+                S = np.where(visible, S, -np.inf)
+                live = visible.any(axis=1)  # a row with no visible key in this block is left as it is
+                if not live.any():
+                    continue
+                row_max = np.where(live, S.max(axis=1), 0.0)
+                m_new = np.where(live, np.maximum(m, row_max), 0.0)
+                alpha = _exp2(np.where(live, m - m_new, 0.0), exact, coeffs, threshold)
+                P = _exp2(np.where(visible, S - m_new[:, None], -np.inf), exact, coeffs, threshold)
+                if p_scale == "fixed":
+                    ps = np.full(Nq, 1.0 / 255.0)
+                    p8 = np.minimum(255, np.rint(P * 255.0))
+                else:
+                    pmax = _exp2(row_max - m_new, exact, coeffs, threshold)
+                    inv = np.divide(255.0, pmax, out=np.zeros_like(pmax), where=pmax > 0)
+                    p8 = np.minimum(255, np.rint(P * inv[:, None]))
+                    ps = pmax / 255.0
+                pv = p8 @ v8[b, hk, cols]
+                l = np.where(live, alpha * l + ps * p8.sum(axis=1), l)
+                acc = np.where(live[:, None], alpha[:, None] * acc + pv * (ps * float(v_block_scale[b, hk, jb]))[:, None],
+                               acc)
+                m = np.where(live, m_new, m)
+            ok = l > 0
+            safe_l = np.where(ok, l, 1.0)
+            out[b, h] = np.where(ok[:, None], acc / safe_l[:, None], 0.0)
+            lse[b, h] = np.where(ok, (m + np.log2(safe_l)) * np.log(2.0), -np.inf)
     return out, lse
