@@ -173,6 +173,7 @@ static int fill_params(ta_attn_params *p, double sm_scale, int causal, int softm
     p->block_q = block_q;
     p->block_k = block_k;
     p->n_threads = n_threads >= 1 ? n_threads : ta_default_threads();
+    p->qk_scale_token = p->k_smooth = p->qk_equalize = 0; /* SPEC v1 unless the caller asks */
     return 0;
 }
 
@@ -184,14 +185,19 @@ static void bnhd_to_bhnd(ta_view4 *v)
     v->shape[2] = n, v->stride[2] = s;
 }
 
-static PyObject *py_attention(PyObject *self, PyObject *args)
+static PyObject *py_attention(PyObject *self, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"q", "k", "v", "out", "lse", "sm_scale", "causal", "softmax_exact", "sas_threshold",
+                             "p_scale_fixed", "block_q", "block_k", "n_threads", "bnhd", "qk_scale_token", "k_smooth",
+                             "qk_equalize", NULL};
     PyObject *q_obj, *k_obj, *v_obj, *out_obj, *lse_obj;
     double sm_scale;
     int causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads, bnhd = 0;
-    if (!PyArg_ParseTuple(args, "OOOOOdppipiii|p:attention", &q_obj, &k_obj, &v_obj, &out_obj, &lse_obj, &sm_scale,
-                          &causal, &softmax_exact, &sas_threshold, &p_scale_fixed, &block_q, &block_k, &n_threads,
-                          &bnhd))
+    int qk_scale_token = 0, k_smooth = 0, qk_equalize = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOdppipiii|pppp:attention", kwlist, &q_obj, &k_obj, &v_obj,
+                                     &out_obj, &lse_obj, &sm_scale, &causal, &softmax_exact, &sas_threshold,
+                                     &p_scale_fixed, &block_q, &block_k, &n_threads, &bnhd, &qk_scale_token, &k_smooth,
+                                     &qk_equalize))
         return NULL;
     PyObject *q_keep = NULL, *k_keep = NULL, *v_keep = NULL, *out_keep = NULL, *result = NULL;
     ta_view4 q, k, v, out;
@@ -209,6 +215,13 @@ static PyObject *py_attention(PyObject *self, PyObject *args)
         goto fail;
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads) < 0)
         goto fail;
+    p.qk_scale_token = qk_scale_token;
+    p.k_smooth = k_smooth;
+    p.qk_equalize = qk_equalize;
+    if (q.device == TA_CUDA && (qk_scale_token || k_smooth || qk_equalize)) {
+        PyErr_SetString(PyExc_ValueError, "qk_scale=\"token\", k_smooth and qk_equalize are CPU-only for now");
+        goto fail;
+    }
     int rc;
     ta_clear_error();
     if (q.device == TA_CUDA) {
@@ -356,10 +369,12 @@ static PyObject *py_attn_simd(PyObject *self, PyObject *args)
 }
 
 PyMethodDef ta_attn_methods[] = {
-    {"attention", py_attention, METH_VARARGS,
+    {"attention", (PyCFunction)(void (*)(void))py_attention, METH_VARARGS | METH_KEYWORDS,
      "attention(q, k, v, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, "
-     "n_threads, bnhd=False)\n--\n\nSPEC section 2/3 attention into out (and lse [B, Hq, Nq] float32 unless None); "
-     "n_threads <= 0: TURBOATTN_NUM_THREADS or the CPU count; bnhd: tensors are [B, N, H, D]."},
+     "n_threads, bnhd=False, qk_scale_token=False, k_smooth=False, qk_equalize=False)\n--\n\n"
+     "SPEC section 2/3 attention into out (and lse [B, Hq, Nq] float32 unless None); n_threads <= 0: "
+     "TURBOATTN_NUM_THREADS or the CPU count; bnhd: tensors are [B, N, H, D]; the last three: accuracy options "
+     "(CPU, dense k/v)."},
     {"attention_kv", py_attention_kv, METH_VARARGS,
      "attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, "
      "bnhd=False)\n--\n\n"
