@@ -362,13 +362,54 @@ static void start_tile(query_tile *qt, int D)
     memset(qt->acc, 0, sizeof(float) * (size_t)qt->rows * (size_t)D);
 }
 
-/* out = acc / l; a row that saw no key (l == 0) is 0 with lse = -inf. */
+/* float32 -> float16 bits, round to nearest even, in integer arithmetic: the same result as ta_half.h's
+ * ta_f32_to_f16 (checked over every float32) without its double-precision path, which dominated the output
+ * stores. Below 2^-14 the float16 quantum is 2^-24, float32's quantum in [0.5, 1): adding 0.5 rounds. */
+static inline uint16_t f16_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+    if (a >= 0x7f800000u) return (uint16_t)(sign | (a > 0x7f800000u ? 0x7e00u : 0x7c00u)); /* NaN, inf */
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* 65520 and above round to inf */
+    if (a < 0x38800000u) {
+        float magnitude, shifted;
+        memcpy(&magnitude, &a, 4);
+        shifted = magnitude + 0.5f;
+        uint32_t bits;
+        memcpy(&bits, &shifted, 4);
+        return (uint16_t)(sign | (bits - 0x3f000000u));
+    }
+    a -= 112u << 23; /* rebias the exponent from float32 (127) to float16 (15) */
+    a += 0x0fffu + ((a >> 13) & 1u);
+    return (uint16_t)(sign | (a >> 13));
+}
+
+/* One output row from float32 values, converted once per row's dtype. */
+static void store_row(const ta_view4 *out, int64_t b, int64_t h, int64_t i, const float *row, int D)
+{
+    int64_t base = ta_offset(out, b, h, i, 0), step = out->stride[3];
+    switch (out->dtype) {
+    case TA_F16:
+        for (int d = 0; d < D; d++) ((uint16_t *)out->data)[base + d * step] = f16_bits(row[d]);
+        break;
+    case TA_BF16:
+        for (int d = 0; d < D; d++) ((uint16_t *)out->data)[base + d * step] = ta_f32_to_bf16(row[d]);
+        break;
+    default:
+        for (int d = 0; d < D; d++) ((float *)out->data)[base + d * step] = row[d];
+        break;
+    }
+}
+
+/* out = acc / l (in place in acc); a row that saw no key (l == 0) is 0 with lse = -inf. */
 static void finish_row(const query_tile *qt, int r, int D, const ta_view4 *out, int64_t b, int64_t h, int64_t i,
                        float *lse_slot)
 {
     float l = qt->l[r];
-    const float *acc = qt->acc + (int64_t)r * D;
-    for (int d = 0; d < D; d++) ta_store(out, ta_offset(out, b, h, i, d), l > 0.0f ? acc[d] / l : 0.0f);
+    float *acc = qt->acc + (int64_t)r * D;
+    for (int d = 0; d < D; d++) acc[d] = l > 0.0f ? acc[d] / l : 0.0f;
+    store_row(out, b, h, i, acc, D);
     if (lse_slot) *lse_slot = l > 0.0f ? (qt->m[r] + log2f(l)) * TA_LN2 : -INFINITY;
 }
 
