@@ -36,7 +36,11 @@
 #else
 #define TA_SIMD_VARIANTS 0
 #endif
+#if defined(__GNUC__)
 #define TA_BODY static inline __attribute__((always_inline))
+#else
+#define TA_BODY static inline
+#endif
 
 /* Defines name_portable, name_avx2 and name_avx512 around name_body, and `name`, which picks one. */
 #if TA_SIMD_VARIANTS

@@ -177,6 +177,34 @@ static int fill_params(ta_attn_params *p, double sm_scale, int causal, int softm
     return 0;
 }
 
+/* Runs dense attention (kv == NULL) or attention on a cache on q's device with the GIL released; -1 with a
+ * Python exception on failure. */
+static int run_attention(const ta_attn_params *p, const ta_view4 *q, const ta_view4 *k, const ta_view4 *v,
+                         const ta_kv *kv, const ta_view4 *out, float *lse)
+{
+    int rc;
+    ta_clear_error();
+    if (q->device == TA_CUDA) {
+#ifdef TA_WITH_CUDA
+        Py_BEGIN_ALLOW_THREADS
+        rc = kv ? ta_attention_kv_cuda(p, q, kv, out, lse) : ta_attention_cuda(p, q, k, v, out, lse);
+        Py_END_ALLOW_THREADS
+#else
+        PyErr_SetString(PyExc_ValueError, "q is on a CUDA device but turboattn was built without CUDA");
+        return -1;
+#endif
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        rc = kv ? ta_attention_kv_cpu(p, q, kv, out, lse) : ta_attention_cpu(p, q, k, v, out, lse);
+        Py_END_ALLOW_THREADS
+    }
+    if (rc != TA_OK) {
+        raise_status(rc);
+        return -1;
+    }
+    return 0;
+}
+
 /* layout="BNHD": the same memory read as BHND by exchanging the N and H dimensions of the view. */
 static void bnhd_to_bhnd(ta_view4 *v)
 {
@@ -222,26 +250,7 @@ static PyObject *py_attention(PyObject *self, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_ValueError, "qk_scale=\"token\", k_smooth and qk_equalize are CPU-only for now");
         goto fail;
     }
-    int rc;
-    ta_clear_error();
-    if (q.device == TA_CUDA) {
-#ifdef TA_WITH_CUDA
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_cuda(&p, &q, &k, &v, &out, lse);
-        Py_END_ALLOW_THREADS
-#else
-        PyErr_SetString(PyExc_ValueError, "q is on a CUDA device but turboattn was built without CUDA");
-        goto fail;
-#endif
-    } else {
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_cpu(&p, &q, &k, &v, &out, lse);
-        Py_END_ALLOW_THREADS
-    }
-    if (rc != TA_OK) {
-        raise_status(rc);
-        goto fail;
-    }
+    if (run_attention(&p, &q, &k, &v, NULL, &out, lse) < 0) goto fail;
     result = Py_NewRef(Py_None);
 fail:
     Py_XDECREF(q_keep);
@@ -295,26 +304,7 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     }
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, TA_BQ, kv.block, n_threads) < 0)
         goto fail;
-    int rc;
-    ta_clear_error();
-    if (q.device == TA_CUDA) {
-#ifdef TA_WITH_CUDA
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_kv_cuda(&p, &q, &kv, &out, lse);
-        Py_END_ALLOW_THREADS
-#else
-        PyErr_SetString(PyExc_ValueError, "q is on a CUDA device but turboattn was built without CUDA");
-        goto fail;
-#endif
-    } else {
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_kv_cpu(&p, &q, &kv, &out, lse);
-        Py_END_ALLOW_THREADS
-    }
-    if (rc != TA_OK) {
-        raise_status(rc);
-        goto fail;
-    }
+    if (run_attention(&p, &q, NULL, NULL, &kv, &out, lse) < 0) goto fail;
     result = Py_NewRef(Py_None);
 fail:
     Py_XDECREF(q_keep);

@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from . import _C
+from ._host import host_array
 
 __all__ = ["flashq_attention"]
 
@@ -58,20 +59,6 @@ def _device(x):
         dev_type, dev_id = x.__dlpack_device__()
         return ("cuda", int(dev_id)) if int(dev_type) == _DLPACK_CUDA else ("cpu", 0)
     return ("cpu", 0)
-
-
-def _host_array(x, name):
-    """A CPU input as a NumPy array (zero-copy for DLPack producers)."""
-    if x is None:
-        raise TypeError(f"{name} must be an array (got None)")
-    if isinstance(x, np.ndarray):
-        return x
-    if not hasattr(x, "__dlpack__"):
-        raise TypeError(f"{name} must be a NumPy array or a DLPack tensor (got {type(x).__name__})")
-    try:
-        return np.from_dlpack(x)
-    except (TypeError, ValueError, RuntimeError, BufferError) as exc:
-        raise TypeError(f"{name} is a CPU DLPack tensor NumPy cannot import ({exc})") from None
 
 
 def _dtype_name(x):
@@ -182,9 +169,9 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
 
     device = _device(q)
     if device[0] == "cpu":
-        q = _host_array(q, "q")
+        q = host_array(q, "q", sequences=False)
         if kv is None:
-            k, v = _host_array(k, "k"), _host_array(v, "v")
+            k, v = host_array(k, "k", sequences=False), host_array(v, "v", sequences=False)
     shape = _shape4(q, "q")
     B, Nq, H, D = shape if layout == "BNHD" else (shape[0], shape[2], shape[1], shape[3])
     scale = _sm_scale(sm_scale, D)
@@ -192,7 +179,7 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
     if out is None:
         out = _empty_like_input(q, shape, _dtype_name(q), device)
     elif device[0] == "cpu":
-        out = _host_array(out, "out")
+        out = host_array(out, "out", sequences=False)
     lse = None
     if return_lse:
         lse = _empty_like_input(q, (B, H, Nq), "float32", device)
