@@ -42,7 +42,8 @@ def _int(value, name, lo, hi):
 
 def _sm_scale(value, D):
     if value is None:
-        return 1.0 / math.sqrt(D)
+        # D == 0 is an empty q: the C layer names it; any positive placeholder lets it get there.
+        return 1.0 / math.sqrt(D) if D > 0 else 1.0
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"sm_scale must be a float or None (got {type(value).__name__})")
     value = float(value)
