@@ -1,4 +1,5 @@
 """The package as a user meets it: the README's commands, the demo, cuda_available()."""
+import os
 import pathlib
 import re
 import subprocess
@@ -29,9 +30,11 @@ def test_cuda_available_reports_build_and_device():
     assert not present or built
 
 
-def test_demo_prints_errors_against_float64():
+def test_demo_prints_errors_against_float64(tmp_path):
+    # cwd outside the source tree, so the installed (built) package is the one imported.
     res = subprocess.run([sys.executable, "-m", "turboattn.demo", "--seq", "192", "--heads", "4", "--dim", "64"],
-                         capture_output=True, text=True, check=True, timeout=120)
+                         capture_output=True, text=True, check=True, timeout=120, cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
     rows = [line for line in res.stdout.splitlines() if line.startswith(("prefill", "decode"))]
     assert len(rows) == 10, res.stdout
     # Lower bounds of the cosine to float64 per kind of row, about half-way from what this run measures

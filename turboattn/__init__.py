@@ -8,7 +8,17 @@
 
 Numerics: ../shared/SPEC.md in the project (v1); layouts and readings of the spec: docs/DESIGN.md.
 """
-from . import _C
+try:
+    from . import _C
+except ImportError as exc:  # pragma: no cover - depends on where Python was started
+    import os as _os
+    _here = _os.path.dirname(_os.path.abspath(__file__))
+    if _os.path.exists(_os.path.join(_here, "..", "setup.py")):
+        raise ImportError(
+            f"turboattn was imported from its source tree ({_here}), where the C extension is not built. "
+            "Run from another directory (the installed package is used there; `turboattn-demo` and `pytest` "
+            "work from here), or build in place with `python setup.py build_ext --inplace`.") from exc
+    raise
 from .attention import flashq_attention
 from .kv import QuantizedKV, quantize_int8, quantize_kv
 from .metrics import cosine, max_abs, rel_l2
