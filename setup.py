@@ -48,7 +48,7 @@ class BuildWithCuda(build_ext):
     """Compiles csrc/*.cu with nvcc into objects linked into the same extension."""
 
     def build_extension(self, ext):
-        if NVCC:
+        if NVCC and any(CSRC.glob("*.cu")):
             cuda_home = Path(NVCC).resolve().parent.parent
             build_tmp = Path(self.build_temp) / "cuda"
             build_tmp.mkdir(parents=True, exist_ok=True)
@@ -66,7 +66,7 @@ class BuildWithCuda(build_ext):
                 ext.extra_objects += list(pool.map(compile_one, sources))
             ext.include_dirs += [str(cuda_home / "include")]  # C files include <cuda_runtime_api.h>
             ext.library_dirs += [str(cuda_home / "lib64"), str(cuda_home / "targets" / "x86_64-linux" / "lib")]
-            ext.libraries += ["cudart_static", "dl", "rt"]
+            ext.libraries += ["cudart_static", "dl", "rt", "stdc++"]  # nvcc host stubs need libstdc++
             ext.define_macros += [("TA_WITH_CUDA", "1")]
         super().build_extension(ext)
 
