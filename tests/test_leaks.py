@@ -4,6 +4,7 @@ over 10k calls, so a 4 MiB RSS tolerance separates "leaks" from allocator noise 
 dev machine: < 1 MiB)."""
 import gc
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -71,9 +72,12 @@ def test_steady_memory_and_objects(name):
         fn(q, k, v)
     gc.collect()
     rss0, objs0 = rss_mib(), len(gc.get_objects())
+    refs0 = [sys.getrefcount(x) for x in (q, k, v)]
     for _ in range(CALLS):
         fn(q, k, v)
     gc.collect()
     grown_rss, grown_objs = rss_mib() - rss0, len(gc.get_objects()) - objs0
+    # A reference leaked on a long-lived input costs no memory, so count references too.
+    assert [sys.getrefcount(x) for x in (q, k, v)] == refs0, f"{name}: inputs gained references"
     assert grown_rss < RSS_TOLERANCE_MIB, f"{name}: RSS grew {grown_rss:.2f} MiB over {CALLS} calls"
     assert grown_objs < OBJECT_TOLERANCE, f"{name}: {grown_objs} more live objects after {CALLS} calls"

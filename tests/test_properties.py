@@ -167,3 +167,62 @@ def test_objects_without_buffers_raise():
     for bad in (None, 3.0, "q", [[1.0]], object()):
         with pytest.raises(TypeError, match="q"):
             ta.flashq_attention(bad, q, q)
+
+
+@st.composite
+def cache_case(draw):
+    B, H = draw(st.integers(1, 2)), draw(st.integers(1, 4))
+    N = draw(st.integers(1, 200))
+    D = draw(st.sampled_from([16, 48, 64, 96, 128]))
+    bits = draw(st.one_of(st.sampled_from([2, 4, 8]), st.lists(st.sampled_from([2, 4, 8]), min_size=H, max_size=H)))
+    dtype = draw(st.sampled_from(FLOAT_DTYPES))
+    chunks = draw(st.lists(st.integers(1, 70), min_size=1, max_size=6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    k = rng.standard_normal((B, H, N, D)).astype(np.float32)
+    k[..., rng.integers(D)] *= 20.0
+    v = rng.standard_normal((B, H, N, D)).astype(np.float32)
+    return k.astype(dtype), v.astype(dtype), bits, chunks
+
+
+CACHE_ARRAYS = ("k_codes", "k_group_step", "k_group_zero", "k_block_scale", "v_codes", "v_group_step",
+                "v_group_zero", "v_block_scale")
+
+
+@SETTINGS
+@given(cache_case())
+def test_append_in_random_chunks_equals_one_shot(case):
+    k, v, bits, chunks = case
+    whole = ta.quantize_kv(k, v, bits=bits)
+    B, H, N, D = k.shape
+    first = min(chunks[0], N)
+    grown = ta.quantize_kv(k[:, :, :first], v[:, :, :first], bits=bits)
+    pos, i = first, 1
+    while pos < N:
+        step = chunks[i % len(chunks)]
+        grown.append(k[:, :, pos:pos + step], v[:, :, pos:pos + step])
+        pos, i = pos + step, i + 1
+    assert grown.n_tokens == whole.n_tokens == N
+    for name in CACHE_ARRAYS:
+        assert np.array_equal(getattr(grown, name), getattr(whole, name)), name
+    assert grown.nbytes == whole.nbytes
+    kd, vd = whole.dequantize()
+    # Per element, reconstruction is within half a step of the INT8 code, i.e. at most
+    # (step/2 + 1/2) * block scale; a loose global bound that a wrong group or scale breaks: 60% at 2 bits.
+    assert ta.rel_l2(kd, k.astype(np.float32)) < 0.6 and ta.rel_l2(vd, v.astype(np.float32)) < 0.6
+
+
+@SETTINGS
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=4), st.integers(-4, 3), st.integers(0, 2**31),
+       st.sampled_from([4, 8, 12, 24]))
+def test_sas_softmax_is_a_distribution_close_to_softmax(shape, axis, seed, threshold):
+    x = np.random.default_rng(seed).standard_normal(shape).astype(np.float32) * 3
+    axis = axis % len(shape)
+    p = np.asarray(ta.sas_softmax(x, axis=axis, threshold=threshold), dtype=np.float64)
+    assert p.shape == x.shape and np.all(p >= 0)
+    np.testing.assert_allclose(p.sum(axis=axis), 1.0, atol=1e-5)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    exact = e / e.sum(axis=axis, keepdims=True)
+    # Each dropped entry is below 2^-threshold of the row max, and renormalising moves the others by at
+    # most the dropped mass: at most n * 2^-threshold over a row of n; the cubic adds < 5e-4 relative.
+    n = x.shape[axis]
+    assert np.max(np.abs(p - exact)) < n * 2.0 ** -threshold + 2e-3
