@@ -9,9 +9,12 @@ def host_array(x, name, sequences=True):
         return x
     if hasattr(x, "__dlpack__"):
         try:
-            return np.from_dlpack(x)
-        except (TypeError, ValueError, RuntimeError, BufferError) as exc:
-            raise TypeError(f"{name} is a DLPack tensor NumPy cannot import on the CPU ({exc})") from None
+            return np.from_dlpack(x)  # zero-copy where NumPy knows the dtype
+        except (TypeError, ValueError, RuntimeError, BufferError):
+            pass
+        # bfloat16 and CUDA tensors: our own DLPack import (csrc/dlpack.c) copies them into NumPy.
+        from . import _C
+        return _C.dlpack_to_numpy(x, name)
     if x is None or not sequences:
         raise TypeError(f"{name} must be a NumPy array or a DLPack tensor (got {type(x).__name__})")
     return np.asarray(x)

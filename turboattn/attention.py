@@ -67,6 +67,14 @@ def _dtype_name(x):
     return {"half": "float16", "float": "float32"}.get(name, name)
 
 
+def _shape_and_dtype(x, name):
+    """Shape and dtype name of a NumPy array, or of any DLPack tensor as our C import sees it."""
+    if isinstance(x, np.ndarray) or not hasattr(x, "__dlpack__"):
+        return _shape4(x, name), _dtype_name(x)
+    dtype, _device_pair, shape, _strides, _ptr = _C.view_info(x, name)
+    return tuple(shape), dtype
+
+
 def _shape4(x, name):
     shape = tuple(int(s) for s in getattr(x, "shape", ()))
     if len(shape) != 4:
@@ -79,7 +87,10 @@ def _empty_like_input(x, shape, dtype_name, device):
     if device[0] == "cuda":
         from . import _buffers  # the DLPack stage; imported only when a CUDA tensor arrives
         return _buffers.device_empty(shape, dtype_name, device[1])
-    return np.empty(shape, dtype=np.float32 if dtype_name == "float32" else x.dtype)
+    if dtype_name == "bfloat16":
+        import ml_dtypes  # NumPy's bfloat16; a dependency, imported where it is needed
+        return np.empty(shape, dtype=ml_dtypes.bfloat16)
+    return np.empty(shape, dtype=np.dtype(dtype_name))
 
 
 def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None, softmax="sas", sas_threshold=8,
@@ -169,16 +180,17 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
         raise TypeError(f"kv must be a QuantizedKV (got {type(kv).__name__})")
 
     device = _device(q)
-    if device[0] == "cpu":
-        q = host_array(q, "q", sequences=False)
-        if kv is None:
-            k, v = host_array(k, "k", sequences=False), host_array(v, "v", sequences=False)
-    shape = _shape4(q, "q")
+    if device[0] == "cpu" and not isinstance(q, np.ndarray):
+        if not hasattr(q, "__dlpack__"):
+            raise TypeError(f"q must be a NumPy array or a DLPack tensor (got {type(q).__name__})")
+        # CPU DLPack producers go to C as they are (csrc/dlpack.c consumes them); only their shape and
+        # dtype are read here, through the same import, to size the NumPy output.
+    shape, dtype_name = _shape_and_dtype(q, "q")
     B, Nq, H, D = shape if layout == "BNHD" else (shape[0], shape[2], shape[1], shape[3])
     scale = _sm_scale(sm_scale, D)
     bnhd = layout == "BNHD"
     if out is None:
-        out = _empty_like_input(q, shape, _dtype_name(q), device)
+        out = _empty_like_input(q, shape, dtype_name, device)
     elif device[0] == "cpu":
         out = host_array(out, "out", sequences=False)
     lse = None

@@ -10,6 +10,7 @@ import types
 import numpy as np
 
 from . import _C
+from ._host import host_array
 
 __all__ = ["quantize_int8", "quantize_kv", "QuantizedKV"]
 
@@ -20,19 +21,8 @@ _LAYOUTS = ("BHND", "BNHD")
 
 # ---- argument checks ------------------------------------------------------------------------------------
 
-def _as_array(x, name):
-    if isinstance(x, np.ndarray):
-        return x
-    if hasattr(x, "__dlpack__"):
-        try:
-            return np.from_dlpack(x)
-        except (TypeError, ValueError, RuntimeError, BufferError) as exc:
-            raise TypeError(f"{name} must be a NumPy array or a CPU array with __dlpack__ ({exc})") from None
-    raise TypeError(f"{name} must be a NumPy array (got {type(x).__name__})")
-
-
 def _check_tensor(x, name):
-    x = _as_array(x, name)
+    x = host_array(x, name, sequences=False)
     if x.dtype.name not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must be float16, bfloat16 or float32 (got {x.dtype})")
     if x.ndim != 4:
