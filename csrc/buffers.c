@@ -22,7 +22,9 @@ static int ta_numpy_dtype(PyArrayObject *arr, ta_dtype *out)
     PyArray_Descr *d = PyArray_DESCR(arr);
     if (d->type_num == NPY_FLOAT32) { *out = TA_F32; return 0; }
     if (d->type_num == NPY_FLOAT16) { *out = TA_F16; return 0; }
-    if (PyArray_ITEMSIZE(arr) == 2 && d->typeobj && strcmp(d->typeobj->tp_name, "bfloat16") == 0) {
+    const char *type_name = d->typeobj ? d->typeobj->tp_name : "";
+    const char *dot = strrchr(type_name, '.'); /* tp_name is "ml_dtypes.bfloat16" */
+    if (PyArray_ITEMSIZE(arr) == 2 && strcmp(dot ? dot + 1 : type_name, "bfloat16") == 0) {
         *out = TA_BF16;
         return 0;
     }
