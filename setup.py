@@ -64,6 +64,7 @@ class BuildWithCuda(build_ext):
 
             with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
                 ext.extra_objects += list(pool.map(compile_one, sources))
+            ext.include_dirs += [str(cuda_home / "include")]  # C files include <cuda_runtime_api.h>
             ext.library_dirs += [str(cuda_home / "lib64"), str(cuda_home / "targets" / "x86_64-linux" / "lib")]
             ext.libraries += ["cudart_static", "dl", "rt"]
             ext.define_macros += [("TA_WITH_CUDA", "1")]

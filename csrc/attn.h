@@ -25,4 +25,19 @@ int ta_attention_cpu(const ta_attn_params *p, const ta_view4 *q, const ta_view4 
 /* Same against a compressed cache (SPEC section 5): keys 0..n_tokens-1 are the kv's blocks then its residual rows. */
 int ta_attention_kv_cpu(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse);
 
+#ifdef TA_WITH_CUDA
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* The CUDA path (attn_prefill.cu, attn_decode.cu): same parameters and views, device pointers; lse is a
+ * device float32 [B, Hq, Nq] buffer or NULL. Return a ta_status (TA_ERR_CUDA with the CUDA error text). */
+int ta_attention_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_view4 *k, const ta_view4 *v,
+                      const ta_view4 *out, float *lse);
+int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out,
+                         float *lse);
+#ifdef __cplusplus
+}
+#endif
+#endif
+
 #endif

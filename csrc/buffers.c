@@ -1,4 +1,5 @@
 #include "buffers.h"
+#include "device_array.h"
 
 #define NO_IMPORT_ARRAY
 #define PY_ARRAY_UNIQUE_SYMBOL turboattn_ARRAY_API
@@ -16,25 +17,54 @@ const char *ta_dtype_name(ta_dtype dt)
     }
 }
 
-/* NumPy has no native bfloat16; ml_dtypes registers one whose descr name is "bfloat16". */
+/* NumPy has no native bfloat16; ml_dtypes registers one (device_array.h says how we recognise it). */
 static int ta_numpy_dtype(PyArrayObject *arr, ta_dtype *out)
 {
     PyArray_Descr *d = PyArray_DESCR(arr);
     if (d->type_num == NPY_FLOAT32) { *out = TA_F32; return 0; }
     if (d->type_num == NPY_FLOAT16) { *out = TA_F16; return 0; }
-    const char *type_name = d->typeobj ? d->typeobj->tp_name : "";
-    const char *dot = strrchr(type_name, '.'); /* tp_name is "ml_dtypes.bfloat16" */
-    if (PyArray_ITEMSIZE(arr) == 2 && strcmp(dot ? dot + 1 : type_name, "bfloat16") == 0) {
+    if (PyArray_ITEMSIZE(arr) == 2 && ta_is_bfloat16_type(d->typeobj)) {
         *out = TA_BF16;
         return 0;
     }
     return -1;
 }
 
+int ta_check_view(const ta_view4 *v, const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (v->shape[i] <= 0) {
+            PyErr_Format(PyExc_ValueError, "%s must not be empty (shape [%lld, %lld, %lld, %lld])", name,
+                         (long long)v->shape[0], (long long)v->shape[1], (long long)v->shape[2],
+                         (long long)v->shape[3]);
+            return -1;
+        }
+    /* A zero stride makes many (b, h, n, d) share one element: fine to read, a race to write, and
+     * kernels are promised (ta_tensor.h) that it never happens. */
+    for (int i = 0; i < 4; i++)
+        if (v->shape[i] > 1 && v->stride[i] == 0) {
+            PyErr_Format(PyExc_ValueError, "%s has stride 0 in dimension %d of size %lld (a broadcast view); "
+                         "pass a copy, e.g. numpy.ascontiguousarray(%s)", name, i, (long long)v->shape[i], name);
+            return -1;
+        }
+    int itemsize = ta_dtype_size(v->dtype);
+    if (((uintptr_t)v->data) % (uintptr_t)itemsize != 0) {
+        PyErr_Format(PyExc_ValueError, "%s data pointer is not aligned to its item size %d", name, itemsize);
+        return -1;
+    }
+    return 0;
+}
+
 int ta_view_from_object(PyObject *obj, const char *name, ta_view4 *view, PyObject **keepalive)
 {
     *keepalive = NULL;
     if (!PyArray_Check(obj)) {
+        if (ta_is_device_array(obj)) {
+            if (ta_device_array_view(obj, name, view) < 0) return -1;
+            Py_INCREF(obj);
+            *keepalive = obj;
+            return 0;
+        }
         if (PyObject_HasAttrString(obj, "__dlpack__")) return ta_view_from_dlpack(obj, name, view, keepalive);
         PyErr_Format(PyExc_TypeError, "%s must be a NumPy array or an object with __dlpack__ (got %s)", name,
                      Py_TYPE(obj)->tp_name);
@@ -52,10 +82,8 @@ int ta_view_from_object(PyObject *obj, const char *name, ta_view4 *view, PyObjec
         Py_XDECREF(s);
         return -1;
     }
-    if (PyArray_SIZE(arr) == 0) {
-        PyErr_Format(PyExc_ValueError, "%s must not be empty (shape [%zd, %zd, %zd, %zd])", name,
-                     (Py_ssize_t)PyArray_DIM(arr, 0), (Py_ssize_t)PyArray_DIM(arr, 1),
-                     (Py_ssize_t)PyArray_DIM(arr, 2), (Py_ssize_t)PyArray_DIM(arr, 3));
+    if (!PyArray_ISNOTSWAPPED(arr)) {
+        PyErr_Format(PyExc_TypeError, "%s must be in native byte order", name);
         return -1;
     }
     int itemsize = ta_dtype_size(view->dtype);
@@ -69,15 +97,25 @@ int ta_view_from_object(PyObject *obj, const char *name, ta_view4 *view, PyObjec
         view->shape[i] = PyArray_DIM(arr, i);
         view->stride[i] = s / itemsize;
     }
-    if (((uintptr_t)PyArray_DATA(arr)) % (uintptr_t)itemsize != 0) {
-        PyErr_Format(PyExc_ValueError, "%s data pointer is not aligned to its item size %d", name, itemsize);
-        return -1;
-    }
     view->data = PyArray_DATA(arr);
     view->device = TA_CPU;
     view->device_id = 0;
+    if (ta_check_view(view, name) < 0) return -1;
     Py_INCREF(obj);
     *keepalive = obj;
+    return 0;
+}
+
+int ta_view_from_object_writable(PyObject *obj, const char *name, ta_view4 *view, PyObject **keepalive)
+{
+    if (ta_view_from_object(obj, name, view, keepalive) < 0) return -1;
+    int readonly = PyArray_Check(*keepalive) ? !PyArray_ISWRITEABLE((PyArrayObject *)*keepalive)
+                                             : ta_dlpack_keepalive_readonly(*keepalive);
+    if (readonly) {
+        Py_CLEAR(*keepalive);
+        PyErr_Format(PyExc_ValueError, "%s is read-only; an output needs writable memory", name);
+        return -1;
+    }
     return 0;
 }
 

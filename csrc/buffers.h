@@ -26,4 +26,36 @@ const char *ta_dtype_name(ta_dtype dt);
 /* DLPack import for objects that are not NumPy arrays (dlpack.c). Same contract as ta_view_from_object. */
 int ta_view_from_dlpack(PyObject *obj, const char *name, ta_view4 *view, PyObject **keepalive);
 
+/* For outputs: ta_view_from_object that also rejects read-only memory (a non-writeable NumPy array, a
+ * DLPack tensor its producer flagged read-only). */
+int ta_view_from_object_writable(PyObject *obj, const char *name, ta_view4 *view, PyObject **keepalive);
+
+/* Checks every view path shares (empty, zero stride on a dimension of size > 1, misaligned data);
+ * ValueError naming `name`. */
+int ta_check_view(const ta_view4 *view, const char *name);
+
+/* dlpack.c: nonzero when `keepalive` (from ta_view_from_dlpack) holds a tensor flagged read-only. */
+int ta_dlpack_keepalive_readonly(PyObject *keepalive);
+
+/* device_array.c: turboattn._C.DeviceArray, C-contiguous device memory exported through __dlpack__. */
+int ta_is_device_array(PyObject *obj);
+/* A 4-D float16/bfloat16/float32 DeviceArray as a CUDA view; the caller keeps obj alive. */
+int ta_device_array_view(PyObject *obj, const char *name, ta_view4 *view);
+
+/* A DeviceArray's memory for bindings that take device buffers of other dtypes (codes, scales). */
+typedef struct {
+    void *data;
+    int device_id;
+    int ndim;
+    const int64_t *shape;
+    const char *dtype; /* "int8", "uint8", "float32", ... */
+    size_t nbytes;
+} ta_device_buffer;
+/* TypeError naming `name` unless obj is a DeviceArray of dtype `dtype` (NULL: any) and rank `ndim`
+ * (-1: any). Borrowed: the caller keeps obj alive while it uses out->data. */
+int ta_device_buffer_from_object(PyObject *obj, const char *name, const char *dtype, int ndim,
+                                 ta_device_buffer *out);
+/* A new uninitialised DeviceArray (C-contiguous) on `device_id`; NULL with an exception set. */
+PyObject *ta_device_array_new(int ndim, const int64_t *shape, const char *dtype, int device_id);
+
 #endif

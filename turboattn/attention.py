@@ -1,0 +1,185 @@
+"""FlashQ attention (SPEC sections 2, 3 and 5): INT8 Q/K/V blocks, INT32 products, online softmax with SAS
+EXP2 and uint8 P. The arithmetic lives in C (``turboattn._C``); this module checks the keywords, allocates
+the outputs and dispatches on the inputs' device (CPU NumPy arrays, or CUDA tensors through DLPack).
+"""
+import math
+import numbers
+
+import numpy as np
+
+from . import _C
+
+__all__ = ["flashq_attention"]
+
+_SOFTMAX = ("sas", "exact")
+_P_SCALE = ("row", "fixed")
+_LAYOUTS = ("BHND", "BNHD")
+_DLPACK_CUDA = 2  # kDLCUDA in DLPack's device enumeration
+
+
+def _choice(value, name, allowed):
+    if not isinstance(value, str) or value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {options} (got {value!r})")
+    return value
+
+
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool (got {type(value).__name__})")
+    return bool(value)
+
+
+def _int(value, name, lo, hi):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int (got {type(value).__name__})")
+    if not lo <= int(value) <= hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}] (got {value})")
+    return int(value)
+
+
+def _sm_scale(value, D):
+    if value is None:
+        return 1.0 / math.sqrt(D)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"sm_scale must be a float or None (got {type(value).__name__})")
+    value = float(value)
+    if not (value > 0.0 and math.isfinite(value)):
+        raise ValueError(f"sm_scale must be a positive finite number (got {value})")
+    return value
+
+
+def _device(x):
+    """('cpu', 0) or ('cuda', id) of a NumPy array or a DLPack producer."""
+    if isinstance(x, np.ndarray):
+        return ("cpu", 0)
+    if hasattr(x, "__dlpack_device__"):
+        dev_type, dev_id = x.__dlpack_device__()
+        return ("cuda", int(dev_id)) if int(dev_type) == _DLPACK_CUDA else ("cpu", 0)
+    return ("cpu", 0)
+
+
+def _host_array(x, name):
+    """A CPU input as a NumPy array (zero-copy for DLPack producers)."""
+    if x is None:
+        raise TypeError(f"{name} must be an array (got None)")
+    if isinstance(x, np.ndarray):
+        return x
+    if not hasattr(x, "__dlpack__"):
+        raise TypeError(f"{name} must be a NumPy array or a DLPack tensor (got {type(x).__name__})")
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, ValueError, RuntimeError, BufferError) as exc:
+        raise TypeError(f"{name} is a CPU DLPack tensor NumPy cannot import ({exc})") from None
+
+
+def _dtype_name(x):
+    name = str(getattr(x, "dtype", "")).replace("torch.", "")
+    return {"half": "float16", "float": "float32"}.get(name, name)
+
+
+def _shape4(x, name):
+    shape = tuple(int(s) for s in getattr(x, "shape", ()))
+    if len(shape) != 4:
+        raise ValueError(f"{name} must be 4-D (got shape {list(shape)})")
+    return shape
+
+
+def _empty_like_input(x, shape, dtype_name, device):
+    """Output memory on the input's device: NumPy for the CPU, a DeviceArray for CUDA."""
+    if device[0] == "cuda":
+        from . import _buffers  # the DLPack stage; imported only when a CUDA tensor arrives
+        return _buffers.device_empty(shape, dtype_name, device[1])
+    return np.empty(shape, dtype=np.float32 if dtype_name == "float32" else x.dtype)
+
+
+def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None, softmax="sas", sas_threshold=8,
+                     p_scale="row", return_lse=False, layout="BHND", out=None, block=64):
+    """TurboAttention's FlashQ attention with SAS softmax (SPEC sections 2, 3; section 5 with ``kv=``).
+
+    Q, K and V are quantized to INT8 in blocks of ``block`` rows (one float32 scale each), scores are
+    INT8 x INT8 -> INT32 products kept in the base-2 domain, the softmax runs online over key blocks with
+    EXP2 = SAS (2^-n LUT x float16 cubic, zero below 2^-sas_threshold) and P is quantized to uint8 for an
+    INT32 P x V product. Memory is O(N * D): no N x N matrix is formed.
+
+    Parameters
+    ----------
+    q : array [B, Hq, Nq, D] (or [B, Nq, Hq, D] with layout="BNHD")
+        float16, bfloat16 or float32; a NumPy array, or any DLPack tensor (CPU or CUDA). D a multiple of
+        16 up to 256 (64 and 128 are the fast ones). Finite.
+    k, v : arrays [B, Hkv, Nk, D] (or BNHD), same dtype and device as q; Hq % Hkv == 0 (grouped-query
+        attention); Nk may differ from Nq. Omit both when passing ``kv``.
+    kv : QuantizedKV, optional
+        A compressed KV cache (turboattn.kv.quantize_kv): attention runs on its integer-reconstructed INT8
+        codes with q quantized one row per block (SPEC section 5); its residual rows form a block of
+        their own. Keys are the cache's n_tokens tokens.
+    causal : bool, default False
+        Key j is masked for query i when j > i + (Nk - Nq) (bottom-right aligned). A query row with every
+        key masked returns 0 (and lse = -inf).
+    sm_scale : float, default 1 / sqrt(D)
+    softmax : "sas" (default) or "exact"
+        EXP2 by SAS (SPEC section 3) or by float32 exp2f; quantization is the same in both.
+    sas_threshold : int in [0, 24], default 8
+        SAS sparsity: values below 2^-sas_threshold are 0.
+    p_scale : "row" (default) or "fixed"
+        uint8 P against each row's block maximum, or against 1 (ps = 1/255).
+    return_lse : bool, default False
+        Also return the natural-log log-sum-exp per row, float32 [B, Hq, Nq].
+    layout : "BHND" (default) or "BNHD"
+        BNHD tensors are read through permuted strides (no copy); out has the layout of q.
+    out : array, optional
+        Preallocated output with the shape, dtype and device of q (writeable).
+    block : int, default 64
+        Rows per INT8 block of Q and of K/V: a multiple of 8 in [8, 256] on the CPU; the CUDA path takes
+        64 only. Part of the numerics (SPEC "Block sizes"); ignored with ``kv`` (the cache has its own).
+
+    Returns
+    -------
+    out : array like q (NumPy for CPU inputs, a DLPack DeviceArray for CUDA inputs), or (out, lse).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> q, k, v = rng.standard_normal((3, 1, 8, 256, 128)).astype(np.float16)
+    >>> out = flashq_attention(q, k, v, causal=True)
+    >>> out.shape, out.dtype
+    ((1, 8, 256, 128), dtype('float16'))
+    """
+    causal = _flag(causal, "causal")
+    return_lse = _flag(return_lse, "return_lse")
+    exact = _choice(softmax, "softmax", _SOFTMAX) == "exact"
+    fixed = _choice(p_scale, "p_scale", _P_SCALE) == "fixed"
+    layout = _choice(layout, "layout", _LAYOUTS)
+    threshold = _int(sas_threshold, "sas_threshold", 0, _C.SAS_T_MAX)
+    block = _int(block, "block", 8, 256)
+    if block % 8 != 0:
+        raise ValueError(f"block must be a multiple of 8 (got {block})")
+    if kv is not None and (k is not None or v is not None):
+        raise TypeError("pass either k and v or kv=, not both")
+    if kv is None and (k is None or v is None):
+        raise TypeError("k and v are required unless kv= is given")
+    if kv is not None and not all(hasattr(kv, name) for name in ("bits", "k_codes", "v_codes", "n_blocks")):
+        raise TypeError(f"kv must be a QuantizedKV (got {type(kv).__name__})")
+
+    device = _device(q)
+    if device[0] == "cpu":
+        q = _host_array(q, "q")
+        if kv is None:
+            k, v = _host_array(k, "k"), _host_array(v, "v")
+    shape = _shape4(q, "q")
+    B, Nq, H, D = shape if layout == "BNHD" else (shape[0], shape[2], shape[1], shape[3])
+    scale = _sm_scale(sm_scale, D)
+    bnhd = layout == "BNHD"
+    if out is None:
+        out = _empty_like_input(q, shape, _dtype_name(q), device)
+    elif device[0] == "cpu":
+        out = _host_array(out, "out")
+    lse = None
+    if return_lse:
+        lse = _empty_like_input(q, (B, H, Nq), "float32", device)
+    if kv is None:
+        _C.attention(q, k, v, out, lse, scale, causal, exact, threshold, fixed, block, block, 0, bnhd)
+    else:
+        _C.attention_kv(q, kv, out, lse, scale, causal, exact, threshold, fixed, 0, bnhd)
+    return (out, lse) if return_lse else out
