@@ -66,6 +66,8 @@ def execute(nb, env_small):
     from nbclient import NotebookClient
 
     os.environ["SMALL"] = "1" if env_small else "0"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # an in-place build of this checkout, unless one is installed
     root_path = str(Path(__import__("turboattn").__file__).resolve().parent.parent)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [root_path, os.environ.get("PYTHONPATH")]))
     client = NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -76,7 +78,9 @@ def execute(nb, env_small):
 def results_markdown(name, nb):
     parts = [f"## {name}.ipynb\n"]
     for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+        if cell.cell_type == "markdown" and cell.source.startswith("## Conclusions"):
+            parts.append("#" + cell.source + "\n")  # the notes that summarise the tables above
+        elif cell.cell_type == "markdown" and cell.source.startswith("## "):
             parts.append("#" + cell.source.splitlines()[0] + "\n")
         if RESULTS_TAG in cell.metadata.get("tags", []):
             text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")

@@ -33,21 +33,20 @@ def test_sample_is_what_the_readme_says(real):
     assert DATA.stat().st_size <= 4 * 1024 * 1024
 
 
-# Measured on the CPU path, all 384 tokens, causal, sm_scale 1/8, per layer (layers 0, 9, 19, 29):
-#   config        rel L2 max over layers    cos min over layers
-#   FP16          MEASURE
-MEASURED = {
-    # name: (max rel L2 over layers, min cosine over layers), thresholds = measured with margin
-    "dense": (None, None),
-    "kv4": (None, None),
-    "kv_mixed": (None, None),
-    "kv2": (None, None),
-}
+# Measured on the CPU path (C core, x86-64), all 384 tokens, causal, sm_scale 1/8, layers 0 / 9 / 19 / 29:
+#   config                  rel L2 per layer                  cosine per layer
+#   FP16 attention          0.0002 0.0002 0.0002 0.0002       1.00000 (all)
+#   dense (INT8 + SAS T=8)  0.0171 0.0554 0.0597 0.0523       0.99986 0.99865 0.99823 0.99875
+#   KV 4 bit                0.0924 0.1680 0.1453 0.1063       0.99578 0.98728 0.98952 0.99470
+#   KV mixed (1 of 3 heads at 2 bits)
+#                           0.2563 0.3687 0.2461 0.2235       0.96939 0.94022 0.97249 0.97687
+#   KV 2 bit                0.5545 0.7292 0.6598 0.4364       0.88031 0.79211 0.84796 0.91943
+# Limits: the worst layer's value with about 10-15 % margin on the error (max rel L2, min cosine).
 LIMITS = {
-    "dense": (0.06, 0.998),
-    "kv4": (0.2, 0.98),
-    "kv_mixed": (0.45, 0.9),
-    "kv2": (0.7, 0.8),
+    "dense": (0.068, 0.9975),
+    "kv4": (0.19, 0.984),
+    "kv_mixed": (0.41, 0.93),
+    "kv2": (0.80, 0.76),
 }
 
 
