@@ -250,8 +250,9 @@ print(md_table(rows, ["input", "FP16"] + [label for label, _ in options]))
 #   most of it and **T = 12** all of it (within 1 % of exact); T ≤ 6 is clearly harmful.
 # - **Row-scaled P** beats the fixed 1/255 scale a little everywhere (peaked, exact: 0.029 vs 0.031).
 # - **Block size**: 32-row blocks cut the error 5–8 % against 64; 128 adds 5–10 %.
-# - **Sequence length**: flat for Gaussian inputs; peaked and outlier rows get slowly worse with N
-#   (peaked 0.026 at 128 → 0.050 at 4096), partly the SAS tail loss, which grows with the row length.
+# - **Sequence length**: flat for Gaussian inputs. Peaked and outlier rows get worse with N mostly
+#   through SAS's tail loss, which grows with the row length: peaked 0.026 → 0.050 from N = 128 to
+#   4096 with T = 8, but only 0.024 → 0.030 with exact `exp2` (outlier ×20: 0.100 against 0.085).
 # - **KV cache (decode)**: 8 bits ≈ dense INT8. 4 bits gives rel L2 ≈ 0.2 on Gaussian data, the
 #   intrinsic error of a 16-level uniform quantizer over 64-value groups; 2 bits 0.7–1.0, i.e. little
 #   of the signal survives on i.i.d. data. Mixed precision interpolates in the mean, but the worst head
