@@ -36,7 +36,11 @@
 #else
 #define TA_SIMD_VARIANTS 0
 #endif
+#if defined(__GNUC__)
 #define TA_BODY static inline __attribute__((always_inline))
+#else
+#define TA_BODY static inline
+#endif
 
 /* Defines name_portable, name_avx2 and name_avx512 around name_body, and `name`, which picks one. */
 #if TA_SIMD_VARIANTS
@@ -104,14 +108,37 @@ static void load_row(const ta_view4 *x, int64_t b, int64_t h, int64_t n, float *
     }
 }
 
+/* Per-channel changes made to rows before they are quantized (the accuracy options, docs/DESIGN.md);
+ * a NULL field does nothing. */
+typedef struct {
+    const float *shift; /* [D] subtracted first (k_smooth) */
+    const float *scale; /* [D] then multiplied by (q) or divided by (k) (qk_equalize) */
+    int divide;
+} row_transform;
+
+static void transform_row(const row_transform *tf, float *row, int64_t D)
+{
+    if (!tf) return;
+    if (tf->shift)
+        for (int64_t d = 0; d < D; d++) row[d] = row[d] - tf->shift[d];
+    if (tf->scale && tf->divide)
+        for (int64_t d = 0; d < D; d++) row[d] = row[d] / tf->scale[d];
+    else if (tf->scale)
+        for (int64_t d = 0; d < D; d++) row[d] = row[d] * tf->scale[d];
+}
+
 /* SPEC section 1 on rows [n0, n0 + rows) of (b, h), codes row-major [rows][D]; returns the block scale.
- * staging holds rows * D floats. Same arithmetic as quant.c's stage-1 blocks, including its reading that
- * a block whose amax is below FLT_MIN (zero or float32 subnormals only) is all-zero codes, scale 0. */
+ * staging holds rows * D floats; tf (or NULL) is applied to each row first. Same arithmetic as quant.c's
+ * stage-1 blocks, including its reading that a block whose amax is below FLT_MIN (zero or float32
+ * subnormals only) is all-zero codes with scale 0. */
 static float quantize_rows(const ta_view4 *x, int64_t b, int64_t h, int64_t n0, int rows, float *staging,
-                           int8_t *codes)
+                           int8_t *codes, const row_transform *tf)
 {
     int64_t D = x->shape[3], n = rows * D;
-    for (int r = 0; r < rows; r++) load_row(x, b, h, n0 + r, staging + r * D);
+    for (int r = 0; r < rows; r++) {
+        load_row(x, b, h, n0 + r, staging + r * D);
+        transform_row(tf, staging + r * D, D);
+    }
     float amax = abs_max(staging, n);
     if (!(amax >= FLT_MIN)) {
         memset(codes, 0, (size_t)n);
@@ -119,6 +146,14 @@ static float quantize_rows(const ta_view4 *x, int64_t b, int64_t h, int64_t n0, 
     }
     quantize_values(staging, n, (float)TA_INT8_MAX / amax, codes);
     return amax / (float)TA_INT8_MAX;
+}
+
+/* Each row its own block (decode queries, qk_scale="token"): scales[r] for row r. */
+static void quantize_each_row(const ta_view4 *x, int64_t b, int64_t h, int64_t n0, int rows, float *staging,
+                              int8_t *codes, float *scales, const row_transform *tf)
+{
+    for (int r = 0; r < rows; r++)
+        scales[r] = quantize_rows(x, b, h, n0 + r, 1, staging, codes + (int64_t)r * x->shape[3], tf);
 }
 
 /* ---- the shared block step (SPEC section 2) ---------------------------------------------------------- */
@@ -138,6 +173,7 @@ typedef struct {
     int32_t *k_sum;     /* [bkp]: sum over d of each key's codes (undoes the +128 bias of q, see below) */
     int8_t *v_pack;     /* [bkp/4][D][4]: values as the right operand of p v */
     float k_scale, v_scale;
+    float *k_row_scale; /* [bkp] one scale per key (qk_scale="token"), or NULL: k_scale for the block */
     int64_t key0;       /* index of the block's first key */
     int n_keys;         /* keys in the block (the last one may be short) */
 } key_block;
@@ -153,7 +189,8 @@ typedef struct {
 } query_tile;
 
 typedef struct {
-    int32_t *dots;      /* [rows][bkp]: int32 q.k, then reused for nothing else */
+    int32_t *dots;      /* [rows][bkp]: int32 q.k */
+    float *scores;      /* [bkp]: S of the row being processed */
     uint8_t *p_codes;   /* [rows][bkp] */
     int32_t *pv_dots;   /* [rows][D] */
     float *alpha;       /* [rows] */
@@ -165,16 +202,15 @@ static inline float step_exp2(const step_consts *sc, float t)
     return sc->exact ? exp2f(t) : ta_sas_exp2_cpu(t, sc->threshold);
 }
 
-/* Quantizes one row's P against the block and returns sum(p8). The spec's "masked entries are -inf" is a
- * prefix here: causal and padding masks both leave keys [0, n_valid) of the block visible. One body per
- * EXP2 so the SAS loop vectorizes (exp2f is a library call). */
-TA_BODY int p_codes_sas_body(const int32_t *restrict dots, int n_valid, float qk_scale, float m_new, float p_inv,
-                             int threshold, uint8_t *restrict p_codes)
+/* Quantizes one row's P against the block from its scores S and returns sum(p8). The spec's "masked
+ * entries are -inf" is a prefix here: causal and padding masks both leave keys [0, n_valid) of the block
+ * visible. One body per EXP2 so the SAS loop vectorizes (exp2f is a library call). */
+TA_BODY int p_codes_sas_body(const float *restrict scores, int n_valid, float m_new, float p_inv, int threshold,
+                             uint8_t *restrict p_codes)
 {
     int code_sum = 0;
     for (int c = 0; c < n_valid; c++) {
-        float s = (float)dots[c] * qk_scale;
-        float code = rintf(ta_sas_exp2_cpu(s - m_new, threshold) * p_inv);
+        float code = rintf(ta_sas_exp2_cpu(scores[c] - m_new, threshold) * p_inv);
         code = code < TA_P_MAX ? code : TA_P_MAX; /* SAS is monotone only up to float16 rounding */
         p_codes[c] = (uint8_t)(int)code;
         code_sum += (int)code;
@@ -182,22 +218,55 @@ TA_BODY int p_codes_sas_body(const int32_t *restrict dots, int n_valid, float qk
     return code_sum;
 }
 TA_SIMD_BUILDS(int, p_codes_sas,
-              (const int32_t *restrict dots, int n_valid, float qk_scale, float m_new, float p_inv, int threshold,
+              (const float *restrict scores, int n_valid, float m_new, float p_inv, int threshold,
                uint8_t *restrict p_codes),
-              (dots, n_valid, qk_scale, m_new, p_inv, threshold, p_codes))
+              (scores, n_valid, m_new, p_inv, threshold, p_codes))
 
-static int p_codes_exact(const int32_t *dots, int n_valid, float qk_scale, float m_new, float p_inv, uint8_t *p_codes)
+static int p_codes_exact(const float *scores, int n_valid, float m_new, float p_inv, uint8_t *p_codes)
 {
     int code_sum = 0;
     for (int c = 0; c < n_valid; c++) {
-        float s = (float)dots[c] * qk_scale;
-        float code = rintf(exp2f(s - m_new) * p_inv);
+        float code = rintf(exp2f(scores[c] - m_new) * p_inv);
         code = code < TA_P_MAX ? code : TA_P_MAX;
         p_codes[c] = (uint8_t)(int)code;
         code_sum += (int)code;
     }
     return code_sum;
 }
+
+/* S = (float)dot * qk_scale with one qk_scale for the row and block (SPEC section 2). */
+TA_BODY int block_scores_body(const int32_t *restrict dots, int n_valid, float qk_scale, float *restrict scores)
+{
+    for (int c = 0; c < n_valid; c++) scores[c] = (float)dots[c] * qk_scale;
+    return 0;
+}
+TA_SIMD_BUILDS(int, block_scores, (const int32_t *restrict dots, int n_valid, float qk_scale, float *restrict scores),
+              (dots, n_valid, qk_scale, scores))
+
+/* qk_scale="token": S = (float)dot * ((sq * sk_c) * (sm_scale * log2e)), and the row maximum, which per-key
+ * scales no longer let the integers give. The maximum runs on an order-preserving integer image of the
+ * floats (sign-magnitude to two's complement), which vectorizes where a float max would not. */
+TA_BODY float token_scores_body(const int32_t *restrict dots, int n_valid, float q_scale,
+                                const float *restrict k_row_scale, float score_scale, float *restrict scores)
+{
+    int32_t max_key = INT32_MIN;
+    for (int c = 0; c < n_valid; c++) {
+        float s = (float)dots[c] * ((q_scale * k_row_scale[c]) * score_scale);
+        scores[c] = s;
+        int32_t bits;
+        memcpy(&bits, &s, 4);
+        int32_t key = bits ^ ((bits >> 31) & 0x7fffffff);
+        max_key = key > max_key ? key : max_key;
+    }
+    int32_t bits = max_key ^ ((max_key >> 31) & 0x7fffffff);
+    float row_max;
+    memcpy(&row_max, &bits, 4);
+    return row_max;
+}
+TA_SIMD_BUILDS(float, token_scores,
+              (const int32_t *restrict dots, int n_valid, float q_scale, const float *restrict k_row_scale,
+               float score_scale, float *restrict scores),
+              (dots, n_valid, q_scale, k_row_scale, score_scale, scores))
 
 /* (q + 128) . k = q . k + 128 * sum(k): subtracting the second term gives the signed product. */
 TA_BODY int32_t unbias_dots_body(int32_t *dots, const int32_t *k_sum, int n_valid)
@@ -237,9 +306,15 @@ static void attn_block_step(const step_consts *sc, query_tile *qt, const key_blo
             continue;
         }
         int32_t dot_max = unbias_dots(dots, kb->k_sum, n_valid);
-        float qk_scale = qt->q_scale[r] * kb->k_scale * sc->score_scale;
-        /* qk_scale >= 0 and int32 -> float and the product are monotone, so this is max_c S exactly. */
-        float row_max = (float)dot_max * qk_scale;
+        float row_max;
+        if (kb->k_row_scale) {
+            row_max = token_scores(dots, n_valid, qt->q_scale[r], kb->k_row_scale, sc->score_scale, ws->scores);
+        } else {
+            float qk_scale = qt->q_scale[r] * kb->k_scale * sc->score_scale;
+            block_scores(dots, n_valid, qk_scale, ws->scores);
+            /* qk_scale >= 0, and int32 -> float and the product are monotone: this is max_c S exactly. */
+            row_max = (float)dot_max * qk_scale;
+        }
         float m_old = qt->m[r];
         float m_new = row_max > m_old ? row_max : m_old;
         float alpha = step_exp2(sc, m_old - m_new); /* m_old = -inf gives 0 */
@@ -253,8 +328,8 @@ static void attn_block_step(const step_consts *sc, query_tile *qt, const key_blo
             ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
             p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
         }
-        int code_sum = sc->exact ? p_codes_exact(dots, n_valid, qk_scale, m_new, p_inv, p_row)
-                                 : p_codes_sas(dots, n_valid, qk_scale, m_new, p_inv, sc->threshold, p_row);
+        int code_sum = sc->exact ? p_codes_exact(ws->scores, n_valid, m_new, p_inv, p_row)
+                                 : p_codes_sas(ws->scores, n_valid, m_new, p_inv, sc->threshold, p_row);
         memset(p_row + n_valid, 0, (size_t)(bkp - n_valid));
         qt->l[r] = alpha * qt->l[r] + ps * (float)code_sum;
         qt->m[r] = m_new;
@@ -291,13 +366,54 @@ static void start_tile(query_tile *qt, int D)
     memset(qt->acc, 0, sizeof(float) * (size_t)qt->rows * (size_t)D);
 }
 
-/* out = acc / l; a row that saw no key (l == 0) is 0 with lse = -inf. */
+/* float32 -> float16 bits, round to nearest even, in integer arithmetic: the same result as ta_half.h's
+ * ta_f32_to_f16 (checked over every float32) without its double-precision path, which dominated the output
+ * stores. Below 2^-14 the float16 quantum is 2^-24, float32's quantum in [0.5, 1): adding 0.5 rounds. */
+static inline uint16_t f16_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+    if (a >= 0x7f800000u) return (uint16_t)(sign | (a > 0x7f800000u ? 0x7e00u : 0x7c00u)); /* NaN, inf */
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* 65520 and above round to inf */
+    if (a < 0x38800000u) {
+        float magnitude, shifted;
+        memcpy(&magnitude, &a, 4);
+        shifted = magnitude + 0.5f;
+        uint32_t bits;
+        memcpy(&bits, &shifted, 4);
+        return (uint16_t)(sign | (bits - 0x3f000000u));
+    }
+    a -= 112u << 23; /* rebias the exponent from float32 (127) to float16 (15) */
+    a += 0x0fffu + ((a >> 13) & 1u);
+    return (uint16_t)(sign | (a >> 13));
+}
+
+/* One output row from float32 values, converted once per row's dtype. */
+static void store_row(const ta_view4 *out, int64_t b, int64_t h, int64_t i, const float *row, int D)
+{
+    int64_t base = ta_offset(out, b, h, i, 0), step = out->stride[3];
+    switch (out->dtype) {
+    case TA_F16:
+        for (int d = 0; d < D; d++) ((uint16_t *)out->data)[base + d * step] = f16_bits(row[d]);
+        break;
+    case TA_BF16:
+        for (int d = 0; d < D; d++) ((uint16_t *)out->data)[base + d * step] = ta_f32_to_bf16(row[d]);
+        break;
+    default:
+        for (int d = 0; d < D; d++) ((float *)out->data)[base + d * step] = row[d];
+        break;
+    }
+}
+
+/* out = acc / l (in place in acc); a row that saw no key (l == 0) is 0 with lse = -inf. */
 static void finish_row(const query_tile *qt, int r, int D, const ta_view4 *out, int64_t b, int64_t h, int64_t i,
                        float *lse_slot)
 {
     float l = qt->l[r];
-    const float *acc = qt->acc + (int64_t)r * D;
-    for (int d = 0; d < D; d++) ta_store(out, ta_offset(out, b, h, i, d), l > 0.0f ? acc[d] / l : 0.0f);
+    float *acc = qt->acc + (int64_t)r * D;
+    for (int d = 0; d < D; d++) acc[d] = l > 0.0f ? acc[d] / l : 0.0f;
+    store_row(out, b, h, i, acc, D);
     if (lse_slot) *lse_slot = l > 0.0f ? (qt->m[r] + log2f(l)) * TA_LN2 : -INFINITY;
 }
 
@@ -349,6 +465,7 @@ static int alloc_scratch(worker_scratch *w, int rows, int D, int bk, int bkp, in
         with_keys ? round64(sizeof(int32_t) * bkp) : 0, /* k_sum */
         with_keys ? round64((size_t)bkp * D) : 0,  /* v_pack */
         round64(sizeof(float) * (size_t)(rows > bk ? rows : bk) * D), /* staging */
+        round64(sizeof(float) * bkp),              /* scores */
     };
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += sizes[i];
@@ -380,6 +497,7 @@ static int alloc_scratch(worker_scratch *w, int rows, int D, int bk, int bkp, in
     w->kb.k_sum = parts[15];
     w->kb.v_pack = parts[16];
     w->staging = parts[17];
+    w->step.scores = parts[18];
     return 0;
 }
 
@@ -424,6 +542,11 @@ static int check_params(const ta_attn_params *p, int dense)
         ta_set_error("sas_threshold must be in [0, %d] (got %d)", TA_SAS_T_MAX, p->sas_threshold);
         return TA_ERR_INVALID;
     }
+    if (!dense && (p->qk_scale_token || p->k_smooth || p->qk_equalize)) {
+        ta_set_error("qk_scale=\"token\", k_smooth and qk_equalize apply to dense k and v only (a compressed cache "
+                     "fixes its key scales)");
+        return TA_ERR_INVALID;
+    }
     if (dense && (p->block_q < 1 || p->block_q > MAX_BLOCK)) {
         ta_set_error("block_q must be in [1, %d] (got %d)", MAX_BLOCK, p->block_q);
         return TA_ERR_INVALID;
@@ -460,10 +583,68 @@ typedef struct {
     float *lse;
     step_consts sc;
     int causal, bq, bk;
+    int token_scales;   /* qk_scale="token" */
+    float sm_scale;
     int64_t n_qblocks, n_kblocks;
     key_block *blocks;  /* [B * Hkv * n_kblocks], packed once */
+    float *k_shift;     /* [B * Hkv * D] channel means of K (k_smooth), or NULL */
+    float *chan_scale;  /* [B * Hkv * D] equalization s_c (qk_equalize), or NULL */
     worker_scratch *workers;
 } dense_job;
+
+/* The transforms of (b, KV head) bh: K is shifted then divided, Q multiplied (never shifted). */
+static row_transform key_transform(const dense_job *job, int64_t bh)
+{
+    int64_t D = job->sc.D;
+    row_transform tf = {job->k_shift ? job->k_shift + bh * D : NULL, job->chan_scale ? job->chan_scale + bh * D : NULL, 1};
+    return tf;
+}
+
+static row_transform query_transform(const dense_job *job, int64_t bh)
+{
+    row_transform tf = {NULL, job->chan_scale ? job->chan_scale + bh * job->sc.D : NULL, 0};
+    return tf;
+}
+
+/* Channel statistics of one (b, KV head) for the accuracy options: the mean of K over all Nk keys
+ * (accumulated in double, stored as float32), then s_c = sqrt(max|K_c - mean_c| / max|Q_c|) over the keys
+ * and over every row of the query heads that share this KV head (one s_c per KV head, because K is
+ * quantized once for the whole group); s_c = 1 where either maximum is below FLT_MIN. */
+static void dense_stats_item(void *ctx, int64_t bh, int worker)
+{
+    dense_job *job = (dense_job *)ctx;
+    float *row = job->workers[worker].staging;
+    int64_t D = job->sc.D, Hq = job->q->shape[1], Hkv = job->k->shape[1];
+    int64_t Nq = job->q->shape[2], Nk = job->k->shape[2], group = Hq / Hkv;
+    int64_t b = bh / Hkv, hk = bh % Hkv;
+    double sum[256];
+    float k_max[256], q_max[256];
+    if (job->k_shift) {
+        float *shift = job->k_shift + bh * D;
+        for (int64_t d = 0; d < D; d++) sum[d] = 0.0;
+        for (int64_t j = 0; j < Nk; j++) {
+            load_row(job->k, b, hk, j, row);
+            for (int64_t d = 0; d < D; d++) sum[d] += row[d];
+        }
+        for (int64_t d = 0; d < D; d++) shift[d] = (float)(sum[d] / (double)Nk);
+    }
+    if (!job->chan_scale) return;
+    row_transform shift_only = {job->k_shift ? job->k_shift + bh * D : NULL, NULL, 0};
+    for (int64_t d = 0; d < D; d++) k_max[d] = q_max[d] = 0.0f;
+    for (int64_t j = 0; j < Nk; j++) {
+        load_row(job->k, b, hk, j, row);
+        transform_row(&shift_only, row, D);
+        for (int64_t d = 0; d < D; d++) k_max[d] = fabsf(row[d]) > k_max[d] ? fabsf(row[d]) : k_max[d];
+    }
+    for (int64_t h = hk * group; h < (hk + 1) * group; h++)
+        for (int64_t i = 0; i < Nq; i++) {
+            load_row(job->q, b, h, i, row);
+            for (int64_t d = 0; d < D; d++) q_max[d] = fabsf(row[d]) > q_max[d] ? fabsf(row[d]) : q_max[d];
+        }
+    float *scale = job->chan_scale + bh * D;
+    for (int64_t d = 0; d < D; d++)
+        scale[d] = (k_max[d] >= FLT_MIN && q_max[d] >= FLT_MIN) ? sqrtf(k_max[d] / q_max[d]) : 1.0f;
+}
 
 static void dense_pack_item(void *ctx, int64_t item, int worker)
 {
@@ -474,14 +655,31 @@ static void dense_pack_item(void *ctx, int64_t item, int worker)
     int64_t b = bh / Hkv, h = bh % Hkv;
     int64_t key0 = j * job->bk;
     int n_keys = (int)(Nk - key0 < job->bk ? Nk - key0 : job->bk);
-    /* The q8 scratch (rows >= bk) holds the keys, k8 and v8 are not allocated on this path. */
+    row_transform k_tf = key_transform(job, bh);
+    /* The q8 scratch (rows >= 2 * bk) holds the keys, then the values. */
     key_block *kb = &job->blocks[item];
-    int8_t *codes = w->q8;
+    int8_t *k_codes = w->q8, *v_codes = w->q8 + (int64_t)n_keys * job->sc.D;
     kb->key0 = key0;
-    kb->k_scale = quantize_rows(job->k, b, h, key0, n_keys, w->staging, codes);
-    int8_t *v_codes = codes + (int64_t)n_keys * job->sc.D;
-    kb->v_scale = quantize_rows(job->v, b, h, key0, n_keys, w->staging, v_codes);
-    fill_key_block(codes, v_codes, n_keys, job->sc.D, job->sc.bkp, kb);
+    if (job->token_scales) {
+        quantize_each_row(job->k, b, h, key0, n_keys, w->staging, k_codes, kb->k_row_scale, &k_tf);
+        kb->k_scale = 0.0f;
+    } else {
+        kb->k_scale = quantize_rows(job->k, b, h, key0, n_keys, w->staging, k_codes, &k_tf);
+        kb->k_row_scale = NULL;
+    }
+    kb->v_scale = quantize_rows(job->v, b, h, key0, n_keys, w->staging, v_codes, NULL);
+    fill_key_block(k_codes, v_codes, n_keys, job->sc.D, job->sc.bkp, kb);
+}
+
+/* k_smooth scores q.(k - mean): every score of a row moves by the same q.mean, which the softmax ignores
+ * but lse does not, so lse gets sm_scale * q.mean back (q unquantized, the dot in double). */
+static float smoothing_lse_offset(const dense_job *job, int64_t b, int64_t h, int64_t i, const float *mean,
+                                  float *row)
+{
+    load_row(job->q, b, h, i, row);
+    double dot = 0.0;
+    for (int64_t d = 0; d < job->sc.D; d++) dot += (double)row[d] * (double)mean[d];
+    return (float)(dot * (double)job->sm_scale);
 }
 
 static void dense_query_item(void *ctx, int64_t item, int worker)
@@ -495,20 +693,29 @@ static void dense_query_item(void *ctx, int64_t item, int worker)
     int64_t qb = item % job->n_qblocks, bh = item / job->n_qblocks;
     int64_t b = bh / Hq, h = bh % Hq, hk = h / (Hq / Hkv);
     int64_t i0 = qb * job->bq;
+    row_transform q_tf = query_transform(job, b * Hkv + hk);
     qt->rows = (int)(Nq - i0 < job->bq ? Nq - i0 : job->bq);
-    float q_scale = quantize_rows(job->q, b, h, i0, qt->rows, w->staging, w->q8);
+    if (job->token_scales) {
+        quantize_each_row(job->q, b, h, i0, qt->rows, w->staging, w->q8, qt->q_scale, &q_tf);
+    } else {
+        float q_scale = quantize_rows(job->q, b, h, i0, qt->rows, w->staging, w->q8, &q_tf);
+        for (int r = 0; r < qt->rows; r++) qt->q_scale[r] = q_scale;
+    }
     bias_codes(w->q8, (int64_t)qt->rows * D, qt->q_biased);
     int64_t key_end_max = 0;
     for (int r = 0; r < qt->rows; r++) {
-        qt->q_scale[r] = q_scale;
         qt->key_end[r] = visible_keys(job->causal, i0 + r, Nq, Nk);
         if (qt->key_end[r] > key_end_max) key_end_max = qt->key_end[r];
     }
     start_tile(qt, D);
     const key_block *blocks = job->blocks + (b * Hkv + hk) * job->n_kblocks;
     for (int64_t j = 0; j * job->bk < key_end_max; j++) attn_block_step(&job->sc, qt, &blocks[j], &w->step);
-    for (int r = 0; r < qt->rows; r++)
-        finish_row(qt, r, D, job->out, b, h, i0 + r, job->lse ? job->lse + bh * Nq + i0 + r : NULL);
+    for (int r = 0; r < qt->rows; r++) {
+        float *lse_slot = job->lse ? job->lse + bh * Nq + i0 + r : NULL;
+        finish_row(qt, r, D, job->out, b, h, i0 + r, lse_slot);
+        if (lse_slot && job->k_shift && qt->l[r] > 0.0f)
+            *lse_slot += smoothing_lse_offset(job, b, h, i0 + r, job->k_shift + (b * Hkv + hk) * D, w->staging);
+    }
 }
 
 static int check_dense_shapes(const ta_view4 *q, const ta_view4 *k, const ta_view4 *v, const ta_view4 *out)
@@ -541,35 +748,45 @@ int ta_attention_cpu(const ta_attn_params *p, const ta_view4 *q, const ta_view4 
     ta_sas_cpu_init();
     ta_igemm_simd_active(); /* decide the kernel before threads read the flag */
     int D = (int)q->shape[3];
-    dense_job job = {q, k, v, out, lse, make_step_consts(p, D, p->block_k), p->causal != 0, p->block_q, p->block_k};
+    int64_t B = k->shape[0], Hkv = k->shape[1];
+    dense_job job = {q, k, v, out, lse, make_step_consts(p, D, p->block_k), p->causal != 0, p->block_q, p->block_k,
+                     p->qk_scale_token != 0, p->sm_scale};
     job.n_qblocks = (q->shape[2] + job.bq - 1) / job.bq;
     job.n_kblocks = (k->shape[2] + job.bk - 1) / job.bk;
-    int64_t n_key_items = k->shape[0] * k->shape[1] * job.n_kblocks;
+    int64_t n_key_items = B * Hkv * job.n_kblocks;
     int64_t n_query_items = q->shape[0] * q->shape[1] * job.n_qblocks;
     int n_workers = p->n_threads < 1 ? 1 : p->n_threads;
-    size_t block_bytes = round64((size_t)D * job.sc.bkp) * 2 + round64(sizeof(int32_t) * job.sc.bkp);
+    size_t pack_bytes = round64((size_t)D * job.sc.bkp);
+    size_t block_bytes = 2 * pack_bytes + round64(sizeof(int32_t) * job.sc.bkp) + round64(sizeof(float) * job.sc.bkp);
     char *key_mem = NULL;
     rc = TA_ERR_NOMEM;
     job.blocks = calloc((size_t)n_key_items, sizeof(key_block));
     key_mem = aligned_alloc(64, block_bytes * (size_t)n_key_items);
+    if (p->k_smooth) job.k_shift = malloc(sizeof(float) * (size_t)(B * Hkv * D));
+    if (p->qk_equalize) job.chan_scale = malloc(sizeof(float) * (size_t)(B * Hkv * D));
     /* q8 must hold a block of keys and one of values during packing: rows = max(bq, 2 * bk). */
     int rows = job.bq > 2 * job.bk ? job.bq : 2 * job.bk;
     job.workers = alloc_workers(n_workers, rows, D, job.bk, job.sc.bkp, 0);
-    if (!job.blocks || !key_mem || !job.workers) {
+    if (!job.blocks || !key_mem || !job.workers || (p->k_smooth && !job.k_shift) ||
+        (p->qk_equalize && !job.chan_scale)) {
         ta_set_error("out of memory for attention scratch");
         goto done;
     }
     for (int64_t i = 0; i < n_key_items; i++) {
         char *at = key_mem + block_bytes * (size_t)i;
         job.blocks[i].k_pack = (int8_t *)at;
-        job.blocks[i].v_pack = (int8_t *)(at + round64((size_t)D * job.sc.bkp));
-        job.blocks[i].k_sum = (int32_t *)(at + 2 * round64((size_t)D * job.sc.bkp));
+        job.blocks[i].v_pack = (int8_t *)(at + pack_bytes);
+        job.blocks[i].k_sum = (int32_t *)(at + 2 * pack_bytes);
+        job.blocks[i].k_row_scale = (float *)(at + 2 * pack_bytes + round64(sizeof(int32_t) * job.sc.bkp));
     }
+    if (job.k_shift || job.chan_scale) ta_parallel_for(B * Hkv, n_workers, dense_stats_item, &job);
     ta_parallel_for(n_key_items, n_workers, dense_pack_item, &job);
     ta_parallel_for(n_query_items, n_workers, dense_query_item, &job);
     rc = TA_OK;
 done:
     free_scratch(job.workers, n_workers);
+    free(job.chan_scale);
+    free(job.k_shift);
     free(key_mem);
     free(job.blocks);
     return rc;
@@ -645,7 +862,7 @@ static void kv_query_item(void *ctx, int64_t item, int worker)
     int64_t key_end_max = 0;
     for (int r = 0; r < qt->rows; r++) {
         int64_t h = hk * job->group + (pair0 + r) / Nq, i = (pair0 + r) % Nq;
-        qt->q_scale[r] = quantize_rows(job->q, b, h, i, 1, w->staging, w->q8 + (int64_t)r * D);
+        qt->q_scale[r] = quantize_rows(job->q, b, h, i, 1, w->staging, w->q8 + (int64_t)r * D, NULL);
         qt->key_end[r] = visible_keys(job->causal, i, Nq, Nk);
         if (qt->key_end[r] > key_end_max) key_end_max = qt->key_end[r];
     }
@@ -663,8 +880,8 @@ static void kv_query_item(void *ctx, int64_t item, int worker)
     int64_t residual0 = kv->n_blocks * kv->block;
     if (kv->n_residual > 0 && residual0 < key_end_max) {
         int n_res = (int)kv->n_residual;
-        kb->k_scale = quantize_rows(&kv->residual_k, b, hk, 0, n_res, w->staging, w->k8);
-        kb->v_scale = quantize_rows(&kv->residual_v, b, hk, 0, n_res, w->staging, w->v8);
+        kb->k_scale = quantize_rows(&kv->residual_k, b, hk, 0, n_res, w->staging, w->k8, NULL);
+        kb->v_scale = quantize_rows(&kv->residual_v, b, hk, 0, n_res, w->staging, w->v8, NULL);
         fill_key_block(w->k8, w->v8, n_res, D, job->sc.bkp, kb);
         kb->key0 = residual0;
         attn_block_step(&job->sc, qt, kb, &w->step);

@@ -15,6 +15,11 @@ typedef struct {
     int block_q;       /* query rows per INT8 block (64); ignored against a ta_kv (one row per block) */
     int block_k;       /* key rows per INT8 block (64) */
     int n_threads;     /* CPU only */
+    /* Accuracy options beyond SPEC v1 (docs/DESIGN.md, "Accuracy options"): dense k/v on the CPU only
+     * (the bindings reject them for CUDA tensors and for a ta_kv); all 0 keeps SPEC v1 numerics. */
+    int qk_scale_token; /* one INT8 scale per row of Q and per key of K instead of per block */
+    int k_smooth;       /* subtract each channel's mean over the keys of a (batch, KV head) from K */
+    int qk_equalize;    /* per channel c: Q_c * s_c and K_c / s_c, s_c = sqrt(max|K_c| / max|Q_c|) */
 } ta_attn_params;
 
 /* q [B, Hq, Nq, D], k and v [B, Hkv, Nk, D] (Hq % Hkv == 0); out [B, Hq, Nq, D] writable, any float

@@ -173,6 +173,35 @@ static int fill_params(ta_attn_params *p, double sm_scale, int causal, int softm
     p->block_q = block_q;
     p->block_k = block_k;
     p->n_threads = n_threads >= 1 ? n_threads : ta_default_threads();
+    p->qk_scale_token = p->k_smooth = p->qk_equalize = 0; /* SPEC v1 unless the caller asks */
+    return 0;
+}
+
+/* Runs dense attention (kv == NULL) or attention on a cache on q's device with the GIL released; -1 with a
+ * Python exception on failure. */
+static int run_attention(const ta_attn_params *p, const ta_view4 *q, const ta_view4 *k, const ta_view4 *v,
+                         const ta_kv *kv, const ta_view4 *out, float *lse)
+{
+    int rc;
+    ta_clear_error();
+    if (q->device == TA_CUDA) {
+#ifdef TA_WITH_CUDA
+        Py_BEGIN_ALLOW_THREADS
+        rc = kv ? ta_attention_kv_cuda(p, q, kv, out, lse) : ta_attention_cuda(p, q, k, v, out, lse);
+        Py_END_ALLOW_THREADS
+#else
+        PyErr_SetString(PyExc_ValueError, "q is on a CUDA device but turboattn was built without CUDA");
+        return -1;
+#endif
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        rc = kv ? ta_attention_kv_cpu(p, q, kv, out, lse) : ta_attention_cpu(p, q, k, v, out, lse);
+        Py_END_ALLOW_THREADS
+    }
+    if (rc != TA_OK) {
+        raise_status(rc);
+        return -1;
+    }
     return 0;
 }
 
@@ -184,14 +213,19 @@ static void bnhd_to_bhnd(ta_view4 *v)
     v->shape[2] = n, v->stride[2] = s;
 }
 
-static PyObject *py_attention(PyObject *self, PyObject *args)
+static PyObject *py_attention(PyObject *self, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"q", "k", "v", "out", "lse", "sm_scale", "causal", "softmax_exact", "sas_threshold",
+                             "p_scale_fixed", "block_q", "block_k", "n_threads", "bnhd", "qk_scale_token", "k_smooth",
+                             "qk_equalize", NULL};
     PyObject *q_obj, *k_obj, *v_obj, *out_obj, *lse_obj;
     double sm_scale;
     int causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads, bnhd = 0;
-    if (!PyArg_ParseTuple(args, "OOOOOdppipiii|p:attention", &q_obj, &k_obj, &v_obj, &out_obj, &lse_obj, &sm_scale,
-                          &causal, &softmax_exact, &sas_threshold, &p_scale_fixed, &block_q, &block_k, &n_threads,
-                          &bnhd))
+    int qk_scale_token = 0, k_smooth = 0, qk_equalize = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOdppipiii|pppp:attention", kwlist, &q_obj, &k_obj, &v_obj,
+                                     &out_obj, &lse_obj, &sm_scale, &causal, &softmax_exact, &sas_threshold,
+                                     &p_scale_fixed, &block_q, &block_k, &n_threads, &bnhd, &qk_scale_token, &k_smooth,
+                                     &qk_equalize))
         return NULL;
     PyObject *q_keep = NULL, *k_keep = NULL, *v_keep = NULL, *out_keep = NULL, *result = NULL;
     ta_view4 q, k, v, out;
@@ -209,26 +243,14 @@ static PyObject *py_attention(PyObject *self, PyObject *args)
         goto fail;
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads) < 0)
         goto fail;
-    int rc;
-    ta_clear_error();
-    if (q.device == TA_CUDA) {
-#ifdef TA_WITH_CUDA
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_cuda(&p, &q, &k, &v, &out, lse);
-        Py_END_ALLOW_THREADS
-#else
-        PyErr_SetString(PyExc_ValueError, "q is on a CUDA device but turboattn was built without CUDA");
-        goto fail;
-#endif
-    } else {
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_cpu(&p, &q, &k, &v, &out, lse);
-        Py_END_ALLOW_THREADS
-    }
-    if (rc != TA_OK) {
-        raise_status(rc);
+    p.qk_scale_token = qk_scale_token;
+    p.k_smooth = k_smooth;
+    p.qk_equalize = qk_equalize;
+    if (q.device == TA_CUDA && (qk_scale_token || k_smooth || qk_equalize)) {
+        PyErr_SetString(PyExc_ValueError, "qk_scale=\"token\", k_smooth and qk_equalize are CPU-only for now");
         goto fail;
     }
+    if (run_attention(&p, &q, &k, &v, NULL, &out, lse) < 0) goto fail;
     result = Py_NewRef(Py_None);
 fail:
     Py_XDECREF(q_keep);
@@ -282,26 +304,7 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     }
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, TA_BQ, kv.block, n_threads) < 0)
         goto fail;
-    int rc;
-    ta_clear_error();
-    if (q.device == TA_CUDA) {
-#ifdef TA_WITH_CUDA
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_kv_cuda(&p, &q, &kv, &out, lse);
-        Py_END_ALLOW_THREADS
-#else
-        PyErr_SetString(PyExc_ValueError, "q is on a CUDA device but turboattn was built without CUDA");
-        goto fail;
-#endif
-    } else {
-        Py_BEGIN_ALLOW_THREADS
-        rc = ta_attention_kv_cpu(&p, &q, &kv, &out, lse);
-        Py_END_ALLOW_THREADS
-    }
-    if (rc != TA_OK) {
-        raise_status(rc);
-        goto fail;
-    }
+    if (run_attention(&p, &q, NULL, NULL, &kv, &out, lse) < 0) goto fail;
     result = Py_NewRef(Py_None);
 fail:
     Py_XDECREF(q_keep);
@@ -356,10 +359,12 @@ static PyObject *py_attn_simd(PyObject *self, PyObject *args)
 }
 
 PyMethodDef ta_attn_methods[] = {
-    {"attention", py_attention, METH_VARARGS,
+    {"attention", (PyCFunction)(void (*)(void))py_attention, METH_VARARGS | METH_KEYWORDS,
      "attention(q, k, v, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, "
-     "n_threads, bnhd=False)\n--\n\nSPEC section 2/3 attention into out (and lse [B, Hq, Nq] float32 unless None); "
-     "n_threads <= 0: TURBOATTN_NUM_THREADS or the CPU count; bnhd: tensors are [B, N, H, D]."},
+     "n_threads, bnhd=False, qk_scale_token=False, k_smooth=False, qk_equalize=False)\n--\n\n"
+     "SPEC section 2/3 attention into out (and lse [B, Hq, Nq] float32 unless None); n_threads <= 0: "
+     "TURBOATTN_NUM_THREADS or the CPU count; bnhd: tensors are [B, N, H, D]; the last three: accuracy options "
+     "(CPU, dense k/v)."},
     {"attention_kv", py_attention_kv, METH_VARARGS,
      "attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, "
      "bnhd=False)\n--\n\n"

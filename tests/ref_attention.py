@@ -80,10 +80,11 @@ def spec_attention(q, k, v, *, causal=False, sm_scale=None, exact=True, p_scale=
 
 def attention_on_codes(q8, q_row_scale, k8, k_block_scale, v8, v_block_scale, *, block_k, causal=False,
                        sm_scale=None, exact=True, p_scale="row", threshold=8,
-                       coeffs=(1.0, -0.69158777, 0.23115976, -0.03961682)):
+                       coeffs=(1.0, -0.69158777, 0.23115976, -0.03961682), k_key_scale=None):
     """SPEC section 2 given the INT8 codes: q8 [B, Hq, Nq, D] with one scale per row [B, Hq, Nq] (a block
     scale repeated over its rows, or per-row scales for decode), k8, v8 [B, Hkv, Nk, D] with one scale per
-    key block of block_k rows [B, Hkv, ceil(Nk / block_k)]. Returns (out, lse) in float64.
+    key block of block_k rows [B, Hkv, ceil(Nk / block_k)]; k_key_scale [B, Hkv, Nk], if given, replaces
+    the key block scales by one scale per key (qk_scale="token"). Returns (out, lse) in float64.
     """
     q8, k8, v8 = (np.asarray(x, dtype=np.int64) for x in (q8, k8, v8))
     B, Hq, Nq, D = q8.shape
@@ -105,7 +106,10 @@ def attention_on_codes(q8, q_row_scale, k8, k_block_scale, v8, v_block_scale, *,
             for jb, j0 in enumerate(range(0, Nk, block_k)):
                 cols = np.arange(j0, min(j0 + block_k, Nk))
                 dots = q8[b, h] @ k8[b, hk, cols].T
-                S = dots * (qs[:, None] * float(k_block_scale[b, hk, jb]) * score_scale)
+                if k_key_scale is None:
+                    S = dots * (qs[:, None] * float(k_block_scale[b, hk, jb]) * score_scale)
+                else:
+                    S = dots * (qs[:, None] * k_key_scale[b, hk, cols][None, :].astype(np.float64) * score_scale)
                 visible = np.ones((Nq, len(cols)), dtype=bool)
                 if causal:
                     visible = cols[None, :] <= rows[:, None] + (Nk - Nq)
@@ -134,4 +138,48 @@ def attention_on_codes(q8, q_row_scale, k8, k_block_scale, v8, v_block_scale, *,
             safe_l = np.where(ok, l, 1.0)
             out[b, h] = np.where(ok[:, None], acc / safe_l[:, None], 0.0)
             lse[b, h] = np.where(ok, (m + np.log2(safe_l)) * np.log(2.0), -np.inf)
+    return out, lse
+
+
+def spec_attention_options(q, k, v, *, qk_scale="block", k_smooth=False, qk_equalize=False, sm_scale=None,
+                           block=64, **kw):
+    """The accuracy options of docs/DESIGN.md on top of SPEC sections 1-2, written from their description:
+    K minus its per-channel mean over all keys (float64 mean rounded to float32, float32 subtraction);
+    s_c = sqrt(max|K_c| / max|Q_c|) in float32 per KV head (Q's maximum over the heads of its group; 1 where
+    either is below FLT_MIN), Q_c * s_c and K_c / s_c; per-row scales for Q and per-key scales for K with
+    qk_scale="token". Returns (out, lse), lse corrected by sm_scale * q . mean under k_smooth."""
+    q = np.asarray(q, dtype=np.float32)
+    k = np.asarray(k, dtype=np.float32)
+    B, Hq, Nq, D = q.shape
+    Hkv = k.shape[1]
+    group = Hq // Hkv
+    if sm_scale is None:
+        sm_scale = 1.0 / np.sqrt(D)
+    mean = np.zeros((B, Hkv, 1, D), np.float32)
+    if k_smooth:
+        mean = k.astype(np.float64).mean(axis=2, keepdims=True).astype(np.float32)
+        k = (k - mean).astype(np.float32)
+    q_t = q
+    if qk_equalize:
+        k_max = np.abs(k).max(axis=2, keepdims=True)                                          # [B, Hkv, 1, D]
+        q_max = np.abs(q).reshape(B, Hkv, group * Nq, D).max(axis=2, keepdims=True)           # [B, Hkv, 1, D]
+        ok = (k_max >= FLT_MIN) & (q_max >= FLT_MIN)
+        s = np.where(ok, np.sqrt(k_max / np.where(ok, q_max, np.float32(1))), np.float32(1)).astype(np.float32)
+        q_t = (q * np.repeat(s, group, axis=1)).astype(np.float32)
+        k = (k / s).astype(np.float32)
+    if qk_scale == "token":
+        q8, q_row = quantize_int8_blocks(q_t, 1)
+        k8, k_key = quantize_int8_blocks(k, 1)
+        k_blocks = None
+    else:
+        q8, sq = quantize_int8_blocks(q_t, block)
+        q_row = np.repeat(sq, block, axis=-1)[..., :Nq]
+        k8, k_blocks = quantize_int8_blocks(k, block)
+        k_key = None
+    v8, sv = quantize_int8_blocks(v, block)
+    out, lse = attention_on_codes(q8, q_row, k8, k_blocks, v8, sv, block_k=block, sm_scale=sm_scale,
+                                  k_key_scale=k_key, **kw)
+    if k_smooth:
+        offset = np.einsum("bhnd,bhd->bhn", q.astype(np.float64), np.repeat(mean[:, :, 0], group, axis=1).astype(np.float64))
+        lse = lse + float(np.float32(sm_scale)) * offset
     return out, lse

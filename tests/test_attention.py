@@ -129,14 +129,16 @@ def test_strided_inputs_and_out_argument():
 
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("softmax", ["exact", "sas"])
-def test_simd_levels_are_bit_identical(causal, softmax):
+@pytest.mark.parametrize("options", [{}, {"qk_scale": "token", "k_smooth": True, "qk_equalize": True}],
+                         ids=["spec", "options"])
+def test_simd_levels_are_bit_identical(causal, softmax, options):
     q, k, v = make_qkv(8, 1, 4, 2, 150, 170, 128, outliers=3)
     previous = _C._attn_simd()
     try:
         outs = []
         for level in SIMD_LEVELS:
             _C._attn_simd(level)
-            outs.append(flashq_attention(q, k, v, causal=causal, softmax=softmax, return_lse=True))
+            outs.append(flashq_attention(q, k, v, causal=causal, softmax=softmax, return_lse=True, **options))
     finally:
         _C._attn_simd(previous)
     for out, lse in outs[1:]:
@@ -267,6 +269,77 @@ def test_kv_cache_with_bnhd_query():
     qt = np.ascontiguousarray(q.transpose(0, 2, 1, 3))
     got = flashq_attention(qt, kv=kv, layout="BNHD")
     assert np.array_equal(got.transpose(0, 2, 1, 3), want)
+
+
+# ---- accuracy options beyond SPEC v1 (docs/DESIGN.md, "Accuracy options") ---------------------------
+
+OPTION_SETS = [
+    {"qk_scale": "token"},
+    {"k_smooth": True},
+    {"qk_equalize": True},
+    {"qk_scale": "token", "k_smooth": True, "qk_equalize": True},
+]
+
+
+@pytest.mark.parametrize("options", OPTION_SETS, ids=lambda o: "+".join(o))
+@pytest.mark.parametrize("causal", [False, True])
+def test_accuracy_options_match_model(options, causal):
+    q, k, v = make_qkv(16, 1, 4, 2, 100, 150, 64, outliers=3)
+    k = k + np.linspace(-2, 2, 64, dtype=np.float32)  # per-channel offsets, so k_smooth has work to do
+    out, lse = flashq_attention(q, k, v, causal=causal, softmax="exact", return_lse=True, **options)
+    ref, ref_lse = model.spec_attention_options(q, k, v, causal=causal, exact=True, **options)
+    assert rel_l2(out, ref) < 1e-5  # measured <= 3e-7
+    live = np.isfinite(ref_lse)
+    assert max_abs(lse[live], ref_lse[live]) < 1e-4
+
+
+def test_defaults_keep_spec_numerics():
+    q, k, v = make_qkv(17, 1, 2, 2, 80, 80, 64, outliers=2)
+    plain = flashq_attention(q, k, v)
+    assert np.array_equal(plain, flashq_attention(q, k, v, qk_scale="block", k_smooth=False, qk_equalize=False))
+
+
+# Same data as ACCURACY["outlier"]; rel L2 against float64, measured: none 0.0955, token 0.0792,
+# k_smooth 0.0964 (zero-mean channels: nothing to remove), qk_equalize 0.0480, token + equalize 0.0404.
+OUTLIER_GAINS = [
+    ({"qk_scale": "token"}, 0.90),
+    ({"qk_equalize": True}, 0.60),
+    ({"qk_scale": "token", "qk_equalize": True}, 0.50),
+    ({"k_smooth": True}, 1.03),  # no gain expected on zero-mean channels; it must not hurt either
+]
+
+
+@pytest.mark.parametrize("options,ratio", OUTLIER_GAINS, ids=lambda o: "+".join(o) if isinstance(o, dict) else str(o))
+def test_accuracy_options_on_key_outliers(options, ratio):
+    q, k, v = make_qkv(11, 1, 4, 4, 512, 512, 128, outliers=4)
+    ref = reference_attention(q, k, v)
+    base = rel_l2(flashq_attention(q, k, v), ref)
+    assert rel_l2(flashq_attention(q, k, v, **options), ref) < ratio * base
+
+
+def test_k_smooth_on_keys_with_channel_offsets():
+    """K with per-channel offsets (std 5, no outliers): the offsets set the INT8 range and k_smooth removes
+    them. Measured rel L2 0.0361 -> 0.0177; max lse error against float64 0.152 -> 0.045 (about what the
+    same quantization gives on unshifted keys)."""
+    q, k, v = make_qkv(11, 1, 4, 4, 512, 512, 128)
+    k = (k + np.random.default_rng(5).standard_normal(128).astype(np.float32) * 5.0).astype(np.float32)
+    ref = reference_attention(q, k, v)
+    s = np.einsum("bhid,bhjd->bhij", as64(q), as64(k)) / np.sqrt(128)
+    ref_lse = np.log(np.exp(s - s.max(-1, keepdims=True)).sum(-1)) + s.max(-1)
+    base, base_lse = flashq_attention(q, k, v, return_lse=True)
+    smooth, smooth_lse = flashq_attention(q, k, v, k_smooth=True, return_lse=True)
+    assert rel_l2(smooth, ref) < 0.6 * rel_l2(base, ref)
+    assert max_abs(smooth_lse, ref_lse) < max_abs(base_lse, ref_lse)
+
+
+def test_accuracy_options_are_rejected_where_they_do_not_apply():
+    q, k, v = _good()
+    with pytest.raises(ValueError, match="apply to dense k and v only"):
+        flashq_attention(q, kv=quantize_kv(k, v), qk_equalize=True)
+    with pytest.raises(ValueError, match="qk_scale must be one of"):
+        flashq_attention(q, k, v, qk_scale="row")
+    with pytest.raises(TypeError, match="k_smooth must be a bool"):
+        flashq_attention(q, k, v, k_smooth=1)
 
 
 # ---- errors name the argument -------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_long_call_releases_the_gil():
     """A second thread that wakes every millisecond keeps waking while a long call is in C. If the call
     held the GIL, that thread could not run between the call's start and end: its largest gap between
     wake-ups would be the whole call."""
-    q, k, v = inputs(99, n=1536, d=128)
+    q, k, v = inputs(99, n=3072, d=128)
     stamps = []
     done = threading.Event()
 

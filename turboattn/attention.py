@@ -8,11 +8,13 @@ import numbers
 import numpy as np
 
 from . import _C
+from ._host import host_array
 
 __all__ = ["flashq_attention"]
 
 _SOFTMAX = ("sas", "exact")
 _P_SCALE = ("row", "fixed")
+_QK_SCALE = ("block", "token")
 _LAYOUTS = ("BHND", "BNHD")
 _DLPACK_CUDA = 2  # kDLCUDA in DLPack's device enumeration
 
@@ -59,20 +61,6 @@ def _device(x):
     return ("cpu", 0)
 
 
-def _host_array(x, name):
-    """A CPU input as a NumPy array (zero-copy for DLPack producers)."""
-    if x is None:
-        raise TypeError(f"{name} must be an array (got None)")
-    if isinstance(x, np.ndarray):
-        return x
-    if not hasattr(x, "__dlpack__"):
-        raise TypeError(f"{name} must be a NumPy array or a DLPack tensor (got {type(x).__name__})")
-    try:
-        return np.from_dlpack(x)
-    except (TypeError, ValueError, RuntimeError, BufferError) as exc:
-        raise TypeError(f"{name} is a CPU DLPack tensor NumPy cannot import ({exc})") from None
-
-
 def _dtype_name(x):
     name = str(getattr(x, "dtype", "")).replace("torch.", "")
     return {"half": "float16", "float": "float32"}.get(name, name)
@@ -94,7 +82,8 @@ def _empty_like_input(x, shape, dtype_name, device):
 
 
 def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None, softmax="sas", sas_threshold=8,
-                     p_scale="row", return_lse=False, layout="BHND", out=None, block=64):
+                     p_scale="row", return_lse=False, layout="BHND", out=None, block=64, qk_scale="block",
+                     k_smooth=False, qk_equalize=False):
     """TurboAttention's FlashQ attention with SAS softmax (SPEC sections 2, 3; section 5 with ``kv=``).
 
     Q, K and V are quantized to INT8 in blocks of ``block`` rows (one float32 scale each), scores are
@@ -132,6 +121,16 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
     block : int, default 64
         Rows per INT8 block of Q and of K/V: a multiple of 8 in [8, 256] on the CPU; the CUDA path takes
         64 only. Part of the numerics (SPEC "Block sizes"); ignored with ``kv`` (the cache has its own).
+    qk_scale : "block" (default) or "token"
+        Accuracy option (beyond SPEC v1; dense k, v on the CPU): one INT8 scale per row of Q and per key of
+        K instead of per block. The integer product is unchanged; the scales multiply rows and columns of S.
+    k_smooth : bool, default False
+        Accuracy option: subtract each channel's mean over all keys of a (batch, KV head) from K before
+        quantizing. The softmax is invariant to it; lse is corrected by sm_scale * (q . mean).
+    qk_equalize : bool, default False
+        Accuracy option: per channel c, s_c = sqrt(max|K_c| / max|Q_c|) (over all keys, and all rows of the
+        query heads sharing the KV head; 1 where either is 0); Q_c * s_c and K_c / s_c are quantized,
+        which moves outlier-channel magnitude from K to Q. The product q . k is unchanged.
 
     Returns
     -------
@@ -153,20 +152,26 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
     layout = _choice(layout, "layout", _LAYOUTS)
     threshold = _int(sas_threshold, "sas_threshold", 0, _C.SAS_T_MAX)
     block = _int(block, "block", 8, 256)
+    token_scales = _choice(qk_scale, "qk_scale", _QK_SCALE) == "token"
+    k_smooth = _flag(k_smooth, "k_smooth")
+    qk_equalize = _flag(qk_equalize, "qk_equalize")
     if block % 8 != 0:
         raise ValueError(f"block must be a multiple of 8 (got {block})")
     if kv is not None and (k is not None or v is not None):
         raise TypeError("pass either k and v or kv=, not both")
     if kv is None and (k is None or v is None):
         raise TypeError("k and v are required unless kv= is given")
+    if kv is not None and (token_scales or k_smooth or qk_equalize):
+        raise ValueError("qk_scale='token', k_smooth and qk_equalize apply to dense k and v only (a compressed "
+                         "cache fixes its key scales)")
     if kv is not None and not all(hasattr(kv, name) for name in ("bits", "k_codes", "v_codes", "n_blocks")):
         raise TypeError(f"kv must be a QuantizedKV (got {type(kv).__name__})")
 
     device = _device(q)
     if device[0] == "cpu":
-        q = _host_array(q, "q")
+        q = host_array(q, "q", sequences=False)
         if kv is None:
-            k, v = _host_array(k, "k"), _host_array(v, "v")
+            k, v = host_array(k, "k", sequences=False), host_array(v, "v", sequences=False)
     shape = _shape4(q, "q")
     B, Nq, H, D = shape if layout == "BNHD" else (shape[0], shape[2], shape[1], shape[3])
     scale = _sm_scale(sm_scale, D)
@@ -174,12 +179,13 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
     if out is None:
         out = _empty_like_input(q, shape, _dtype_name(q), device)
     elif device[0] == "cpu":
-        out = _host_array(out, "out")
+        out = host_array(out, "out", sequences=False)
     lse = None
     if return_lse:
         lse = _empty_like_input(q, (B, H, Nq), "float32", device)
     if kv is None:
-        _C.attention(q, k, v, out, lse, scale, causal, exact, threshold, fixed, block, block, 0, bnhd)
+        _C.attention(q, k, v, out, lse, scale, causal, exact, threshold, fixed, block, block, 0, bnhd,
+                     qk_scale_token=token_scales, k_smooth=k_smooth, qk_equalize=qk_equalize)
     else:
         _C.attention_kv(q, kv, out, lse, scale, causal, exact, threshold, fixed, 0, bnhd)
     return (out, lse) if return_lse else out

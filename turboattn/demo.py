@@ -22,7 +22,7 @@ def make_inputs(rng, B, Hq, Hkv, N, D, key_outliers=0.0):
 
 
 def row(name, out, ref, fp16_ref, seconds):
-    return (f"{name:<34} {ta.cosine(out, ref):>9.6f} {ta.rel_l2(out, ref):>9.4f} {ta.max_abs(out, ref):>8.4f}"
+    return (f"{name:<44} {ta.cosine(out, ref):>9.6f} {ta.rel_l2(out, ref):>9.4f} {ta.max_abs(out, ref):>8.4f}"
             f" {ta.rel_l2(fp16_ref, ref):>9.4f} {seconds * 1e3:>8.1f}")
 
 
@@ -38,7 +38,7 @@ def main(argv=None):
     built, present = ta.cuda_available()
     print(f"turboattn {ta.__version__}: CUDA built={built} device={present}; "
           f"B={B} Hq={Hq} Hkv={Hkv} N={N} D={D}, float16 inputs, CPU path\n")
-    print(f"{'case':<34} {'cosine':>9} {'rel_l2':>9} {'max_abs':>8} {'fp16_l2':>9} {'ms':>8}")
+    print(f"{'case':<44} {'cosine':>9} {'rel_l2':>9} {'max_abs':>8} {'fp16_l2':>9} {'ms':>8}")
 
     for label, outliers in (("gaussian", 0.0), ("key outliers x20", 20.0)):
         q, k, v = make_inputs(rng, B, Hq, Hkv, N, D, outliers)

@@ -1,21 +1,17 @@
 """Error measures between an approximation ``a`` and a reference ``b``, in float64."""
 import numpy as np
 
+from ._host import host_array
+
 __all__ = ["cosine", "rel_l2", "max_abs"]
 
 
 def _pair(a, b):
-    a = np.asarray(_host(a)).astype(np.float64)
-    b = np.asarray(_host(b)).astype(np.float64)
+    a = host_array(a, "a").astype(np.float64)
+    b = host_array(b, "b").astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape (got {list(a.shape)} and {list(b.shape)})")
     return a, b
-
-
-def _host(x):
-    if isinstance(x, np.ndarray) or not hasattr(x, "__dlpack__"):
-        return x
-    return np.from_dlpack(x)
 
 
 def cosine(a, b, axis=None):

@@ -4,24 +4,15 @@ import math
 
 import numpy as np
 
+from ._host import host_array
+
 __all__ = ["reference_attention"]
 
 _CHUNK_ELEMENTS = 1 << 22  # score elements held at once: rows per chunk = this / Nk
 
 
-def _host(x, name):
-    if isinstance(x, np.ndarray):
-        return x
-    if hasattr(x, "__dlpack__"):
-        try:
-            return np.from_dlpack(x)
-        except (TypeError, ValueError, RuntimeError, BufferError) as exc:
-            raise TypeError(f"{name} must be a NumPy array or a CPU DLPack tensor ({exc})") from None
-    return np.asarray(x)
-
-
 def _check(q, k, v, layout):
-    q, k, v = _host(q, "q"), _host(k, "k"), _host(v, "v")
+    q, k, v = host_array(q, "q"), host_array(k, "k"), host_array(v, "v")
     for x, name in ((q, "q"), (k, "k"), (v, "v")):
         if x.ndim != 4:
             raise ValueError(f"{name} must be 4-D (got shape {list(x.shape)})")

@@ -5,21 +5,11 @@ import numbers
 import numpy as np
 
 from . import _C
+from ._host import host_array
 
 __all__ = ["sas_softmax"]
 
 _LOG2E = np.float32(1.4426950408889634)
-
-
-def _as_host_array(x):
-    if isinstance(x, np.ndarray):
-        return x
-    if hasattr(x, "__dlpack__"):
-        try:
-            return np.from_dlpack(x)
-        except (TypeError, ValueError, RuntimeError, BufferError) as exc:
-            raise TypeError(f"x must be a NumPy array or a CPU DLPack tensor ({exc})") from None
-    return np.asarray(x)
 
 
 def sas_softmax(x, axis=-1, threshold=8):
@@ -51,7 +41,7 @@ def sas_softmax(x, axis=-1, threshold=8):
         raise TypeError(f"threshold must be an int (got {type(threshold).__name__})")
     if not 0 <= int(threshold) <= _C.SAS_T_MAX:
         raise ValueError(f"threshold must be in [0, {_C.SAS_T_MAX}] (got {threshold})")
-    x = _as_host_array(x)
+    x = host_array(x, "x")
     if x.dtype.kind not in "fiu" and x.dtype.name != "bfloat16":
         raise TypeError(f"x must hold real numbers (got {x.dtype})")
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
