@@ -95,6 +95,8 @@ def plot_sweep(x, curves, xlabel, title, logx=False, baselines=None):
         ax.set_yscale("log")
         if logx:
             ax.set_xscale("log", base=2)
+        if isinstance(x[0], str):
+            ax.tick_params(axis="x", rotation=35, labelsize=7)
         ax.set_xlabel(xlabel)
         ax.set_title(name)
         ax.grid(True, which="both", alpha=0.3)
