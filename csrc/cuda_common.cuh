@@ -1,0 +1,91 @@
+/* What the CUDA stages share: error checking that turns a CUDA failure into a ta_status with the
+ * runtime's text, the inline PTX wrappers (cp.async, ldmatrix, INT8 mma.sync) and the bit tricks that
+ * keep integer <-> float conversions off the slow conversion pipe. Device code only; the launchers'
+ * C declarations live in each stage's .cuh. */
+#ifndef TA_CUDA_COMMON_CUH
+#define TA_CUDA_COMMON_CUH
+
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "ta_status.h"
+
+/* Every runtime call and every launch goes through one of these: the first failure is recorded with its
+ * site and CUDA's own text, and the launcher returns TA_ERR_CUDA (RuntimeError in Python). */
+#define TA_CUDA_TRY(call)                                                                                  \
+    do {                                                                                                   \
+        cudaError_t ta_err_ = (call);                                                                      \
+        if (ta_err_ != cudaSuccess) {                                                                      \
+            ta_set_error("CUDA error in %s (%s:%d): %s", #call, __FILE__, __LINE__,                        \
+                         cudaGetErrorString(ta_err_));                                                     \
+            return TA_ERR_CUDA;                                                                            \
+        }                                                                                                  \
+    } while (0)
+
+/* int32 <-> float through the float's mantissa. For |x| < 2^22 the float 1.5 * 2^23 + x has ulp 1, so
+ * its bit pattern is TA_MAGIC_BITS + x exactly: an integer add (or an mma accumulator initialised to
+ * TA_MAGIC_BITS) plus one FADD replaces I2F, which runs at 1/8 of the FP32 rate on sm_80/sm_90. The same
+ * float rounds a value in [0, 2^22) to the nearest integer, ties to even, like rintf. */
+#define TA_MAGIC_F 12582912.0f
+#define TA_MAGIC_BITS 0x4B400000
+
+__device__ __forceinline__ float ta_magic_to_float(int32_t biased) { return __int_as_float(biased) - TA_MAGIC_F; }
+
+/* ---- asynchronous global -> shared copies ---------------------------------------------------------- */
+
+__device__ __forceinline__ uint32_t ta_smem_addr(const void *p) { return (uint32_t)__cvta_generic_to_shared(p); }
+
+__device__ __forceinline__ void ta_cp_async16(void *smem, const void *gmem)
+{
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(ta_smem_addr(smem)), "l"(gmem));
+}
+__device__ __forceinline__ void ta_cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void ta_cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+/* ---- tensor-core fragments ---------------------------------------------------------------------------- */
+
+/* Four 8x16-byte matrices; lane l gives the row address of matrix l/8, row l%8, and receives word l%4 of
+ * row l/4 of each matrix: for 8-bit data that is exactly the m16n8k32 A/B fragment layout. */
+__device__ __forceinline__ void ta_ldmatrix_x4(uint32_t r[4], uint32_t addr)
+{
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(addr));
+}
+
+/* D = A(16x32 s8, row) * B(32x8 s8, col) + C, int32. */
+__device__ __forceinline__ void ta_mma_s8s8(int32_t c[4], const uint32_t a[4], uint32_t b0, uint32_t b1)
+{
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                 "{%0,%1,%2,%3};\n"
+                 : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/* D = A * B + c (c in every element): starts a chain from the magic without a move per accumulator. */
+__device__ __forceinline__ void ta_mma_s8s8_from(int32_t d[4], const uint32_t a[4], uint32_t b0, uint32_t b1, int32_t c)
+{
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                 "{%10,%10,%10,%10};\n"
+                 : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "r"(c));
+}
+
+__device__ __forceinline__ void ta_mma_u8s8_from(int32_t d[4], const uint32_t a[4], uint32_t b0, uint32_t b1, int32_t c)
+{
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                 "{%10,%10,%10,%10};\n"
+                 : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "r"(c));
+}
+
+/* D = A(16x32 u8, row) * B(32x8 s8, col) + C, int32: P codes times V codes. */
+__device__ __forceinline__ void ta_mma_u8s8(int32_t c[4], const uint32_t a[4], uint32_t b0, uint32_t b1)
+{
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                 "{%0,%1,%2,%3};\n"
+                 : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+#endif

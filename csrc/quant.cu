@@ -1,0 +1,378 @@
+/* SPEC section 1 on the GPU: symmetric INT8 blocks of 64 rows, one CTA per (tensor, batch, head, block).
+ *
+ * Each CTA reads its 64 x D tile of the input once into registers (16-byte loads when the rows allow),
+ * reduces the block's amax, and writes codes with exactly the CPU's float operations (quant.c:
+ * inv = 127 / amax once, nearbyint(x * inv) clamped to +-127, scale = amax / 127, a block whose amax is
+ * below FLT_MIN is all zero), so codes and scales are bit-identical. NaN/Inf are flagged in device memory
+ * in the same pass; the host checks the flag before anything consumes the codes.
+ *
+ * The attention pre-pass runs q, k and v through one launch and writes the padded operand layouts of
+ * quant.cuh, V transposed through shared memory. */
+#include "quant.cuh"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <float.h>
+#include <pthread.h>
+
+#include "cuda_common.cuh"
+#include "ta_consts.h"
+
+#define QUANT_THREADS 256
+#define QUANT_ROWS 64
+#define QUANT_MAX_D 256
+#define QUANT_GROUPS_PER_THREAD (QUANT_ROWS * QUANT_MAX_D / 8 / QUANT_THREADS) /* groups of 8 elements */
+
+enum { LAYOUT_ROWS = 0, LAYOUT_VT = 1 };
+
+typedef struct {
+    const void *data;
+    int64_t stride[4];
+    int64_t N;
+    int H, D;
+    int dtype;
+    int vec;          /* 1: every group of 8 elements is one aligned 16-byte (32 for float32) run */
+    int8_t *codes;
+    float *scales;
+    int *bad;
+    int64_t rows_out; /* code rows per (batch, head): N, or N padded to whole blocks */
+    int d_out;        /* code columns: D, or the padded head dim (extra columns are zero) */
+    int layout;
+    int n_blocks;     /* ceil(N / 64): scale entries per (batch, head) */
+    int64_t cta_end;  /* this job owns CTAs [previous job's cta_end, cta_end) */
+} quant_job;
+
+typedef struct {
+    quant_job job[3];
+    int n_jobs;
+} quant_jobs;
+
+/* Inside each run of 16 keys of vt_codes, byte p holds key ta_vt_key_of_pos(p). The QK^T accumulator of
+ * lane (g, t) holds keys 2t, 2t+1 of every 8-key tile; packing those as P's A fragment puts keys
+ * {2t, 2t+1, 8+2t, 9+2t} where the mma expects k = 4t..4t+3, so V's rows are stored in that order. */
+__device__ __forceinline__ int ta_vt_key_of_pos(int p) { return ((p & 3) >> 1) * 8 + 2 * (p >> 2) + (p & 1); }
+
+/* Inputs are held in registers between the amax pass and the code pass in their own width: eight 16-bit
+ * values in four words (so a CTA needs half the registers and more CTAs fit per SM), float32 in eight. */
+template <int WIDE> struct group8 {
+    uint32_t w[WIDE ? 8 : 4];
+};
+
+__device__ __forceinline__ uint32_t load_bits(const void *data, int wide, int64_t off)
+{
+    return wide ? ((const uint32_t *)data)[off] : (uint32_t)((const uint16_t *)data)[off];
+}
+
+/* Eight consecutive elements of one row starting at element offset off, 16-byte loads (vec path). */
+template <int WIDE> __device__ __forceinline__ void load_eight(const void *data, int64_t off, group8<WIDE> &g)
+{
+    if (WIDE) {
+        const uint4 *p = (const uint4 *)((const uint32_t *)data + off);
+        uint4 a = __ldg(p), b = __ldg(p + 1);
+        g.w[0] = a.x, g.w[1] = a.y, g.w[2] = a.z, g.w[3] = a.w, g.w[4] = b.x, g.w[5] = b.y, g.w[6] = b.z;
+        g.w[WIDE ? 7 : 3] = b.w;
+    } else {
+        uint4 raw = __ldg((const uint4 *)((const uint16_t *)data + off));
+        g.w[0] = raw.x, g.w[1] = raw.y, g.w[2] = raw.z, g.w[3] = raw.w;
+    }
+}
+
+template <int WIDE> __device__ __forceinline__ void unpack(const group8<WIDE> &g, int dtype, float v[8])
+{
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        if (WIDE) {
+            v[2 * i] = __uint_as_float(g.w[2 * i]), v[2 * i + 1] = __uint_as_float(g.w[WIDE ? 2 * i + 1 : 0]);
+        } else if (dtype == TA_F16) {
+            float2 f = __half22float2(*(const __half2 *)&g.w[i]);
+            v[2 * i] = f.x, v[2 * i + 1] = f.y;
+        } else {
+            float2 f = __bfloat1622float2(*(const __nv_bfloat162 *)&g.w[i]);
+            v[2 * i] = f.x, v[2 * i + 1] = f.y;
+        }
+    }
+}
+
+__device__ __forceinline__ int8_t code_of(float x, float inv)
+{
+    int c = __float2int_rn(__fmul_rn(x, inv)); /* nearbyintf(x * inv): one rounding each, no contraction */
+    c = c > TA_INT8_MAX ? TA_INT8_MAX : c;
+    c = c < -TA_INT8_MAX ? -TA_INT8_MAX : c;
+    return (int8_t)c;
+}
+
+__device__ __forceinline__ uint32_t pack4(const int8_t *c)
+{
+    return (uint32_t)(uint8_t)c[0] | (uint32_t)(uint8_t)c[1] << 8 | (uint32_t)(uint8_t)c[2] << 16 |
+           (uint32_t)(uint8_t)c[3] << 24;
+}
+
+template <int WIDE>
+__global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_kernel(quant_jobs jobs)
+{
+    __shared__ float warp_amax[QUANT_THREADS / 32];
+    __shared__ uint32_t vt_stage[QUANT_ROWS * (QUANT_MAX_D + 4) / 4]; /* codes [64][d_out + 4] bytes */
+    __shared__ int tile_bad;
+
+    int64_t cta = blockIdx.x;
+    int which = 0;
+    while (which + 1 < jobs.n_jobs && cta >= jobs.job[which].cta_end) which++;
+    const quant_job &jb = jobs.job[which];
+    int64_t first = which ? jobs.job[which - 1].cta_end : 0;
+    int64_t local = cta - first;
+    int blk = (int)(local % jb.n_blocks);
+    int64_t bh = local / jb.n_blocks;
+    int64_t b = bh / jb.H, h = bh % jb.H;
+    int64_t row0 = (int64_t)blk * QUANT_ROWS;
+    int rows_valid = (int)min((int64_t)QUANT_ROWS, jb.N - row0);
+    int D = jb.D, n_groups = QUANT_ROWS * D / 8;
+    int64_t base = b * jb.stride[0] + h * jb.stride[1] + row0 * jb.stride[2];
+    int tid = threadIdx.x;
+    if (tid == 0) tile_bad = 0;
+
+    group8<WIDE> x[QUANT_GROUPS_PER_THREAD];
+    float amax = 0.0f;
+    int bad = 0;
+#pragma unroll
+    for (int k = 0; k < QUANT_GROUPS_PER_THREAD; k++) {
+        int g = tid + k * QUANT_THREADS;
+        int e0 = g * 8;
+        if (g < n_groups && jb.vec) {
+            int r = e0 / D, c = e0 % D;
+            if (r < rows_valid) load_eight<WIDE>(jb.data, base + r * jb.stride[2] + c, x[k]);
+            else
+                for (int i = 0; i < (WIDE ? 8 : 4); i++) x[k].w[i] = 0u;
+        } else {
+            /* Any D and stride: element by element, a group may straddle two rows. */
+            for (int i = 0; i < 8; i++) {
+                int e = e0 + i, r = e / D, c = e % D;
+                uint32_t bits = (g < n_groups && r < rows_valid)
+                                    ? load_bits(jb.data, WIDE, base + r * jb.stride[2] + c * jb.stride[3])
+                                    : 0u;
+                if (WIDE) x[k].w[i] = bits;
+                else if (i & 1) x[k].w[i >> 1] |= bits << 16;
+                else x[k].w[i >> 1] = bits;
+            }
+        }
+        float v[8];
+        unpack<WIDE>(x[k], jb.dtype, v);
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            amax = fmaxf(amax, fabsf(v[i]));
+            bad |= !(v[i] - v[i] == 0.0f); /* NaN and +-Inf both give NaN here */
+        }
+    }
+    for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+    if ((tid & 31) == 0) warp_amax[tid >> 5] = amax;
+    __syncthreads();
+    if (bad) tile_bad = 1;
+    amax = warp_amax[0];
+    for (int w = 1; w < QUANT_THREADS / 32; w++) amax = fmaxf(amax, warp_amax[w]);
+    bool zero_block = !(amax >= FLT_MIN);
+    float inv = zero_block ? 0.0f : (float)TA_INT8_MAX / amax;
+    if (tid == 0) jb.scales[bh * jb.n_blocks + blk] = zero_block ? 0.0f : amax / (float)TA_INT8_MAX;
+
+    int d_out = jb.d_out, vt_pitch = d_out + 4; /* +4 bytes: the transposing reads walk a column */
+    uint8_t *stage = (uint8_t *)vt_stage;
+#pragma unroll
+    for (int k = 0; k < QUANT_GROUPS_PER_THREAD; k++) {
+        int g = tid + k * QUANT_THREADS;
+        if (g >= n_groups) continue;
+        float v[8];
+        unpack<WIDE>(x[k], jb.dtype, v);
+        int8_t c8[8];
+        for (int i = 0; i < 8; i++) c8[i] = code_of(v[i], inv);
+        int e0 = g * 8;
+        if (jb.layout == LAYOUT_VT) {
+            int r = e0 / D, c = e0 % D; /* the VT layout is only used with D % 16 == 0 */
+            uint32_t *dst = (uint32_t *)(stage + r * vt_pitch + c); /* rows are 4-byte aligned only */
+            dst[0] = pack4(c8);
+            dst[1] = pack4(c8 + 4);
+        } else if (D % 8 == 0 && d_out % 8 == 0) {
+            int r = e0 / D, c = e0 % D;
+            if (row0 + r < jb.rows_out)
+                *(uint2 *)(jb.codes + (bh * jb.rows_out + row0 + r) * d_out + c) = make_uint2(pack4(c8), pack4(c8 + 4));
+        } else {
+            for (int i = 0; i < 8; i++) {
+                int e = e0 + i, r = e / D, c = e % D;
+                if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + c] = c8[i];
+            }
+        }
+    }
+    /* Head-dim padding: zero codes, so padded channels add nothing to q.k and produce zero outputs. */
+    if (d_out > D) {
+        int pad = d_out - D;
+        for (int e = tid; e < QUANT_ROWS * pad; e += QUANT_THREADS) {
+            int r = e / pad, c = D + e % pad;
+            if (jb.layout == LAYOUT_VT) stage[r * vt_pitch + c] = 0;
+            else if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + c] = 0;
+        }
+    }
+    if (jb.layout == LAYOUT_VT) {
+        __syncthreads();
+        /* Four consecutive threads write one channel's 64 keys: two full 32-byte sectors. */
+        for (int item = tid; item < d_out * 4; item += QUANT_THREADS) {
+            int d = item >> 2, run = item & 3;
+            uint32_t w[4];
+#pragma unroll
+            for (int q4 = 0; q4 < 4; q4++) {
+                uint32_t word = 0;
+#pragma unroll
+                for (int i = 0; i < 4; i++) {
+                    int key = run * 16 + ta_vt_key_of_pos(q4 * 4 + i);
+                    word |= (uint32_t)stage[key * vt_pitch + d] << (8 * i);
+                }
+                w[q4] = word;
+            }
+            *(uint4 *)(jb.codes + (bh * d_out + d) * jb.rows_out + row0 + run * 16) = make_uint4(w[0], w[1], w[2], w[3]);
+        }
+    }
+    __syncthreads();
+    if (tid == 0 && tile_bad) *jb.bad = 1;
+}
+
+/* ---- host side ----------------------------------------------------------------------------------- */
+
+static int itemsize_of(int dtype) { return dtype == TA_F32 ? 4 : 2; }
+
+/* 16-byte loads need D % 8 == 0, unit stride along D, and every row start aligned (group size: 16 bytes
+ * for 2-byte types, 32 bytes as two float4 for float32, which only needs 16-byte alignment). */
+static int can_vectorise(const ta_view4 *x)
+{
+    int isz = itemsize_of(x->dtype);
+    if (x->shape[3] % 8 != 0 || x->stride[3] != 1 || ((uintptr_t)x->data) % 16 != 0) return 0;
+    for (int i = 0; i < 3; i++)
+        if (x->shape[i] > 1 && (x->stride[i] * isz) % 16 != 0) return 0;
+    return 1;
+}
+
+static void fill_job(quant_job *jb, const ta_view4 *x, int8_t *codes, float *scales, int *bad, int64_t rows_out,
+                     int d_out, int layout, int64_t cta_begin)
+{
+    jb->data = x->data;
+    for (int i = 0; i < 4; i++) jb->stride[i] = x->stride[i];
+    jb->N = x->shape[2];
+    jb->H = (int)x->shape[1];
+    jb->D = (int)x->shape[3];
+    jb->dtype = (int)x->dtype;
+    jb->vec = can_vectorise(x);
+    jb->codes = codes;
+    jb->scales = scales;
+    jb->bad = bad;
+    jb->rows_out = rows_out;
+    jb->d_out = d_out;
+    jb->layout = layout;
+    jb->n_blocks = (int)((x->shape[2] + QUANT_ROWS - 1) / QUANT_ROWS);
+    jb->cta_end = cta_begin + x->shape[0] * x->shape[1] * jb->n_blocks;
+}
+
+static int launch_one(const quant_jobs *jobs)
+{
+    int64_t ctas = jobs->job[jobs->n_jobs - 1].cta_end;
+    if (ctas <= 0) return TA_OK;
+    if (ctas > 0x7fffffffLL) {
+        ta_set_error("tensor too large for the CUDA quantizer (%lld blocks of 64 rows)", (long long)ctas);
+        return TA_ERR_INVALID;
+    }
+    if (jobs->job[0].dtype == TA_F32) quantize_blocks_kernel<1><<<(unsigned)ctas, QUANT_THREADS>>>(*jobs);
+    else quantize_blocks_kernel<0><<<(unsigned)ctas, QUANT_THREADS>>>(*jobs);
+    TA_CUDA_TRY(cudaGetLastError());
+    return TA_OK;
+}
+
+/* One launch when every job has the same element width (the usual q, k, v), else one launch per job. */
+static int launch_jobs(const quant_jobs *jobs)
+{
+    int same = 1;
+    for (int i = 1; i < jobs->n_jobs; i++) same &= (jobs->job[i].dtype == TA_F32) == (jobs->job[0].dtype == TA_F32);
+    if (same) return launch_one(jobs);
+    for (int i = 0; i < jobs->n_jobs; i++) {
+        quant_jobs single;
+        single.n_jobs = 1;
+        single.job[0] = jobs->job[i];
+        int64_t first = i ? jobs->job[i - 1].cta_end : 0;
+        single.job[0].cta_end -= first;
+        int status = launch_one(&single);
+        if (status != TA_OK) return status;
+    }
+    return TA_OK;
+}
+
+int ta_prefill_quantize_cuda(const ta_view4 *q, const ta_view4 *k, const ta_view4 *v, const ta_prefill_operands *dst)
+{
+    quant_jobs jobs;
+    jobs.n_jobs = 3;
+    fill_job(&jobs.job[0], q, dst->q_codes, dst->q_scale, dst->bad_input + 0, dst->nq_pad, dst->d_pad, LAYOUT_ROWS, 0);
+    fill_job(&jobs.job[1], k, dst->k_codes, dst->k_scale, dst->bad_input + 1, dst->nk_pad, dst->d_pad, LAYOUT_ROWS,
+             jobs.job[0].cta_end);
+    fill_job(&jobs.job[2], v, dst->vt_codes, dst->v_scale, dst->bad_input + 2, dst->nk_pad, dst->d_pad, LAYOUT_VT,
+             jobs.job[1].cta_end);
+    TA_CUDA_TRY(cudaMemsetAsync(dst->bad_input, 0, 3 * sizeof(int), 0));
+    return launch_jobs(&jobs);
+}
+
+/* One device int per GPU for the public quantizer's NaN/Inf flag, allocated on first use. */
+#define QUANT_MAX_DEVICES 64
+static int *quant_flag[QUANT_MAX_DEVICES];
+static pthread_mutex_t quant_flag_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int flag_for_device(int device, int **flag)
+{
+    if (device < 0 || device >= QUANT_MAX_DEVICES) {
+        ta_set_error("CUDA device %d is beyond the %d this build supports", device, QUANT_MAX_DEVICES);
+        return TA_ERR_INVALID;
+    }
+    pthread_mutex_lock(&quant_flag_lock);
+    cudaError_t err = cudaSuccess;
+    if (!quant_flag[device]) err = cudaMalloc((void **)&quant_flag[device], sizeof(int));
+    *flag = quant_flag[device];
+    pthread_mutex_unlock(&quant_flag_lock);
+    if (err != cudaSuccess) {
+        ta_set_error("CUDA error allocating the NaN flag: %s", cudaGetErrorString(err));
+        return err == cudaErrorMemoryAllocation ? TA_ERR_NOMEM : TA_ERR_CUDA;
+    }
+    return TA_OK;
+}
+
+int ta_quantize_int8_cuda(const ta_view4 *x, int block, int8_t *codes, float *scales)
+{
+    if (block != QUANT_ROWS) {
+        ta_set_error("block must be %d on CUDA (got %d)", QUANT_ROWS, block);
+        return TA_ERR_INVALID;
+    }
+    if (x->device != TA_CUDA) {
+        ta_set_error("x must be a CUDA tensor for the CUDA quantizer");
+        return TA_ERR_INVALID;
+    }
+    if (x->shape[3] > QUANT_MAX_D) {
+        ta_set_error("x head dim must be at most %d on CUDA (got %lld)", QUANT_MAX_D, (long long)x->shape[3]);
+        return TA_ERR_INVALID;
+    }
+    int previous = 0;
+    TA_CUDA_TRY(cudaGetDevice(&previous));
+    TA_CUDA_TRY(cudaSetDevice(x->device_id));
+    int *flag = NULL, status = flag_for_device(x->device_id, &flag), bad = 0;
+    if (status == TA_OK) {
+        quant_jobs jobs;
+        jobs.n_jobs = 1;
+        fill_job(&jobs.job[0], x, codes, scales, flag, x->shape[2], (int)x->shape[3], LAYOUT_ROWS, 0);
+        cudaError_t err = cudaMemsetAsync(flag, 0, sizeof(int), 0);
+        if (err != cudaSuccess) {
+            ta_set_error("CUDA error clearing the NaN flag: %s", cudaGetErrorString(err));
+            status = TA_ERR_CUDA;
+        }
+        if (status == TA_OK) status = launch_jobs(&jobs);
+        if (status == TA_OK) {
+            err = cudaMemcpy(&bad, flag, sizeof(int), cudaMemcpyDeviceToHost); /* waits for the kernel */
+            if (err != cudaSuccess) {
+                ta_set_error("CUDA error in the quantization kernel: %s", cudaGetErrorString(err));
+                status = TA_ERR_CUDA;
+            } else if (bad) {
+                ta_set_error("x contains NaN or Inf; inputs must be finite");
+                status = TA_ERR_INVALID;
+            }
+        }
+    }
+    cudaSetDevice(previous);
+    return status;
+}

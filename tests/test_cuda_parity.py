@@ -1,0 +1,188 @@
+"""CUDA prefill path against the CPU path (SPEC section 6): identical stage-1 codes and scales, SAS EXP2
+bit-identical, attention outputs within 2e-3 relative L2 of the CPU outputs on fresh random inputs
+(Gaussian, x20 key-outlier channels, peaked softmax), causal or not, grouped-query, odd lengths, every
+dtype. Outputs are poisoned with NaN before each run so an unwritten element fails. Skipped without a
+CUDA device."""
+import zlib
+
+import numpy as np
+import pytest
+
+from turboattn import _C
+
+pytestmark = [
+    pytest.mark.cuda,
+    pytest.mark.skipif(_C.cuda_info()["device_count"] == 0, reason="needs a CUDA device and a CUDA build"),
+]
+
+ml_dtypes = pytest.importorskip("ml_dtypes")
+from turboattn import _buffers, flashq_attention, quantize_int8  # noqa: E402
+
+DTYPES = {"float32": np.float32, "float16": np.float16, "bfloat16": ml_dtypes.bfloat16}
+PARITY_TOL = 2e-3
+
+
+def seed(*key):
+    return zlib.crc32(repr(key).encode())
+
+
+def rel_l2(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def make_qkv(rng, B, Hq, Hkv, Nq, Nk, D, dtype, dist="gauss"):
+    q = rng.standard_normal((B, Hq, Nq, D))
+    k = rng.standard_normal((B, Hkv, Nk, D))
+    v = rng.standard_normal((B, Hkv, Nk, D))
+    if dist == "outliers":  # a few key channels x20, as in real models
+        k[..., rng.choice(D, size=3, replace=False)] *= 20.0
+    if dist == "peaked":  # large scores: a few keys dominate each row
+        q *= 4.0
+    return [x.astype(DTYPES[dtype]) for x in (q, k, v)]
+
+
+def poisoned(shape, dtype):
+    return _buffers.from_numpy(np.full(shape, np.nan, dtype=DTYPES[dtype] if isinstance(dtype, str) else dtype))
+
+
+# ---- SAS EXP2: the kernel's paired float16 path vs sas.h, bit for bit --------------------------------------
+
+@pytest.mark.parametrize("threshold", [0, 1, 8, 13, 14])
+def test_sas_pair_is_bit_identical(threshold):
+    rng = np.random.default_rng(threshold)
+    grid = -np.linspace(0.0, threshold + 2.0, 200_001, dtype=np.float32)
+    near = np.array([np.float32(-n) + np.float32(d) * np.spacing(np.float32(n + 1))
+                     for n in range(threshold + 2) for d in (-2, -1, 0, 1, 2)], np.float32)
+    t = np.concatenate([grid, near, -rng.uniform(0, threshold + 2, 100_001).astype(np.float32),
+                        np.array([-0.0, 0.0, -np.inf, -1e-30, -(threshold + 1e-6)], np.float32)])
+    t = np.minimum(t, np.float32(0.0))
+    fast, reference = _C.cuda_sas_exp2_check(t, threshold)
+    bad = np.flatnonzero(fast.view(np.uint32) != reference.view(np.uint32))
+    assert bad.size == 0, f"{bad.size} mismatches, first t={t[bad[:5]]} fast={fast[bad[:5]]} ref={reference[bad[:5]]}"
+    if hasattr(_C, "sas_exp2"):  # the CPU's table-driven version must agree too
+        cpu = np.asarray(_C.sas_exp2(t, threshold), np.float32)
+        assert np.array_equal(cpu.view(np.uint32), reference.view(np.uint32))
+
+
+# ---- stage-1 quantization: identical codes and scales -------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("shape", [(2, 3, 130, 64), (1, 2, 64, 128), (1, 1, 200, 80), (1, 2, 7, 24), (1, 1, 65, 256)])
+def test_quantize_int8_matches_cpu(dtype, shape):
+    rng = np.random.default_rng(seed(dtype, shape))
+    x = rng.standard_normal(shape)
+    x[..., rng.integers(shape[-1])] *= 20.0
+    x[0, 0, :min(64, shape[2])] = 0.0  # an all-zero block: scale 0, codes 0
+    x = x.astype(DTYPES[dtype])
+    codes_cpu, scales_cpu = quantize_int8(x)
+    codes, scales = _C.cuda_quantize_int8(_buffers.from_numpy(x))
+    codes, scales = _buffers.to_numpy(codes), _buffers.to_numpy(scales)
+    assert codes.dtype == np.int8 and codes.shape == codes_cpu.shape
+    np.testing.assert_array_equal(codes, codes_cpu)
+    assert np.array_equal(scales.view(np.uint32), np.asarray(scales_cpu, np.float32).view(np.uint32))
+    assert scales[0, 0, 0] == 0.0
+
+
+def test_quantize_int8_strided_input_matches_cpu():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((2, 100, 4, 64)).astype(np.float32)  # BNHD in memory, read as BHND by strides
+    x_cpu = np.ascontiguousarray(base.transpose(0, 2, 1, 3))
+    x_dev = torch.from_numpy(base).cuda().permute(0, 2, 1, 3)
+    codes, scales = _C.cuda_quantize_int8(x_dev)
+    codes_cpu, scales_cpu = quantize_int8(x_cpu)
+    np.testing.assert_array_equal(_buffers.to_numpy(codes), codes_cpu)
+    np.testing.assert_array_equal(_buffers.to_numpy(scales), scales_cpu)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_quantize_int8_rejects_non_finite(bad):
+    x = np.random.default_rng(1).standard_normal((1, 2, 70, 64)).astype(np.float32)
+    x[0, 1, 66, 5] = bad
+    with pytest.raises(ValueError, match="x contains NaN or Inf"):
+        _C.cuda_quantize_int8(_buffers.from_numpy(x))
+
+
+# ---- attention: CUDA vs CPU ----------------------------------------------------------------------------------
+
+CASES = [
+    # B, Hq, Hkv, Nq, Nk, D, causal, dtype, dist, options
+    (1, 4, 4, 200, 200, 64, False, "float16", "gauss", {}),
+    (2, 8, 2, 129, 300, 128, True, "bfloat16", "outliers", {}),
+    (1, 2, 1, 300, 129, 128, True, "float32", "gauss", {}),  # Nq > Nk: first rows see no key
+    (1, 4, 2, 256, 256, 128, True, "float16", "peaked", {}),
+    (1, 2, 2, 77, 77, 96, False, "float16", "outliers", {}),  # zero-padded head dim
+    (1, 2, 2, 100, 190, 32, True, "float32", "gauss", {}),
+    (1, 2, 1, 64, 190, 256, True, "float16", "gauss", {}),
+    (1, 2, 2, 150, 150, 128, False, "float16", "outliers", {"softmax": "exact"}),
+    (1, 2, 2, 150, 333, 64, True, "bfloat16", "gauss", {"p_scale": "fixed"}),
+    (1, 2, 2, 150, 150, 128, True, "float16", "peaked", {"sas_threshold": 14}),
+    (1, 2, 2, 150, 150, 64, False, "float32", "gauss", {"sas_threshold": 20}),  # subnormal 2^-n: generic SAS
+    (1, 1, 1, 1, 70, 64, False, "float16", "gauss", {}),  # a single query row
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(str(x) for x in c[:9]) + "".join(f"-{k}={v}" for k, v in c[9].items()))
+def test_attention_matches_cpu(case):
+    B, Hq, Hkv, Nq, Nk, D, causal, dtype, dist, options = case
+    rng = np.random.default_rng(seed(*case[:9]))
+    q, k, v = make_qkv(rng, B, Hq, Hkv, Nq, Nk, D, dtype, dist)
+    sm_scale = None if dist != "peaked" else 2.0 / np.sqrt(D)
+    out_cpu, lse_cpu = flashq_attention(q, k, v, causal=causal, sm_scale=sm_scale, return_lse=True, **options)
+    out = poisoned(q.shape, dtype)
+    dq, dk, dv = (_buffers.from_numpy(x) for x in (q, k, v))
+    out_dev, lse_dev = flashq_attention(dq, dk, dv, causal=causal, sm_scale=sm_scale, return_lse=True, out=out,
+                                        **options)
+    got = _buffers.to_numpy(out_dev).astype(np.float64)
+    lse = _buffers.to_numpy(lse_dev)
+    assert np.isfinite(got).all(), "unwritten or non-finite output elements"
+    assert rel_l2(got, np.asarray(out_cpu, np.float64)) < PARITY_TOL
+    lse_cpu = np.asarray(lse_cpu)
+    assert np.array_equal(np.isneginf(lse), np.isneginf(lse_cpu))
+    finite = np.isfinite(lse_cpu)
+    np.testing.assert_allclose(lse[finite], lse_cpu[finite], rtol=0, atol=2e-3)
+
+
+def test_direct_binding_writes_every_element_and_lse():
+    """_C.cuda_attention (no Python layer): poisoned out and lse are fully written; rows with no visible key
+    are 0 with lse = -inf."""
+    rng = np.random.default_rng(11)
+    q, k, v = make_qkv(rng, 1, 2, 1, 200, 70, 64, "float16")
+    out = poisoned(q.shape, "float16")
+    lse = poisoned((1, 2, 200), np.float32)
+    _C.cuda_attention(_buffers.from_numpy(q), _buffers.from_numpy(k), _buffers.from_numpy(v), out, lse, causal=True)
+    got, lse = _buffers.to_numpy(out).astype(np.float64), _buffers.to_numpy(lse)
+    assert np.isfinite(got).all()
+    dead = 200 - 70  # rows i < Nq - Nk see no key under bottom-right alignment
+    assert (got[:, :, :dead] == 0).all() and np.isneginf(lse[:, :, :dead]).all()
+    assert np.isfinite(lse[:, :, dead:]).all()
+    ref = flashq_attention(q, k, v, causal=True)
+    assert rel_l2(got, np.asarray(ref, np.float64)) < PARITY_TOL
+
+
+def test_attention_bnhd_strides_match_cpu():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    q, k, v = (rng.standard_normal((2, 130, 4, 128)).astype(np.float16) for _ in range(3))  # BNHD
+    ref = flashq_attention(q, k, v, causal=True, layout="BNHD")
+    tq, tk, tv = (torch.from_numpy(x).cuda() for x in (q, k, v))
+    got = flashq_attention(tq, tk, tv, causal=True, layout="BNHD")
+    assert rel_l2(_buffers.to_numpy(got).astype(np.float64), np.asarray(ref, np.float64)) < PARITY_TOL
+
+
+@pytest.mark.parametrize("name", ["q", "k", "v"])
+def test_non_finite_input_raises_before_the_kernel(name):
+    rng = np.random.default_rng(3)
+    tensors = dict(zip("qkv", make_qkv(rng, 1, 2, 2, 100, 100, 64, "float32")))
+    tensors[name][0, 1, 42, 7] = np.inf
+    out = poisoned((1, 2, 100, 64), "float32")
+    with pytest.raises(ValueError, match=f"{name} contains NaN or Inf"):
+        _C.cuda_attention(*(_buffers.from_numpy(tensors[n]) for n in "qkv"), out)
+    assert np.isnan(_buffers.to_numpy(out)).all(), "the attention kernel ran on a non-finite input"
+
+
+def test_rejects_bad_head_dim():
+    q = _buffers.from_numpy(np.ones((1, 1, 64, 40), np.float16))
+    with pytest.raises(ValueError, match="multiple of 16"):
+        _C.cuda_attention(q, q, q, poisoned((1, 1, 64, 40), "float16"))
