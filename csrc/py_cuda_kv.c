@@ -1,6 +1,441 @@
-/* Placeholder: filled in by its stage. */
+/* Bindings of the CUDA compressed KV cache (turboattn/cuda_kv.py) and its decode attention, and the
+ * reader that turns a CudaQuantizedKV into a ta_kv of device pointers (py_kv.h sends CUDA caches here).
+ * cuda_kv.py owns allocation and the user-facing argument checks; these bindings re-check whatever
+ * could make a kernel read or write out of bounds. Built without CUDA, every entry raises RuntimeError. */
 #include "bindings.h"
+#include "buffers.h"
+#include "py_kv.h"
+
+#define NO_IMPORT_ARRAY
+#define PY_ARRAY_UNIQUE_SYMBOL turboattn_ARRAY_API
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attn.h"
+#include "kv.h"
+#include "ta_consts.h"
+#include "ta_status.h"
+#ifdef TA_WITH_CUDA
+#include "attn_decode.cuh"
+#include "kv_compress.cuh"
+#endif
+
+#ifdef TA_WITH_CUDA
+static PyObject *raise_status(int st)
+{
+    PyObject *type = st == TA_ERR_NOMEM ? PyExc_MemoryError : st == TA_ERR_CUDA ? PyExc_RuntimeError : PyExc_ValueError;
+    PyErr_SetString(type, ta_get_error());
+    return NULL;
+}
+#else
+static PyObject *no_cuda(void)
+{
+    PyErr_SetString(PyExc_RuntimeError, "turboattn was built without CUDA");
+    return NULL;
+}
+#endif
+
+/* ---- CudaQuantizedKV -> ta_kv --------------------------------------------------------------------- */
+
+int ta_cuda_kv_is_device(PyObject *qkv)
+{
+    PyObject *flag = PyObject_GetAttrString(qkv, "is_cuda");
+    if (!flag) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    int yes = PyObject_IsTrue(flag);
+    Py_DECREF(flag);
+    return yes;
+}
+
+static int get_int(PyObject *qkv, const char *attr, int64_t lo, int64_t hi, int64_t *out)
+{
+    PyObject *o = PyObject_GetAttrString(qkv, attr);
+    if (!o) return -1;
+    long long value = PyLong_Check(o) || PyIndex_Check(o) ? PyLong_AsLongLong(o) : -1;
+    int bad_type = !(PyLong_Check(o) || PyIndex_Check(o));
+    Py_DECREF(o);
+    if (bad_type) {
+        PyErr_Format(PyExc_TypeError, "kv.%s must be an integer", attr);
+        return -1;
+    }
+    if (value == -1 && PyErr_Occurred()) return -1;
+    if (value < lo || value > hi) {
+        PyErr_Format(PyExc_ValueError, "kv.%s must be in [%lld, %lld] (got %lld)", attr, (long long)lo, (long long)hi,
+                     value);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+/* A host NumPy array attribute (bits and head offsets, read for validation), parked in keep. */
+static PyArrayObject *get_host(PyObject *qkv, const char *attr, int typenum, int64_t n, PyObject *keep)
+{
+    char name[64];
+    snprintf(name, sizeof name, "kv.%s", attr);
+    PyObject *o = PyObject_GetAttrString(qkv, attr);
+    if (!o) return NULL;
+    int parked = PyList_Append(keep, o);
+    Py_DECREF(o);
+    if (parked < 0 || !ta_require_array(o, name, typenum, 1, 0)) return NULL;
+    if (PyArray_DIM((PyArrayObject *)o, 0) != n) {
+        PyErr_Format(PyExc_ValueError, "%s must have %lld entries (got %lld)", name, (long long)n,
+                     (long long)PyArray_DIM((PyArrayObject *)o, 0));
+        return NULL;
+    }
+    return (PyArrayObject *)o;
+}
+
+/* A DeviceArray attribute of dtype and shape (-1: any size, reported back), parked in keep. */
+static void *get_device(PyObject *qkv, const char *attr, const char *dtype, int ndim, int64_t *shape, int device_id,
+                        PyObject *keep)
+{
+    char name[64];
+    snprintf(name, sizeof name, "kv.%s", attr);
+    PyObject *o = PyObject_GetAttrString(qkv, attr);
+    if (!o) return NULL;
+    int parked = PyList_Append(keep, o);
+    Py_DECREF(o);
+    ta_device_buffer buf;
+    if (parked < 0 || ta_device_buffer_from_object(o, name, dtype, ndim, &buf) < 0) return NULL;
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] >= 0 && shape[i] != buf.shape[i]) {
+            PyErr_Format(PyExc_ValueError, "%s has dimension %d of size %lld (expected %lld)", name, i,
+                         (long long)buf.shape[i], (long long)shape[i]);
+            return NULL;
+        }
+    for (int i = 0; i < ndim; i++) shape[i] = buf.shape[i];
+    if (device_id >= 0 && buf.device_id != device_id) {
+        PyErr_Format(PyExc_ValueError, "%s is on cuda:%d but the cache is on cuda:%d", name, buf.device_id, device_id);
+        return NULL;
+    }
+    if (buf.nbytes == 0) { /* a zero-row array has no memory; kernels never touch it */
+        static char empty;
+        return &empty;
+    }
+    return buf.data;
+}
+
+int ta_cuda_kv_from_pyobject(PyObject *qkv, ta_kv *kv, PyObject **keep)
+{
+    int64_t B, H, D, block, n_blocks, n_residual;
+    PyObject *list = PyList_New(0);
+    *keep = NULL;
+    if (!list) return -1;
+    if (get_int(qkv, "B", 1, INT_MAX, &B) < 0 || get_int(qkv, "H", 1, INT_MAX, &H) < 0 ||
+        get_int(qkv, "D", 1, 256, &D) < 0 || get_int(qkv, "block", TA_BK, TA_BK, &block) < 0 ||
+        get_int(qkv, "n_blocks", 0, INT64_MAX / 2, &n_blocks) < 0 ||
+        get_int(qkv, "n_residual", 0, block - 1, &n_residual) < 0)
+        goto fail;
+    memset(kv, 0, sizeof *kv);
+    kv->B = (int)B, kv->H = (int)H, kv->D = (int)D, kv->block = (int)block;
+    kv->G = (int)((D + TA_KV_GROUP - 1) / TA_KV_GROUP);
+    kv->n_blocks = n_blocks, kv->n_residual = n_residual;
+
+    PyArrayObject *bits_h = get_host(qkv, "bits", NPY_UINT8, H, list);
+    PyArrayObject *koff_h = bits_h ? get_host(qkv, "k_head_off", NPY_INT64, H, list) : NULL;
+    PyArrayObject *voff_h = koff_h ? get_host(qkv, "v_head_off", NPY_INT64, H, list) : NULL;
+    if (!voff_h) goto fail;
+    const uint8_t *bits = PyArray_DATA(bits_h);
+    const int64_t *koff = PyArray_DATA(koff_h), *voff = PyArray_DATA(voff_h);
+    int64_t k_off = 0, v_off = 0;
+    for (int h = 0; h < H; h++) {
+        if (bits[h] != 2 && bits[h] != 4 && bits[h] != 8) {
+            PyErr_Format(PyExc_ValueError, "kv.bits[%d] must be 2, 4 or 8 (got %d)", h, bits[h]);
+            goto fail;
+        }
+        if (koff[h] != k_off || voff[h] != v_off) {
+            PyErr_Format(PyExc_ValueError, "kv.k_head_off / kv.v_head_off disagree with kv.bits at head %d", h);
+            goto fail;
+        }
+        k_off += B * ta_kv_key_bytes((int)D, (int)block, bits[h]);
+        v_off += B * ta_kv_value_row_bytes((int)D, bits[h]);
+    }
+    kv->KB = k_off, kv->VT = v_off;
+
+    PyObject *rk = PyObject_GetAttrString(qkv, "residual_k"), *alive = NULL;
+    if (!rk) goto fail;
+    int rc = ta_view_from_object(rk, "kv.residual_k", &kv->residual_k, &alive);
+    Py_DECREF(rk);
+    if (rc < 0 || PyList_Append(list, alive) < 0) {
+        Py_XDECREF(alive);
+        goto fail;
+    }
+    Py_DECREF(alive);
+    PyObject *rv = PyObject_GetAttrString(qkv, "residual_v");
+    if (!rv) goto fail;
+    rc = ta_view_from_object(rv, "kv.residual_v", &kv->residual_v, &alive);
+    Py_DECREF(rv);
+    if (rc < 0 || PyList_Append(list, alive) < 0) {
+        Py_XDECREF(alive);
+        goto fail;
+    }
+    Py_DECREF(alive);
+    for (int which = 0; which < 2; which++) {
+        const ta_view4 *r = which ? &kv->residual_v : &kv->residual_k;
+        if (r->device != TA_CUDA || r->shape[0] != B || r->shape[1] != H || r->shape[2] != block || r->shape[3] != D ||
+            r->dtype != kv->residual_k.dtype || r->device_id != kv->residual_k.device_id) {
+            PyErr_Format(PyExc_ValueError, "kv.%s must be a CUDA array [%lld, %lld, %lld, %lld] like kv.residual_k",
+                         which ? "residual_v" : "residual_k", (long long)B, (long long)H, (long long)block, (long long)D);
+            goto fail;
+        }
+    }
+    int dev = kv->residual_k.device_id;
+
+    int64_t s_h[1] = {H};
+    if (!(kv->bits = get_device(qkv, "bits_device", "uint8", 1, s_h, dev, list))) goto fail;
+    if (!(kv->k_head_off = get_device(qkv, "k_head_off_device", "int64", 1, s_h, dev, list))) goto fail;
+    if (!(kv->v_head_off = get_device(qkv, "v_head_off_device", "int64", 1, s_h, dev, list))) goto fail;
+    int64_t s_kc[2] = {-1, kv->KB};
+    if (!(kv->k_codes = get_device(qkv, "k_codes", "uint8", 2, s_kc, dev, list))) goto fail;
+    int64_t cap = s_kc[0];
+    if (n_blocks > cap) {
+        PyErr_Format(PyExc_ValueError, "kv.n_blocks (%lld) exceeds the %lld rows of kv.k_codes", (long long)n_blocks,
+                     (long long)cap);
+        goto fail;
+    }
+    kv->cap_blocks = cap;
+    int64_t s_kg[4] = {cap, H, B, D}, s_ks[3] = {cap, H, B};
+    int64_t s_vc[2] = {cap * block, kv->VT}, s_vg[4] = {cap * block, H, B, kv->G}, s_vs[3] = {cap, H, B};
+    if (!(kv->k_group_step = get_device(qkv, "k_group_step", "uint8", 4, s_kg, dev, list))) goto fail;
+    if (!(kv->k_group_zero = get_device(qkv, "k_group_zero", "int8", 4, s_kg, dev, list))) goto fail;
+    if (!(kv->k_block_scale = get_device(qkv, "k_block_scale", "float32", 3, s_ks, dev, list))) goto fail;
+    if (!(kv->v_codes = get_device(qkv, "v_codes", "uint8", 2, s_vc, dev, list))) goto fail;
+    if (!(kv->v_group_step = get_device(qkv, "v_group_step", "uint8", 4, s_vg, dev, list))) goto fail;
+    if (!(kv->v_group_zero = get_device(qkv, "v_group_zero", "int8", 4, s_vg, dev, list))) goto fail;
+    if (!(kv->v_block_scale = get_device(qkv, "v_block_scale", "float32", 3, s_vs, dev, list))) goto fail;
+    *keep = list;
+    return 0;
+fail:
+    Py_DECREF(list);
+    return -1;
+}
+
+/* ---- bindings ------------------------------------------------------------------------------------- */
+
+#ifdef TA_WITH_CUDA
+static int cuda_view(PyObject *obj, const char *name, ta_view4 *view, PyObject **keep, int writable)
+{
+    int rc = writable ? ta_view_from_object_writable(obj, name, view, keep) : ta_view_from_object(obj, name, view, keep);
+    if (rc < 0) return -1;
+    if (view->device != TA_CUDA) {
+        PyErr_Format(PyExc_ValueError, "%s must be a CUDA array (got host memory)", name);
+        Py_CLEAR(*keep);
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+static PyObject *py_cuda_kv_compress(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"kv", "k", "v", "blk0", "nblk", "row0", NULL};
+    PyObject *kv_obj, *k_obj, *v_obj;
+    long long blk0, nblk, row0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOLLL:cuda_kv_compress", kwlist, &kv_obj, &k_obj, &v_obj, &blk0,
+                                     &nblk, &row0))
+        return NULL;
+#ifdef TA_WITH_CUDA
+    PyObject *kv_keep = NULL, *k_keep = NULL, *v_keep = NULL;
+    ta_kv kv;
+    ta_view4 k, v;
+    int st;
+    if (ta_cuda_kv_from_pyobject(kv_obj, &kv, &kv_keep) < 0) return NULL;
+    if (cuda_view(k_obj, "k", &k, &k_keep, 0) < 0 || cuda_view(v_obj, "v", &v, &v_keep, 0) < 0) goto fail;
+    ta_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    st = ta_kv_compress_cuda(&kv, &k, &v, blk0, nblk, row0);
+    Py_END_ALLOW_THREADS
+    if (st != TA_OK) {
+        raise_status(st);
+        goto fail;
+    }
+    Py_DECREF(kv_keep);
+    Py_DECREF(k_keep);
+    Py_DECREF(v_keep);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(kv_keep);
+    Py_XDECREF(k_keep);
+    Py_XDECREF(v_keep);
+    return NULL;
+#else
+    return no_cuda();
+#endif
+}
+
+static PyObject *py_cuda_check_finite(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"x", "name", NULL};
+    PyObject *x_obj;
+    const char *name = "x";
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|s:cuda_check_finite", kwlist, &x_obj, &name)) return NULL;
+#ifdef TA_WITH_CUDA
+    PyObject *keep = NULL;
+    ta_view4 x;
+    int st;
+    if (cuda_view(x_obj, name, &x, &keep, 0) < 0) return NULL;
+    ta_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    st = ta_check_finite_cuda(&x, name);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(keep);
+    if (st != TA_OK) return raise_status(st);
+    Py_RETURN_NONE;
+#else
+    return no_cuda();
+#endif
+}
+
+static PyObject *py_cuda_copy_rows(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"dst", "dst_row0", "src", "src_row0", "rows", NULL};
+    PyObject *dst_obj, *src_obj;
+    long long dst_row0, src_row0, rows;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLOLL:cuda_copy_rows", kwlist, &dst_obj, &dst_row0, &src_obj,
+                                     &src_row0, &rows))
+        return NULL;
+#ifdef TA_WITH_CUDA
+    PyObject *dst_keep = NULL, *src_keep = NULL;
+    ta_view4 dst, src;
+    int st;
+    if (cuda_view(dst_obj, "dst", &dst, &dst_keep, 1) < 0) return NULL;
+    if (cuda_view(src_obj, "src", &src, &src_keep, 0) < 0) {
+        Py_DECREF(dst_keep);
+        return NULL;
+    }
+    ta_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    st = ta_copy_rows_cuda(&dst, dst_row0, &src, src_row0, rows);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(dst_keep);
+    Py_DECREF(src_keep);
+    if (st != TA_OK) return raise_status(st);
+    Py_RETURN_NONE;
+#else
+    return no_cuda();
+#endif
+}
+
+/* Device-to-device copy of the first nbytes of src into dst (two DeviceArrays): the used prefix of an
+ * array when the cache doubles its capacity. */
+static PyObject *py_cuda_copy_prefix(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"dst", "src", "nbytes", NULL};
+    PyObject *dst_obj, *src_obj;
+    long long nbytes;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOL:cuda_copy_prefix", kwlist, &dst_obj, &src_obj, &nbytes))
+        return NULL;
+    ta_device_buffer dst, src;
+    if (ta_device_buffer_from_object(dst_obj, "dst", NULL, -1, &dst) < 0 ||
+        ta_device_buffer_from_object(src_obj, "src", NULL, -1, &src) < 0)
+        return NULL;
+    if (nbytes < 0 || (size_t)nbytes > dst.nbytes || (size_t)nbytes > src.nbytes || dst.device_id != src.device_id) {
+        PyErr_Format(PyExc_ValueError, "nbytes must be in [0, %zu] and both arrays on one device (got %lld)",
+                     dst.nbytes < src.nbytes ? dst.nbytes : src.nbytes, nbytes);
+        return NULL;
+    }
+#ifdef TA_WITH_CUDA
+    int st;
+    ta_clear_error();
+    st = ta_copy_bytes_cuda(dst.data, src.data, (size_t)nbytes);
+    if (st != TA_OK) return raise_status(st);
+    Py_RETURN_NONE;
+#else
+    return no_cuda();
+#endif
+}
+
+/* cuda_attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed):
+ * SPEC section 5 on a CudaQuantizedKV; out (and lse, a float32 DeviceArray [B, Hq, Nq], or None) are
+ * written. The public path is flashq_attention(q, kv=...), which reaches the same launcher. */
+static PyObject *py_cuda_attention_kv(PyObject *self, PyObject *args)
+{
+    PyObject *q_obj, *kv_obj, *out_obj, *lse_obj;
+    double sm_scale;
+    int causal, softmax_exact, sas_threshold, p_scale_fixed;
+    if (!PyArg_ParseTuple(args, "OOOOdppip:cuda_attention_kv", &q_obj, &kv_obj, &out_obj, &lse_obj, &sm_scale, &causal,
+                          &softmax_exact, &sas_threshold, &p_scale_fixed))
+        return NULL;
+#ifdef TA_WITH_CUDA
+    PyObject *q_keep = NULL, *kv_keep = NULL, *out_keep = NULL;
+    ta_view4 q, out;
+    ta_kv kv;
+    float *lse = NULL;
+    int st;
+    if (cuda_view(q_obj, "q", &q, &q_keep, 0) < 0) return NULL;
+    if (ta_cuda_kv_from_pyobject(kv_obj, &kv, &kv_keep) < 0 || cuda_view(out_obj, "out", &out, &out_keep, 1) < 0) goto fail;
+    if (lse_obj != Py_None) {
+        ta_device_buffer buf;
+        if (ta_device_buffer_from_object(lse_obj, "lse", "float32", 3, &buf) < 0) goto fail;
+        if (buf.shape[0] != q.shape[0] || buf.shape[1] != q.shape[1] || buf.shape[2] != q.shape[2]) {
+            PyErr_SetString(PyExc_ValueError, "lse must be [B, Hq, Nq] like q");
+            goto fail;
+        }
+        lse = buf.data;
+    }
+    if (q.dtype != kv.residual_k.dtype || q.device_id != kv.residual_k.device_id ||
+        out.device_id != q.device_id) {
+        PyErr_Format(PyExc_ValueError, "q must have the cache's dtype (%s) and device (cuda:%d)",
+                     ta_dtype_name(kv.residual_k.dtype), kv.residual_k.device_id);
+        goto fail;
+    }
+    ta_attn_params p;
+    memset(&p, 0, sizeof p);
+    p.sm_scale = (float)sm_scale, p.causal = causal, p.softmax_exact = softmax_exact;
+    p.sas_threshold = sas_threshold, p.p_scale_fixed = p_scale_fixed, p.block_q = TA_BQ, p.block_k = TA_BK;
+    ta_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    st = ta_attention_kv_cuda(&p, &q, &kv, &out, lse);
+    Py_END_ALLOW_THREADS
+    if (st != TA_OK) {
+        raise_status(st);
+        goto fail;
+    }
+    Py_DECREF(q_keep);
+    Py_DECREF(kv_keep);
+    Py_DECREF(out_keep);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(q_keep);
+    Py_XDECREF(kv_keep);
+    Py_XDECREF(out_keep);
+    return NULL;
+#else
+    return no_cuda();
+#endif
+}
+
+static PyObject *py_decode_blocks_per_split(PyObject *self, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+#ifdef TA_WITH_CUDA
+    ta_decode_set_blocks_per_split((int)n);
+#endif
+    Py_RETURN_NONE;
+}
 
 PyMethodDef ta_cuda_kv_methods[] = {
+    {"cuda_kv_compress", (PyCFunction)(void (*)(void))py_cuda_kv_compress, METH_VARARGS | METH_KEYWORDS,
+     "cuda_kv_compress(kv, k, v, blk0, nblk, row0): SPEC section 4 on CUDA blocks [blk0, blk0 + nblk)."},
+    {"cuda_check_finite", (PyCFunction)(void (*)(void))py_cuda_check_finite, METH_VARARGS | METH_KEYWORDS,
+     "cuda_check_finite(x, name='x'): ValueError naming x if a CUDA array holds NaN or Inf (synchronises)."},
+    {"cuda_copy_rows", (PyCFunction)(void (*)(void))py_cuda_copy_rows, METH_VARARGS | METH_KEYWORDS,
+     "cuda_copy_rows(dst, dst_row0, src, src_row0, rows): rows of one [B, H, N, D] CUDA array into another."},
+    {"cuda_copy_prefix", (PyCFunction)(void (*)(void))py_cuda_copy_prefix, METH_VARARGS | METH_KEYWORDS,
+     "cuda_copy_prefix(dst, src, nbytes): device-to-device copy of src's first nbytes into dst."},
+    {"cuda_attention_kv", py_cuda_attention_kv, METH_VARARGS,
+     "cuda_attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed)."},
+    {"decode_blocks_per_split", py_decode_blocks_per_split, METH_O,
+     "decode_blocks_per_split(n): cache blocks per decode split (0: automatic); for tests and benchmarks."},
     {NULL, NULL, 0, NULL},
 };

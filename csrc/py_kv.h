@@ -16,4 +16,10 @@
  * done with *out); on failure returns -1 with TypeError/ValueError naming the attribute, *keep NULL. */
 int ta_kv_from_pyobject(PyObject *qkv, ta_kv *out, PyObject **keep);
 
+/* py_cuda_kv.c (CUDA cache, turboattn/cuda_kv.py): 1 when qkv says it lives in CUDA memory (a true
+ * `is_cuda` attribute), 0 if not, -1 with an exception. ta_kv_from_pyobject hands such caches to
+ * ta_cuda_kv_from_pyobject, which has its contract but fills *out with device pointers. */
+int ta_cuda_kv_is_device(PyObject *qkv);
+int ta_cuda_kv_from_pyobject(PyObject *qkv, ta_kv *out, PyObject **keep);
+
 #endif

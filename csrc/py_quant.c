@@ -214,7 +214,13 @@ fail:
     return -1;
 }
 
-int ta_kv_from_pyobject(PyObject *qkv, ta_kv *out, PyObject **keep) { return kv_from_pyobject(qkv, out, keep, 0); }
+int ta_kv_from_pyobject(PyObject *qkv, ta_kv *out, PyObject **keep)
+{
+    int on_device = ta_cuda_kv_is_device(qkv); /* a CudaQuantizedKV: device pointers (py_cuda_kv.c) */
+    if (on_device < 0) return -1;
+    if (on_device) return ta_cuda_kv_from_pyobject(qkv, out, keep);
+    return kv_from_pyobject(qkv, out, keep, 0);
+}
 
 /* ---- bindings ------------------------------------------------------------------------------------- */
 

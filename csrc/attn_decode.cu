@@ -1,0 +1,866 @@
+/* SPEC section 5 on the GPU: decode attention against the compressed KV cache (FlashDecoding split-K).
+ *
+ * Work item = (split, row tile, batch, KV head); one CTA of 128 threads each. A row tile is up to 16
+ * (query head of the group, query token) pairs of one KV head, so every byte of the cache that a CTA
+ * reads serves all the query heads that share it (GQA). A split is a run of compressed blocks; the
+ * residual rows (fewer than 64 tokens, input dtype) are a split of their own. Each item leaves
+ * (m, l, acc) per row in scratch and a second kernel merges the splits.
+ *
+ * Per 64-token block the CTA
+ *   A. reads the packed codes once (2, 4 or 8 bytes per thread and line) and rebuilds INT8 in registers
+ *      with SPEC section 4's integer rule, two codes per 32-bit IMAD (16-bit lanes) and one VIMNMX.U16x2
+ *      for the clamp, then transposes 4x4 bytes with PRMT so that keys land token-major and values
+ *      channel-major in shared memory: both products then read 4 consecutive reduction elements per word;
+ *   B. computes q.k with dp4a (q int8 against the codes biased by +128, the bias removed with sum(q));
+ *   C. runs SPEC section 2's online softmax step per row (one warp per row), uint8 P;
+ *   D. computes p.v with dp4a and updates acc.
+ * The float operations and their order are those of attn.c (see docs/DESIGN.md, "Readings of the spec"),
+ * so the only difference from the CPU is the split of the sequence, merged with the same EXP2. */
+#include "attn_decode.cuh"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+
+#include "cuda_common.cuh"
+#include "sas.h"
+#include "ta_consts.h"
+
+#define DEC_THREADS 128
+#define DEC_WARPS (DEC_THREADS / 32)
+#define DEC_RT 16    /* query rows per work item */
+#define DEC_BLOCK 64 /* tokens per cache block */
+#define DEC_MAX_D 256
+#define DEC_VP 68    /* bytes per channel row of the value tile: 64 tokens + 4, so that the rows 8 apart that
+                      * one warp writes fall on 4 different bank offsets */
+
+typedef struct {
+    const void *data;
+    int dtype;
+    int64_t stride[4];
+} dec_view;
+
+typedef struct {
+    dec_view q, res_k, res_v;
+    int Hq, Nq, B, H, D, G, ratio, n_tiles, n_split, bps, has_res;
+    int64_t n_blocks, n_res, Nk, KB, VT;
+    const uint8_t *bits;
+    const int64_t *k_head_off, *v_head_off;
+    const uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
+    const int8_t *k_group_zero, *v_group_zero;
+    const float *k_block_scale, *v_block_scale;
+    float score_scale;
+    int causal, exact, threshold, p_fixed;
+    int rows_alloc;  /* rows of the score store: min(16, ratio * Nq) */
+    float *part_acc; /* [items][DEC_RT][D] */
+    float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas */
+    float *lb_max;   /* [items][DEC_RT]: the split's largest score per row (look-back) */
+    unsigned *lb_flag; /* [items]: == epoch once lb_max of the item is written */
+    unsigned *ticket;  /* work-item counter, zeroed before each launch (see decode_kernel) */
+    unsigned epoch;
+} dec_args;
+
+/* Shared-memory carve-up; sizes depend on D only. */
+typedef struct {
+    int8_t *q8;     /* [RT][D] */
+    uint8_t *kh;    /* [64][KP]: keys + 128, token-major */
+    uint8_t *vh;    /* [D][DEC_VP]: values + 128, channel-major */
+    float *S;       /* [bps][rows_alloc][64]: the scores of every block of the split */
+    uint8_t *p8;    /* [RT][64] */
+    float *m, *l, *alpha, *pvs, *sq, *aprod; /* [RT] */
+    int *qsum, *psum;                /* [RT] */
+    long long *key_end;              /* [RT] */
+    float *red;                      /* [DEC_WARPS] */
+    int KP, rows_alloc;
+    int kswz; /* kh rows are stored with 16-byte chunk c at c ^ ((row >> 3) & kswz): conflict-free stores */
+} dec_smem;
+
+__host__ __device__ static inline int dec_kp(int D) { return D + 16; }
+
+__host__ __device__ static inline size_t dec_smem_bytes(int D, int rows_alloc, int bps)
+{
+    size_t n = 0;
+    n += (size_t)DEC_RT * D;                                  /* q8 */
+    n += (size_t)DEC_BLOCK * dec_kp(D);                       /* kh */
+    n += (size_t)D * DEC_VP;                                  /* vh */
+    n += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK; /* S */
+    n += (size_t)DEC_RT * DEC_BLOCK;                          /* p8 */
+    n += sizeof(float) * DEC_RT * 6 + sizeof(int) * DEC_RT * 2 + sizeof(long long) * DEC_RT + sizeof(float) * DEC_WARPS;
+    return n + 64;
+}
+
+__device__ static dec_smem dec_carve(uint8_t *base, int D, int rows_alloc, int bps)
+{
+    dec_smem s;
+    s.KP = dec_kp(D);
+    s.rows_alloc = rows_alloc;
+    int chunks = D / 16;
+    s.kswz = (chunks & (chunks - 1)) ? 0 : (chunks < 8 ? chunks : 8) - 1;
+    uint8_t *at = base;
+    s.kh = at, at += (size_t)DEC_BLOCK * s.KP; /* 16-byte aligned rows: KP and D are multiples of 16 */
+    s.vh = at, at += (size_t)D * DEC_VP;
+    s.q8 = (int8_t *)at, at += (size_t)DEC_RT * D;
+    s.p8 = at, at += DEC_RT * DEC_BLOCK;
+    s.S = (float *)at, at += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK;
+    s.key_end = (long long *)at, at += sizeof(long long) * DEC_RT;
+    s.m = (float *)at, at += sizeof(float) * DEC_RT;
+    s.l = (float *)at, at += sizeof(float) * DEC_RT;
+    s.alpha = (float *)at, at += sizeof(float) * DEC_RT;
+    s.pvs = (float *)at, at += sizeof(float) * DEC_RT;
+    s.sq = (float *)at, at += sizeof(float) * DEC_RT;
+    s.aprod = (float *)at, at += sizeof(float) * DEC_RT;
+    s.qsum = (int *)at, at += sizeof(int) * DEC_RT;
+    s.psum = (int *)at, at += sizeof(int) * DEC_RT;
+    s.red = (float *)at;
+    return s;
+}
+
+__device__ __forceinline__ float dec_load(const dec_view &x, int64_t off)
+{
+    if (x.dtype == TA_F16) return __half2float(((const __half *)x.data)[off]);
+    if (x.dtype == TA_BF16) return __bfloat162float(((const __nv_bfloat16 *)x.data)[off]);
+    return ((const float *)x.data)[off];
+}
+
+__device__ __forceinline__ float dec_exp2(const dec_args &a, float t)
+{
+    return a.exact ? exp2f(t) : ta_sas_exp2(t, a.threshold);
+}
+
+__device__ __forceinline__ float warp_max(float x)
+{
+    for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));
+    return x;
+}
+
+/* signed (q codes) x unsigned (biased key codes) 4-way dot product; the intrinsic has no mixed form. */
+__device__ __forceinline__ int dp4a_su(int a, uint32_t b, int c)
+{
+    int d;
+    asm("dp4a.s32.u32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+    return d;
+}
+
+__device__ __forceinline__ int warp_sum(int x)
+{
+    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
+    return x;
+}
+
+/* ---- A: packed codes -> INT8 + 128 in shared memory --------------------------------------------------- */
+
+/* One line (a key channel or a value token) holds 8 elements of BITS bits, little-end first. */
+template <int BITS> __device__ __forceinline__ uint2 load_line(const uint8_t *p)
+{
+    uint2 r = make_uint2(0u, 0u);
+    if (BITS == 2) r.x = *(const uint16_t *)p;
+    if (BITS == 4) r.x = *(const uint32_t *)p;
+    if (BITS == 8) r.x = *(const uint32_t *)p, r.y = *(const uint32_t *)(p + 4); /* 4-byte aligned only */
+    return r;
+}
+
+/* Elements (e, e + 4) of a line as two 16-bit lanes, e = 0..3. */
+template <int BITS> __device__ __forceinline__ uint32_t line_pair(uint2 r, int e)
+{
+    if (BITS == 4) return (r.x >> (4 * e)) & 0x000F000Fu;
+    if (BITS == 2) return (__byte_perm(r.x, 0u, 0x4140) >> (2 * e)) & 0x00030003u;
+    return __byte_perm(r.x, r.y, (unsigned)(e | ((4 + e) << 8))) & 0x00FF00FFu;
+}
+
+/* Four lines with their steps and zeros -> out[q] = bytes (line 0..3) of x̂ + 128 at element q, where
+ * x̂ = min(u * step + zero, 127) (u * step + zero >= zero >= -127 needs no lower clamp). */
+template <int BITS> __device__ __forceinline__ void rebuild_4x8(const uint2 raw[4], const int step[4],
+                                                                 const int zero[4], uint32_t out[8])
+{
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        uint32_t v[4];
+#pragma unroll
+        for (int line = 0; line < 4; line++) {
+            uint32_t bias = (uint32_t)(zero[line] + 128) * 0x00010001u;
+            v[line] = __vminu2(line_pair<BITS>(raw[line], e) * (uint32_t)step[line] + bias, 0x00FF00FFu);
+        }
+        uint32_t t01 = __byte_perm(v[0], v[1], 0x6240), t23 = __byte_perm(v[2], v[3], 0x6240);
+        out[e] = __byte_perm(t01, t23, 0x5410);
+        out[e + 4] = __byte_perm(t01, t23, 0x7632);
+    }
+}
+
+/* A thread's share of one block, loaded in one go so the next block's loads can be in flight while the
+ * current one is computed: keys in units of (4 channels, 8 tokens), values in units of (4 tokens,
+ * 8 channels); at most DEC_UNITS of each per thread (D <= 256). */
+#define DEC_UNITS 4
+
+typedef struct {
+    uint2 line[DEC_UNITS][4];
+    uint32_t step[DEC_UNITS], zero[DEC_UNITS]; /* four bytes each: one per line */
+} dec_raw;
+
+/* Keys: consecutive threads take consecutive token octets of a channel (8 threads read one packed
+ * channel row: coalesced); kh's chunk swizzle keeps their transposed stores conflict-free. */
+template <int BITS>
+__device__ __forceinline__ void load_keys(const dec_args &a, int64_t j, int h, int b, dec_raw &r)
+{
+    const int D = a.D, quads = D / 4, channel_bytes = DEC_BLOCK * BITS / 8;
+    int64_t group_row = (j * a.H + h) * a.B + b;
+    const uint8_t *kbase = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * channel_bytes;
+#pragma unroll
+    for (int i = 0; i < DEC_UNITS; i++) {
+        int u = threadIdx.x + DEC_THREADS * i;
+        if (u < quads * 8) {
+            int c0 = 4 * (u / 8), o = u % 8;
+            r.step[i] = *(const uint32_t *)(a.k_group_step + group_row * D + c0);
+            r.zero[i] = *(const uint32_t *)(a.k_group_zero + group_row * D + c0);
+#pragma unroll
+            for (int e = 0; e < 4; e++) r.line[i][e] = load_line<BITS>(kbase + (int64_t)(c0 + e) * channel_bytes + o * BITS);
+        }
+    }
+}
+
+/* Values: earlier runs of 64 channels are whole, so channel octet o starts at byte o * BITS of the
+ * token's row; consecutive threads take consecutive octets of a token (coalesced, and the steps and
+ * zeros of a token are one broadcast load). */
+template <int BITS>
+__device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h, int b, dec_raw &r)
+{
+    const int D = a.D, octets = D / 8;
+    int64_t vrow = (int64_t)(D / 64) * 8 * BITS + ((D % 64) * BITS + 7) / 8;
+    const uint8_t *vbase = a.v_codes + j * DEC_BLOCK * a.VT + a.v_head_off[h] + (int64_t)b * vrow;
+#pragma unroll
+    for (int i = 0; i < DEC_UNITS; i++) {
+        int u = threadIdx.x + DEC_THREADS * i;
+        if (u < 16 * octets) {
+            int tq = u / octets, o = u % octets, g = (8 * o) / 64;
+            uint32_t st = 0, ze = 0;
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                int64_t token = j * DEC_BLOCK + 4 * tq + e;
+                r.line[i][e] = load_line<BITS>(vbase + (int64_t)(4 * tq + e) * a.VT + o * BITS);
+                int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;
+                st |= (uint32_t)a.v_group_step[at] << (8 * e);
+                ze |= (uint32_t)(uint8_t)a.v_group_zero[at] << (8 * e);
+            }
+            r.step[i] = st, r.zero[i] = ze;
+        }
+    }
+}
+
+template <int BITS>
+__device__ __forceinline__ void rebuild_unit(const dec_raw &r, int i, uint32_t out[8])
+{
+    int step[4], zero[4];
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        step[e] = (r.step[i] >> (8 * e)) & 0xff;
+        zero[e] = (int)(int8_t)(r.zero[i] >> (8 * e));
+    }
+    rebuild_4x8<BITS>(r.line[i], step, zero, out);
+}
+
+template <int BITS> __device__ __forceinline__ void store_keys(const dec_smem &s, int D, const dec_raw &r)
+{
+    const int quads = D / 4;
+#pragma unroll
+    for (int i = 0; i < DEC_UNITS; i++) {
+        int u = threadIdx.x + DEC_THREADS * i;
+        if (u < quads * 8) {
+            int c0 = 4 * (u / 8), o = u % 8;
+            int col = (((c0 >> 4) ^ (o & s.kswz)) << 4) + (c0 & 15);
+            uint32_t out[8];
+            rebuild_unit<BITS>(r, i, out);
+#pragma unroll
+            for (int q = 0; q < 8; q++) *(uint32_t *)(s.kh + (8 * o + q) * s.KP + col) = out[q];
+        }
+    }
+}
+
+template <int BITS> __device__ __forceinline__ void store_values(const dec_smem &s, int D, const dec_raw &r)
+{
+    const int octets = D / 8;
+#pragma unroll
+    for (int i = 0; i < DEC_UNITS; i++) {
+        int u = threadIdx.x + DEC_THREADS * i;
+        if (u < 16 * octets) {
+            int tq = u / octets, o = u % octets;
+            uint32_t out[8];
+            rebuild_unit<BITS>(r, i, out);
+#pragma unroll
+            for (int q = 0; q < 8; q++) *(uint32_t *)(s.vh + (8 * o + q) * DEC_VP + 4 * tq) = out[q];
+        }
+    }
+}
+
+/* The residual rows as one stage-1 block (SPEC section 1 on n_res rows): codes + 128 into the tiles,
+ * padding rows get code 0 (they are masked). Returns the block scale. */
+__device__ float residual_block(const dec_view &x, int b, int h, int n_res, int D, const dec_smem &s, int keys)
+{
+    int tid = threadIdx.x, n = n_res * D;
+    int64_t base = b * x.stride[0] + h * x.stride[1];
+    float amax = 0.0f;
+    for (int e = tid; e < n; e += DEC_THREADS) {
+        int t = e / D, c = e - t * D;
+        amax = fmaxf(amax, fabsf(dec_load(x, base + t * x.stride[2] + c * x.stride[3])));
+    }
+    amax = warp_max(amax);
+    __syncthreads(); /* s.red may still be read from the previous call */
+    if ((tid & 31) == 0) s.red[tid >> 5] = amax;
+    __syncthreads();
+    amax = s.red[0];
+    for (int w = 1; w < DEC_WARPS; w++) amax = fmaxf(amax, s.red[w]);
+    int zero_block = !(amax >= FLT_MIN);
+    float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
+    for (int e = tid; e < DEC_BLOCK * D; e += DEC_THREADS) {
+        int t = e / D, c = e - t * D, code = 0;
+        if (t < n_res && !zero_block) {
+            code = __float2int_rn(__fmul_rn(dec_load(x, base + t * x.stride[2] + c * x.stride[3]), inv));
+            code = min(TA_INT8_MAX, max(-TA_INT8_MAX, code));
+        }
+        if (keys) s.kh[t * s.KP + ((((c >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c & 15)] = (uint8_t)(code + 128);
+        else s.vh[c * DEC_VP + t] = (uint8_t)(code + 128);
+    }
+    return zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
+}
+
+/* ---- the per-block steps ------------------------------------------------------------------------------ */
+
+/* B: S = q.k for one block into S_all[jb] (masked keys -inf), thread (token t, rows of parity rg). */
+__device__ __forceinline__ void block_scores(const dec_args &a, const dec_smem &s, int jb, float sk, int64_t key0,
+                                             int n_keys, int rows)
+{
+    const int D = a.D, t = threadIdx.x & 63, rg = threadIdx.x >> 6;
+    int dots[DEC_RT / 2];
+#pragma unroll
+    for (int i = 0; i < DEC_RT / 2; i++) dots[i] = 0;
+    for (int w = 0; w < D; w += 16) {
+        uint4 k4 = *(const uint4 *)(s.kh + t * s.KP + ((((w >> 4) ^ ((t >> 3) & s.kswz))) << 4));
+#pragma unroll
+        for (int i = 0; i < DEC_RT / 2; i++) {
+            int r = rg + 2 * i;
+            if (r < rows) {
+                uint4 q4 = *(const uint4 *)(s.q8 + r * D + w);
+                dots[i] = dp4a_su((int)q4.x, k4.x, dots[i]);
+                dots[i] = dp4a_su((int)q4.y, k4.y, dots[i]);
+                dots[i] = dp4a_su((int)q4.z, k4.z, dots[i]);
+                dots[i] = dp4a_su((int)q4.w, k4.w, dots[i]);
+            }
+        }
+    }
+    float *S = s.S + (size_t)jb * s.rows_alloc * DEC_BLOCK;
+#pragma unroll
+    for (int i = 0; i < DEC_RT / 2; i++) {
+        int r = rg + 2 * i;
+        if (r < rows) {
+            long long visible = s.key_end[r] - key0;
+            int n_valid = visible < 0 ? 0 : (visible > n_keys ? n_keys : (int)visible);
+            float qk_scale = s.sq[r] * sk * a.score_scale;
+            int dot = dots[i] - 128 * s.qsum[r]; /* q . (k + 128) - 128 sum(q) */
+            S[r * DEC_BLOCK + t] = t < n_valid ? (float)dot * qk_scale : -INFINITY;
+        }
+    }
+}
+
+/* C: SPEC section 2's online softmax step for block jb (attn.c's attn_block_step), one warp per row; also
+ * multiplies the row's alpha product (what the splits after this one apply to this one's l and acc). */
+__device__ __forceinline__ void block_softmax(const dec_args &a, const dec_smem &s, int jb, float sv, int64_t key0,
+                                              int n_keys, int rows)
+{
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const float *S = s.S + (size_t)jb * s.rows_alloc * DEC_BLOCK;
+    for (int r = warp; r < rows; r += DEC_WARPS) {
+        long long visible = s.key_end[r] - key0;
+        int n_valid = visible < 0 ? 0 : (visible > n_keys ? n_keys : (int)visible);
+        uint8_t *prow = s.p8 + r * DEC_BLOCK;
+        if (n_valid == 0) { /* every key masked: m, l, acc unchanged */
+            prow[lane] = 0, prow[lane + 32] = 0;
+            if (lane == 0) s.pvs[r] = -1.0f, s.alpha[r] = 1.0f, s.psum[r] = 0;
+            continue;
+        }
+        float s0 = S[r * DEC_BLOCK + lane], s1 = S[r * DEC_BLOCK + lane + 32];
+        float row_max = warp_max(fmaxf(s0, s1));
+        float m_old = s.m[r];
+        float m_new = row_max > m_old ? row_max : m_old;
+        float alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
+        float ps, p_inv;
+        if (a.p_fixed) {
+            ps = 1.0f / (float)TA_P_MAX;
+            p_inv = (float)TA_P_MAX;
+        } else {
+            float p_max = dec_exp2(a, row_max - m_new);
+            ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
+            p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
+        }
+        int c0 = 0, c1 = 0;
+        if (lane < n_valid) c0 = (int)fminf(rintf(dec_exp2(a, s0 - m_new) * p_inv), (float)TA_P_MAX);
+        if (lane + 32 < n_valid) c1 = (int)fminf(rintf(dec_exp2(a, s1 - m_new) * p_inv), (float)TA_P_MAX);
+        prow[lane] = (uint8_t)c0, prow[lane + 32] = (uint8_t)c1;
+        int code_sum = warp_sum(c0 + c1);
+        if (lane == 0) {
+            s.l[r] = __fadd_rn(__fmul_rn(alpha, s.l[r]), __fmul_rn(ps, (float)code_sum)); /* attn.c: no FMA */
+            s.m[r] = m_new;
+            s.alpha[r] = alpha;
+            s.aprod[r] = __fmul_rn(s.aprod[r], alpha);
+            s.pvs[r] = ps * sv;
+            s.psum[r] = code_sum;
+        }
+    }
+}
+
+/* D: acc = alpha acc + (p . v) pv_scale, thread (channel c = tid + 128k, every row). */
+__device__ __forceinline__ void block_pv(const dec_smem &s, int D, int rows, float acc[2][DEC_RT])
+{
+#pragma unroll
+    for (int k = 0; k < 2; k++) {
+        int c = threadIdx.x + DEC_THREADS * k;
+        if (c < D) {
+            const uint32_t *vrow = (const uint32_t *)(s.vh + c * DEC_VP); /* 4-byte aligned rows */
+            uint32_t v[16];
+#pragma unroll
+            for (int w = 0; w < 16; w++) v[w] = vrow[w];
+#pragma unroll
+            for (int r = 0; r < DEC_RT; r++) {
+                if (r < rows && s.pvs[r] >= 0.0f) {
+                    const uint4 *prow = (const uint4 *)(s.p8 + r * DEC_BLOCK);
+                    unsigned d = 0;
+#pragma unroll
+                    for (int w4 = 0; w4 < 4; w4++) {
+                        uint4 p = prow[w4];
+                        d = __dp4a(p.x, v[4 * w4], d), d = __dp4a(p.y, v[4 * w4 + 1], d);
+                        d = __dp4a(p.z, v[4 * w4 + 2], d), d = __dp4a(p.w, v[4 * w4 + 3], d);
+                    }
+                    int pv = (int)d - 128 * s.psum[r]; /* p . (v + 128) - 128 sum(p) */
+                    acc[k][r] = __fadd_rn(__fmul_rn(s.alpha[r], acc[k][r]), __fmul_rn((float)pv, s.pvs[r]));
+                }
+            }
+        }
+    }
+}
+
+/* Phase 1 of a run of compressed blocks: every block's scores, the next block's codes loading while the
+ * current one is computed. */
+template <int BITS>
+__device__ void split_scores(const dec_args &a, const dec_smem &s, int64_t j0, int nb, int h, int b, int rows)
+{
+    dec_raw r;
+    if (nb > 0) load_keys<BITS>(a, j0, h, b, r);
+    for (int jb = 0; jb < nb; jb++) {
+        int64_t j = j0 + jb;
+        store_keys<BITS>(s, a.D, r);
+        if (jb + 1 < nb) load_keys<BITS>(a, j + 1, h, b, r);
+        float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
+        __syncthreads();
+        block_scores(a, s, jb, sk, j * DEC_BLOCK, DEC_BLOCK, rows);
+        __syncthreads();
+    }
+}
+
+/* Phase 2: softmax steps and p.v, values prefetched one block ahead. */
+template <int BITS>
+__device__ void split_values(const dec_args &a, const dec_smem &s, int64_t j0, int nb, int h, int b, int rows,
+                             float acc[2][DEC_RT])
+{
+    dec_raw r;
+    if (nb > 0) load_values<BITS>(a, j0, h, b, r);
+    for (int jb = 0; jb < nb; jb++) {
+        int64_t j = j0 + jb;
+        float sv = a.v_block_scale[(j * a.H + h) * a.B + b];
+        block_softmax(a, s, jb, sv, j * DEC_BLOCK, DEC_BLOCK, rows);
+        store_values<BITS>(s, a.D, r);
+        if (jb + 1 < nb) load_values<BITS>(a, j + 1, h, b, r);
+        __syncthreads();
+        block_pv(s, a.D, rows, acc);
+        __syncthreads();
+    }
+}
+
+/* The splits of one (tile, b, h) reproduce the CPU's running maximum exactly: each publishes the maximum
+ * score of its rows, then starts its online softmax from the maximum of every earlier split's (a
+ * decoupled look-back; earlier splits have lower work-item numbers, taken from a counter by CTAs that were
+ * already running, so the wait always ends). SAS drops
+ * values below 2^-threshold of the running maximum, so starting a split from its own maximum instead
+ * would change which scores survive. */
+__device__ void publish_and_look_back(const dec_args &a, const dec_smem &s, int64_t item, int split, int tile, int b,
+                                      int h, int nb, int rows)
+{
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    for (int r = warp; r < rows; r += DEC_WARPS) {
+        float mx = -INFINITY;
+        for (int jb = 0; jb < nb; jb++) {
+            const float *S = s.S + ((size_t)jb * s.rows_alloc + r) * DEC_BLOCK;
+            mx = fmaxf(mx, fmaxf(S[lane], S[lane + 32]));
+        }
+        mx = warp_max(mx);
+        if (lane == 0) a.lb_max[item * DEC_RT + r] = mx;
+    }
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) atomicExch(a.lb_flag + item, a.epoch);
+    if (warp == 0) {
+        float pm[DEC_RT];
+#pragma unroll
+        for (int r = 0; r < DEC_RT; r++) pm[r] = -INFINITY;
+        for (int sp = lane; sp < split; sp += 32) {
+            int64_t pitem = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
+            const volatile unsigned *flag = a.lb_flag + pitem;
+            while (*flag != a.epoch) __nanosleep(100);
+            __threadfence();
+#pragma unroll
+            for (int r = 0; r < DEC_RT; r++)
+                if (r < rows) pm[r] = fmaxf(pm[r], __ldcg(a.lb_max + pitem * DEC_RT + r));
+        }
+#pragma unroll
+        for (int r = 0; r < DEC_RT; r++) pm[r] = warp_max(pm[r]);
+        if (lane == 0)
+            for (int r = 0; r < rows; r++) s.m[r] = pm[r];
+    }
+    __syncthreads();
+}
+
+/* ---- the kernel ------------------------------------------------------------------------------------ */
+
+__global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a)
+{
+    extern __shared__ __align__(16) uint8_t dec_smem_raw[];
+    const int D = a.D, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    dec_smem s = dec_carve(dec_smem_raw, D, a.rows_alloc, a.bps);
+
+    /* Work items come from a counter, not blockIdx: CUDA does not promise to start CTAs in index order,
+     * and the look-back waits on lower items. A counter hands item i only to a CTA that is running, after
+     * every lower item was handed out, so every item a CTA waits on belongs to a running CTA. */
+    __shared__ unsigned s_item;
+    if (threadIdx.x == 0) s_item = atomicAdd(a.ticket, 1u);
+    __syncthreads();
+    int64_t item = s_item;
+    int h = (int)(item % a.H), b = (int)(item / a.H % a.B);
+    int tile = (int)(item / ((int64_t)a.H * a.B) % a.n_tiles);
+    int split = (int)(item / ((int64_t)a.H * a.B * a.n_tiles));
+    int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
+
+    /* q: one stage-1 block per row (SPEC section 5), one warp per row. */
+    for (int r = warp; r < DEC_RT; r += DEC_WARPS) {
+        if (r >= rows) {
+            if (lane == 0) s.m[r] = -INFINITY, s.l[r] = 0.0f, s.key_end[r] = 0, s.sq[r] = 0.0f, s.qsum[r] = 0, s.aprod[r] = 1.0f;
+            continue;
+        }
+        int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
+        int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
+        float amax = 0.0f;
+        for (int c = lane; c < D; c += 32) amax = fmaxf(amax, fabsf(dec_load(a.q, base + c * a.q.stride[3])));
+        amax = warp_max(amax);
+        int zero_block = !(amax >= FLT_MIN);
+        float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
+        int sum = 0;
+        for (int c = lane; c < D; c += 32) {
+            int code = 0;
+            if (!zero_block) {
+                code = __float2int_rn(__fmul_rn(dec_load(a.q, base + c * a.q.stride[3]), inv));
+                code = min(TA_INT8_MAX, max(-TA_INT8_MAX, code));
+            }
+            s.q8[r * D + c] = (int8_t)code;
+            sum += code;
+        }
+        sum = warp_sum(sum);
+        if (lane == 0) {
+            s.qsum[r] = sum;
+            s.sq[r] = zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
+            s.m[r] = -INFINITY;
+            s.l[r] = 0.0f;
+            s.aprod[r] = 1.0f;
+            long long end = a.Nk;
+            if (a.causal) { /* bottom-right aligned: keys [0, i + Nk - Nq] */
+                end = (long long)i + (a.Nk - a.Nq) + 1;
+                end = end < 0 ? 0 : (end > a.Nk ? a.Nk : end);
+            }
+            s.key_end[r] = end;
+        }
+    }
+    __syncthreads();
+
+    int residual = split == a.n_split;
+    long long end_max = 0;
+    for (int r = 0; r < rows; r++) end_max = max(end_max, s.key_end[r]);
+    int64_t j0 = (int64_t)split * a.bps, j1 = residual ? j0 : min(a.n_blocks, j0 + a.bps);
+    j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
+    int nb = residual ? (a.n_blocks * DEC_BLOCK < end_max ? 1 : 0) : (int)max((int64_t)0, j1 - j0);
+    const int bits = a.bits[h];
+    const int n_res = (int)a.n_res;
+
+    /* Phase 1: scores of every block of the split. */
+    if (residual) {
+        if (nb) {
+            float sk = residual_block(a.res_k, b, h, n_res, D, s, 1);
+            __syncthreads();
+            block_scores(a, s, 0, sk, a.n_blocks * DEC_BLOCK, n_res, rows);
+            __syncthreads();
+        }
+    } else if (bits == 4) split_scores<4>(a, s, j0, nb, h, b, rows);
+    else if (bits == 2) split_scores<2>(a, s, j0, nb, h, b, rows);
+    else split_scores<8>(a, s, j0, nb, h, b, rows);
+
+    publish_and_look_back(a, s, item, split, tile, b, h, nb, rows);
+
+    /* Phase 2: softmax and p.v from the running maximum of the earlier splits. */
+    float acc[2][DEC_RT];
+#pragma unroll
+    for (int k = 0; k < 2; k++)
+#pragma unroll
+        for (int r = 0; r < DEC_RT; r++) acc[k][r] = 0.0f;
+    if (residual) {
+        if (nb) {
+            float sv = residual_block(a.res_v, b, h, n_res, D, s, 0);
+            block_softmax(a, s, 0, sv, a.n_blocks * DEC_BLOCK, n_res, rows);
+            __syncthreads();
+            block_pv(s, D, rows, acc);
+        }
+    } else if (bits == 4) split_values<4>(a, s, j0, nb, h, b, rows, acc);
+    else if (bits == 2) split_values<2>(a, s, j0, nb, h, b, rows, acc);
+    else split_values<8>(a, s, j0, nb, h, b, rows, acc);
+    __syncthreads();
+
+    float *pa = a.part_acc + item * DEC_RT * D;
+#pragma unroll
+    for (int k = 0; k < 2; k++) {
+        int c = tid + DEC_THREADS * k;
+        if (c < D) {
+#pragma unroll
+            for (int r = 0; r < DEC_RT; r++)
+                if (r < rows) pa[r * D + c] = acc[k][r];
+        }
+    }
+    if (tid < rows) {
+        float *ml = a.part_ml + (item * DEC_RT + tid) * 3;
+        ml[0] = s.m[tid], ml[1] = s.l[tid], ml[2] = s.aprod[tid];
+    }
+}
+
+/* ---- merging the splits ------------------------------------------------------------------------------- */
+
+typedef struct {
+    int B, Hq, Nq, H, D, ratio, n_tiles, n_items_split; /* n_items_split: splits incl. the residual one */
+    const float *part_acc, *part_ml;
+    void *out;
+    int out_dtype;
+    int64_t out_stride[4];
+    float *lse;
+} comb_args;
+
+/* One CTA per output row. Split s ran the CPU's block steps from the CPU's running maximum, so the CPU's
+ * state after it is (l, acc) = (l, acc) before it times the split's alpha product, plus its own. */
+__global__ void __launch_bounds__(DEC_THREADS) combine_kernel(const comb_args a)
+{
+    int64_t row = blockIdx.x;
+    int i = (int)(row % a.Nq), hq = (int)(row / a.Nq % a.Hq), b = (int)(row / ((int64_t)a.Nq * a.Hq));
+    int h = hq / a.ratio, rho = (hq % a.ratio) * a.Nq + i, tile = rho / DEC_RT, r = rho % DEC_RT;
+    float M = -INFINITY, L = 0.0f;
+    float acc[DEC_MAX_D / DEC_THREADS] = {0.0f, 0.0f};
+    for (int sp = 0; sp < a.n_items_split; sp++) {
+        int64_t item = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
+        const float *ml = a.part_ml + (item * DEC_RT + r) * 3;
+        float m = ml[0], l = ml[1], ap = ml[2];
+        M = fmaxf(M, m);
+        L = __fadd_rn(__fmul_rn(L, ap), l);
+        const float *pa = a.part_acc + (item * DEC_RT + r) * a.D;
+#pragma unroll
+        for (int k = 0; k < DEC_MAX_D / DEC_THREADS; k++) {
+            int c = threadIdx.x + DEC_THREADS * k;
+            if (c < a.D) acc[k] = __fadd_rn(__fmul_rn(acc[k], ap), pa[c]);
+        }
+    }
+    int64_t base = b * a.out_stride[0] + hq * a.out_stride[1] + i * a.out_stride[2];
+#pragma unroll
+    for (int k = 0; k < DEC_MAX_D / DEC_THREADS; k++) {
+        int c = threadIdx.x + DEC_THREADS * k;
+        if (c >= a.D) continue;
+        float o = L > 0.0f ? acc[k] / L : 0.0f;
+        int64_t off = base + c * a.out_stride[3];
+        if (a.out_dtype == TA_F16) ((__half *)a.out)[off] = __float2half_rn(o);
+        else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[off] = __float2bfloat16_rn(o);
+        else ((float *)a.out)[off] = o;
+    }
+    if (a.lse && threadIdx.x == 0) a.lse[row] = L > 0.0f ? (M + log2f(L)) * TA_LN2 : -INFINITY;
+}
+
+/* ---- launcher --------------------------------------------------------------------------------------- */
+
+static pthread_mutex_t dec_lock = PTHREAD_MUTEX_INITIALIZER;
+static float *dec_scratch;       /* partial results, grown on demand and kept (decode runs every step) */
+static size_t dec_scratch_bytes;
+static unsigned *dec_flags;      /* look-back flags, one per work item; a launch's flags equal its epoch */
+static size_t dec_flag_count;
+static unsigned dec_epoch;
+static int dec_forced_bps;       /* ta_decode_set_blocks_per_split */
+static int dec_sm_count = -1, dec_max_smem = 0;
+
+extern "C" void ta_decode_set_blocks_per_split(int blocks) { dec_forced_bps = blocks > 0 ? blocks : 0; }
+
+static dec_view dec_view_of(const ta_view4 *x)
+{
+    dec_view v;
+    v.data = x->data;
+    v.dtype = (int)x->dtype;
+    for (int i = 0; i < 4; i++) v.stride[i] = x->stride[i];
+    return v;
+}
+
+static int dec_check(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out)
+{
+    if (q->device != TA_CUDA || out->device != TA_CUDA || kv->residual_k.device != TA_CUDA) {
+        ta_set_error("q, out and the cache must be in CUDA memory for the CUDA path");
+        return TA_ERR_INVALID;
+    }
+    int64_t D = q->shape[3];
+    if (D < 16 || D > DEC_MAX_D || D % 16 != 0) {
+        ta_set_error("head dim must be a multiple of 16 in [16, 256] (got %lld)", (long long)D);
+        return TA_ERR_INVALID;
+    }
+    if (kv->block != DEC_BLOCK || kv->B != q->shape[0] || kv->D != D || kv->H < 1 || q->shape[1] % kv->H != 0) {
+        ta_set_error("the cache must have block 64 and the batch and head dim of q, and divide q's heads (got block=%d, "
+                     "B=%d, D=%d, H=%d; q is [%lld, %lld, %lld, %lld])", kv->block, kv->B, kv->D, kv->H,
+                     (long long)q->shape[0], (long long)q->shape[1], (long long)q->shape[2], (long long)q->shape[3]);
+        return TA_ERR_INVALID;
+    }
+    for (int i = 0; i < 4; i++)
+        if (out->shape[i] != q->shape[i]) {
+            ta_set_error("out must have the shape of q");
+            return TA_ERR_INVALID;
+        }
+    if (kv->n_residual < 0 || kv->n_residual >= DEC_BLOCK || kv->n_blocks < 0 || kv->n_blocks > kv->cap_blocks) {
+        ta_set_error("the cache has inconsistent sizes (n_blocks %lld, n_residual %lld)", (long long)kv->n_blocks,
+                     (long long)kv->n_residual);
+        return TA_ERR_INVALID;
+    }
+    if (!(p->sm_scale > 0.0f) || !isfinite(p->sm_scale) || p->sas_threshold < 0 || p->sas_threshold > TA_SAS_T_MAX) {
+        ta_set_error("sm_scale must be positive and finite and sas_threshold in [0, %d] (got %g, %d)", TA_SAS_T_MAX,
+                     (double)p->sm_scale, p->sas_threshold);
+        return TA_ERR_INVALID;
+    }
+    return TA_OK;
+}
+
+/* Blocks per split: about two waves of resident CTAs, at least 4 blocks each, and at most what the score
+ * store holds (DEC_SCORE_BYTES of shared memory). */
+#define DEC_SCORE_BYTES 16384
+static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int rows_alloc, int ctas_per_sm)
+{
+    int cap = DEC_SCORE_BYTES / (rows_alloc * DEC_BLOCK * (int)sizeof(float));
+    if (cap < 1) cap = 1;
+    int64_t bps;
+    if (dec_forced_bps > 0) {
+        bps = dec_forced_bps;
+    } else {
+        int64_t target = 2LL * dec_sm_count * ctas_per_sm;
+        int64_t splits = (target + items_per_split - 1) / items_per_split;
+        if (splits < 1) splits = 1;
+        bps = (n_blocks + splits - 1) / splits;
+        if (bps < 4) bps = 4;
+    }
+    return (int)(bps < cap ? bps : cap);
+}
+
+static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse)
+{
+    int D = (int)q->shape[3];
+    int dev;
+    TA_CUDA_TRY(cudaGetDevice(&dev));
+    if (dec_sm_count < 0) TA_CUDA_TRY(cudaDeviceGetAttribute(&dec_sm_count, cudaDevAttrMultiProcessorCount, dev));
+
+    dec_args a;
+    memset(&a, 0, sizeof a);
+    a.q = dec_view_of(q);
+    a.res_k = dec_view_of(&kv->residual_k);
+    a.res_v = dec_view_of(&kv->residual_v);
+    a.Hq = (int)q->shape[1], a.Nq = (int)q->shape[2], a.B = kv->B, a.H = kv->H, a.D = D, a.G = kv->G;
+    a.ratio = a.Hq / a.H;
+    a.n_tiles = (a.ratio * a.Nq + DEC_RT - 1) / DEC_RT;
+    a.rows_alloc = a.ratio * a.Nq < DEC_RT ? a.ratio * a.Nq : DEC_RT;
+    a.n_blocks = kv->n_blocks, a.n_res = kv->n_residual, a.Nk = kv->n_blocks * DEC_BLOCK + kv->n_residual;
+    a.KB = kv->KB, a.VT = kv->VT;
+    a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
+    a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
+    a.k_block_scale = kv->k_block_scale;
+    a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;
+    a.v_block_scale = kv->v_block_scale;
+    a.score_scale = p->sm_scale * TA_LOG2E; /* formed once per call in float32, as attn.c */
+    a.causal = p->causal != 0, a.exact = p->softmax_exact != 0, a.threshold = p->sas_threshold;
+    a.p_fixed = p->p_scale_fixed != 0;
+
+    int64_t items_per_split = (int64_t)a.n_tiles * a.B * a.H;
+    int cap = DEC_SCORE_BYTES / (a.rows_alloc * DEC_BLOCK * (int)sizeof(float));
+    size_t smem_cap = dec_smem_bytes(D, a.rows_alloc, cap < 1 ? 1 : cap);
+    if ((int)smem_cap > dec_max_smem) {
+        TA_CUDA_TRY(cudaFuncSetAttribute(decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem_cap));
+        dec_max_smem = (int)smem_cap;
+    }
+    int ctas_per_sm = 1;
+    TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas_per_sm, decode_kernel, DEC_THREADS, smem_cap));
+    if (ctas_per_sm < 1) ctas_per_sm = 1;
+    a.bps = kv->n_blocks > 0 ? dec_blocks_per_split(kv->n_blocks, items_per_split, a.rows_alloc, ctas_per_sm) : 1;
+    a.n_split = kv->n_blocks > 0 ? (int)((kv->n_blocks + a.bps - 1) / a.bps) : 0;
+    a.has_res = kv->n_residual > 0;
+    size_t smem = dec_smem_bytes(D, a.rows_alloc, a.bps);
+    int64_t n_items = (int64_t)(a.n_split + a.has_res) * items_per_split;
+    if (n_items > 0x7fffffffLL) {
+        ta_set_error("too many decode work items (%lld)", (long long)n_items);
+        return TA_ERR_INVALID;
+    }
+    size_t items = (size_t)(n_items > 0 ? n_items : 1);
+    size_t need = items * DEC_RT * ((size_t)D + 3 + 1) * sizeof(float);
+    if (need > dec_scratch_bytes) {
+        if (dec_scratch) TA_CUDA_TRY(cudaFree(dec_scratch)); /* synchronises: no kernel still reads it */
+        dec_scratch = NULL, dec_scratch_bytes = 0;
+        TA_CUDA_TRY(cudaMalloc((void **)&dec_scratch, need));
+        dec_scratch_bytes = need;
+    }
+    if (items > dec_flag_count) {
+        if (dec_flags) TA_CUDA_TRY(cudaFree(dec_flags));
+        dec_flags = NULL, dec_flag_count = 0;
+        TA_CUDA_TRY(cudaMalloc((void **)&dec_flags, (items + 1) * sizeof(unsigned))); /* + the ticket */
+        TA_CUDA_TRY(cudaMemset(dec_flags, 0, (items + 1) * sizeof(unsigned)));
+        dec_flag_count = items;
+        dec_epoch = 0;
+    }
+    if (++dec_epoch == 0) { /* wrapped: old flags could equal a new epoch */
+        TA_CUDA_TRY(cudaMemsetAsync(dec_flags, 0, dec_flag_count * sizeof(unsigned), cudaStreamLegacy));
+        dec_epoch = 1;
+    }
+    a.part_acc = dec_scratch;
+    a.part_ml = dec_scratch + items * DEC_RT * D;
+    a.lb_max = a.part_ml + items * DEC_RT * 3;
+    a.lb_flag = dec_flags;
+    a.ticket = dec_flags + dec_flag_count;
+    a.epoch = dec_epoch;
+    if (n_items > 0) {
+        TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, sizeof(unsigned), cudaStreamLegacy));
+        decode_kernel<<<(unsigned)n_items, DEC_THREADS, smem>>>(a);
+        TA_CUDA_TRY(cudaGetLastError());
+    }
+
+    comb_args c;
+    c.B = a.B, c.Hq = a.Hq, c.Nq = a.Nq, c.H = a.H, c.D = D, c.ratio = a.ratio, c.n_tiles = a.n_tiles;
+    c.n_items_split = a.n_split + a.has_res;
+    c.part_acc = a.part_acc, c.part_ml = a.part_ml;
+    c.out = out->data, c.out_dtype = (int)out->dtype;
+    for (int i = 0; i < 4; i++) c.out_stride[i] = out->stride[i];
+    c.lse = lse;
+    int64_t n_rows = (int64_t)a.B * a.Hq * a.Nq;
+    if (n_rows > 0x7fffffffLL) {
+        ta_set_error("too many query rows (%lld)", (long long)n_rows);
+        return TA_ERR_INVALID;
+    }
+    combine_kernel<<<(unsigned)n_rows, DEC_THREADS>>>(c);
+    TA_CUDA_TRY(cudaGetLastError());
+    return TA_OK;
+}
+
+extern "C" int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out,
+                                    float *lse)
+{
+    int st = dec_check(p, q, kv, out);
+    if (st != TA_OK) return st;
+    if (q->shape[0] * q->shape[1] * q->shape[2] == 0) return TA_OK;
+    pthread_mutex_lock(&dec_lock); /* the scratch and flags are shared; one stream keeps their uses ordered */
+    st = dec_launch(p, q, kv, out, lse);
+    pthread_mutex_unlock(&dec_lock);
+    return st;
+}

@@ -1,0 +1,28 @@
+/* SPEC section 5 on the GPU: attention of a few query rows against the compressed KV cache. Plain C
+ * declarations (no CUDA headers) so the C bindings can include this file. */
+#ifndef TA_ATTN_DECODE_CUH
+#define TA_ATTN_DECODE_CUH
+
+#include "attn.h"
+#include "kv.h"
+#include "ta_tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Same contract as ta_attention_kv_cpu (attn.h) with CUDA views and a cache whose arrays are device
+ * memory (kv->block must be 64, D a multiple of 16 up to 256); lse is device float32 [B, Hq, Nq]
+ * C-contiguous or NULL. Outputs agree with the CPU path to float summation order (the sequence is split
+ * across thread blocks and merged with the same EXP2). Launches on the legacy default stream, returns
+ * without synchronising. */
+int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse);
+
+/* Test and benchmark knob: blocks per split (0 = automatic). */
+void ta_decode_set_blocks_per_split(int blocks);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,324 @@
+/* SPEC section 4 on the GPU: one CTA compresses one (block, head, batch) of the KV cache, with exactly
+ * the CPU's arithmetic (quant.c), so the cache's arrays are byte-identical to the CPU QuantizedKV's:
+ *   stage 1: amax over the 64 x D tile, inv = 127 / amax once, code = nearbyint(x * inv) clamped to
+ *            +-127, scale = amax / 127, a tile whose amax is below FLT_MIN is all zero;
+ *   stage 2: integer lo/hi per group, step = max(1, ceil((hi - lo) / L)), zero = lo,
+ *            u = min(L, (x - lo + step / 2) / step), packed little-end first.
+ * Keys group per channel over the block's 64 tokens (one thread per channel), values per token in runs
+ * of 64 channels (one thread per token and run). The stage-1 codes sit in shared memory between the two
+ * stages; K is finished before V reuses the buffer. Compression runs once per 64 appended tokens, so
+ * this file favours plain code over speed. */
+#include "kv_compress.cuh"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <float.h>
+#include <pthread.h>
+
+#include "cuda_common.cuh"
+#include "ta_consts.h"
+
+#define KVC_THREADS 256
+#define KVC_BLOCK 64
+#define KVC_MAX_D 256
+
+typedef struct {
+    const void *data;
+    int dtype;
+    int64_t stride[4];
+} kvc_source;
+
+typedef struct {
+    kvc_source k, v;
+    int64_t blk0, row0, KB, VT;
+    int B, H, D, G;
+    const uint8_t *bits;
+    const int64_t *k_head_off, *v_head_off;
+    uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
+    int8_t *k_group_zero, *v_group_zero;
+    float *k_block_scale, *v_block_scale;
+} kvc_args;
+
+__device__ __forceinline__ float kvc_load(const void *data, int dtype, int64_t off)
+{
+    if (dtype == TA_F16) return __half2float(((const __half *)data)[off]);
+    if (dtype == TA_BF16) return __bfloat162float(((const __nv_bfloat16 *)data)[off]);
+    return ((const float *)data)[off];
+}
+
+/* Stage 1 of rows [n0, n0 + 64) of (b, h): codes [64][D] into shared memory, returns the block scale
+ * (every thread gets it). */
+__device__ float kvc_stage1(const kvc_source *x, int64_t b, int64_t h, int64_t n0, int D, int8_t *codes)
+{
+    __shared__ float warp_amax[KVC_THREADS / 32];
+    int tid = threadIdx.x, n = KVC_BLOCK * D;
+    int64_t base = b * x->stride[0] + h * x->stride[1] + n0 * x->stride[2];
+    float amax = 0.0f;
+    for (int e = tid; e < n; e += KVC_THREADS) {
+        int r = e / D, d = e - r * D;
+        amax = fmaxf(amax, fabsf(kvc_load(x->data, x->dtype, base + r * x->stride[2] + d * x->stride[3])));
+    }
+    for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+    if ((tid & 31) == 0) warp_amax[tid >> 5] = amax;
+    __syncthreads();
+    amax = warp_amax[0];
+    for (int w = 1; w < KVC_THREADS / 32; w++) amax = fmaxf(amax, warp_amax[w]);
+    int zero_block = !(amax >= FLT_MIN); /* 127 / amax would overflow: the CPU stores such a block as 0 */
+    float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
+    for (int e = tid; e < n; e += KVC_THREADS) {
+        int r = e / D, d = e - r * D;
+        int c = 0;
+        if (!zero_block) {
+            float xv = kvc_load(x->data, x->dtype, base + r * x->stride[2] + d * x->stride[3]);
+            c = __float2int_rn(__fmul_rn(xv, inv)); /* nearbyintf(x * inv): no contraction */
+            c = min(TA_INT8_MAX, max(-TA_INT8_MAX, c));
+        }
+        codes[e] = (int8_t)c;
+    }
+    __syncthreads();
+    return zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
+}
+
+/* Integer step and zero of one group, as compress_group in quant.c. */
+__device__ __forceinline__ void kvc_group_params(int lo, int hi, int bits, int *step)
+{
+    int L = (1 << bits) - 1;
+    int s = (hi - lo + L - 1) / L;
+    *step = s < 1 ? 1 : s;
+}
+
+__device__ __forceinline__ uint32_t kvc_code(int x, int lo, int s, int L)
+{
+    int u = (x - lo + s / 2) / s; /* numerator >= 0: rounds half up */
+    return (uint32_t)(u > L ? L : u);
+}
+
+__global__ void __launch_bounds__(KVC_THREADS) kv_compress_kernel(const kvc_args a)
+{
+    __shared__ int8_t codes[KVC_BLOCK * KVC_MAX_D];
+    int tid = threadIdx.x, D = a.D;
+    int b = blockIdx.x % a.B, h = (blockIdx.x / a.B) % a.H;
+    int64_t i = blockIdx.x / ((int64_t)a.B * a.H), j = a.blk0 + i;
+    int64_t n0 = a.row0 + i * KVC_BLOCK;
+    int bits = a.bits[h], L = (1 << bits) - 1;
+    int64_t group_row = ((int64_t)j * a.H + h) * a.B + b; /* index of (j, h, b) in [cap, H, B] arrays */
+
+    /* Keys: one thread per channel; the channel's 64 codes become 64 * bits / 32 words. */
+    float k_scale = kvc_stage1(&a.k, b, h, n0, D, codes);
+    if (tid == 0) a.k_block_scale[group_row] = k_scale;
+    int channel_bytes = KVC_BLOCK * bits / 8;
+    uint8_t *kdst = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * channel_bytes;
+    for (int c = tid; c < D; c += KVC_THREADS) {
+        int lo = codes[c], hi = codes[c];
+        for (int t = 1; t < KVC_BLOCK; t++) {
+            int x = codes[t * D + c];
+            lo = min(lo, x), hi = max(hi, x);
+        }
+        int s;
+        kvc_group_params(lo, hi, bits, &s);
+        uint32_t *dst = (uint32_t *)(kdst + (int64_t)c * channel_bytes);
+        int per_word = 32 / bits;
+        for (int w = 0; w < channel_bytes / 4; w++) {
+            uint32_t word = 0;
+            for (int e = 0; e < per_word; e++)
+                word |= kvc_code(codes[(w * per_word + e) * D + c], lo, s, L) << (e * bits);
+            dst[w] = word;
+        }
+        a.k_group_step[group_row * D + c] = (uint8_t)s;
+        a.k_group_zero[group_row * D + c] = (int8_t)lo;
+    }
+    __syncthreads(); /* V's stage 1 overwrites the codes */
+
+    /* Values: one thread per (token, run of 64 channels); earlier runs are whole, so run g starts at
+     * byte 64 * g * bits / 8 of the token's row. */
+    float v_scale = kvc_stage1(&a.v, b, h, n0, D, codes);
+    if (tid == 0) a.v_block_scale[group_row] = v_scale;
+    int64_t vrow = 0;
+    for (int g = 0; g < a.G; g++) vrow += ((D - g * TA_KV_GROUP < TA_KV_GROUP ? D - g * TA_KV_GROUP : TA_KV_GROUP) * bits + 7) / 8;
+    int per_byte = 8 / bits;
+    for (int idx = tid; idx < KVC_BLOCK * a.G; idx += KVC_THREADS) {
+        int t = idx / a.G, g = idx - t * a.G;
+        int c0 = g * TA_KV_GROUP, len = D - c0 < TA_KV_GROUP ? D - c0 : TA_KV_GROUP;
+        const int8_t *row = codes + t * D + c0;
+        int lo = row[0], hi = row[0];
+        for (int e = 1; e < len; e++) lo = min(lo, (int)row[e]), hi = max(hi, (int)row[e]);
+        int s;
+        kvc_group_params(lo, hi, bits, &s);
+        int64_t token = j * KVC_BLOCK + t;
+        uint8_t *dst = a.v_codes + token * a.VT + a.v_head_off[h] + b * vrow + (int64_t)c0 * bits / 8;
+        for (int byte = 0; byte < (len * bits + 7) / 8; byte++) {
+            uint32_t packed = 0;
+            for (int e = 0; e < per_byte && byte * per_byte + e < len; e++)
+                packed |= kvc_code(row[byte * per_byte + e], lo, s, L) << (e * bits);
+            dst[byte] = (uint8_t)packed;
+        }
+        int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;
+        a.v_group_step[at] = (uint8_t)s;
+        a.v_group_zero[at] = (int8_t)lo;
+    }
+}
+
+static kvc_source kvc_source_of(const ta_view4 *x)
+{
+    kvc_source s;
+    s.data = x->data;
+    s.dtype = (int)x->dtype;
+    for (int i = 0; i < 4; i++) s.stride[i] = x->stride[i];
+    return s;
+}
+
+static int kvc_check_source(const ta_kv *kv, const ta_view4 *x, const char *name, int64_t rows_needed)
+{
+    if (x->device != TA_CUDA) {
+        ta_set_error("%s must be in CUDA memory for the CUDA path", name);
+        return TA_ERR_INVALID;
+    }
+    if (x->shape[0] != kv->B || x->shape[1] != kv->H || x->shape[3] != kv->D) {
+        ta_set_error("%s must be [B=%d, H=%d, N, D=%d] like the cache (got [%lld, %lld, %lld, %lld])", name, kv->B,
+                     kv->H, kv->D, (long long)x->shape[0], (long long)x->shape[1], (long long)x->shape[2],
+                     (long long)x->shape[3]);
+        return TA_ERR_INVALID;
+    }
+    if (x->shape[2] < rows_needed) {
+        ta_set_error("%s has %lld rows, fewer than the %lld needed", name, (long long)x->shape[2],
+                     (long long)rows_needed);
+        return TA_ERR_INVALID;
+    }
+    return TA_OK;
+}
+
+extern "C" int ta_kv_compress_cuda(ta_kv *kv, const ta_view4 *k, const ta_view4 *v, int64_t blk0, int64_t nblk,
+                                   int64_t row0)
+{
+    if (kv->block != KVC_BLOCK || kv->D <= 0 || kv->D > KVC_MAX_D || kv->B <= 0 || kv->H <= 0 ||
+        kv->G != (kv->D + TA_KV_GROUP - 1) / TA_KV_GROUP) {
+        ta_set_error("the CUDA cache needs block = 64 and 0 < D <= 256 (got block=%d, D=%d, G=%d)", kv->block, kv->D,
+                     kv->G);
+        return TA_ERR_INVALID;
+    }
+    if (blk0 < 0 || nblk < 0 || row0 < 0 || blk0 + nblk > kv->cap_blocks) {
+        ta_set_error("blocks [%lld, %lld) do not fit the cache's %lld allocated blocks", (long long)blk0,
+                     (long long)(blk0 + nblk), (long long)kv->cap_blocks);
+        return TA_ERR_INVALID;
+    }
+    int st;
+    int64_t rows_needed = row0 + nblk * KVC_BLOCK;
+    if ((st = kvc_check_source(kv, k, "k", rows_needed)) != TA_OK || (st = kvc_check_source(kv, v, "v", rows_needed)) != TA_OK)
+        return st;
+    if (k->dtype != v->dtype) {
+        ta_set_error("v must have the dtype of k");
+        return TA_ERR_INVALID;
+    }
+    if (nblk == 0) return TA_OK;
+    kvc_args a;
+    a.k = kvc_source_of(k);
+    a.v = kvc_source_of(v);
+    a.blk0 = blk0, a.row0 = row0, a.KB = kv->KB, a.VT = kv->VT;
+    a.B = kv->B, a.H = kv->H, a.D = kv->D, a.G = kv->G;
+    a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
+    a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
+    a.k_block_scale = kv->k_block_scale;
+    a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;
+    a.v_block_scale = kv->v_block_scale;
+    int64_t ctas = nblk * kv->H * kv->B;
+    if (ctas > 0x7fffffffLL) {
+        ta_set_error("too many blocks to compress in one call (%lld CTAs)", (long long)ctas);
+        return TA_ERR_INVALID;
+    }
+    kv_compress_kernel<<<(unsigned)ctas, KVC_THREADS>>>(a);
+    TA_CUDA_TRY(cudaGetLastError());
+    return TA_OK;
+}
+
+/* ---- small device helpers of the CUDA cache ---------------------------------------------------------- */
+
+__device__ __forceinline__ void kvc_index(const ta_view4 &x, int64_t e, int64_t rows, int64_t *b, int64_t *h,
+                                          int64_t *r, int64_t *d)
+{
+    int64_t D = x.shape[3];
+    *d = e % D;
+    e /= D;
+    *r = e % rows;
+    e /= rows;
+    *h = e % x.shape[1];
+    *b = e / x.shape[1];
+}
+
+__global__ void finite_kernel(const ta_view4 x, int64_t n, int *bad)
+{
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < n; e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t b, h, r, d;
+        kvc_index(x, e, x.shape[2], &b, &h, &r, &d);
+        float v = kvc_load(x.data, (int)x.dtype, b * x.stride[0] + h * x.stride[1] + r * x.stride[2] + d * x.stride[3]);
+        if (!isfinite(v)) *bad = 1;
+    }
+}
+
+static pthread_mutex_t kvc_flag_lock = PTHREAD_MUTEX_INITIALIZER;
+static int *kvc_flag; /* one device int per process, reused under the lock */
+
+static unsigned kvc_grid(int64_t n, int threads)
+{
+    int64_t g = (n + threads - 1) / threads;
+    return (unsigned)(g > 4096 ? 4096 : (g < 1 ? 1 : g));
+}
+
+extern "C" int ta_check_finite_cuda(const ta_view4 *x, const char *name)
+{
+    int64_t n = x->shape[0] * x->shape[1] * x->shape[2] * x->shape[3];
+    if (n == 0) return TA_OK;
+    int bad = 0, st = TA_OK;
+    pthread_mutex_lock(&kvc_flag_lock);
+    cudaError_t err = kvc_flag ? cudaSuccess : cudaMalloc((void **)&kvc_flag, sizeof(int));
+    if (err == cudaSuccess) err = cudaMemsetAsync(kvc_flag, 0, sizeof(int), cudaStreamLegacy);
+    if (err == cudaSuccess) {
+        finite_kernel<<<kvc_grid(n, 256), 256>>>(*x, n, kvc_flag);
+        err = cudaGetLastError();
+    }
+    if (err == cudaSuccess) err = cudaMemcpy(&bad, kvc_flag, sizeof(int), cudaMemcpyDeviceToHost);
+    pthread_mutex_unlock(&kvc_flag_lock);
+    if (err != cudaSuccess) {
+        ta_set_error("CUDA error while checking %s for NaN/Inf: %s", name, cudaGetErrorString(err));
+        st = TA_ERR_CUDA;
+    } else if (bad) {
+        ta_set_error("%s contains NaN or Inf; inputs must be finite", name);
+        st = TA_ERR_INVALID;
+    }
+    return st;
+}
+
+__global__ void copy_rows_kernel(const ta_view4 dst, int64_t dst_row0, const ta_view4 src, int64_t src_row0,
+                                 int64_t rows, int64_t n, int itemsize)
+{
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < n; e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t b, h, r, d;
+        kvc_index(src, e, rows, &b, &h, &r, &d);
+        int64_t so = b * src.stride[0] + h * src.stride[1] + (src_row0 + r) * src.stride[2] + d * src.stride[3];
+        int64_t dof = b * dst.stride[0] + h * dst.stride[1] + (dst_row0 + r) * dst.stride[2] + d * dst.stride[3];
+        if (itemsize == 4) ((float *)dst.data)[dof] = ((const float *)src.data)[so];
+        else ((uint16_t *)dst.data)[dof] = ((const uint16_t *)src.data)[so];
+    }
+}
+
+extern "C" int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta_view4 *src, int64_t src_row0,
+                                 int64_t rows)
+{
+    if (dst->dtype != src->dtype || dst->shape[0] != src->shape[0] || dst->shape[1] != src->shape[1] ||
+        dst->shape[3] != src->shape[3] || dst_row0 < 0 || src_row0 < 0 || rows < 0 ||
+        dst_row0 + rows > dst->shape[2] || src_row0 + rows > src->shape[2]) {
+        ta_set_error("copy_rows: mismatched views or rows out of range");
+        return TA_ERR_INVALID;
+    }
+    int64_t n = src->shape[0] * src->shape[1] * rows * src->shape[3];
+    if (n == 0) return TA_OK;
+    copy_rows_kernel<<<kvc_grid(n, 256), 256>>>(*dst, dst_row0, *src, src_row0, rows, n, ta_dtype_size(src->dtype));
+    TA_CUDA_TRY(cudaGetLastError());
+    return TA_OK;
+}
+
+extern "C" int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes)
+{
+    if (nbytes == 0) return TA_OK;
+    TA_CUDA_TRY(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, cudaStreamLegacy));
+    return TA_OK;
+}

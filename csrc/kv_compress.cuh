@@ -1,0 +1,37 @@
+/* SPEC section 4 on the GPU: the compressed KV cache's stage-1 and stage-2 compression, and the small
+ * device helpers the CUDA cache (turboattn/cuda_kv.py) needs to grow and fill itself. Plain C
+ * declarations (no CUDA headers) so the C bindings can include this file. Every pointer is device
+ * memory; every launch goes to the legacy default stream. */
+#ifndef TA_KV_COMPRESS_CUH
+#define TA_KV_COMPRESS_CUH
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kv.h"
+#include "ta_tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Same contract as ta_kv_compress_cpu (quant.h) with device pointers in kv, k and v, and byte-identical
+ * codes, steps, zeros and scales for identical input. kv->block must be 64. No synchronisation. */
+int ta_kv_compress_cuda(ta_kv *kv, const ta_view4 *k, const ta_view4 *v, int64_t blk0, int64_t nblk, int64_t row0);
+
+/* TA_ERR_INVALID ("<name> contains NaN or Inf") when a CUDA view holds a non-finite value.
+ * Synchronises once (it must answer before the caller changes anything). */
+int ta_check_finite_cuda(const ta_view4 *x, const char *name);
+
+/* Copies rows [src_row0, src_row0 + rows) of src into rows [dst_row0, ...) of dst (both CUDA views
+ * [B, H, *, D] of one dtype, any strides). */
+int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta_view4 *src, int64_t src_row0, int64_t rows);
+
+/* Device-to-device copy of nbytes (the used prefix of an array when the cache doubles its capacity). */
+int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,288 @@
+"""CUDA compressed KV cache and decode attention (turboattn/cuda_kv.py, csrc/kv_compress.cu,
+csrc/attn_decode.cu) against the CPU path: byte-identical cache arrays for identical input, decode outputs
+within SPEC section 6's 2e-3 relative L2, append one token at a time equal to one shot, every output
+element written. Skipped without a CUDA device."""
+import zlib
+
+import numpy as np
+import pytest
+
+from turboattn import _C
+
+pytestmark = pytest.mark.skipif(not (_C.BUILT_WITH_CUDA and _C.cuda_device_count() > 0),
+                                reason="needs turboattn built with CUDA and a CUDA device")
+
+from turboattn import _buffers  # noqa: E402
+from turboattn.cuda_kv import CudaQuantizedKV, quantize_kv_cuda  # noqa: E402
+from turboattn.kv import quantize_kv  # noqa: E402
+
+ARRAYS = ("k_codes", "k_group_step", "k_group_zero", "k_block_scale", "v_codes", "v_group_step", "v_group_zero",
+          "v_block_scale")
+PARITY = 2e-3  # SPEC section 6: CUDA vs CPU attention outputs
+
+
+def seed(*parts):
+    """A stable seed per test case (hash() of a str changes between processes)."""
+    return zlib.crc32(repr(parts).encode())
+
+
+def _dtype(name):
+    if name == "bfloat16":
+        import ml_dtypes
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
+
+
+def make_kv(rng, B, H, N, D, dtype="float16", outliers=3):
+    """Gaussian K and V with a few x20 key channels (the outliers SPEC section 4 groups keys for)."""
+    k = rng.standard_normal((B, H, N, D)).astype(np.float32)
+    v = rng.standard_normal((B, H, N, D)).astype(np.float32)
+    if outliers:
+        k[..., rng.choice(D, outliers, replace=False)] *= 20.0
+    return k.astype(_dtype(dtype)), v.astype(_dtype(dtype))
+
+
+def head_bits(bits, H):
+    return [2 if h % 2 else 4 for h in range(H)] if bits == "mixed" else bits
+
+
+def rel_l2(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def assert_same_cache(gpu, cpu):
+    host = gpu.to_cpu()
+    assert (host.n_blocks, host.n_residual) == (cpu.n_blocks, cpu.n_residual)
+    assert host.bits.tolist() == cpu.bits.tolist()
+    for name in ARRAYS:
+        a, b = getattr(host, name), getattr(cpu, name)
+        assert a.shape == b.shape, name
+        assert np.array_equal(a.view(np.uint8), b.view(np.uint8)), f"{name} differs"
+    r = cpu.n_residual
+    for name in ("residual_k", "residual_v"):
+        assert np.array_equal(getattr(host, name)[:, :, :r].view(np.uint8), getattr(cpu, name)[:, :, :r].view(np.uint8))
+    assert gpu.nbytes == cpu.nbytes
+    assert gpu.compression_ratio == pytest.approx(cpu.compression_ratio)
+
+
+# ---- compression ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bits", [4, 2, 8, "mixed"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("D", [64, 128])
+def test_compression_is_byte_identical(bits, dtype, D):
+    rng = np.random.default_rng(seed((str(bits), dtype, D)))
+    B, H, N = 2, 4, 64 * 3 + 17
+    k, v = make_kv(rng, B, H, N, D, dtype)
+    hb = head_bits(bits, H)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=hb)
+    cpu = quantize_kv(k, v, bits=hb)
+    assert_same_cache(gpu, cpu)
+
+
+def test_odd_head_dim_and_extreme_blocks():
+    """D = 80 (a short value run), a block of zeros, a block of subnormals and a block with one huge value."""
+    rng = np.random.default_rng(7)
+    B, H, N, D = 1, 3, 64 * 4, 80
+    k, v = make_kv(rng, B, H, N, D, "float32")
+    k[:, 0, :64] = 0.0
+    v[:, 1, 64:128] = 1e-40  # float32 subnormals: amax below FLT_MIN stores zeros
+    k[:, 2, 130, 5] = 3e4
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=[2, 4, 8])
+    assert_same_cache(gpu, quantize_kv(k, v, bits=[2, 4, 8]))
+
+
+def test_mixed_rule_matches_cpu():
+    rng = np.random.default_rng(11)
+    k, v = make_kv(rng, 1, 8, 64 * 3 + 5, 64)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), frac_2bit=0.5)
+    cpu = quantize_kv(k, v, frac_2bit=0.5)
+    assert sorted(gpu.bits.tolist()) == [2] * 4 + [4] * 4
+    assert_same_cache(gpu, cpu)
+
+
+def test_append_one_token_at_a_time_equals_one_shot():
+    rng = np.random.default_rng(3)
+    B, H, N, D = 1, 2, 64 * 2 + 5, 64
+    k, v = make_kv(rng, B, H, N, D)
+    kd, vd = _buffers.from_numpy(k), _buffers.from_numpy(v)
+    grown = CudaQuantizedKV(B, H, D, bits=[4, 2])
+    for t in range(N):
+        grown.append(_buffers.from_numpy(np.ascontiguousarray(k[:, :, t:t + 1])),
+                     _buffers.from_numpy(np.ascontiguousarray(v[:, :, t:t + 1])))
+    assert grown.n_tokens == N and grown.n_residual == 5
+    one_shot = quantize_kv_cuda(kd, vd, bits=[4, 2])
+    cpu = quantize_kv(k, v, bits=[4, 2])
+    assert_same_cache(grown, cpu)
+    assert_same_cache(one_shot, cpu)
+
+
+def test_append_chunks_of_any_size():
+    rng = np.random.default_rng(5)
+    B, H, D = 2, 2, 128
+    chunks = [1, 70, 130, 3, 64, 63]
+    k, v = make_kv(rng, B, H, sum(chunks), D, "bfloat16")
+    cache = CudaQuantizedKV(B, H, D, bits=4, dtype="bfloat16")
+    at = 0
+    for n in chunks:
+        cache.append(_buffers.from_numpy(np.ascontiguousarray(k[:, :, at:at + n])),
+                     _buffers.from_numpy(np.ascontiguousarray(v[:, :, at:at + n])))
+        at += n
+    assert_same_cache(cache, quantize_kv(k, v, bits=4))
+
+
+def test_append_rejects_bad_tokens_and_keeps_the_cache():
+    rng = np.random.default_rng(9)
+    k, v = make_kv(rng, 1, 2, 70, 64)
+    cache = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v))
+    before = cache.to_cpu()
+    bad = k[:, :, :1].copy()
+    bad[0, 1, 0, 7] = np.nan
+    with pytest.raises(ValueError, match="k_new"):
+        cache.append(_buffers.from_numpy(bad), _buffers.from_numpy(v[:, :, :1].copy()))
+    with pytest.raises(TypeError, match="dtype"):
+        cache.append(_buffers.from_numpy(k[:, :, :1].astype(np.float32)), _buffers.from_numpy(v[:, :, :1].astype(np.float32)))
+    with pytest.raises(ValueError, match="B, H, D"):
+        cache.append(_buffers.from_numpy(k[:, :1, :1].copy()), _buffers.from_numpy(v[:, :1, :1].copy()))
+    assert_same_cache(cache, before)
+
+
+def test_constructor_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="D"):
+        CudaQuantizedKV(1, 2, 100)
+    with pytest.raises(ValueError, match="bits"):
+        CudaQuantizedKV(1, 2, 64, bits=3)
+
+
+# ---- decode attention -------------------------------------------------------------------------------------
+
+def _attention():
+    attention = pytest.importorskip("turboattn.attention")
+    return attention.flashq_attention
+
+
+def decode_pair(rng, *, B=1, Hkv=2, ratio=4, nq=1, n_blocks=5, n_res=0, D=128, bits=4, dtype="float16",
+                sm_scale=None, **kwargs):
+    """(GPU output, CPU output, GPU lse, CPU lse) of flashq_attention against the same cache."""
+    flashq_attention = _attention()
+    k, v = make_kv(rng, B, Hkv, 64 * n_blocks + n_res, D, dtype)
+    q = rng.standard_normal((B, Hkv * ratio, nq, D)).astype(np.float32).astype(_dtype(dtype))
+    hb = head_bits(bits, Hkv)
+    cpu = quantize_kv(k, v, bits=hb)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=hb)
+    out_c, lse_c = flashq_attention(q, kv=cpu, sm_scale=sm_scale, return_lse=True, **kwargs)
+    out_g, lse_g = flashq_attention(_buffers.from_numpy(q), kv=gpu, sm_scale=sm_scale, return_lse=True, **kwargs)
+    return (_buffers.to_numpy(out_g).astype(np.float32), np.asarray(out_c).astype(np.float32),
+            _buffers.to_numpy(lse_g), np.asarray(lse_c))
+
+
+@pytest.mark.parametrize("bits", [4, 2, "mixed"])
+@pytest.mark.parametrize("n_res", [0, 1, 63])
+@pytest.mark.parametrize("ratio", [1, 4, 8])
+@pytest.mark.parametrize("nq", [1, 2, 5, 16])
+def test_decode_matches_cpu(bits, n_res, ratio, nq):
+    rng = np.random.default_rng(seed((str(bits), n_res, ratio, nq)))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, ratio=ratio, nq=nq, n_res=n_res, bits=bits)
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
+@pytest.mark.parametrize("blocks_per_split", [1, 3, 0])
+@pytest.mark.parametrize("D,dtype", [(64, "float32"), (128, "bfloat16"), (256, "float16"), (96, "float16")])
+def test_decode_splits_head_dims_and_dtypes(blocks_per_split, D, dtype):
+    rng = np.random.default_rng(seed((blocks_per_split, D, dtype)))
+    _C.decode_blocks_per_split(blocks_per_split)
+    try:
+        out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, Hkv=2, ratio=2, nq=3, n_blocks=7, n_res=20, D=D,
+                                                 bits="mixed", dtype=dtype)
+    finally:
+        _C.decode_blocks_per_split(0)
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
+@pytest.mark.parametrize("options", [dict(causal=True), dict(softmax="exact"), dict(p_scale="fixed"),
+                                     dict(sas_threshold=3), dict(sm_scale=0.5), dict(causal=True, softmax="exact")])
+def test_decode_options(options):
+    rng = np.random.default_rng(seed(tuple(sorted(map(str, options.items())))))
+    _C.decode_blocks_per_split(2)
+    try:
+        out_g, out_c, lse_g, lse_c = decode_pair(rng, ratio=4, nq=16, n_blocks=4, n_res=10, bits="mixed", **options)
+    finally:
+        _C.decode_blocks_per_split(0)
+    assert rel_l2(out_g, out_c) < PARITY
+    finite = np.isfinite(lse_c)
+    assert (np.isfinite(lse_g) == finite).all()
+    np.testing.assert_allclose(lse_g[finite], lse_c[finite], rtol=0, atol=2e-3)
+
+
+def test_decode_only_residual_and_eight_bit_heads():
+    rng = np.random.default_rng(13)
+    out_g, out_c, _, _ = decode_pair(rng, ratio=2, nq=2, n_blocks=0, n_res=40, bits=8)
+    assert rel_l2(out_g, out_c) < PARITY
+    out_g, out_c, _, _ = decode_pair(rng, ratio=2, nq=2, n_blocks=3, n_res=0, bits=8)
+    assert rel_l2(out_g, out_c) < PARITY
+
+
+def test_decode_writes_every_output_element():
+    """out and lse start as NaN; the direct binding must overwrite all of them."""
+    flashq_attention = _attention()
+    rng = np.random.default_rng(17)
+    B, Hkv, ratio, nq, D = 2, 2, 4, 3, 128
+    k, v = make_kv(rng, B, Hkv, 64 * 6 + 9, D)
+    q = rng.standard_normal((B, Hkv * ratio, nq, D)).astype(np.float16)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=[4, 2])
+    out = _buffers.from_numpy(np.full(q.shape, np.nan, np.float16))
+    lse = _buffers.from_numpy(np.full(q.shape[:3], np.nan, np.float32))
+    _C.cuda_attention_kv(_buffers.from_numpy(q), gpu, out, lse, 1.0 / np.sqrt(D), False, False, 8, False)
+    out_h, lse_h = _buffers.to_numpy(out).astype(np.float32), _buffers.to_numpy(lse)
+    assert np.isfinite(out_h).all() and np.isfinite(lse_h).all()
+    ref, ref_lse = flashq_attention(q, kv=quantize_kv(k, v, bits=[4, 2]), return_lse=True)
+    assert rel_l2(out_h, ref) < PARITY
+    np.testing.assert_allclose(lse_h, ref_lse, rtol=0, atol=2e-3)
+
+
+def test_decode_after_appends_tracks_the_cpu_cache():
+    """Decode steps as a model would run them: append one token, attend, repeat."""
+    flashq_attention = _attention()
+    rng = np.random.default_rng(19)
+    B, Hkv, ratio, D = 1, 2, 4, 64
+    k, v = make_kv(rng, B, Hkv, 64 * 2 + 60, D)
+    cpu = quantize_kv(k[:, :, :64 * 2 + 60 - 6], v[:, :, :64 * 2 + 60 - 6])
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k[:, :, :64 * 2 + 54].copy()), _buffers.from_numpy(v[:, :, :64 * 2 + 54].copy()))
+    for t in range(64 * 2 + 54, 64 * 2 + 60):
+        kt, vt = np.ascontiguousarray(k[:, :, t:t + 1]), np.ascontiguousarray(v[:, :, t:t + 1])
+        cpu.append(kt, vt)
+        gpu.append(_buffers.from_numpy(kt), _buffers.from_numpy(vt))
+        q = rng.standard_normal((B, Hkv * ratio, 1, D)).astype(np.float16)
+        out_g = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q), kv=gpu)).astype(np.float32)
+        out_c = np.asarray(flashq_attention(q, kv=cpu)).astype(np.float32)
+        assert rel_l2(out_g, out_c) < PARITY
+    assert_same_cache(gpu, cpu)
+
+
+def test_decode_rejects_mismatched_q():
+    flashq_attention = _attention()
+    rng = np.random.default_rng(23)
+    k, v = make_kv(rng, 1, 2, 100, 64)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v))
+    with pytest.raises(ValueError):
+        flashq_attention(_buffers.from_numpy(np.zeros((1, 4, 1, 128), np.float16) + 1), kv=gpu)
+    with pytest.raises(ValueError):
+        flashq_attention(_buffers.from_numpy(np.ones((1, 3, 1, 64), np.float16)), kv=gpu)
+    with pytest.raises((TypeError, ValueError)):
+        flashq_attention(np.ones((1, 4, 1, 64), np.float16), kv=gpu)  # host q, device cache
+
+
+def test_torch_tensors_and_bnhd_layout():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(29)
+    k, v = make_kv(rng, 1, 2, 64 + 7, 64)
+    kt = torch.from_numpy(np.ascontiguousarray(k.transpose(0, 2, 1, 3))).cuda()
+    vt = torch.from_numpy(np.ascontiguousarray(v.transpose(0, 2, 1, 3))).cuda()
+    gpu = quantize_kv_cuda(kt, vt, layout="BNHD")
+    assert_same_cache(gpu, quantize_kv(k, v))
+    gpu.append(kt[:, :1], vt[:, :1], layout="BNHD")
+    assert gpu.n_tokens == 64 + 8
