@@ -32,6 +32,11 @@ def _check_tensor(x, name):
     return x
 
 
+def _is_cuda(x):
+    device = getattr(x, "__dlpack_device__", None)
+    return device is not None and not isinstance(x, np.ndarray) and int(device()[0]) == 2  # kDLCUDA
+
+
 def _check_layout(layout):
     if layout not in _LAYOUTS:
         raise ValueError(f"layout must be 'BHND' or 'BNHD' (got {layout!r})")
@@ -445,7 +450,8 @@ def quantize_kv(k, v, bits=4, frac_2bit=None, block=64, layout="BHND"):
 
     Returns
     -------
-    QuantizedKV
+    QuantizedKV, or a ``turboattn.cuda_kv.CudaQuantizedKV`` in device memory when k and v are CUDA
+    tensors (DLPack device type 2; ``block`` must then be 64).
 
     Example
     -------
@@ -456,6 +462,11 @@ def quantize_kv(k, v, bits=4, frac_2bit=None, block=64, layout="BHND"):
     ([2, 2, 2, 2, 4, 4, 4, 4], 4.92)
     """
     block = _check_block(block)
+    if _is_cuda(k) or _is_cuda(v):
+        if block != 64:
+            raise ValueError(f"block must be 64 for CUDA tensors (got {block})")
+        from .cuda_kv import quantize_kv_cuda  # the CUDA stage, imported when a CUDA tensor arrives
+        return quantize_kv_cuda(k, v, bits=bits, frac_2bit=frac_2bit, layout=layout)
     k, v = _check_pair(k, v, "k", "v", _check_layout(layout))
     H = k.shape[1]
     head_bits = _check_bits(bits, H)

@@ -1,0 +1,36 @@
+#!/bin/bash
+# One device call that checks everything GPU-side at once: build, the whole test suite (CUDA tests
+# included), compute-sanitizer memcheck and racecheck over the CUDA kernels (prefill, compression,
+# decode), and the quick decode benchmark. Usage: OUT=/dir bash benchmarks/gpu_check.sh
+set -o pipefail
+OUT=${OUT:-/tmp/gpu_check}
+mkdir -p "$OUT"
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv > "$OUT/gpu.txt" 2>&1
+python3 setup.py -q build_ext --inplace > "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
+python3 -m pytest -q -p no:cacheprovider -x tests --ignore=tests/test_notebooks.py > "$OUT/pytest.log" 2>&1
+echo "pytest rc=$?: $(tail -1 "$OUT/pytest.log")"
+grep -E "^(FAILED|ERROR)" "$OUT/pytest.log" | head -20
+cat > /tmp/sanitize_all.py <<'PY'
+import numpy as np, torch, turboattn as ta
+rng = np.random.default_rng(5)
+def t(*s, dt=np.float16): return torch.from_numpy(rng.standard_normal(s).astype(dt)).cuda()
+for (Nq, Nk, D, causal) in [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True)]:
+    q, k, v = t(1, 4, Nq, D), t(1, 2, Nk, D), t(1, 2, Nk, D)
+    ta.flashq_attention(q, k, v, causal=causal)
+    cache = ta.quantize_kv(k, v, bits=[4, 2])
+    cache.append(k[:, :, :3], v[:, :, :3])
+    ta.flashq_attention(q[:, :, -3:], kv=cache, causal=causal, return_lse=True)
+torch.cuda.synchronize()
+print("sanitize cases done")
+PY
+: > "$OUT/sanitizer.txt"
+for tool in memcheck racecheck; do
+    echo "== compute-sanitizer --tool $tool" >> "$OUT/sanitizer.txt"
+    compute-sanitizer --tool $tool python3 /tmp/sanitize_all.py >> "$OUT/sanitizer.txt" 2>&1
+    echo "rc=$?" >> "$OUT/sanitizer.txt"
+done
+grep -E "ERROR SUMMARY|RACECHECK SUMMARY|rc=" "$OUT/sanitizer.txt"
+python3 benchmarks/decode.py --out "$OUT" --quick > "$OUT/decode_bench.log" 2>&1
+echo "decode bench rc=$?"; tail -12 "$OUT/decode_bench.log"
