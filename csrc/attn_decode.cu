@@ -396,6 +396,7 @@ __device__ __forceinline__ void block_softmax(const dec_args &a, const dec_smem 
         if (lane + 32 < n_valid) c1 = (int)fminf(rintf(dec_exp2(a, s1 - m_new) * p_inv), (float)TA_P_MAX);
         prow[lane] = (uint8_t)c0, prow[lane + 32] = (uint8_t)c1;
         int code_sum = warp_sum(c0 + c1);
+        __syncwarp(); /* every lane has read s.m[r] before lane 0 overwrites it */
         if (lane == 0) {
             s.l[r] = __fadd_rn(__fmul_rn(alpha, s.l[r]), __fmul_rn(ps, (float)code_sum)); /* attn.c: no FMA */
             s.m[r] = m_new;

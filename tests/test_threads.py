@@ -35,10 +35,11 @@ def test_concurrent_calls_match_serial_bits():
             assert np.array_equal(x.view(np.uint8), y.view(np.uint8)), f"seed {s} differs between serial and threaded"
 
 
-def test_long_call_releases_the_gil():
+def test_long_call_releases_the_gil(monkeypatch):
     """A second thread that wakes every millisecond keeps waking while a long call is in C. If the call
     held the GIL, that thread could not run between the call's start and end: its largest gap between
     wake-ups would be the whole call."""
+    monkeypatch.setenv("TURBOATTN_NUM_THREADS", "1")  # one C thread: long enough on any core count
     q, k, v = inputs(99, n=3072, d=128)
     stamps = []
     done = threading.Event()
