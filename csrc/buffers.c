@@ -1,4 +1,5 @@
 #include "buffers.h"
+#include "ta_status.h"
 #include "device_array.h"
 
 #define NO_IMPORT_ARRAY
@@ -7,6 +8,15 @@
 #include <numpy/arrayobject.h>
 
 #include <string.h>
+
+PyObject *ta_raise_status(int status)
+{
+    PyObject *type = status == TA_ERR_NOMEM ? PyExc_MemoryError
+                     : status == TA_ERR_CUDA ? PyExc_RuntimeError
+                                             : PyExc_ValueError;
+    PyErr_SetString(type, ta_get_error());
+    return NULL;
+}
 
 const char *ta_dtype_name(ta_dtype dt)
 {

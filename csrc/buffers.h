@@ -20,6 +20,10 @@ PyObject *ta_require_array(PyObject *obj, const char *name, int typenum, int ndi
 /* ValueError naming `name` if any element is NaN or +-Inf (CPU views; CUDA views go to the GPU check). */
 int ta_check_finite(const ta_view4 *view, const char *name);
 
+/* Raises the Python exception for a ta_status (ta_status.h) with the C side's message; returns NULL.
+ * TA_ERR_NOMEM -> MemoryError, TA_ERR_CUDA -> RuntimeError (CUDA's error text), else ValueError. */
+PyObject *ta_raise_status(int status);
+
 /* Array-of-strings helpers for messages. */
 const char *ta_dtype_name(ta_dtype dt);
 

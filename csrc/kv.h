@@ -29,6 +29,18 @@ typedef struct {
     ta_view4 residual_v;
 } ta_kv;
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* The checks every compression path makes before touching memory (kv_check.c): blocks [blk0, blk0+nblk)
+ * fit the allocation, and k and v are [B, H, >= row0 + nblk*block, D] like the cache, on `device`, of one
+ * dtype. Returns a ta_status with the message set. */
+int ta_kv_check_compress_args(const ta_kv *kv, const ta_view4 *k, const ta_view4 *v, int64_t blk0, int64_t nblk,
+                              int64_t row0, ta_device device);
+#ifdef __cplusplus
+}
+#endif
+
 /* Bytes of one (block, head, batch) of packed keys, and of one (token, head, batch) of packed values. */
 static inline int64_t ta_kv_key_bytes(int D, int block, int bits) { return (int64_t)D * ((block * bits + 7) / 8); }
 static inline int64_t ta_kv_value_row_bytes(int D, int bits)

@@ -17,15 +17,6 @@
 #include "ta_status.h"
 #include "threads.h"
 
-static PyObject *raise_status(int rc)
-{
-    switch (rc) {
-    case TA_ERR_NOMEM: return PyErr_NoMemory();
-    case TA_ERR_CUDA: PyErr_SetString(PyExc_RuntimeError, ta_get_error()); return NULL;
-    default: PyErr_SetString(PyExc_ValueError, ta_get_error()); return NULL;
-    }
-}
-
 static const char *device_name(const ta_view4 *v, char *buf, size_t n)
 {
     if (v->device == TA_CUDA) PyOS_snprintf(buf, n, "cuda:%d", v->device_id);
@@ -199,7 +190,7 @@ static int run_attention(const ta_attn_params *p, const ta_view4 *q, const ta_vi
         Py_END_ALLOW_THREADS
     }
     if (rc != TA_OK) {
-        raise_status(rc);
+        ta_raise_status(rc);
         return -1;
     }
     return 0;

@@ -23,15 +23,6 @@
 extern int ta_attention_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_view4 *k, const ta_view4 *v,
                              const ta_view4 *out, float *lse);
 
-static PyObject *raise_status(int status)
-{
-    PyObject *type = status == TA_ERR_NOMEM ? PyExc_MemoryError
-                     : status == TA_ERR_CUDA ? PyExc_RuntimeError
-                                             : PyExc_ValueError;
-    PyErr_SetString(type, ta_get_error());
-    return NULL;
-}
-
 static int require_cuda_view(const ta_view4 *v, const char *name)
 {
     if (v->device == TA_CUDA) return 0;
@@ -100,7 +91,7 @@ static PyObject *py_cuda_quantize_int8(PyObject *self, PyObject *args, PyObject 
     status = ta_quantize_int8_cuda(&x, block, (int8_t *)codes_data, (float *)scales_data);
     Py_END_ALLOW_THREADS
     if (status != TA_OK) {
-        raise_status(status);
+        ta_raise_status(status);
         goto fail;
     }
     Py_XDECREF(x_keep);
@@ -161,7 +152,7 @@ static PyObject *py_cuda_attention(PyObject *self, PyObject *args, PyObject *kwa
     status = ta_attention_cuda(&p, &q, &k, &v, &out, lse);
     Py_END_ALLOW_THREADS
     if (status != TA_OK) {
-        raise_status(status);
+        ta_raise_status(status);
         goto fail;
     }
     Py_XDECREF(q_keep);
@@ -195,7 +186,7 @@ static PyObject *py_cuda_sas_exp2_check(PyObject *self, PyObject *args)
                                     (float *)PyArray_DATA((PyArrayObject *)reference));
     Py_END_ALLOW_THREADS
     if (status != TA_OK) {
-        raise_status(status);
+        ta_raise_status(status);
         goto fail;
     }
     Py_DECREF(t);

@@ -25,14 +25,7 @@
 #include "kv_compress.cuh"
 #endif
 
-#ifdef TA_WITH_CUDA
-static PyObject *raise_status(int st)
-{
-    PyObject *type = st == TA_ERR_NOMEM ? PyExc_MemoryError : st == TA_ERR_CUDA ? PyExc_RuntimeError : PyExc_ValueError;
-    PyErr_SetString(type, ta_get_error());
-    return NULL;
-}
-#else
+#ifndef TA_WITH_CUDA
 static PyObject *no_cuda(void)
 {
     PyErr_SetString(PyExc_RuntimeError, "turboattn was built without CUDA");
@@ -255,7 +248,7 @@ static PyObject *py_cuda_kv_compress(PyObject *self, PyObject *args, PyObject *k
     st = ta_kv_compress_cuda(&kv, &k, &v, blk0, nblk, row0);
     Py_END_ALLOW_THREADS
     if (st != TA_OK) {
-        raise_status(st);
+        ta_raise_status(st);
         goto fail;
     }
     Py_DECREF(kv_keep);
@@ -288,7 +281,7 @@ static PyObject *py_cuda_check_finite(PyObject *self, PyObject *args, PyObject *
     st = ta_check_finite_cuda(&x, name);
     Py_END_ALLOW_THREADS
     Py_DECREF(keep);
-    if (st != TA_OK) return raise_status(st);
+    if (st != TA_OK) return ta_raise_status(st);
     Py_RETURN_NONE;
 #else
     return no_cuda();
@@ -318,7 +311,7 @@ static PyObject *py_cuda_copy_rows(PyObject *self, PyObject *args, PyObject *kwa
     Py_END_ALLOW_THREADS
     Py_DECREF(dst_keep);
     Py_DECREF(src_keep);
-    if (st != TA_OK) return raise_status(st);
+    if (st != TA_OK) return ta_raise_status(st);
     Py_RETURN_NONE;
 #else
     return no_cuda();
@@ -347,7 +340,7 @@ static PyObject *py_cuda_copy_prefix(PyObject *self, PyObject *args, PyObject *k
     int st;
     ta_clear_error();
     st = ta_copy_bytes_cuda(dst.data, src.data, (size_t)nbytes);
-    if (st != TA_OK) return raise_status(st);
+    if (st != TA_OK) return ta_raise_status(st);
     Py_RETURN_NONE;
 #else
     return no_cuda();
@@ -397,7 +390,7 @@ static PyObject *py_cuda_attention_kv(PyObject *self, PyObject *args)
     st = ta_attention_kv_cuda(&p, &q, &kv, &out, lse);
     Py_END_ALLOW_THREADS
     if (st != TA_OK) {
-        raise_status(st);
+        ta_raise_status(st);
         goto fail;
     }
     Py_DECREF(q_keep);

@@ -20,13 +20,6 @@
 #include "ta_status.h"
 #include "threads.h"
 
-static PyObject *raise_status(int st)
-{
-    PyObject *type = st == TA_ERR_NOMEM ? PyExc_MemoryError : st == TA_ERR_CUDA ? PyExc_RuntimeError : PyExc_ValueError;
-    PyErr_SetString(type, ta_get_error());
-    return NULL;
-}
-
 static int require_cpu(const ta_view4 *view, const char *name)
 {
     if (view->device == TA_CPU) return 0;
@@ -254,7 +247,7 @@ static PyObject *py_quantize_int8(PyObject *self, PyObject *args, PyObject *kwar
                               n_threads);
     Py_END_ALLOW_THREADS
     if (st != TA_OK) {
-        raise_status(st);
+        ta_raise_status(st);
         goto fail;
     }
     Py_DECREF(keep);
@@ -313,7 +306,7 @@ static PyObject *py_kv_compress(PyObject *self, PyObject *args, PyObject *kwargs
     st = ta_kv_compress_cpu(&kv, &k, &v, blk0, nblk, row0, n_threads);
     Py_END_ALLOW_THREADS
     if (st != TA_OK) {
-        raise_status(st);
+        ta_raise_status(st);
         goto fail;
     }
     Py_DECREF(kv_keep);
@@ -346,7 +339,7 @@ static PyObject *py_kv_reconstruct_int8(PyObject *self, PyObject *args, PyObject
                                     n_threads);
     Py_END_ALLOW_THREADS
     if (st != TA_OK) {
-        raise_status(st);
+        ta_raise_status(st);
         goto fail;
     }
     Py_DECREF(kv_keep);
