@@ -352,6 +352,9 @@ int ta_quantize_int8_cuda(const ta_view4 *x, int block, int8_t *codes, float *sc
     TA_CUDA_TRY(cudaGetDevice(&previous));
     TA_CUDA_TRY(cudaSetDevice(x->device_id));
     int *flag = NULL, status = flag_for_device(x->device_id, &flag), bad = 0;
+    /* The flag is shared by every caller on this device: hold it from clearing to reading back, so a
+     * concurrent call's NaN is never reported as ours (or ours missed). */
+    if (status == TA_OK) pthread_mutex_lock(&quant_flag_lock);
     if (status == TA_OK) {
         quant_jobs jobs;
         jobs.n_jobs = 1;
@@ -372,6 +375,7 @@ int ta_quantize_int8_cuda(const ta_view4 *x, int block, int8_t *codes, float *sc
                 status = TA_ERR_INVALID;
             }
         }
+        pthread_mutex_unlock(&quant_flag_lock);
     }
     cudaSetDevice(previous);
     return status;

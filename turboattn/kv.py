@@ -389,7 +389,8 @@ def quantize_int8(x, block=64):
 
     Returns
     -------
-    (codes, scales) : int8 [B, H, N, D] (C-contiguous), float32 [B, H, ceil(N / block)]
+    (codes, scales) : int8 [B, H, N, D] (C-contiguous), float32 [B, H, ceil(N / block)]; NumPy arrays, or
+        DeviceArrays (``__dlpack__``) when x is a CUDA tensor (then ``block`` must be 64)
 
     Example
     -------
@@ -398,6 +399,8 @@ def quantize_int8(x, block=64):
     (-127, 127, (1, 1, 1))
     """
     block = _check_block(block)
+    if _is_cuda(x):
+        return _C.cuda_quantize_int8(x, block=block)
     return _C.quantize_int8(_check_tensor(x, "x"), block)
 
 
