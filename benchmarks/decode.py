@@ -139,6 +139,9 @@ def main():
                 t["rel_l2_vs_sdpa"] = float((a - b).norm() / b.norm())
             if label == "4bit":
                 t["api_ms"] = api_time(q, cache)["ms"]
+                os.environ["TURBOATTN_DECODE_KERNEL"] = "cta"  # the earlier CTA kernel, same run
+                t["cta_ms"] = turbo_time(q, cache)[0]["ms"]
+                del os.environ["TURBOATTN_DECODE_KERNEL"]
             row[label] = t
             del cache
             torch.cuda.empty_cache()
@@ -170,8 +173,8 @@ def main():
              f"append(1 token) {result['append_one_token_ms']:.3f} ms; compress 32k x 8 heads "
              f"{result['compress_32k_ms']:.2f} ms.", "",
              "| B | Hq | Hkv | N | SDPA flash ms | cuDNN ms | eff. ms | 4-bit ms (x, GB/s, %copy) | 2-bit ms (x) | "
-             "mixed ms (x, ratio) | API 4-bit ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "mixed ms (x, ratio) | API 4-bit ms | 4-bit CTA kernel ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in result["configs"]:
         sd = row["sdpa"]
         cell = lambda name: f"{sd[name]['ms']:.3f}" if "ms" in sd[name] else "n/a"  # noqa: E731
@@ -180,7 +183,8 @@ def main():
             f"| {row['B']} | {row['Hq']} | {row['Hkv']} | {row['N']} | {cell('flash')} | {cell('cudnn')} | "
             f"{cell('efficient')} | {t4['ms']:.3f} ({t4['speedup_vs_best_sdpa']:.2f}x, {t4['GBps']:.0f}, "
             f"{100 * t4['frac_of_copy_bw']:.0f}%) | {t2['ms']:.3f} ({t2['speedup_vs_best_sdpa']:.2f}x) | "
-            f"{tm['ms']:.3f} ({tm['speedup_vs_best_sdpa']:.2f}x, {tm['compression_ratio']:.2f}) | {t4['api_ms']:.3f} |")
+            f"{tm['ms']:.3f} ({tm['speedup_vs_best_sdpa']:.2f}x, {tm['compression_ratio']:.2f}) | {t4['api_ms']:.3f} | "
+            f"{t4['cta_ms']:.3f} |")
     text = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "decode.md"), "w") as fh:
         fh.write(text)

@@ -18,49 +18,19 @@
  * so the only difference from the CPU is the split of the sequence, merged with the same EXP2. */
 #include "attn_decode.cuh"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <float.h>
-#include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "attn_decode_common.cuh"
+#include "attn_decode_warp.cuh"
 #include "cuda_common.cuh"
-#include "sas.h"
-#include "ta_consts.h"
 
 #define DEC_THREADS 128
 #define DEC_WARPS (DEC_THREADS / 32)
-#define DEC_RT 16    /* query rows per work item */
-#define DEC_BLOCK 64 /* tokens per cache block */
-#define DEC_MAX_D 256
 #define DEC_VP 68    /* bytes per channel row of the value tile: 64 tokens + 4, so that the rows 8 apart that
                       * one warp writes fall on 4 different bank offsets */
 
-typedef struct {
-    const void *data;
-    int dtype;
-    int64_t stride[4];
-} dec_view;
-
-typedef struct {
-    dec_view q, res_k, res_v;
-    int Hq, Nq, B, H, D, G, ratio, n_tiles, n_split, bps, has_res;
-    int64_t n_blocks, n_res, Nk, KB, VT;
-    const uint8_t *bits;
-    const int64_t *k_head_off, *v_head_off;
-    const uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
-    const int8_t *k_group_zero, *v_group_zero;
-    const float *k_block_scale, *v_block_scale;
-    float score_scale;
-    int causal, exact, threshold, p_fixed;
-    int rows_alloc;  /* rows of the score store: min(16, ratio * Nq) */
-    float *part_acc; /* [items][DEC_RT][D] */
-    float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas */
-    float *lb_max;   /* [items][DEC_RT]: the split's largest score per row (look-back) */
-    unsigned *lb_flag; /* [items]: == epoch once lb_max of the item is written */
-    unsigned *ticket;  /* work-item counter, zeroed before each launch (see decode_kernel) */
-    unsigned epoch;
-} dec_args;
 
 /* Shared-memory carve-up; sizes depend on D only. */
 typedef struct {
@@ -69,9 +39,7 @@ typedef struct {
     uint8_t *vh;    /* [D][DEC_VP]: values + 128, channel-major */
     float *S;       /* [bps][rows_alloc][64]: the scores of every block of the split */
     uint8_t *p8;    /* [RT][64] */
-    float *m, *l, *alpha, *pvs, *sq, *aprod; /* [RT] */
-    int *qsum, *psum;                /* [RT] */
-    long long *key_end;              /* [RT] */
+    dec_rows *rs;
     float *red;                      /* [DEC_WARPS] */
     int KP, rows_alloc;
     int kswz; /* kh rows are stored with 16-byte chunk c at c ^ ((row >> 3) & kswz): conflict-free stores */
@@ -87,7 +55,7 @@ __host__ __device__ static inline size_t dec_smem_bytes(int D, int rows_alloc, i
     n += (size_t)D * DEC_VP;                                  /* vh */
     n += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK; /* S */
     n += (size_t)DEC_RT * DEC_BLOCK;                          /* p8 */
-    n += sizeof(float) * DEC_RT * 6 + sizeof(int) * DEC_RT * 2 + sizeof(long long) * DEC_RT + sizeof(float) * DEC_WARPS;
+    n += sizeof(dec_rows) + sizeof(float) * DEC_WARPS;
     return n + 64;
 }
 
@@ -104,36 +72,12 @@ __device__ static dec_smem dec_carve(uint8_t *base, int D, int rows_alloc, int b
     s.q8 = (int8_t *)at, at += (size_t)DEC_RT * D;
     s.p8 = at, at += DEC_RT * DEC_BLOCK;
     s.S = (float *)at, at += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK;
-    s.key_end = (long long *)at, at += sizeof(long long) * DEC_RT;
-    s.m = (float *)at, at += sizeof(float) * DEC_RT;
-    s.l = (float *)at, at += sizeof(float) * DEC_RT;
-    s.alpha = (float *)at, at += sizeof(float) * DEC_RT;
-    s.pvs = (float *)at, at += sizeof(float) * DEC_RT;
-    s.sq = (float *)at, at += sizeof(float) * DEC_RT;
-    s.aprod = (float *)at, at += sizeof(float) * DEC_RT;
-    s.qsum = (int *)at, at += sizeof(int) * DEC_RT;
-    s.psum = (int *)at, at += sizeof(int) * DEC_RT;
+    s.rs = (dec_rows *)at, at += sizeof(dec_rows); /* 8-byte aligned: S is a multiple of 256 bytes */
     s.red = (float *)at;
     return s;
 }
 
-__device__ __forceinline__ float dec_load(const dec_view &x, int64_t off)
-{
-    if (x.dtype == TA_F16) return __half2float(((const __half *)x.data)[off]);
-    if (x.dtype == TA_BF16) return __bfloat162float(((const __nv_bfloat16 *)x.data)[off]);
-    return ((const float *)x.data)[off];
-}
 
-__device__ __forceinline__ float dec_exp2(const dec_args &a, float t)
-{
-    return a.exact ? exp2f(t) : ta_sas_exp2(t, a.threshold);
-}
-
-__device__ __forceinline__ float warp_max(float x)
-{
-    for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));
-    return x;
-}
 
 /* signed (q codes) x unsigned (biased key codes) 4-way dot product; the intrinsic has no mixed form. */
 __device__ __forceinline__ int dp4a_su(int a, uint32_t b, int c)
@@ -143,50 +87,9 @@ __device__ __forceinline__ int dp4a_su(int a, uint32_t b, int c)
     return d;
 }
 
-__device__ __forceinline__ int warp_sum(int x)
-{
-    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-    return x;
-}
 
 /* ---- A: packed codes -> INT8 + 128 in shared memory --------------------------------------------------- */
 
-/* One line (a key channel or a value token) holds 8 elements of BITS bits, little-end first. */
-template <int BITS> __device__ __forceinline__ uint2 load_line(const uint8_t *p)
-{
-    uint2 r = make_uint2(0u, 0u);
-    if (BITS == 2) r.x = *(const uint16_t *)p;
-    if (BITS == 4) r.x = *(const uint32_t *)p;
-    if (BITS == 8) r.x = *(const uint32_t *)p, r.y = *(const uint32_t *)(p + 4); /* 4-byte aligned only */
-    return r;
-}
-
-/* Elements (e, e + 4) of a line as two 16-bit lanes, e = 0..3. */
-template <int BITS> __device__ __forceinline__ uint32_t line_pair(uint2 r, int e)
-{
-    if (BITS == 4) return (r.x >> (4 * e)) & 0x000F000Fu;
-    if (BITS == 2) return (__byte_perm(r.x, 0u, 0x4140) >> (2 * e)) & 0x00030003u;
-    return __byte_perm(r.x, r.y, (unsigned)(e | ((4 + e) << 8))) & 0x00FF00FFu;
-}
-
-/* Four lines with their steps and zeros -> out[q] = bytes (line 0..3) of x̂ + 128 at element q, where
- * x̂ = min(u * step + zero, 127) (u * step + zero >= zero >= -127 needs no lower clamp). */
-template <int BITS> __device__ __forceinline__ void rebuild_4x8(const uint2 raw[4], const int step[4],
-                                                                 const int zero[4], uint32_t out[8])
-{
-#pragma unroll
-    for (int e = 0; e < 4; e++) {
-        uint32_t v[4];
-#pragma unroll
-        for (int line = 0; line < 4; line++) {
-            uint32_t bias = (uint32_t)(zero[line] + 128) * 0x00010001u;
-            v[line] = __vminu2(line_pair<BITS>(raw[line], e) * (uint32_t)step[line] + bias, 0x00FF00FFu);
-        }
-        uint32_t t01 = __byte_perm(v[0], v[1], 0x6240), t23 = __byte_perm(v[2], v[3], 0x6240);
-        out[e] = __byte_perm(t01, t23, 0x5410);
-        out[e + 4] = __byte_perm(t01, t23, 0x7632);
-    }
-}
 
 /* A thread's share of one block, loaded in one go so the next block's loads can be in flight while the
  * current one is computed: keys in units of (4 channels, 8 tokens), values in units of (4 tokens,
@@ -250,13 +153,7 @@ __device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h,
 template <int BITS>
 __device__ __forceinline__ void rebuild_unit(const dec_raw &r, int i, uint32_t out[8])
 {
-    int step[4], zero[4];
-#pragma unroll
-    for (int e = 0; e < 4; e++) {
-        step[e] = (r.step[i] >> (8 * e)) & 0xff;
-        zero[e] = (int)(int8_t)(r.zero[i] >> (8 * e));
-    }
-    rebuild_4x8<BITS>(r.line[i], step, zero, out);
+    rebuild_lines<BITS>(r.line[i], r.step[i], r.zero[i], out);
 }
 
 template <int BITS> __device__ __forceinline__ void store_keys(const dec_smem &s, int D, const dec_raw &r)
@@ -352,60 +249,22 @@ __device__ __forceinline__ void block_scores(const dec_args &a, const dec_smem &
     for (int i = 0; i < DEC_RT / 2; i++) {
         int r = rg + 2 * i;
         if (r < rows) {
-            long long visible = s.key_end[r] - key0;
+            long long visible = s.rs->key_end[r] - key0;
             int n_valid = visible < 0 ? 0 : (visible > n_keys ? n_keys : (int)visible);
-            float qk_scale = s.sq[r] * sk * a.score_scale;
-            int dot = dots[i] - 128 * s.qsum[r]; /* q . (k + 128) - 128 sum(q) */
+            float qk_scale = s.rs->sq[r] * sk * a.score_scale;
+            int dot = dots[i] - 128 * s.rs->qsum[r]; /* q . (k + 128) - 128 sum(q) */
             S[r * DEC_BLOCK + t] = t < n_valid ? (float)dot * qk_scale : -INFINITY;
         }
     }
 }
 
-/* C: SPEC section 2's online softmax step for block jb (attn.c's attn_block_step), one warp per row; also
- * multiplies the row's alpha product (what the splits after this one apply to this one's l and acc). */
+/* C: the online softmax step of block jb (dec_row_step), one warp per row. */
 __device__ __forceinline__ void block_softmax(const dec_args &a, const dec_smem &s, int jb, float sv, int64_t key0,
                                               int n_keys, int rows)
 {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const float *S = s.S + (size_t)jb * s.rows_alloc * DEC_BLOCK;
-    for (int r = warp; r < rows; r += DEC_WARPS) {
-        long long visible = s.key_end[r] - key0;
-        int n_valid = visible < 0 ? 0 : (visible > n_keys ? n_keys : (int)visible);
-        uint8_t *prow = s.p8 + r * DEC_BLOCK;
-        if (n_valid == 0) { /* every key masked: m, l, acc unchanged */
-            prow[lane] = 0, prow[lane + 32] = 0;
-            if (lane == 0) s.pvs[r] = -1.0f, s.alpha[r] = 1.0f, s.psum[r] = 0;
-            continue;
-        }
-        float s0 = S[r * DEC_BLOCK + lane], s1 = S[r * DEC_BLOCK + lane + 32];
-        float row_max = warp_max(fmaxf(s0, s1));
-        float m_old = s.m[r];
-        float m_new = row_max > m_old ? row_max : m_old;
-        float alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
-        float ps, p_inv;
-        if (a.p_fixed) {
-            ps = 1.0f / (float)TA_P_MAX;
-            p_inv = (float)TA_P_MAX;
-        } else {
-            float p_max = dec_exp2(a, row_max - m_new);
-            ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
-            p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
-        }
-        int c0 = 0, c1 = 0;
-        if (lane < n_valid) c0 = (int)fminf(rintf(dec_exp2(a, s0 - m_new) * p_inv), (float)TA_P_MAX);
-        if (lane + 32 < n_valid) c1 = (int)fminf(rintf(dec_exp2(a, s1 - m_new) * p_inv), (float)TA_P_MAX);
-        prow[lane] = (uint8_t)c0, prow[lane + 32] = (uint8_t)c1;
-        int code_sum = warp_sum(c0 + c1);
-        __syncwarp(); /* every lane has read s.m[r] before lane 0 overwrites it */
-        if (lane == 0) {
-            s.l[r] = __fadd_rn(__fmul_rn(alpha, s.l[r]), __fmul_rn(ps, (float)code_sum)); /* attn.c: no FMA */
-            s.m[r] = m_new;
-            s.alpha[r] = alpha;
-            s.aprod[r] = __fmul_rn(s.aprod[r], alpha);
-            s.pvs[r] = ps * sv;
-            s.psum[r] = code_sum;
-        }
-    }
+    for (int r = threadIdx.x >> 5; r < rows; r += DEC_WARPS)
+        dec_row_step(a, s.rs, r, S + r * DEC_BLOCK, s.p8 + r * DEC_BLOCK, dec_n_valid(s.rs, r, key0, n_keys), sv);
 }
 
 /* D: acc = alpha acc + (p . v) pv_scale, thread (channel c = tid + 128k, every row). */
@@ -421,7 +280,7 @@ __device__ __forceinline__ void block_pv(const dec_smem &s, int D, int rows, flo
             for (int w = 0; w < 16; w++) v[w] = vrow[w];
 #pragma unroll
             for (int r = 0; r < DEC_RT; r++) {
-                if (r < rows && s.pvs[r] >= 0.0f) {
+                if (r < rows && s.rs->pvs[r] >= 0.0f) {
                     const uint4 *prow = (const uint4 *)(s.p8 + r * DEC_BLOCK);
                     unsigned d = 0;
 #pragma unroll
@@ -430,8 +289,8 @@ __device__ __forceinline__ void block_pv(const dec_smem &s, int D, int rows, flo
                         d = __dp4a(p.x, v[4 * w4], d), d = __dp4a(p.y, v[4 * w4 + 1], d);
                         d = __dp4a(p.z, v[4 * w4 + 2], d), d = __dp4a(p.w, v[4 * w4 + 3], d);
                     }
-                    int pv = (int)d - 128 * s.psum[r]; /* p . (v + 128) - 128 sum(p) */
-                    acc[k][r] = __fadd_rn(__fmul_rn(s.alpha[r], acc[k][r]), __fmul_rn((float)pv, s.pvs[r]));
+                    int pv = (int)d - 128 * s.rs->psum[r]; /* p . (v + 128) - 128 sum(p) */
+                    acc[k][r] = __fadd_rn(__fmul_rn(s.rs->alpha[r], acc[k][r]), __fmul_rn((float)pv, s.rs->pvs[r]));
                 }
             }
         }
@@ -475,12 +334,8 @@ __device__ void split_values(const dec_args &a, const dec_smem &s, int64_t j0, i
     }
 }
 
-/* The splits of one (tile, b, h) reproduce the CPU's running maximum exactly: each publishes the maximum
- * score of its rows, then starts its online softmax from the maximum of every earlier split's (a
- * decoupled look-back; earlier splits have lower work-item numbers, taken from a counter by CTAs that were
- * already running, so the wait always ends). SAS drops
- * values below 2^-threshold of the running maximum, so starting a split from its own maximum instead
- * would change which scores survive. */
+/* Publishes the largest score of each row of this split, then starts from the running maximum of the
+ * earlier splits (dec_look_back). */
 __device__ void publish_and_look_back(const dec_args &a, const dec_smem &s, int64_t item, int split, int tile, int b,
                                       int h, int nb, int rows)
 {
@@ -497,24 +352,7 @@ __device__ void publish_and_look_back(const dec_args &a, const dec_smem &s, int6
     __threadfence();
     __syncthreads();
     if (threadIdx.x == 0) atomicExch(a.lb_flag + item, a.epoch);
-    if (warp == 0) {
-        float pm[DEC_RT];
-#pragma unroll
-        for (int r = 0; r < DEC_RT; r++) pm[r] = -INFINITY;
-        for (int sp = lane; sp < split; sp += 32) {
-            int64_t pitem = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
-            const volatile unsigned *flag = a.lb_flag + pitem;
-            while (*flag != a.epoch) __nanosleep(100);
-            __threadfence();
-#pragma unroll
-            for (int r = 0; r < DEC_RT; r++)
-                if (r < rows) pm[r] = fmaxf(pm[r], __ldcg(a.lb_max + pitem * DEC_RT + r));
-        }
-#pragma unroll
-        for (int r = 0; r < DEC_RT; r++) pm[r] = warp_max(pm[r]);
-        if (lane == 0)
-            for (int r = 0; r < rows; r++) s.m[r] = pm[r];
-    }
+    if (warp == 0) dec_look_back(a, s.rs, split, tile, b, h, rows);
     __syncthreads();
 }
 
@@ -523,7 +361,7 @@ __device__ void publish_and_look_back(const dec_args &a, const dec_smem &s, int6
 __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a)
 {
     extern __shared__ __align__(16) uint8_t dec_smem_raw[];
-    const int D = a.D, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int D = a.D, tid = threadIdx.x, warp = tid >> 5;
     dec_smem s = dec_carve(dec_smem_raw, D, a.rows_alloc, a.bps);
 
     /* Work items come from a counter, not blockIdx: CUDA does not promise to start CTAs in index order,
@@ -532,55 +370,19 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     __shared__ unsigned s_item;
     if (threadIdx.x == 0) s_item = atomicAdd(a.ticket, 1u);
     __syncthreads();
-    int64_t item = s_item;
+    int64_t item = s_item + a.item_base;
     int h = (int)(item % a.H), b = (int)(item / a.H % a.B);
     int tile = (int)(item / ((int64_t)a.H * a.B) % a.n_tiles);
     int split = (int)(item / ((int64_t)a.H * a.B * a.n_tiles));
     int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
 
     /* q: one stage-1 block per row (SPEC section 5), one warp per row. */
-    for (int r = warp; r < DEC_RT; r += DEC_WARPS) {
-        if (r >= rows) {
-            if (lane == 0) s.m[r] = -INFINITY, s.l[r] = 0.0f, s.key_end[r] = 0, s.sq[r] = 0.0f, s.qsum[r] = 0, s.aprod[r] = 1.0f;
-            continue;
-        }
-        int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
-        int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
-        float amax = 0.0f;
-        for (int c = lane; c < D; c += 32) amax = fmaxf(amax, fabsf(dec_load(a.q, base + c * a.q.stride[3])));
-        amax = warp_max(amax);
-        int zero_block = !(amax >= FLT_MIN);
-        float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
-        int sum = 0;
-        for (int c = lane; c < D; c += 32) {
-            int code = 0;
-            if (!zero_block) {
-                code = __float2int_rn(__fmul_rn(dec_load(a.q, base + c * a.q.stride[3]), inv));
-                code = min(TA_INT8_MAX, max(-TA_INT8_MAX, code));
-            }
-            s.q8[r * D + c] = (int8_t)code;
-            sum += code;
-        }
-        sum = warp_sum(sum);
-        if (lane == 0) {
-            s.qsum[r] = sum;
-            s.sq[r] = zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
-            s.m[r] = -INFINITY;
-            s.l[r] = 0.0f;
-            s.aprod[r] = 1.0f;
-            long long end = a.Nk;
-            if (a.causal) { /* bottom-right aligned: keys [0, i + Nk - Nq] */
-                end = (long long)i + (a.Nk - a.Nq) + 1;
-                end = end < 0 ? 0 : (end > a.Nk ? a.Nk : end);
-            }
-            s.key_end[r] = end;
-        }
-    }
+    for (int r = warp; r < DEC_RT; r += DEC_WARPS) dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * D, s.rs);
     __syncthreads();
 
     int residual = split == a.n_split;
     long long end_max = 0;
-    for (int r = 0; r < rows; r++) end_max = max(end_max, s.key_end[r]);
+    for (int r = 0; r < rows; r++) end_max = max(end_max, s.rs->key_end[r]);
     int64_t j0 = (int64_t)split * a.bps, j1 = residual ? j0 : min(a.n_blocks, j0 + a.bps);
     j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
     int nb = residual ? (a.n_blocks * DEC_BLOCK < end_max ? 1 : 0) : (int)max((int64_t)0, j1 - j0);
@@ -631,7 +433,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     }
     if (tid < rows) {
         float *ml = a.part_ml + (item * DEC_RT + tid) * 3;
-        ml[0] = s.m[tid], ml[1] = s.l[tid], ml[2] = s.aprod[tid];
+        ml[0] = s.rs->m[tid], ml[1] = s.rs->l[tid], ml[2] = s.rs->aprod[tid];
     }
 }
 
@@ -646,40 +448,74 @@ typedef struct {
     float *lse;
 } comb_args;
 
+#define COMB_WARPS 8
+#define COMB_BATCH 8
+#define COMB_LANE_D (DEC_MAX_D / 32)
+
 /* One CTA per output row. Split s ran the CPU's block steps from the CPU's running maximum, so the CPU's
- * state after it is (l, acc) = (l, acc) before it times the split's alpha product, plus its own. */
-__global__ void __launch_bounds__(DEC_THREADS) combine_kernel(const comb_args a)
+ * state after it is (l, acc) = (l, acc) before it times the split's alpha product, plus its own. That
+ * recurrence is associative in the pair (product, value), so each warp folds a contiguous run of splits
+ * (loads issued COMB_BATCH splits at a time, without branches, so that they are in flight together) and
+ * the runs are folded in order at the end. */
+__global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_args a)
 {
+    __shared__ float s_acc[COMB_WARPS][DEC_MAX_D];
+    __shared__ float s_mlp[COMB_WARPS][3];
     int64_t row = blockIdx.x;
     int i = (int)(row % a.Nq), hq = (int)(row / a.Nq % a.Hq), b = (int)(row / ((int64_t)a.Nq * a.Hq));
     int h = hq / a.ratio, rho = (hq % a.ratio) * a.Nq + i, tile = rho / DEC_RT, r = rho % DEC_RT;
-    float M = -INFINITY, L = 0.0f;
-    float acc[DEC_MAX_D / DEC_THREADS] = {0.0f, 0.0f};
-    for (int sp = 0; sp < a.n_items_split; sp++) {
-        int64_t item = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
-        const float *ml = a.part_ml + (item * DEC_RT + r) * 3;
-        float m = ml[0], l = ml[1], ap = ml[2];
-        M = fmaxf(M, m);
-        L = __fadd_rn(__fmul_rn(L, ap), l);
-        const float *pa = a.part_acc + (item * DEC_RT + r) * a.D;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, n = a.n_items_split;
+    const int per = (n + COMB_WARPS - 1) / COMB_WARPS, s0 = warp * per, s1 = min(n, s0 + per);
+    float M = -INFINITY, L = 0.0f, AP = 1.0f, acc[COMB_LANE_D];
 #pragma unroll
-        for (int k = 0; k < DEC_MAX_D / DEC_THREADS; k++) {
-            int c = threadIdx.x + DEC_THREADS * k;
-            if (c < a.D) acc[k] = __fadd_rn(__fmul_rn(acc[k], ap), pa[c]);
+    for (int k = 0; k < COMB_LANE_D; k++) acc[k] = 0.0f;
+    for (int sp0 = s0; sp0 < s1; sp0 += COMB_BATCH) {
+        float m[COMB_BATCH], l[COMB_BATCH], ap[COMB_BATCH], pa[COMB_BATCH][COMB_LANE_D];
+#pragma unroll
+        for (int u = 0; u < COMB_BATCH; u++) {
+            const bool ok = sp0 + u < s1;
+            const int sp = ok ? sp0 + u : s0; /* past the run: loads of a valid split, replaced by identities */
+            int64_t item = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
+            const float *ml = a.part_ml + (item * DEC_RT + r) * 3;
+            float m0 = ml[0], l0 = ml[1], ap0 = ml[2];
+            m[u] = ok ? m0 : -INFINITY, l[u] = ok ? l0 : 0.0f, ap[u] = ok ? ap0 : 1.0f;
+#pragma unroll
+            for (int k = 0; k < COMB_LANE_D; k++) {
+                int c = lane + 32 * k;
+                float x = c < a.D ? a.part_acc[(item * DEC_RT + r) * a.D + c] : 0.0f;
+                pa[u][k] = ok ? x : 0.0f;
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < COMB_BATCH; u++) { /* identities past the run leave the state unchanged exactly */
+            M = fmaxf(M, m[u]);
+            L = __fadd_rn(__fmul_rn(L, ap[u]), l[u]);
+            AP = __fmul_rn(AP, ap[u]);
+#pragma unroll
+            for (int k = 0; k < COMB_LANE_D; k++) acc[k] = __fadd_rn(__fmul_rn(acc[k], ap[u]), pa[u][k]);
         }
     }
-    int64_t base = b * a.out_stride[0] + hq * a.out_stride[1] + i * a.out_stride[2];
 #pragma unroll
-    for (int k = 0; k < DEC_MAX_D / DEC_THREADS; k++) {
-        int c = threadIdx.x + DEC_THREADS * k;
-        if (c >= a.D) continue;
-        float o = L > 0.0f ? acc[k] / L : 0.0f;
+    for (int k = 0; k < COMB_LANE_D; k++) s_acc[warp][lane + 32 * k] = acc[k];
+    if (lane == 0) s_mlp[warp][0] = M, s_mlp[warp][1] = L, s_mlp[warp][2] = AP;
+    __syncthreads();
+
+    int64_t base = b * a.out_stride[0] + hq * a.out_stride[1] + i * a.out_stride[2];
+    for (int c = threadIdx.x; c < a.D; c += 32 * COMB_WARPS) { /* D >= 16: c = 0 is always here */
+        float A = 0.0f, LL = 0.0f, MM = -INFINITY;
+        for (int w = 0; w < COMB_WARPS; w++) {
+            float ap = s_mlp[w][2];
+            A = __fadd_rn(__fmul_rn(A, ap), s_acc[w][c]);
+            LL = __fadd_rn(__fmul_rn(LL, ap), s_mlp[w][1]);
+            MM = fmaxf(MM, s_mlp[w][0]);
+        }
+        float o = LL > 0.0f ? A / LL : 0.0f;
         int64_t off = base + c * a.out_stride[3];
         if (a.out_dtype == TA_F16) ((__half *)a.out)[off] = __float2half_rn(o);
         else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[off] = __float2bfloat16_rn(o);
         else ((float *)a.out)[off] = o;
+        if (c == 0 && a.lse) a.lse[row] = LL > 0.0f ? (MM + log2f(LL)) * TA_LN2 : -INFINITY;
     }
-    if (a.lse && threadIdx.x == 0) a.lse[row] = L > 0.0f ? (M + log2f(L)) * TA_LN2 : -INFINITY;
 }
 
 /* ---- launcher --------------------------------------------------------------------------------------- */
@@ -787,19 +623,28 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.p_fixed = p->p_scale_fixed != 0;
 
     int64_t items_per_split = (int64_t)a.n_tiles * a.B * a.H;
+    /* The per-warp tensor-core kernel takes the compressed blocks where it applies (TURBOATTN_DECODE_KERNEL=cta
+     * forces this file's kernel, for comparisons); this file's kernel takes the rest and the residual rows. */
+    const char *which = getenv("TURBOATTN_DECODE_KERNEL");
+    int use_warp = 0;
+    if (!(which && strcmp(which, "cta") == 0)) {
+        int st = dec_warp_plan(&a, dec_sm_count, dec_forced_bps, &use_warp);
+        if (st != TA_OK) return st;
+    }
     int cap = DEC_SCORE_BYTES / (a.rows_alloc * DEC_BLOCK * (int)sizeof(float));
     size_t smem_cap = dec_smem_bytes(D, a.rows_alloc, cap < 1 ? 1 : cap);
     if ((int)smem_cap > dec_max_smem) {
         TA_CUDA_TRY(cudaFuncSetAttribute(decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem_cap));
         dec_max_smem = (int)smem_cap;
     }
-    int ctas_per_sm = 1;
-    TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas_per_sm, decode_kernel, DEC_THREADS, smem_cap));
-    if (ctas_per_sm < 1) ctas_per_sm = 1;
-    a.bps = kv->n_blocks > 0 ? dec_blocks_per_split(kv->n_blocks, items_per_split, a.rows_alloc, ctas_per_sm) : 1;
+    if (!use_warp) {
+        int ctas_per_sm = 1;
+        TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas_per_sm, decode_kernel, DEC_THREADS, smem_cap));
+        if (ctas_per_sm < 1) ctas_per_sm = 1;
+        a.bps = kv->n_blocks > 0 ? dec_blocks_per_split(kv->n_blocks, items_per_split, a.rows_alloc, ctas_per_sm) : 1;
+    }
     a.n_split = kv->n_blocks > 0 ? (int)((kv->n_blocks + a.bps - 1) / a.bps) : 0;
     a.has_res = kv->n_residual > 0;
-    size_t smem = dec_smem_bytes(D, a.rows_alloc, a.bps);
     int64_t n_items = (int64_t)(a.n_split + a.has_res) * items_per_split;
     if (n_items > 0x7fffffffLL) {
         ta_set_error("too many decode work items (%lld)", (long long)n_items);
@@ -831,9 +676,20 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.lb_flag = dec_flags;
     a.ticket = dec_flags + dec_flag_count;
     a.epoch = dec_epoch;
-    if (n_items > 0) {
+    a.item_base = 0;
+    a.n_items = n_items;
+    if (use_warp) {
+        a.n_items = (int64_t)a.n_split * items_per_split;
         TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, sizeof(unsigned), cudaStreamLegacy));
-        decode_kernel<<<(unsigned)n_items, DEC_THREADS, smem>>>(a);
+        int st = dec_warp_launch(&a);
+        if (st != TA_OK) return st;
+        a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the flags above */
+        a.n_items = a.has_res ? items_per_split : 0;
+        a.bps = 1;
+    }
+    if (a.n_items > 0) {
+        TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, sizeof(unsigned), cudaStreamLegacy));
+        decode_kernel<<<(unsigned)a.n_items, DEC_THREADS, dec_smem_bytes(D, a.rows_alloc, a.bps)>>>(a);
         TA_CUDA_TRY(cudaGetLastError());
     }
 
@@ -849,7 +705,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ta_set_error("too many query rows (%lld)", (long long)n_rows);
         return TA_ERR_INVALID;
     }
-    combine_kernel<<<(unsigned)n_rows, DEC_THREADS>>>(c);
+    combine_kernel<<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
     TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
 }

@@ -88,4 +88,17 @@ __device__ __forceinline__ void ta_mma_u8s8(int32_t c[4], const uint32_t a[4], u
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+/* The decode products on rebuilt cache codes (INT8 + 128, unsigned): q codes (s8) times keys, P codes (u8)
+ * times values (D = A * B + C, int32). */
+#define TA_MMA_8BIT(name, at, bt)                                                                          \
+    __device__ __forceinline__ void name(int32_t c[4], const uint32_t a[4], uint32_t b0, uint32_t b1)      \
+    {                                                                                                      \
+        asm volatile("mma.sync.aligned.m16n8k32.row.col.s32." at "." bt ".s32 {%0,%1,%2,%3}, "            \
+                     "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"                                            \
+                     : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])                                      \
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));                      \
+    }
+TA_MMA_8BIT(ta_mma_s8u8, "s8", "u8")
+TA_MMA_8BIT(ta_mma_u8u8, "u8", "u8")
+
 #endif

@@ -1,0 +1,257 @@
+/* What both decode kernels share (SPEC section 5): the argument block, the code rebuild of SPEC section 4
+ * (packed codes -> INT8 + 128, four lines at a time, transposed for 4-way products), and the per-row steps
+ * that must be the same float operations as attn.c: q's stage-1 quantization, the online-softmax step of
+ * one block and the look-back for the running maximum. The CTA kernel is attn_decode.cu, the per-warp
+ * tensor-core kernel attn_decode_warp.cu. Device code only. */
+#ifndef TA_ATTN_DECODE_COMMON_CUH
+#define TA_ATTN_DECODE_COMMON_CUH
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "sas.h"
+#include "ta_consts.h"
+#include "ta_tensor.h"
+
+#define DEC_RT 16    /* query rows per work item */
+#define DEC_BLOCK 64 /* tokens per cache block */
+#define DEC_MAX_D 256
+
+typedef struct {
+    const void *data;
+    int dtype;
+    int64_t stride[4];
+} dec_view;
+
+typedef struct {
+    dec_view q, res_k, res_v;
+    int Hq, Nq, B, H, D, G, ratio, n_tiles, n_split, bps, has_res;
+    int64_t n_blocks, n_res, Nk, KB, VT;
+    const uint8_t *bits;
+    const int64_t *k_head_off, *v_head_off;
+    const uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
+    const int8_t *k_group_zero, *v_group_zero;
+    const float *k_block_scale, *v_block_scale;
+    float score_scale;
+    int causal, exact, threshold, p_fixed;
+    int rows_alloc;  /* rows of the score store: min(16, ratio * Nq) */
+    float *part_acc; /* [items][DEC_RT][D] */
+    float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas */
+    float *lb_max;   /* [items][DEC_RT]: the split's largest score per row (look-back) */
+    unsigned *lb_flag; /* [items]: == epoch once lb_max of the item is written */
+    unsigned *ticket;  /* work-item counter, zeroed before each launch (see decode_kernel) */
+    unsigned epoch;
+    int64_t item_base; /* work item of ticket 0 (the residual split runs as a launch of its own) */
+    int64_t n_items;   /* items of this launch */
+} dec_args;
+
+/* Per-row state of a work item, in shared memory. */
+typedef struct {
+    float m[DEC_RT], l[DEC_RT], alpha[DEC_RT], pvs[DEC_RT], sq[DEC_RT], aprod[DEC_RT];
+    int qsum[DEC_RT], psum[DEC_RT];
+    long long key_end[DEC_RT];
+} dec_rows;
+
+__device__ __forceinline__ float dec_load(const dec_view &x, int64_t off)
+{
+    if (x.dtype == TA_F16) return __half2float(((const __half *)x.data)[off]);
+    if (x.dtype == TA_BF16) return __bfloat162float(((const __nv_bfloat16 *)x.data)[off]);
+    return ((const float *)x.data)[off];
+}
+
+__device__ __forceinline__ float dec_exp2(const dec_args &a, float t)
+{
+    return a.exact ? exp2f(t) : ta_sas_exp2(t, a.threshold);
+}
+
+__device__ __forceinline__ float warp_max(float x)
+{
+    for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));
+    return x;
+}
+
+__device__ __forceinline__ int warp_sum(int x)
+{
+    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
+    return x;
+}
+
+/* ---- packed codes -> INT8 + 128 ------------------------------------------------------------------------ */
+
+/* One line (a key channel or a value token) holds 8 elements of BITS bits, little-end first. */
+template <int BITS> __device__ __forceinline__ uint2 load_line(const uint8_t *p)
+{
+    uint2 r = make_uint2(0u, 0u);
+    if (BITS == 2) r.x = *(const uint16_t *)p;
+    if (BITS == 4) r.x = *(const uint32_t *)p;
+    if (BITS == 8) r.x = *(const uint32_t *)p, r.y = *(const uint32_t *)(p + 4); /* 4-byte aligned only */
+    return r;
+}
+
+/* Elements (e, e + 4) of a line as two 16-bit lanes, e = 0..3. */
+template <int BITS> __device__ __forceinline__ uint32_t line_pair(uint2 r, int e)
+{
+    if (BITS == 4) return (r.x >> (4 * e)) & 0x000F000Fu;
+    if (BITS == 2) return (__byte_perm(r.x, 0u, 0x4140) >> (2 * e)) & 0x00030003u;
+    return __byte_perm(r.x, r.y, (unsigned)(e | ((4 + e) << 8))) & 0x00FF00FFu;
+}
+
+/* Four lines with their steps and zeros -> out[q] = bytes (line 0..3) of x̂ + 128 at element q, where
+ * x̂ = min(u * step + zero, 127) (u * step + zero >= zero >= -127 needs no lower clamp). */
+template <int BITS> __device__ __forceinline__ void rebuild_4x8(const uint2 raw[4], const int step[4],
+                                                                 const int zero[4], uint32_t out[8])
+{
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        uint32_t v[4];
+#pragma unroll
+        for (int line = 0; line < 4; line++) {
+            uint32_t bias = (uint32_t)(zero[line] + 128) * 0x00010001u;
+            v[line] = __vminu2(line_pair<BITS>(raw[line], e) * (uint32_t)step[line] + bias, 0x00FF00FFu);
+        }
+        uint32_t t01 = __byte_perm(v[0], v[1], 0x6240), t23 = __byte_perm(v[2], v[3], 0x6240);
+        out[e] = __byte_perm(t01, t23, 0x5410);
+        out[e + 4] = __byte_perm(t01, t23, 0x7632);
+    }
+}
+
+/* The same with the four lines' steps and zeros packed one byte per line, as they lie in memory. */
+template <int BITS>
+__device__ __forceinline__ void rebuild_lines(const uint2 raw[4], uint32_t steps, uint32_t zeros, uint32_t out[8])
+{
+    int step[4], zero[4];
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        step[e] = (steps >> (8 * e)) & 0xff;
+        zero[e] = (int)(int8_t)(zeros >> (8 * e));
+    }
+    rebuild_4x8<BITS>(raw, step, zero, out);
+}
+
+/* ---- per-row steps, one warp per row --------------------------------------------------------------- */
+
+/* Keys of [key0, key0 + n_keys) that row r may see. */
+__device__ __forceinline__ int dec_n_valid(const dec_rows *rs, int r, int64_t key0, int n_keys)
+{
+    long long visible = rs->key_end[r] - key0;
+    return visible < 0 ? 0 : (visible > n_keys ? n_keys : (int)visible);
+}
+
+/* Row r of work-item tile `tile`: q's stage-1 INT8 codes (SPEC section 5: one block per row) into q8row[0..D)
+ * and the row's initial state; rows past `rows` get zero codes and an empty state. */
+__device__ __forceinline__ void dec_quantize_q_row(const dec_args &a, int tile, int h, int b, int r, int rows,
+                                                   int8_t *q8row, dec_rows *rs)
+{
+    const int D = a.D, lane = threadIdx.x & 31;
+    if (r >= rows) {
+        for (int c = lane; c < D; c += 32) q8row[c] = 0;
+        if (lane == 0) rs->m[r] = -INFINITY, rs->l[r] = 0.0f, rs->key_end[r] = 0, rs->sq[r] = 0.0f, rs->qsum[r] = 0, rs->aprod[r] = 1.0f;
+        return;
+    }
+    int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
+    int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
+    float amax = 0.0f;
+    for (int c = lane; c < D; c += 32) amax = fmaxf(amax, fabsf(dec_load(a.q, base + c * a.q.stride[3])));
+    amax = warp_max(amax);
+    int zero_block = !(amax >= FLT_MIN);
+    float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
+    int sum = 0;
+    for (int c = lane; c < D; c += 32) {
+        int code = 0;
+        if (!zero_block) {
+            code = __float2int_rn(__fmul_rn(dec_load(a.q, base + c * a.q.stride[3]), inv));
+            code = min(TA_INT8_MAX, max(-TA_INT8_MAX, code));
+        }
+        q8row[c] = (int8_t)code;
+        sum += code;
+    }
+    sum = warp_sum(sum);
+    if (lane == 0) {
+        rs->qsum[r] = sum;
+        rs->sq[r] = zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
+        rs->m[r] = -INFINITY;
+        rs->l[r] = 0.0f;
+        rs->aprod[r] = 1.0f;
+        long long end = a.Nk;
+        if (a.causal) { /* bottom-right aligned: keys [0, i + Nk - Nq] */
+            end = (long long)i + (a.Nk - a.Nq) + 1;
+            end = end < 0 ? 0 : (end > a.Nk ? a.Nk : end);
+        }
+        rs->key_end[r] = end;
+    }
+}
+
+/* SPEC section 2's online softmax step of row r for one block (attn.c's attn_block_step): the 64 scores
+ * S[0..64) (masked ones -inf) -> P codes prow[0..64) and the row's state; also multiplies the row's alpha
+ * product (what the splits after this one apply to this one's l and acc). */
+__device__ __forceinline__ void dec_row_step(const dec_args &a, dec_rows *rs, int r, const float *S, uint8_t *prow,
+                                             int n_valid, float sv)
+{
+    const int lane = threadIdx.x & 31;
+    if (n_valid == 0) { /* every key masked: m, l, acc unchanged */
+        prow[lane] = 0, prow[lane + 32] = 0;
+        if (lane == 0) rs->pvs[r] = -1.0f, rs->alpha[r] = 1.0f, rs->psum[r] = 0;
+        return;
+    }
+    float s0 = S[lane], s1 = S[lane + 32];
+    float row_max = warp_max(fmaxf(s0, s1));
+    float m_old = rs->m[r];
+    float m_new = row_max > m_old ? row_max : m_old;
+    float alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
+    float ps, p_inv;
+    if (a.p_fixed) {
+        ps = 1.0f / (float)TA_P_MAX;
+        p_inv = (float)TA_P_MAX;
+    } else {
+        float p_max = dec_exp2(a, row_max - m_new);
+        ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
+        p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
+    }
+    int c0 = 0, c1 = 0;
+    if (lane < n_valid) c0 = (int)fminf(rintf(dec_exp2(a, s0 - m_new) * p_inv), (float)TA_P_MAX);
+    if (lane + 32 < n_valid) c1 = (int)fminf(rintf(dec_exp2(a, s1 - m_new) * p_inv), (float)TA_P_MAX);
+    prow[lane] = (uint8_t)c0, prow[lane + 32] = (uint8_t)c1;
+    int code_sum = warp_sum(c0 + c1);
+    __syncwarp(); /* every lane has read rs->m[r] before lane 0 overwrites it */
+    if (lane == 0) {
+        rs->l[r] = __fadd_rn(__fmul_rn(alpha, rs->l[r]), __fmul_rn(ps, (float)code_sum)); /* attn.c: no FMA */
+        rs->m[r] = m_new;
+        rs->alpha[r] = alpha;
+        rs->aprod[r] = __fmul_rn(rs->aprod[r], alpha);
+        rs->pvs[r] = ps * sv;
+        rs->psum[r] = code_sum;
+    }
+}
+
+/* The running maximum before split `split` of (tile, b, h): the largest of the maxima that the earlier
+ * splits published (a decoupled look-back). Earlier splits have lower work-item numbers, taken from a
+ * counter by CTAs that were already running, so the wait always ends. SAS drops values below 2^-threshold
+ * of the running maximum, so starting a split from its own maximum instead would change which scores
+ * survive. One warp; writes rs->m[r] for r < rows. */
+__device__ __forceinline__ void dec_look_back(const dec_args &a, dec_rows *rs, int split, int tile, int b, int h,
+                                              int rows)
+{
+    const int lane = threadIdx.x & 31;
+    float pm[DEC_RT];
+#pragma unroll
+    for (int r = 0; r < DEC_RT; r++) pm[r] = -INFINITY;
+    for (int sp = lane; sp < split; sp += 32) {
+        int64_t pitem = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
+        const volatile unsigned *flag = a.lb_flag + pitem;
+        while (*flag != a.epoch) __nanosleep(100);
+        __threadfence();
+#pragma unroll
+        for (int r = 0; r < DEC_RT; r++)
+            if (r < rows) pm[r] = fmaxf(pm[r], __ldcg(a.lb_max + pitem * DEC_RT + r));
+    }
+#pragma unroll
+    for (int r = 0; r < DEC_RT; r++)
+        if (r < rows) pm[r] = warp_max(pm[r]);
+    if (lane == 0)
+        for (int r = 0; r < rows; r++) rs->m[r] = pm[r];
+}
+
+#endif

@@ -1,0 +1,435 @@
+/* SPEC section 5 on the GPU, tensor-core form: one warp per work item (split, row tile, batch, KV head),
+ * no CTA barriers, so the blocks of many items are in flight on each SM at once.
+ *
+ * Both products are INT8 mma.sync m16n8k32 on the codes rebuilt by SPEC section 4's integer rule (as
+ * INT8 + 128, unsigned): S = q8 . (k8 + 128) - 128 sum(q8) with q (s8) as A, and P . (v8 + 128) -
+ * 128 sum(P) with the P codes (u8) as A, so the integers, and every float operation after them, are those
+ * of the CTA kernel (attn_decode.cu) and of attn.c. The mma's row index is the query row (up to 16 per
+ * item), the column index a token (q.k) or a channel (p.v), the reduction index a channel (q.k) or a
+ * token (p.v).
+ *
+ * Fragments without shared memory: lane (g, t) = (lane / 4, lane % 4) holds for its B operand 4
+ * consecutive reduction elements of one column. The lane loads 4 "lines" (4 key channels, or 4 value
+ * tokens) of one 8-element segment each: key segment g is tokens 8g..8g+7 of a channel, value segment g
+ * is channels 8g..8g+7 (+64 per group) of a token. rebuild_lines turns them into 8 registers, element e of
+ * the segment in register e, which is column g of n-tile e. Keys: token of (n-tile e, column n) is 8n + e;
+ * values: channel of (n-tile 8G' + e, column n) is 8(n + 8G') + e. The A operands (q codes, P codes) come
+ * from small per-warp tiles through ldmatrix. Each split first computes every block's scores (kept in
+ * shared memory), publishes its row maxima and looks back for the running maximum (attn_decode_common.cuh),
+ * then runs the softmax steps and p.v. */
+#include "attn_decode_warp.cuh"
+#include "cuda_common.cuh"
+
+#define WD_WARPS 4
+#define WD_THREADS (32 * WD_WARPS)
+#define WD_PP 80          /* P tile pitch: the 8 rows of one ldmatrix phase land in 8 different bank groups */
+#define WD_S_BYTES 8192   /* per-warp score store: bps * rows * 64 floats at most */
+
+__host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile pitch, same reason */
+
+/* Per-warp shared memory, every part a multiple of 16 bytes. */
+static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps)
+{
+    size_t n = sizeof(dec_rows);                            /* 640 */
+    n += (size_t)DEC_RT * wd_qp(D);                         /* q codes */
+    n += (size_t)DEC_RT * WD_PP;                            /* P codes */
+    n += 2 * (size_t)(D / 64) * DEC_BLOCK;                  /* value steps and zeros of one block */
+    n += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK; /* scores */
+    return n;
+}
+
+typedef struct {
+    dec_rows *rs;
+    int8_t *q8;
+    uint8_t *p8, *vstep, *vzero; /* vstep/vzero: [group][token] */
+    float *S;                    /* [bps][rows_alloc][64] */
+} wd_smem;
+
+/* Scores of one block for query row r (< rows) from its accumulators (columns 2t, 2t + 1 of the 8
+ * n-tiles: tokens 16t + e and 16t + 8 + e) into S_row[0..64); returns their maximum. */
+__device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_rows *rs, int r, int64_t key0, float sk,
+                                                 const int32_t acc[8][4], int half, float *S_row)
+{
+    const int tq = threadIdx.x & 3;
+    int n_valid = dec_n_valid(rs, r, key0, DEC_BLOCK);
+    float qk_scale = rs->sq[r] * sk * a.score_scale;
+    int bias = 128 * rs->qsum[r]; /* q . (k + 128) - 128 sum(q) */
+    float v[16], mx = -INFINITY;
+#pragma unroll
+    for (int e = 0; e < 8; e++) {
+        int t0 = 16 * tq + e;
+        v[e] = t0 < n_valid ? (float)(acc[e][2 * half] - bias) * qk_scale : -INFINITY;
+        v[e + 8] = t0 + 8 < n_valid ? (float)(acc[e][2 * half + 1] - bias) * qk_scale : -INFINITY;
+        mx = fmaxf(mx, fmaxf(v[e], v[e + 8]));
+    }
+    float4 *dst = (float4 *)(S_row + 16 * tq);
+#pragma unroll
+    for (int k = 0; k < 4; k++) dst[k] = make_float4(v[4 * k], v[4 * k + 1], v[4 * k + 2], v[4 * k + 3]);
+    return mx;
+}
+
+/* dec_row_step for every row of the item at once: LPR lanes per row (rows <= 32 / LPR), each with 64 / LPR
+ * of the block's scores (tokens sub + LPR k). Max and integer sum do not depend on the order, and every
+ * per-row float is computed by the same operations as dec_row_step, so the results are identical. */
+template <int LPR>
+__device__ __forceinline__ void wd_rows_step(const dec_args &a, dec_rows *rs, const float *Sb, uint8_t *p8, int rows,
+                                             int64_t key0, float sv)
+{
+    constexpr int TPL = DEC_BLOCK / LPR;
+    const int lane = threadIdx.x & 31, r = lane / LPR, sub = lane % LPR;
+    const bool active = r < rows;
+    const int n_valid = active ? dec_n_valid(rs, r, key0, DEC_BLOCK) : 0;
+    float sc[TPL], row_max = -INFINITY;
+#pragma unroll
+    for (int k = 0; k < TPL; k++) {
+        sc[k] = active ? Sb[r * DEC_BLOCK + sub + LPR * k] : -INFINITY;
+        row_max = fmaxf(row_max, sc[k]);
+    }
+#pragma unroll
+    for (int o = LPR / 2; o > 0; o >>= 1) row_max = fmaxf(row_max, __shfl_xor_sync(0xffffffffu, row_max, o));
+    const float m_old = active ? rs->m[r] : -INFINITY;
+    const float m_new = row_max > m_old ? row_max : m_old;
+    float alpha = 1.0f, ps = 0.0f, p_inv = 0.0f;
+    int sum = 0;
+    uint8_t *prow = p8 + r * WD_PP;
+    if (n_valid > 0) {
+        alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
+        if (a.p_fixed) {
+            ps = 1.0f / (float)TA_P_MAX;
+            p_inv = (float)TA_P_MAX;
+        } else {
+            float p_max = dec_exp2(a, row_max - m_new);
+            ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
+            p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
+        }
+    }
+#pragma unroll
+    for (int k = 0; k < TPL; k++) {
+        int t = sub + LPR * k, c = 0;
+        if (t < n_valid) c = (int)fminf(rintf(dec_exp2(a, sc[k] - m_new) * p_inv), (float)TA_P_MAX);
+        if (active) prow[t] = (uint8_t)c;
+        sum += c;
+    }
+#pragma unroll
+    for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    __syncwarp(); /* every lane has read rs->m before it is overwritten */
+    if (active && sub == 0) {
+        if (n_valid == 0) { /* every key masked: m, l, acc unchanged */
+            rs->pvs[r] = -1.0f, rs->alpha[r] = 1.0f, rs->psum[r] = 0;
+        } else {
+            rs->l[r] = __fadd_rn(__fmul_rn(alpha, rs->l[r]), __fmul_rn(ps, (float)sum)); /* attn.c: no FMA */
+            rs->m[r] = m_new;
+            rs->alpha[r] = alpha;
+            rs->aprod[r] = __fmul_rn(rs->aprod[r], alpha);
+            rs->pvs[r] = ps * sv;
+            rs->psum[r] = sum;
+        }
+    }
+}
+
+template <bool HI>
+__device__ __forceinline__ void wd_rows_step_any(const dec_args &a, dec_rows *rs, const float *Sb, uint8_t *p8, int rows,
+                                                 int64_t key0, float sv)
+{
+    if (rows <= 1) wd_rows_step<32>(a, rs, Sb, p8, rows, key0, sv);
+    else if (rows <= 2) wd_rows_step<16>(a, rs, Sb, p8, rows, key0, sv);
+    else if (rows <= 4) wd_rows_step<8>(a, rs, Sb, p8, rows, key0, sv);
+    else if (!HI || rows <= 8) wd_rows_step<4>(a, rs, Sb, p8, rows, key0, sv);
+    else wd_rows_step<2>(a, rs, Sb, p8, rows, key0, sv);
+}
+
+/* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps and p.v), partial results. */
+template <int BITS, int D, bool HI>
+__device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
+                                         int h, int64_t j0, int nb, int rows)
+{
+    constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8, G = D / 64;
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    const int r0 = g, r1 = g + 8; /* the lane's accumulator rows */
+    const int ld_row = (lane & 7) + 8 * ((lane >> 3) & 1), ld_col = 16 * (lane >> 4); /* ldmatrix x4 address */
+
+    uint32_t qa[KC][4];
+#pragma unroll
+    for (int kk = 0; kk < KC; kk++) ta_ldmatrix_x4(qa[kk], ta_smem_addr(s.q8 + ld_row * QP + 32 * kk + ld_col));
+
+    /* ---- phase 1: q.k of every block ----
+     * In halves of KH channel chunks; the next half's loads are issued before the current half is
+     * computed, so every warp keeps a half block of codes in flight. */
+    constexpr int KH = KC / 2;
+    struct khalf {
+        uint2 raw[KH][2][4];
+        uint32_t st[KH][2], ze[KH][2];
+    };
+    auto load_khalf = [&](int64_t j, int hf, khalf &k) {
+        int64_t grow = (j * a.H + h) * a.B + b;
+        const uint8_t *kb = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + g * BITS;
+#pragma unroll
+        for (int kq = 0; kq < KH; kq++)
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++) {
+                int c0 = 32 * (hf * KH + kq) + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
+                k.st[kq][hh] = *(const uint32_t *)(a.k_group_step + grow * D + c0);
+                k.ze[kq][hh] = *(const uint32_t *)(a.k_group_zero + grow * D + c0);
+#pragma unroll
+                for (int i = 0; i < 4; i++) k.raw[kq][hh][i] = load_line<BITS>(kb + (int64_t)(c0 + i) * CB);
+            }
+    };
+    auto mma_khalf = [&](const khalf &k, int hf, int32_t (&acc)[8][4]) {
+#pragma unroll
+        for (int kq = 0; kq < KH; kq++) {
+            uint32_t bo[2][8];
+            rebuild_lines<BITS>(k.raw[kq][0], k.st[kq][0], k.ze[kq][0], bo[0]);
+            rebuild_lines<BITS>(k.raw[kq][1], k.st[kq][1], k.ze[kq][1], bo[1]);
+#pragma unroll
+            for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[hf * KH + kq], bo[0][e], bo[1][e]);
+        }
+    };
+    float rmax0 = -INFINITY, rmax1 = -INFINITY;
+    khalf kA, kB;
+    if (nb > 0) load_khalf(j0, 0, kA);
+    for (int jb = 0; jb < nb; jb++) {
+        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
+        load_khalf(j, 1, kB);
+        int32_t acc[8][4];
+#pragma unroll
+        for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
+        mma_khalf(kA, 0, acc);
+        if (jb + 1 < nb) load_khalf(j + 1, 0, kA);
+        mma_khalf(kB, 1, acc);
+        float sk = a.k_block_scale[grow];
+        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+        if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, Sb + r0 * DEC_BLOCK));
+        if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, Sb + r1 * DEC_BLOCK));
+    }
+    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 1));
+    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 2));
+    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
+    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
+    if (tq == 0 && r0 < rows) a.lb_max[item * DEC_RT + r0] = rmax0;
+    if (HI && tq == 0 && r1 < rows) a.lb_max[item * DEC_RT + r1] = rmax1;
+    __threadfence();
+    __syncwarp();
+    if (lane == 0) atomicExch(a.lb_flag + item, a.epoch);
+    dec_look_back(a, s.rs, split, tile, b, h, rows);
+    __syncwarp();
+
+    /* ---- phase 2: softmax steps and p.v ---- */
+    float acc[D / 8][HI ? 4 : 2];
+#pragma unroll
+    for (int nt = 0; nt < D / 8; nt++)
+#pragma unroll
+        for (int k = 0; k < (HI ? 4 : 2); k++) acc[nt][k] = 0.0f;
+    /* Per block: the codes of value group 0 (and the steps and zeros) were loaded during the previous block;
+     * group 1's (D = 128) load is issued before the softmax step, the next block's group 0 between the two
+     * groups' products, so a group's codes are always in flight while the warp computes. */
+    const int vrow = D * BITS / 8;
+    struct vpart {
+        uint2 raw[2][2][4]; /* [kk][hh][line]: lines are tokens 32kk + 16hh + 4tq + i */
+    };
+    auto load_vpart = [&](int64_t j, int sh, vpart &v) {
+        const uint8_t *vb = a.v_codes + j * DEC_BLOCK * a.VT + a.v_head_off[h] + (int64_t)b * vrow + g * BITS + sh * 8 * BITS;
+#pragma unroll
+        for (int kk = 0; kk < 2; kk++)
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++)
+#pragma unroll
+                for (int i = 0; i < 4; i++) v.raw[kk][hh][i] = load_line<BITS>(vb + (int64_t)(32 * kk + 16 * hh + 4 * tq + i) * a.VT);
+    };
+    uint32_t mst[2], mze[2]; /* steps and zeros of tokens lane and lane + 32, G bytes each */
+    auto load_vmeta = [&](int64_t j) {
+#pragma unroll
+        for (int k = 0; k < 2; k++) {
+            int64_t at = (((j * DEC_BLOCK + lane + 32 * k) * a.H + h) * a.B + b) * G;
+            mst[k] = G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
+            mze[k] = G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
+        }
+    };
+    vpart vA, vB;
+    if (nb > 0) load_vmeta(j0), load_vpart(j0, 0, vA);
+    for (int jb = 0; jb < nb; jb++) {
+        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
+        const float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+        float sv = a.v_block_scale[grow];
+        if (G == 2) load_vpart(j, 1, vB);
+        wd_rows_step_any<HI>(a, s.rs, Sb, s.p8, rows, j * DEC_BLOCK, sv);
+#pragma unroll
+        for (int k = 0; k < 2; k++)
+#pragma unroll
+            for (int gg = 0; gg < G; gg++) {
+                s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
+                s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
+            }
+        __syncwarp(); /* P codes, row state and value steps written */
+        uint32_t pa[2][4];
+#pragma unroll
+        for (int kk = 0; kk < 2; kk++) ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
+        int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
+        float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
+        float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
+        int pb0 = up0 ? 128 * s.rs->psum[r0] : 0, pb1 = up1 ? 128 * s.rs->psum[r1] : 0; /* p . (v + 128) - 128 sum(p) */
+        auto pv_part = [&](const vpart &v, int sh) {
+            int32_t c[8][4];
+#pragma unroll
+            for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
+#pragma unroll
+            for (int kk = 0; kk < 2; kk++) {
+                uint32_t bo[2][8];
+#pragma unroll
+                for (int hh = 0; hh < 2; hh++) {
+                    int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq;
+                    rebuild_lines<BITS>(v.raw[kk][hh], *(const uint32_t *)(s.vstep + t0), *(const uint32_t *)(s.vzero + t0), bo[hh]);
+                }
+#pragma unroll
+                for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
+            }
+#pragma unroll
+            for (int e = 0; e < 8; e++) {
+                float *o = acc[8 * sh + e];
+                if (up0) {
+                    o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] - pb0), pv0));
+                    o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] - pb0), pv0));
+                }
+                if (HI && up1) {
+                    o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] - pb1), pv1));
+                    o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] - pb1), pv1));
+                }
+            }
+        };
+        if (G == 2) {
+            pv_part(vA, 0);
+            if (jb + 1 < nb) load_vmeta(j + 1), load_vpart(j + 1, 0, vA);
+            pv_part(vB, 1);
+        } else {
+            if (jb + 1 < nb) load_vmeta(j + 1), load_vpart(j + 1, 0, vB);
+            pv_part(vA, 0);
+            vA = vB;
+        }
+        __syncwarp(); /* the next block rewrites the P codes, row state and value steps */
+    }
+
+    float *pa_out = a.part_acc + item * DEC_RT * D;
+#pragma unroll
+    for (int sh = 0; sh < G; sh++)
+#pragma unroll
+        for (int e = 0; e < 8; e++)
+#pragma unroll
+            for (int cc = 0; cc < 2; cc++) {
+                int ch = 8 * (2 * tq + cc + 8 * sh) + e;
+                if (r0 < rows) pa_out[r0 * D + ch] = acc[8 * sh + e][cc];
+                if (HI && r1 < rows) pa_out[r1 * D + ch] = acc[8 * sh + e][HI ? 2 + cc : cc];
+            }
+    if (lane < rows) {
+        float *ml = a.part_ml + (item * DEC_RT + lane) * 3;
+        ml[0] = s.rs->m[lane], ml[1] = s.rs->l[lane], ml[2] = s.rs->aprod[lane];
+    }
+}
+
+template <int D, bool HI>
+__global__ void __launch_bounds__(WD_THREADS, HI ? 2 : 4) decode_warp_kernel(const dec_args a, int warp_bytes)
+{
+    extern __shared__ __align__(16) uint8_t wd_raw[];
+    const int lane = threadIdx.x & 31;
+    uint8_t *at = wd_raw + (size_t)(threadIdx.x >> 5) * warp_bytes;
+    wd_smem s;
+    s.rs = (dec_rows *)at, at += sizeof(dec_rows);
+    s.q8 = (int8_t *)at, at += DEC_RT * wd_qp(D);
+    s.p8 = at, at += DEC_RT * WD_PP;
+    s.vstep = at, at += (D / 64) * DEC_BLOCK;
+    s.vzero = at, at += (D / 64) * DEC_BLOCK;
+    s.S = (float *)at;
+
+    /* Work items from a counter, per warp (see decode_kernel): a warp waits only on lower items, which went
+     * to warps that were already running. */
+    unsigned ticket = 0;
+    if (lane == 0) ticket = atomicAdd(a.ticket, 1u);
+    int64_t item = (int64_t)__shfl_sync(0xffffffffu, ticket, 0) + a.item_base;
+    if (item >= a.item_base + a.n_items) return;
+    int h = (int)(item % a.H), b = (int)(item / a.H % a.B);
+    int tile = (int)(item / ((int64_t)a.H * a.B) % a.n_tiles);
+    int split = (int)(item / ((int64_t)a.H * a.B * a.n_tiles));
+    int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
+
+    for (int r = 0; r < DEC_RT; r++) dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * wd_qp(D), s.rs);
+    for (int i = lane; i < DEC_RT * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
+    __syncwarp();
+
+    long long end_max = 0;
+    for (int r = 0; r < rows; r++) end_max = max(end_max, s.rs->key_end[r]);
+    int64_t j0 = (int64_t)split * a.bps, j1 = min(a.n_blocks, j0 + a.bps);
+    j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
+    int nb = (int)max((int64_t)0, j1 - j0);
+    const int bits = a.bits[h];
+    if (bits == 4) wd_split<4, D, HI>(a, s, item, split, tile, b, h, j0, nb, rows);
+    else if (bits == 2) wd_split<2, D, HI>(a, s, item, split, tile, b, h, j0, nb, rows);
+    else wd_split<8, D, HI>(a, s, item, split, tile, b, h, j0, nb, rows);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------------------ */
+
+typedef void (*wd_kernel_t)(const dec_args, int);
+
+static const struct {
+    int D, hi;
+    wd_kernel_t kernel;
+} wd_table[] = {
+    {64, 0, decode_warp_kernel<64, false>},
+    {64, 1, decode_warp_kernel<64, true>},
+    {128, 0, decode_warp_kernel<128, false>},
+    {128, 1, decode_warp_kernel<128, true>},
+};
+static int wd_smem_set[sizeof wd_table / sizeof wd_table[0]]; /* dynamic shared memory limit raised to */
+
+static int wd_find(int D, int rows_alloc)
+{
+    for (int i = 0; i < (int)(sizeof wd_table / sizeof wd_table[0]); i++)
+        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8)) return i;
+    return -1;
+}
+
+static int wd_prepare(int k, size_t cta_bytes)
+{
+    if ((int)cta_bytes > wd_smem_set[k]) {
+        TA_CUDA_TRY(cudaFuncSetAttribute(wd_table[k].kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)cta_bytes));
+        wd_smem_set[k] = (int)cta_bytes;
+    }
+    return TA_OK;
+}
+
+int dec_warp_plan(dec_args *a, int sm_count, int forced_bps, int *usable)
+{
+    int k = wd_find(a->D, a->rows_alloc);
+    *usable = k >= 0 && a->n_blocks > 0;
+    if (!*usable) return TA_OK;
+    int cap = WD_S_BYTES / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
+    if (cap < 1) cap = 1;
+    size_t cta_cap = WD_WARPS * wd_warp_bytes(a->D, a->rows_alloc, cap);
+    int st = wd_prepare(k, cta_cap);
+    if (st != TA_OK) return st;
+    int ctas = 1;
+    TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas, wd_table[k].kernel, WD_THREADS, cta_cap));
+    int64_t bps;
+    if (forced_bps > 0) {
+        bps = forced_bps;
+    } else { /* one wave of resident warps */
+        int64_t items_per_split = (int64_t)a->n_tiles * a->B * a->H;
+        int64_t target = (int64_t)sm_count * (ctas > 0 ? ctas : 1) * WD_WARPS;
+        int64_t splits = (target + items_per_split - 1) / items_per_split;
+        if (splits < 1) splits = 1;
+        bps = (a->n_blocks + splits - 1) / splits;
+    }
+    a->bps = (int)(bps < cap ? bps : cap);
+    return TA_OK;
+}
+
+int dec_warp_launch(const dec_args *a)
+{
+    int k = wd_find(a->D, a->rows_alloc);
+    if (k < 0 || a->n_items <= 0) return TA_OK;
+    size_t warp_bytes = wd_warp_bytes(a->D, a->rows_alloc, a->bps);
+    int st = wd_prepare(k, WD_WARPS * warp_bytes);
+    if (st != TA_OK) return st;
+    int64_t grid = (a->n_items + WD_WARPS - 1) / WD_WARPS;
+    wd_table[k].kernel<<<(unsigned)grid, WD_THREADS, WD_WARPS * warp_bytes>>>(*a, (int)warp_bytes);
+    TA_CUDA_TRY(cudaGetLastError());
+    return TA_OK;
+}

@@ -1,0 +1,14 @@
+/* The per-warp tensor-core decode kernel (attn_decode_warp.cu) as the decode launcher sees it. */
+#ifndef TA_ATTN_DECODE_WARP_CUH
+#define TA_ATTN_DECODE_WARP_CUH
+
+#include "attn_decode_common.cuh"
+
+/* Whether the kernel handles these arguments (head dim 64 or 128, at least one compressed block); if so,
+ * sets a->bps for sm_count SMs (forced_bps > 0 overrides, capped by the score store). Returns a ta_status. */
+int dec_warp_plan(dec_args *a, int sm_count, int forced_bps, int *usable);
+
+/* Launches work items [0, a->n_items) on the legacy default stream; a->ticket must be zero. */
+int dec_warp_launch(const dec_args *a);
+
+#endif
