@@ -1,6 +1,11 @@
 /* SPEC section 5 on the GPU: decode attention against the compressed KV cache (FlashDecoding split-K).
  *
- * Work item = (split, row tile, batch, KV head); one CTA of 128 threads each. A row tile is up to 16
+ * This file holds the launcher, the split combine and the CTA kernel. The compressed blocks at head dim 64
+ * and 128 go to the per-warp tensor-core kernel (attn_decode_warp.cu, faster); the CTA kernel takes the
+ * residual rows and every other head dim (TURBOATTN_DECODE_KERNEL=cta forces it everywhere, for
+ * comparisons). Both leave the same partial results per work item, which the combine merges.
+ *
+ * Work item = (split, row tile, batch, KV head); one CTA of 128 threads each here. A row tile is up to 16
  * (query head of the group, query token) pairs of one KV head, so every byte of the cache that a CTA
  * reads serves all the query heads that share it (GQA). A split is a run of compressed blocks; the
  * residual rows (fewer than 64 tokens, input dtype) are a split of their own. Each item leaves
@@ -521,13 +526,18 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
 /* ---- launcher --------------------------------------------------------------------------------------- */
 
 static pthread_mutex_t dec_lock = PTHREAD_MUTEX_INITIALIZER;
-static float *dec_scratch;       /* partial results, grown on demand and kept (decode runs every step) */
-static size_t dec_scratch_bytes;
-static unsigned *dec_flags;      /* look-back flags, one per work item; a launch's flags equal its epoch */
-static size_t dec_flag_count;
-static unsigned dec_epoch;
-static int dec_forced_bps;       /* ta_decode_set_blocks_per_split */
-static int dec_sm_count = -1, dec_max_smem = 0;
+/* What a GPU keeps between decode calls (decode runs every step): partial results and look-back flags,
+ * grown on demand; the SM count; the shared-memory limit raised for the CTA kernel. */
+typedef struct {
+    float *scratch;
+    size_t scratch_bytes;
+    unsigned *flags; /* one per work item (a launch's flags equal its epoch), then the ticket */
+    size_t flag_count;
+    unsigned epoch;
+    int sm_count, max_smem;
+} dec_device_state;
+static dec_device_state dec_state[TA_MAX_DEVICES];
+static int dec_forced_bps; /* ta_decode_set_blocks_per_split */
 
 extern "C" void ta_decode_set_blocks_per_split(int blocks) { dec_forced_bps = blocks > 0 ? blocks : 0; }
 
@@ -544,6 +554,11 @@ static int dec_check(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv
 {
     if (q->device != TA_CUDA || out->device != TA_CUDA || kv->residual_k.device != TA_CUDA) {
         ta_set_error("q, out and the cache must be in CUDA memory for the CUDA path");
+        return TA_ERR_INVALID;
+    }
+    if (out->device_id != q->device_id || kv->residual_k.device_id != q->device_id) {
+        ta_set_error("q, out and the cache must be on one GPU (q on cuda:%d, out on cuda:%d, cache on cuda:%d)",
+                     q->device_id, out->device_id, kv->residual_k.device_id);
         return TA_ERR_INVALID;
     }
     int64_t D = q->shape[3];
@@ -578,7 +593,7 @@ static int dec_check(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv
 /* Blocks per split: about two waves of resident CTAs, at least 4 blocks each, and at most what the score
  * store holds (DEC_SCORE_BYTES of shared memory). */
 #define DEC_SCORE_BYTES 16384
-static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int rows_alloc, int ctas_per_sm)
+static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int rows_alloc, int sm_count, int ctas_per_sm)
 {
     int cap = DEC_SCORE_BYTES / (rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;
@@ -586,7 +601,7 @@ static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int r
     if (dec_forced_bps > 0) {
         bps = dec_forced_bps;
     } else {
-        int64_t target = 2LL * dec_sm_count * ctas_per_sm;
+        int64_t target = 2LL * sm_count * ctas_per_sm;
         int64_t splits = (target + items_per_split - 1) / items_per_split;
         if (splits < 1) splits = 1;
         bps = (n_blocks + splits - 1) / splits;
@@ -597,10 +612,9 @@ static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int r
 
 static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse)
 {
-    int D = (int)q->shape[3];
-    int dev;
-    TA_CUDA_TRY(cudaGetDevice(&dev));
-    if (dec_sm_count < 0) TA_CUDA_TRY(cudaDeviceGetAttribute(&dec_sm_count, cudaDevAttrMultiProcessorCount, dev));
+    int D = (int)q->shape[3], dev = q->device_id;
+    dec_device_state *ds = &dec_state[dev]; /* dev < TA_MAX_DEVICES: ta_device_enter checked it */
+    if (ds->sm_count <= 0) TA_CUDA_TRY(cudaDeviceGetAttribute(&ds->sm_count, cudaDevAttrMultiProcessorCount, dev));
 
     dec_args a;
     memset(&a, 0, sizeof a);
@@ -628,20 +642,20 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     const char *which = getenv("TURBOATTN_DECODE_KERNEL");
     int use_warp = 0;
     if (!(which && strcmp(which, "cta") == 0)) {
-        int st = dec_warp_plan(&a, dec_sm_count, dec_forced_bps, &use_warp);
+        int st = dec_warp_plan(&a, dev, ds->sm_count, dec_forced_bps, &use_warp);
         if (st != TA_OK) return st;
     }
     int cap = DEC_SCORE_BYTES / (a.rows_alloc * DEC_BLOCK * (int)sizeof(float));
     size_t smem_cap = dec_smem_bytes(D, a.rows_alloc, cap < 1 ? 1 : cap);
-    if ((int)smem_cap > dec_max_smem) {
+    if ((int)smem_cap > ds->max_smem) {
         TA_CUDA_TRY(cudaFuncSetAttribute(decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem_cap));
-        dec_max_smem = (int)smem_cap;
+        ds->max_smem = (int)smem_cap;
     }
     if (!use_warp) {
         int ctas_per_sm = 1;
         TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas_per_sm, decode_kernel, DEC_THREADS, smem_cap));
         if (ctas_per_sm < 1) ctas_per_sm = 1;
-        a.bps = kv->n_blocks > 0 ? dec_blocks_per_split(kv->n_blocks, items_per_split, a.rows_alloc, ctas_per_sm) : 1;
+        a.bps = kv->n_blocks > 0 ? dec_blocks_per_split(kv->n_blocks, items_per_split, a.rows_alloc, ds->sm_count, ctas_per_sm) : 1;
     }
     a.n_split = kv->n_blocks > 0 ? (int)((kv->n_blocks + a.bps - 1) / a.bps) : 0;
     a.has_res = kv->n_residual > 0;
@@ -652,36 +666,36 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     }
     size_t items = (size_t)(n_items > 0 ? n_items : 1);
     size_t need = items * DEC_RT * ((size_t)D + 3 + 1) * sizeof(float);
-    if (need > dec_scratch_bytes) {
-        if (dec_scratch) TA_CUDA_TRY(cudaFree(dec_scratch)); /* synchronises: no kernel still reads it */
-        dec_scratch = NULL, dec_scratch_bytes = 0;
-        TA_CUDA_TRY(cudaMalloc((void **)&dec_scratch, need));
-        dec_scratch_bytes = need;
+    if (need > ds->scratch_bytes) {
+        if (ds->scratch) TA_CUDA_TRY(cudaFree(ds->scratch)); /* synchronises: no kernel still reads it */
+        ds->scratch = NULL, ds->scratch_bytes = 0;
+        TA_CUDA_TRY(cudaMalloc((void **)&ds->scratch, need));
+        ds->scratch_bytes = need;
     }
-    if (items > dec_flag_count) {
-        if (dec_flags) TA_CUDA_TRY(cudaFree(dec_flags));
-        dec_flags = NULL, dec_flag_count = 0;
-        TA_CUDA_TRY(cudaMalloc((void **)&dec_flags, (items + 1) * sizeof(unsigned))); /* + the ticket */
-        TA_CUDA_TRY(cudaMemset(dec_flags, 0, (items + 1) * sizeof(unsigned)));
-        dec_flag_count = items;
-        dec_epoch = 0;
+    if (items > ds->flag_count) {
+        if (ds->flags) TA_CUDA_TRY(cudaFree(ds->flags));
+        ds->flags = NULL, ds->flag_count = 0;
+        TA_CUDA_TRY(cudaMalloc((void **)&ds->flags, (items + 1) * sizeof(unsigned))); /* + the ticket */
+        TA_CUDA_TRY(cudaMemset(ds->flags, 0, (items + 1) * sizeof(unsigned)));
+        ds->flag_count = items;
+        ds->epoch = 0;
     }
-    if (++dec_epoch == 0) { /* wrapped: old flags could equal a new epoch */
-        TA_CUDA_TRY(cudaMemsetAsync(dec_flags, 0, dec_flag_count * sizeof(unsigned), cudaStreamLegacy));
-        dec_epoch = 1;
+    if (++ds->epoch == 0) { /* wrapped: old flags could equal a new epoch */
+        TA_CUDA_TRY(cudaMemsetAsync(ds->flags, 0, ds->flag_count * sizeof(unsigned), cudaStreamLegacy));
+        ds->epoch = 1;
     }
-    a.part_acc = dec_scratch;
-    a.part_ml = dec_scratch + items * DEC_RT * D;
+    a.part_acc = ds->scratch;
+    a.part_ml = ds->scratch + items * DEC_RT * D;
     a.lb_max = a.part_ml + items * DEC_RT * 3;
-    a.lb_flag = dec_flags;
-    a.ticket = dec_flags + dec_flag_count;
-    a.epoch = dec_epoch;
+    a.lb_flag = ds->flags;
+    a.ticket = ds->flags + ds->flag_count;
+    a.epoch = ds->epoch;
     a.item_base = 0;
     a.n_items = n_items;
     if (use_warp) {
         a.n_items = (int64_t)a.n_split * items_per_split;
         TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, sizeof(unsigned), cudaStreamLegacy));
-        int st = dec_warp_launch(&a);
+        int st = dec_warp_launch(&a, dev);
         if (st != TA_OK) return st;
         a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the flags above */
         a.n_items = a.has_res ? items_per_split : 0;
@@ -716,8 +730,12 @@ extern "C" int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, 
     int st = dec_check(p, q, kv, out);
     if (st != TA_OK) return st;
     if (q->shape[0] * q->shape[1] * q->shape[2] == 0) return TA_OK;
+    int prev = 0;
+    st = ta_device_enter(q->device_id, &prev);
+    if (st != TA_OK) return st;
     pthread_mutex_lock(&dec_lock); /* the scratch and flags are shared; one stream keeps their uses ordered */
     st = dec_launch(p, q, kv, out, lse);
     pthread_mutex_unlock(&dec_lock);
+    ta_device_leave(q->device_id, prev);
     return st;
 }

@@ -377,25 +377,26 @@ static const struct {
     {128, 0, decode_warp_kernel<128, false>},
     {128, 1, decode_warp_kernel<128, true>},
 };
-static int wd_smem_set[sizeof wd_table / sizeof wd_table[0]]; /* dynamic shared memory limit raised to */
+#define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
+static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS]; /* dynamic shared memory limit raised to, per GPU */
 
 static int wd_find(int D, int rows_alloc)
 {
-    for (int i = 0; i < (int)(sizeof wd_table / sizeof wd_table[0]); i++)
+    for (int i = 0; i < WD_KERNELS; i++)
         if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8)) return i;
     return -1;
 }
 
-static int wd_prepare(int k, size_t cta_bytes)
+static int wd_prepare(int device, int k, size_t cta_bytes)
 {
-    if ((int)cta_bytes > wd_smem_set[k]) {
+    if ((int)cta_bytes > wd_smem_set[device][k]) {
         TA_CUDA_TRY(cudaFuncSetAttribute(wd_table[k].kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)cta_bytes));
-        wd_smem_set[k] = (int)cta_bytes;
+        wd_smem_set[device][k] = (int)cta_bytes;
     }
     return TA_OK;
 }
 
-int dec_warp_plan(dec_args *a, int sm_count, int forced_bps, int *usable)
+int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *usable)
 {
     int k = wd_find(a->D, a->rows_alloc);
     *usable = k >= 0 && a->n_blocks > 0;
@@ -403,7 +404,7 @@ int dec_warp_plan(dec_args *a, int sm_count, int forced_bps, int *usable)
     int cap = WD_S_BYTES / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;
     size_t cta_cap = WD_WARPS * wd_warp_bytes(a->D, a->rows_alloc, cap);
-    int st = wd_prepare(k, cta_cap);
+    int st = wd_prepare(device, k, cta_cap);
     if (st != TA_OK) return st;
     int ctas = 1;
     TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas, wd_table[k].kernel, WD_THREADS, cta_cap));
@@ -421,12 +422,12 @@ int dec_warp_plan(dec_args *a, int sm_count, int forced_bps, int *usable)
     return TA_OK;
 }
 
-int dec_warp_launch(const dec_args *a)
+int dec_warp_launch(const dec_args *a, int device)
 {
     int k = wd_find(a->D, a->rows_alloc);
     if (k < 0 || a->n_items <= 0) return TA_OK;
     size_t warp_bytes = wd_warp_bytes(a->D, a->rows_alloc, a->bps);
-    int st = wd_prepare(k, WD_WARPS * warp_bytes);
+    int st = wd_prepare(device, k, WD_WARPS * warp_bytes);
     if (st != TA_OK) return st;
     int64_t grid = (a->n_items + WD_WARPS - 1) / WD_WARPS;
     wd_table[k].kernel<<<(unsigned)grid, WD_THREADS, WD_WARPS * warp_bytes>>>(*a, (int)warp_bytes);

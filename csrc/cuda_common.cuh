@@ -22,6 +22,27 @@
         }                                                                                                  \
     } while (0)
 
+/* Per-device state (scratch, flags, raised shared-memory limits) is kept for this many GPUs. */
+#define TA_MAX_DEVICES 64
+
+/* Makes device_id current for the calls that follow and gives the caller's device back in ta_device_leave,
+ * so that data on cuda:1 works whatever device the program has current, and turboattn never changes it. */
+static inline int ta_device_enter(int device_id, int *prev)
+{
+    if (device_id < 0 || device_id >= TA_MAX_DEVICES) {
+        ta_set_error("CUDA device %d is beyond the %d this build supports", device_id, TA_MAX_DEVICES);
+        return TA_ERR_INVALID;
+    }
+    TA_CUDA_TRY(cudaGetDevice(prev));
+    if (*prev != device_id) TA_CUDA_TRY(cudaSetDevice(device_id));
+    return TA_OK;
+}
+
+static inline void ta_device_leave(int device_id, int prev)
+{
+    if (prev != device_id) cudaSetDevice(prev);
+}
+
 /* int32 <-> float through the float's mantissa. For |x| < 2^22 the float 1.5 * 2^23 + x has ulp 1, so
  * its bit pattern is TA_MAGIC_BITS + x exactly: an integer add (or an mma accumulator initialised to
  * TA_MAGIC_BITS) plus one FADD replaces I2F, which runs at 1/8 of the FP32 rate on sm_80/sm_90. The same

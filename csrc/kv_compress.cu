@@ -194,8 +194,13 @@ extern "C" int ta_kv_compress_cuda(ta_kv *kv, const ta_view4 *k, const ta_view4 
         ta_set_error("too many blocks to compress in one call (%lld CTAs)", (long long)ctas);
         return TA_ERR_INVALID;
     }
+    int prev = 0, dev = kv->residual_k.device_id;
+    st = ta_device_enter(dev, &prev);
+    if (st != TA_OK) return st;
     kv_compress_kernel<<<(unsigned)ctas, KVC_THREADS>>>(a);
-    TA_CUDA_TRY(cudaGetLastError());
+    cudaError_t err = cudaGetLastError();
+    ta_device_leave(dev, prev);
+    TA_CUDA_TRY(err);
     return TA_OK;
 }
 
@@ -224,7 +229,7 @@ __global__ void finite_kernel(const ta_view4 x, int64_t n, int *bad)
 }
 
 static pthread_mutex_t kvc_flag_lock = PTHREAD_MUTEX_INITIALIZER;
-static int *kvc_flag; /* one device int per process, reused under the lock */
+static int *kvc_flag[TA_MAX_DEVICES]; /* one device int per GPU, reused under the lock */
 
 static unsigned kvc_grid(int64_t n, int threads)
 {
@@ -236,16 +241,18 @@ extern "C" int ta_check_finite_cuda(const ta_view4 *x, const char *name)
 {
     int64_t n = x->shape[0] * x->shape[1] * x->shape[2] * x->shape[3];
     if (n == 0) return TA_OK;
-    int bad = 0, st = TA_OK;
+    int bad = 0, prev = 0, dev = x->device_id, st = ta_device_enter(dev, &prev);
+    if (st != TA_OK) return st;
     pthread_mutex_lock(&kvc_flag_lock);
-    cudaError_t err = kvc_flag ? cudaSuccess : cudaMalloc((void **)&kvc_flag, sizeof(int));
-    if (err == cudaSuccess) err = cudaMemsetAsync(kvc_flag, 0, sizeof(int), cudaStreamLegacy);
+    cudaError_t err = kvc_flag[dev] ? cudaSuccess : cudaMalloc((void **)&kvc_flag[dev], sizeof(int));
+    if (err == cudaSuccess) err = cudaMemsetAsync(kvc_flag[dev], 0, sizeof(int), cudaStreamLegacy);
     if (err == cudaSuccess) {
-        finite_kernel<<<kvc_grid(n, 256), 256>>>(*x, n, kvc_flag);
+        finite_kernel<<<kvc_grid(n, 256), 256>>>(*x, n, kvc_flag[dev]);
         err = cudaGetLastError();
     }
-    if (err == cudaSuccess) err = cudaMemcpy(&bad, kvc_flag, sizeof(int), cudaMemcpyDeviceToHost);
+    if (err == cudaSuccess) err = cudaMemcpy(&bad, kvc_flag[dev], sizeof(int), cudaMemcpyDeviceToHost);
     pthread_mutex_unlock(&kvc_flag_lock);
+    ta_device_leave(dev, prev);
     if (err != cudaSuccess) {
         ta_set_error("CUDA error while checking %s for NaN/Inf: %s", name, cudaGetErrorString(err));
         st = TA_ERR_CUDA;
@@ -274,14 +281,18 @@ extern "C" int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta
 {
     if (dst->dtype != src->dtype || dst->shape[0] != src->shape[0] || dst->shape[1] != src->shape[1] ||
         dst->shape[3] != src->shape[3] || dst_row0 < 0 || src_row0 < 0 || rows < 0 ||
-        dst_row0 + rows > dst->shape[2] || src_row0 + rows > src->shape[2]) {
+        dst_row0 + rows > dst->shape[2] || src_row0 + rows > src->shape[2] || dst->device_id != src->device_id) {
         ta_set_error("copy_rows: mismatched views or rows out of range");
         return TA_ERR_INVALID;
     }
     int64_t n = src->shape[0] * src->shape[1] * rows * src->shape[3];
     if (n == 0) return TA_OK;
+    int prev = 0, st = ta_device_enter(dst->device_id, &prev);
+    if (st != TA_OK) return st;
     copy_rows_kernel<<<kvc_grid(n, 256), 256>>>(*dst, dst_row0, *src, src_row0, rows, n, ta_dtype_size(src->dtype));
-    TA_CUDA_TRY(cudaGetLastError());
+    cudaError_t err = cudaGetLastError();
+    ta_device_leave(dst->device_id, prev);
+    TA_CUDA_TRY(err);
     return TA_OK;
 }
 

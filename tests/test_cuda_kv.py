@@ -286,3 +286,28 @@ def test_torch_tensors_and_bnhd_layout():
     assert_same_cache(gpu, quantize_kv(k, v))
     gpu.append(kt[:, :1], vt[:, :1], layout="BNHD")
     assert gpu.n_tokens == 64 + 8
+
+
+@pytest.mark.skipif(_C.cuda_device_count() < 2, reason="needs two CUDA devices")
+def test_cache_on_the_second_gpu_while_the_first_is_current():
+    """Compression, append and decode run on the data's GPU, whatever device is current, and keep their
+    per-device scratch apart; q on another GPU than the cache is refused."""
+    flashq_attention = _attention()
+    rng = np.random.default_rng(seed("gpu1"))
+    B, H, N, D = 1, 4, 64 * 5 + 9, 128
+    k, v = make_kv(rng, B, H, N, D)
+    q = rng.standard_normal((B, 2 * H, 1, D)).astype(np.float16)
+    cpu = quantize_kv(k[:, :, :-1], v[:, :, :-1], bits=[4, 2, 4, 2])
+    cpu.append(k[:, :, -1:], v[:, :, -1:])
+    want = flashq_attention(q, kv=cpu)
+    for _ in range(2):  # the second pass reuses the per-device scratch
+        for dev in (0, 1):
+            gpu = quantize_kv_cuda(_buffers.from_numpy(k[:, :, :-1], dev), _buffers.from_numpy(v[:, :, :-1], dev),
+                                   bits=[4, 2, 4, 2])
+            gpu.append(_buffers.from_numpy(np.ascontiguousarray(k[:, :, -1:]), dev),
+                       _buffers.from_numpy(np.ascontiguousarray(v[:, :, -1:]), dev))
+            assert_same_cache(gpu, cpu)
+            got = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q, dev), kv=gpu))
+            assert rel_l2(got, want) < PARITY
+    with pytest.raises(ValueError, match="one GPU|cuda:"):
+        flashq_attention(_buffers.from_numpy(q, 0), kv=gpu)
