@@ -153,49 +153,35 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     for (int kk = 0; kk < KC; kk++) ta_ldmatrix_x4(qa[kk], ta_smem_addr(s.q8 + ld_row * QP + 32 * kk + ld_col));
 
     /* ---- phase 1: q.k of every block ----
-     * In halves of KH channel chunks; the next half's loads are issued before the current half is
-     * computed, so every warp keeps a half block of codes in flight. */
-    constexpr int KH = KC / 2;
-    struct khalf {
-        uint2 raw[KH][2][4];
-        uint32_t st[KH][2], ze[KH][2];
-    };
-    auto load_khalf = [&](int64_t j, int hf, khalf &k) {
-        int64_t grow = (j * a.H + h) * a.B + b;
-        const uint8_t *kb = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + g * BITS;
-#pragma unroll
-        for (int kq = 0; kq < KH; kq++)
-#pragma unroll
-            for (int hh = 0; hh < 2; hh++) {
-                int c0 = 32 * (hf * KH + kq) + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
-                k.st[kq][hh] = *(const uint32_t *)(a.k_group_step + grow * D + c0);
-                k.ze[kq][hh] = *(const uint32_t *)(a.k_group_zero + grow * D + c0);
-#pragma unroll
-                for (int i = 0; i < 4; i++) k.raw[kq][hh][i] = load_line<BITS>(kb + (int64_t)(c0 + i) * CB);
-            }
-    };
-    auto mma_khalf = [&](const khalf &k, int hf, int32_t (&acc)[8][4]) {
-#pragma unroll
-        for (int kq = 0; kq < KH; kq++) {
-            uint32_t bo[2][8];
-            rebuild_lines<BITS>(k.raw[kq][0], k.st[kq][0], k.ze[kq][0], bo[0]);
-            rebuild_lines<BITS>(k.raw[kq][1], k.st[kq][1], k.ze[kq][1], bo[1]);
-#pragma unroll
-            for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[hf * KH + kq], bo[0][e], bo[1][e]);
-        }
-    };
+     * All of a block's loads are issued before its first use; other warps on the SM hide their latency
+     * (prefetching the next block from registers cost more in spills than it gained: NOTES-decode.md). */
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
-    khalf kA, kB;
-    if (nb > 0) load_khalf(j0, 0, kA);
     for (int jb = 0; jb < nb; jb++) {
         int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
-        load_khalf(j, 1, kB);
+        const uint8_t *kb = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + g * BITS;
+        uint2 raw[KC][2][4];
+        uint32_t st[KC][2], ze[KC][2];
+#pragma unroll
+        for (int kk = 0; kk < KC; kk++)
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++) {
+                int c0 = 32 * kk + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
+                st[kk][hh] = *(const uint32_t *)(a.k_group_step + grow * D + c0);
+                ze[kk][hh] = *(const uint32_t *)(a.k_group_zero + grow * D + c0);
+#pragma unroll
+                for (int i = 0; i < 4; i++) raw[kk][hh][i] = load_line<BITS>(kb + (int64_t)(c0 + i) * CB);
+            }
         int32_t acc[8][4];
 #pragma unroll
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
-        mma_khalf(kA, 0, acc);
-        if (jb + 1 < nb) load_khalf(j + 1, 0, kA);
-        mma_khalf(kB, 1, acc);
+#pragma unroll
+        for (int kk = 0; kk < KC; kk++) {
+            uint32_t bo[2][8];
+            rebuild_lines<BITS>(raw[kk][0], st[kk][0], ze[kk][0], bo[0]);
+            rebuild_lines<BITS>(raw[kk][1], st[kk][1], ze[kk][1], bo[1]);
+#pragma unroll
+            for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kk], bo[0][e], bo[1][e]);
+        }
         float sk = a.k_block_scale[grow];
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
         if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, Sb + r0 * DEC_BLOCK));
@@ -219,39 +205,35 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     for (int nt = 0; nt < D / 8; nt++)
 #pragma unroll
         for (int k = 0; k < (HI ? 4 : 2); k++) acc[nt][k] = 0.0f;
-    /* Per block: the codes of value group 0 (and the steps and zeros) were loaded during the previous block;
-     * group 1's (D = 128) load is issued before the softmax step, the next block's group 0 between the two
-     * groups' products, so a group's codes are always in flight while the warp computes. */
+    /* Per block, all loads first: group 0's codes and the steps and zeros before the softmax step (which
+     * does not need them and hides their latency), group 1's (D = 128) after it, so that fewer registers
+     * are live across the step. */
     const int vrow = D * BITS / 8;
-    struct vpart {
-        uint2 raw[2][2][4]; /* [kk][hh][line]: lines are tokens 32kk + 16hh + 4tq + i */
-    };
-    auto load_vpart = [&](int64_t j, int sh, vpart &v) {
-        const uint8_t *vb = a.v_codes + j * DEC_BLOCK * a.VT + a.v_head_off[h] + (int64_t)b * vrow + g * BITS + sh * 8 * BITS;
-#pragma unroll
-        for (int kk = 0; kk < 2; kk++)
-#pragma unroll
-            for (int hh = 0; hh < 2; hh++)
-#pragma unroll
-                for (int i = 0; i < 4; i++) v.raw[kk][hh][i] = load_line<BITS>(vb + (int64_t)(32 * kk + 16 * hh + 4 * tq + i) * a.VT);
-    };
-    uint32_t mst[2], mze[2]; /* steps and zeros of tokens lane and lane + 32, G bytes each */
-    auto load_vmeta = [&](int64_t j) {
+    for (int jb = 0; jb < nb; jb++) {
+        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
+        const float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+        float sv = a.v_block_scale[grow];
+        uint32_t mst[2], mze[2]; /* steps and zeros of tokens lane and lane + 32, G bytes each */
 #pragma unroll
         for (int k = 0; k < 2; k++) {
             int64_t at = (((j * DEC_BLOCK + lane + 32 * k) * a.H + h) * a.B + b) * G;
             mst[k] = G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
             mze[k] = G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
         }
-    };
-    vpart vA, vB;
-    if (nb > 0) load_vmeta(j0), load_vpart(j0, 0, vA);
-    for (int jb = 0; jb < nb; jb++) {
-        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
-        const float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-        float sv = a.v_block_scale[grow];
-        if (G == 2) load_vpart(j, 1, vB);
-        wd_rows_step_any<HI>(a, s.rs, Sb, s.p8, rows, j * DEC_BLOCK, sv);
+        const uint8_t *vb = a.v_codes + j * DEC_BLOCK * a.VT + a.v_head_off[h] + (int64_t)b * vrow + g * BITS;
+        uint2 raw[2][2][G][4];
+#pragma unroll
+        for (int sh = 0; sh < G; sh++) {
+            if (sh == 1) wd_rows_step_any<HI>(a, s.rs, Sb, s.p8, rows, j * DEC_BLOCK, sv);
+#pragma unroll
+            for (int kk = 0; kk < 2; kk++)
+#pragma unroll
+                for (int hh = 0; hh < 2; hh++)
+#pragma unroll
+                    for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
+                        raw[kk][hh][sh][i] = load_line<BITS>(vb + (int64_t)(32 * kk + 16 * hh + 4 * tq + i) * a.VT + sh * 8 * BITS);
+        }
+        if (G == 1) wd_rows_step_any<HI>(a, s.rs, Sb, s.p8, rows, j * DEC_BLOCK, sv);
 #pragma unroll
         for (int k = 0; k < 2; k++)
 #pragma unroll
@@ -267,7 +249,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
         float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
         int pb0 = up0 ? 128 * s.rs->psum[r0] : 0, pb1 = up1 ? 128 * s.rs->psum[r1] : 0; /* p . (v + 128) - 128 sum(p) */
-        auto pv_part = [&](const vpart &v, int sh) {
+#pragma unroll
+        for (int sh = 0; sh < G; sh++) {
             int32_t c[8][4];
 #pragma unroll
             for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
@@ -277,7 +260,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
 #pragma unroll
                 for (int hh = 0; hh < 2; hh++) {
                     int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq;
-                    rebuild_lines<BITS>(v.raw[kk][hh], *(const uint32_t *)(s.vstep + t0), *(const uint32_t *)(s.vzero + t0), bo[hh]);
+                    rebuild_lines<BITS>(raw[kk][hh][sh], *(const uint32_t *)(s.vstep + t0), *(const uint32_t *)(s.vzero + t0),
+                                        bo[hh]);
                 }
 #pragma unroll
                 for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
@@ -294,15 +278,6 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
                     o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] - pb1), pv1));
                 }
             }
-        };
-        if (G == 2) {
-            pv_part(vA, 0);
-            if (jb + 1 < nb) load_vmeta(j + 1), load_vpart(j + 1, 0, vA);
-            pv_part(vB, 1);
-        } else {
-            if (jb + 1 < nb) load_vmeta(j + 1), load_vpart(j + 1, 0, vB);
-            pv_part(vA, 0);
-            vA = vB;
         }
         __syncwarp(); /* the next block rewrites the P codes, row state and value steps */
     }
