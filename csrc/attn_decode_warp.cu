@@ -20,6 +20,8 @@
 #include "attn_decode_warp.cuh"
 #include "cuda_common.cuh"
 
+#include <stdlib.h>
+
 #define WD_WARPS 4
 #define WD_THREADS (32 * WD_WARPS)
 #define WD_PP 80          /* P tile pitch: the 8 rows of one ldmatrix phase land in 8 different bank groups */
@@ -299,8 +301,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     }
 }
 
-template <int D, bool HI>
-__global__ void __launch_bounds__(WD_THREADS, HI ? 2 : 4) decode_warp_kernel(const dec_args a, int warp_bytes)
+template <int D, bool HI, int MINB>
+__global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {
     extern __shared__ __align__(16) uint8_t wd_raw[];
     const int lane = threadIdx.x & 31;
@@ -343,23 +345,31 @@ __global__ void __launch_bounds__(WD_THREADS, HI ? 2 : 4) decode_warp_kernel(con
 
 typedef void (*wd_kernel_t)(const dec_args, int);
 
+/* One row per (head dim, rows 9..16 or not, CTAs per SM the registers are capped for). The first row of a
+ * (D, hi) pair is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th (benchmarks). */
 static const struct {
-    int D, hi;
+    int D, hi, minb;
     wd_kernel_t kernel;
 } wd_table[] = {
-    {64, 0, decode_warp_kernel<64, false>},
-    {64, 1, decode_warp_kernel<64, true>},
-    {128, 0, decode_warp_kernel<128, false>},
-    {128, 1, decode_warp_kernel<128, true>},
+    {64, 0, 4, decode_warp_kernel<64, false, 4>},
+    {64, 1, 2, decode_warp_kernel<64, true, 2>},
+    {128, 0, 4, decode_warp_kernel<128, false, 4>},
+    {128, 0, 3, decode_warp_kernel<128, false, 3>},
+    {128, 1, 2, decode_warp_kernel<128, true, 2>},
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS]; /* dynamic shared memory limit raised to, per GPU */
 
 static int wd_find(int D, int rows_alloc)
 {
+    const char *env = getenv("TURBOATTN_DECODE_VARIANT");
+    int want = env ? atoi(env) : 0, seen = 0, first = -1;
     for (int i = 0; i < WD_KERNELS; i++)
-        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8)) return i;
-    return -1;
+        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8)) {
+            if (first < 0) first = i;
+            if (seen++ == want) return i;
+        }
+    return first; /* no such variant: the default */
 }
 
 static int wd_prepare(int device, int k, size_t cta_bytes)

@@ -1,0 +1,53 @@
+"""Decode kernel knobs on the GPU: blocks per split (0 = automatic) and the kernel variant
+(TURBOATTN_DECODE_VARIANT, the rows of attn_decode_warp.cu's table) for the benchmark shapes at 4 and 2 bits.
+
+    python benchmarks/decode_sweep.py --out DIR
+
+Writes DIR/decode_sweep.json and prints one line per setting. Times: CUDA-event medians (decode.py's timer)
+of the kernel-only binding with a preallocated output.
+"""
+import argparse
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+
+import torch  # noqa: E402
+
+import decode  # noqa: E402
+from turboattn import _C  # noqa: E402
+from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.environ.get("OUT", "."))
+    args = ap.parse_args()
+    rows = []
+    for B, Hq, Hkv, N in decode.CONFIGS:
+        q, k, v = decode.make_inputs(B, Hq, Hkv, N)
+        for bits in (4, 2):
+            cache = quantize_kv_cuda(k, v, bits=bits)
+            for variant in ("0", "1"):
+                os.environ["TURBOATTN_DECODE_VARIANT"] = variant
+                for bps in (0, 4, 8, 16):
+                    _C.decode_blocks_per_split(bps)
+                    t, _ = decode.turbo_time(q, cache)
+                    row = {"B": B, "Hq": Hq, "Hkv": Hkv, "N": N, "bits": bits, "variant": variant, "bps": bps,
+                           "ms": t["ms"], "GBps": cache.nbytes / (t["ms"] * 1e-3) / 1e9}
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+            _C.decode_blocks_per_split(0)
+            del cache
+        del q, k, v
+        torch.cuda.empty_cache()
+    os.environ.pop("TURBOATTN_DECODE_VARIANT", None)
+    with open(os.path.join(args.out, "decode_sweep.json"), "w") as fh:
+        json.dump({"device": torch.cuda.get_device_name(0), "command": " ".join(sys.argv), "rows": rows}, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
