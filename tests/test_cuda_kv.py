@@ -218,6 +218,23 @@ def test_decode_options(options):
     np.testing.assert_allclose(lse_g[finite], lse_c[finite], rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("knob", [("TURBOATTN_DECODE_KERNEL", "cta"), ("TURBOATTN_DECODE_VARIANT", "1")])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12)])
+def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
+    """The benchmark knobs select another decode kernel (the CTA kernel everywhere, or another row of the
+    warp kernel's table); each must agree with the CPU as the default does."""
+    monkeypatch.setenv(*knob)
+    rng = np.random.default_rng(seed(knob, D, ratio, nq))
+    _C.decode_blocks_per_split(3)
+    try:
+        out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, Hkv=2, ratio=ratio, nq=nq, n_blocks=9, n_res=5, D=D,
+                                                 bits="mixed")
+    finally:
+        _C.decode_blocks_per_split(0)
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
 def test_decode_only_residual_and_eight_bit_heads():
     rng = np.random.default_rng(13)
     out_g, out_c, _, _ = decode_pair(rng, ratio=2, nq=2, n_blocks=0, n_res=40, bits=8)
