@@ -36,7 +36,6 @@
 #define DEC_VP 68    /* bytes per channel row of the value tile: 64 tokens + 4, so that the rows 8 apart that
                       * one warp writes fall on 4 different bank offsets */
 
-
 /* Shared-memory carve-up; sizes depend on D only. */
 typedef struct {
     int8_t *q8;     /* [RT][D] */
@@ -82,8 +81,6 @@ __device__ static dec_smem dec_carve(uint8_t *base, int D, int rows_alloc, int b
     return s;
 }
 
-
-
 /* signed (q codes) x unsigned (biased key codes) 4-way dot product; the intrinsic has no mixed form. */
 __device__ __forceinline__ int dp4a_su(int a, uint32_t b, int c)
 {
@@ -92,9 +89,7 @@ __device__ __forceinline__ int dp4a_su(int a, uint32_t b, int c)
     return d;
 }
 
-
 /* ---- A: packed codes -> INT8 + 128 in shared memory --------------------------------------------------- */
-
 
 /* A thread's share of one block, loaded in one go so the next block's loads can be in flight while the
  * current one is computed: keys in units of (4 channels, 8 tokens), values in units of (4 tokens,
