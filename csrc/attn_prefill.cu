@@ -26,15 +26,15 @@
 #include <string.h>
 
 #include "attn.h"
+#include "attn_prefill_sas.cuh"
 #include "cuda_common.cuh"
+#include "prefill_tiles.cuh"
 #include "quant.cuh"
 #include "sas.h"
 #include "ta_consts.h"
 
 #define KEYS TA_BK /* keys per block: the K/V quantization block */
 #define MAX_SEQ (1 << 22)
-
-enum { EXP2_SAS_FAST = 0, EXP2_SAS = 1, EXP2_EXACT = 2, EXP2_KINDS = 3 };
 
 typedef struct {
     const int8_t *q_codes, *k_codes, *vt_codes;
@@ -52,105 +52,57 @@ typedef struct {
     float score_scale;                     /* sm_scale * log2e, formed once in float32 as on the CPU */
 } prefill_args;
 
-/* ---- SAS EXP2 on a pair, bit-identical to sas.h's ta_sas_exp2 ------------------------------------- */
+/* ---- filling a pipeline stage: the K tile and the V^T tile of one 64-key block ------------------------ */
 
-/* 2^-nt for two nt = m - S >= 0 (+inf allowed), for thresholds <= 14 (2^-n is then a normal float16
- * whose bits are (15 - n) << 10). Same float operations as sas.h for n and f (floorf(nt) == round-down
- * add of 2^23, minus 2^23; f = nt - n), the same float16 constants and Horner FMAs, and the same float16
- * product with 2^-n. A sparse value (nt > threshold) becomes nt = 15: f = 0 and 2^-15 encodes as the
- * bits 0, so the product is +0 without a branch. */
-__device__ __forceinline__ __half2 sas_exp2_neg_pair(float nt0, float nt1, float threshold)
+/* All threads of the CTA copy 16-byte chunks with cp.async (the barrier pipeline). Fixed trip counts, so
+ * the loops unroll and each thread's offsets are constants. */
+template <int D, int THREADS>
+__device__ __forceinline__ void stage_fill_all(uint8_t *stage, const int8_t *k_blk, const int8_t *vt_blk)
 {
-    nt0 = nt0 > threshold ? 15.0f : nt0;
-    nt1 = nt1 > threshold ? 15.0f : nt1;
-    float x0 = __fadd_rd(nt0, 8388608.0f), x1 = __fadd_rd(nt1, 8388608.0f); /* 2^23 + floor(nt) */
-    float f0 = __fsub_rn(nt0, __fsub_rn(x0, 8388608.0f)), f1 = __fsub_rn(nt1, __fsub_rn(x1, 8388608.0f));
-    __half2 f = __floats2half2_rn(f0, f1);
-    __half2 p = __hfma2(f, __float2half2_rn((float)TA_SAS_C3), __float2half2_rn((float)TA_SAS_C2));
-    p = __hfma2(f, p, __float2half2_rn((float)TA_SAS_C1));
-    p = __hfma2(f, p, __float2half2_rn(1.0f));
-    uint32_t n01 = __byte_perm(__float_as_uint(x0), __float_as_uint(x1), 0x5410); /* n0 | n1 << 16 */
-    uint32_t pow2 = (0x000F000Fu - n01) << 10;
-    return __hmul2(p, *(__half2 *)&pow2);
-}
-
-template <int EXP2> __device__ __forceinline__ float exp2_of(float t, int threshold)
-{
-    return EXP2 == EXP2_EXACT ? exp2f(t) : ta_sas_exp2(t, threshold);
-}
-
-/* P~ for two scores of one row against m (the row's running max, finite). */
-template <int EXP2>
-__device__ __forceinline__ float2 p_pair(float s0, float s1, float m, int threshold, float threshold_f)
-{
-    if (EXP2 == EXP2_SAS_FAST) return __half22float2(sas_exp2_neg_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f));
-    return make_float2(exp2_of<EXP2>(__fsub_rn(s0, m), threshold), exp2_of<EXP2>(__fsub_rn(s1, m), threshold));
-}
-
-/* p8 = min(255, rint(p * inv)) in the low byte of the returned word (the rest is the magic).
- * Fast SAS path: no clamp and one FFMA. The clamp is dead there: over every float16 value of f and every
- * n <= 14, SAS EXP2 of a later (smaller) argument exceeds an earlier one by at most a factor 1.0019455
- * (checked exhaustively), so p * inv <= 255 * 1.0019455 * (1 + 2^-23) < 255.5; in p_scale="fixed" mode
- * p <= 1. The FFMA rounds p * inv + 1.5 * 2^23 once where C rounds the product and then to an integer;
- * the two differ only when the float product lies within 2^-17 of a half-integer (about 1 code in 10^5,
- * by one). Other paths keep the C sequence exactly. */
-template <int EXP2> __device__ __forceinline__ uint32_t p_code(float p, float inv)
-{
-    if (EXP2 == EXP2_SAS_FAST) return __float_as_uint(fmaf(p, inv, TA_MAGIC_F));
-    return __float_as_uint(__fadd_rn(fminf(__fmul_rn(p, inv), (float)TA_P_MAX), TA_MAGIC_F));
-}
-
-/* ---- shared-memory tiles --------------------------------------------------------------------------- */
-
-/* K tile: 64 key rows of D bytes; V^T tile: D channel rows of 64 bytes. 16-byte chunks are XOR-swizzled
- * by row so that the 8 row addresses of one ldmatrix phase hit 8 different bank groups. */
-template <int D> __device__ __forceinline__ int k_chunk(int row, int chunk)
-{
-    return (D / 16 >= 8) ? (chunk ^ (row & 7)) : (chunk ^ ((row >> 1) & 3));
-}
-__device__ __forceinline__ int vt_chunk(int row, int chunk) { return chunk ^ ((row >> 1) & 3); }
-
-/* Each thread copies the same chunks of every key block, so its offsets are computed once (-1: none, when
- * the thread count does not divide the chunk count). */
-template <int D, int THREADS> struct block_copy {
-    static constexpr int K_TOTAL = KEYS * D / 16, V_TOTAL = D * 4;
-    static constexpr int K_CHUNKS = (K_TOTAL + THREADS - 1) / THREADS, V_CHUNKS = (V_TOTAL + THREADS - 1) / THREADS;
-    int k_smem[K_CHUNKS], k_gmem[K_CHUNKS], v_smem[V_CHUNKS], v_gmem[V_CHUNKS];
-
-    __device__ __forceinline__ void init(int64_t nk_pad)
-    {
+    constexpr int CHUNKS = KEYS * D / 16, PER_THREAD = (CHUNKS + THREADS - 1) / THREADS; /* per tile */
 #pragma unroll
-        for (int c = 0; c < K_CHUNKS; c++) {
-            int i = threadIdx.x + c * THREADS, r = i / (D / 16), ch = i % (D / 16);
-            k_smem[c] = i < K_TOTAL ? r * D + k_chunk<D>(r, ch) * 16 : -1;
-            k_gmem[c] = r * D + ch * 16;
-        }
-#pragma unroll
-        for (int c = 0; c < V_CHUNKS; c++) {
-            int i = threadIdx.x + c * THREADS, r = i >> 2, ch = i & 3;
-            v_smem[c] = i < V_TOTAL ? KEYS * D + r * KEYS + vt_chunk(r, ch) * 16 : -1;
-            v_gmem[c] = (int)(r * nk_pad) + ch * 16; /* launcher guarantees D * nk_pad < 2^31 */
+    for (int i = 0; i < PER_THREAD; i++) {
+        int c = threadIdx.x + i * THREADS;
+        if (PER_THREAD * THREADS == CHUNKS || c < CHUNKS) {
+            ta_cp_async16(stage + c * 16, k_blk + c * 16);
+            ta_cp_async16(stage + (CHUNKS + c) * 16, vt_blk + c * 16);
         }
     }
-    __device__ __forceinline__ void issue(uint8_t *stage, const int8_t *k_blk, const int8_t *vt_blk) const
-    {
-#pragma unroll
-        for (int c = 0; c < K_CHUNKS; c++)
-            if (K_CHUNKS * THREADS == K_TOTAL || k_smem[c] >= 0) ta_cp_async16(stage + k_smem[c], k_blk + k_gmem[c]);
-#pragma unroll
-        for (int c = 0; c < V_CHUNKS; c++)
-            if (V_CHUNKS * THREADS == V_TOTAL || v_smem[c] >= 0) ta_cp_async16(stage + v_smem[c], vt_blk + v_gmem[c]);
+}
+
+/* The producer warp fills a stage and signals `full`: one bulk copy per tile on sm_90, cp.async by its
+ * 32 lanes elsewhere. */
+template <int D>
+__device__ __forceinline__ void stage_fill_producer(uint8_t *stage, const int8_t *k_blk, const int8_t *vt_blk,
+                                                    uint64_t *full, int lane)
+{
+    constexpr int TILE = KEYS * D;
+#if TA_BULK_COPY
+    if (lane == 0) {
+        ta_mbar_expect(full, 2 * TILE);
+        ta_bulk_copy(stage, k_blk, TILE, full);
+        ta_bulk_copy(stage + TILE, vt_blk, TILE, full);
     }
-};
+#else
+#pragma unroll 4
+    for (int c = lane; c < 2 * TILE / 16; c += 32)
+        ta_cp_async16(stage + c * 16, c < TILE / 16 ? k_blk + c * 16 : vt_blk + (c - TILE / 16) * 16);
+    ta_cp_async_arrive(full);
+#endif
+}
 
 /* ---- the kernel ------------------------------------------------------------------------------------ */
 
-template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2>
-__global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
+/* PRODUCER = 0: every thread copies, one __syncthreads per key block (the first design).
+ * PRODUCER = 1: one extra warp streams the blocks through full/empty mbarriers; the WARPS consumer warps
+ *               never wait for each other, only for data (docs/DESIGN.md, "GPU prefill"). */
+template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PRODUCER>
+__global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
 {
     extern __shared__ __align__(128) uint8_t smem[];
     constexpr int THREADS = WARPS * 32, ROWS = WARPS * 16;
-    constexpr int KSTEPS = D / 32, DTILES = D / 8, STAGE_BYTES = 2 * KEYS * D;
+    constexpr int KSTEPS = D / 32, DTILES = D / 8, TILE_BYTES = KEYS * D, STAGE_BYTES = 2 * TILE_BYTES;
+    uint64_t *full = (uint64_t *)(smem + STAGES * STAGE_BYTES), *empty = full + STAGES;
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int64_t bh = blockIdx.x, b = bh / a.Hq;
@@ -168,15 +120,35 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
         int last_key = min(q0 + ROWS, Nq) - 1 + diag;
         n_kb = last_key < 0 ? 0 : min(n_kb, last_key / KEYS + 1);
     }
-    const int8_t *k_base = a.k_codes + bhk * a.nk_pad * D;
-    const int8_t *vt_base = a.vt_codes + bhk * D * a.nk_pad;
-    block_copy<D, THREADS> copy;
-    copy.init(a.nk_pad);
+    /* Block j of this head's K tiles and of its V^T tiles: TILE_BYTES each, contiguous. */
+    const int8_t *k_base = a.k_codes + bhk * a.nk_pad * D, *vt_base = a.vt_codes + bhk * a.nk_pad * D;
 
+    if (PRODUCER) {
+        if (threadIdx.x == 0) {
+            for (int s = 0; s < STAGES; s++) {
+                ta_mbar_init(&full[s], TA_FULL_ARRIVALS);
+                ta_mbar_init(&empty[s], WARPS);
+            }
+            ta_mbar_init_fence();
+        }
+        __syncthreads();
+        if (warp == WARPS) {
+            for (int j = 0, s = 0, phase = 0; j < n_kb; j++) {
+                if (j >= STAGES) ta_mbar_wait(&empty[s], phase ^ 1);
+                stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)j * TILE_BYTES,
+                                       vt_base + (int64_t)j * TILE_BYTES, &full[s], lane);
+                if (++s == STAGES) s = 0, phase ^= 1;
+            }
+            return; /* no CTA-wide barrier follows */
+        }
+    } else {
 #pragma unroll
-    for (int s = 0; s < STAGES - 1; s++) {
-        if (s < n_kb) copy.issue(smem + s * STAGE_BYTES, k_base + (int64_t)s * KEYS * D, vt_base + s * KEYS);
-        ta_cp_async_commit();
+        for (int s = 0; s < STAGES - 1; s++) {
+            if (s < n_kb)
+                stage_fill_all<D, THREADS>(smem + s * STAGE_BYTES, k_base + (int64_t)s * TILE_BYTES,
+                                           vt_base + (int64_t)s * TILE_BYTES);
+            ta_cp_async_commit();
+        }
     }
 
     uint32_t qf[KSTEPS][4];
@@ -195,26 +167,34 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
     const float sq = warp_live ? a.q_scale[bh * a.nqb + wrow0 / KEYS] : 0.0f;
     const float threshold_f = (float)a.threshold;
     const float *k_scale = a.k_scale + bhk * a.nkb, *v_scale = a.v_scale + bhk * a.nkb;
-
-    float m_a = -INFINITY, m_b = -INFINITY, l_a = 0.0f, l_b = 0.0f;
+    /* The accumulators carry the PV mma's magic bias: acc = sum of alpha-scaled (dot + magic) * pvs, and
+     * corr_* is the same sum of magic * pvs, subtracted once at the end (one FFMA per element per block
+     * instead of two). */
+    float m_a = -INFINITY, m_b = -INFINITY, l_a = 0.0f, l_b = 0.0f, corr_a = 0.0f, corr_b = 0.0f;
     float acc[DTILES][4];
 #pragma unroll
     for (int dn = 0; dn < DTILES; dn++) acc[dn][0] = acc[dn][1] = acc[dn][2] = acc[dn][3] = 0.0f;
 
-    /* One barrier per block: after it, block j has landed for every thread and every warp has finished
-     * block j - 1, whose stage is then refilled with block j + STAGES - 1. */
     int stage = 0, load_stage = STAGES - 1;
+    uint32_t phase = 0;
     for (int j = 0; j < n_kb; j++) {
-        ta_cp_async_wait<STAGES - 2>();
-        __syncthreads();
-        int next = j + STAGES - 1;
-        if (next < n_kb)
-            copy.issue(smem + load_stage * STAGE_BYTES, k_base + (int64_t)next * KEYS * D, vt_base + next * KEYS);
-        ta_cp_async_commit();
+        if (PRODUCER) {
+            ta_mbar_wait(&full[stage], phase);
+        } else {
+            /* One barrier per block: after it, block j has landed for every thread and every warp has
+             * finished block j - 1, whose stage is then refilled with block j + STAGES - 1. */
+            ta_cp_async_wait<STAGES - 2>();
+            __syncthreads();
+            int next = j + STAGES - 1;
+            if (next < n_kb)
+                stage_fill_all<D, THREADS>(smem + load_stage * STAGE_BYTES, k_base + (int64_t)next * TILE_BYTES,
+                                           vt_base + (int64_t)next * TILE_BYTES);
+            ta_cp_async_commit();
+        }
 
         const int key0 = j * KEYS;
         if (warp_live && (!a.causal || key0 <= warp_last_row + diag)) {
-            const uint8_t *ks_tile = smem + stage * STAGE_BYTES, *vs_tile = ks_tile + KEYS * D;
+            const uint8_t *ks_tile = smem + stage * STAGE_BYTES, *vs_tile = ks_tile + TILE_BYTES;
 
             /* S = Q K^T, accumulators biased by the magic so that they read back as floats. */
             int32_t sacc[8][4];
@@ -224,7 +204,7 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
 #pragma unroll
                 for (int kp = 0; kp < KSTEPS / 2; kp++) {
                     uint32_t kb[4];
-                    ta_ldmatrix_x4(kb, ta_smem_addr(ks_tile + r * D + k_chunk<D>(r, kp * 4 + (lane >> 3)) * 16));
+                    ta_ldmatrix_x4(kb, ta_smem_addr(ks_tile + r * D + ta_k_chunk(D, r, kp * 4 + (lane >> 3)) * 16));
                     if (kp == 0) ta_mma_s8s8_from(sacc[nt], qf[0], kb[0], kb[1], TA_MAGIC_BITS);
                     else ta_mma_s8s8(sacc[nt], qf[2 * kp], kb[0], kb[1]);
                     ta_mma_s8s8(sacc[nt], qf[2 * kp + 1], kb[2], kb[3]);
@@ -233,16 +213,13 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
 
             const float sv = v_scale[j];
             const float qk_scale = __fmul_rn(__fmul_rn(sq, k_scale[j]), a.score_scale);
-            float s[8][4];
-#pragma unroll
-            for (int nt = 0; nt < 8; nt++)
-#pragma unroll
-                for (int i = 0; i < 4; i++) s[nt][i] = __fmul_rn(ta_magic_to_float(sacc[nt][i]), qk_scale);
 
             /* Masks (causal diagonal, keys past Nk) only on the blocks that need them. Key column c of the
-             * block is visible to a row when c <= that row's limit. */
-            if (key0 + KEYS > Nk || (a.causal && key0 + KEYS - 1 > wrow0 + diag)) {
-                int lim_a = Nk - 1 - key0, lim_b = lim_a;
+             * block is visible to a row when c <= that row's limit (minus 2t, folded in). */
+            const bool edge = key0 + KEYS > Nk || (a.causal && key0 + KEYS - 1 > wrow0 + diag);
+            int lim_a = KEYS, lim_b = KEYS;
+            if (edge) {
+                lim_a = lim_b = Nk - 1 - key0;
                 if (a.causal) {
                     lim_a = min(lim_a, row_a + diag - key0);
                     lim_b = min(lim_b, row_b + diag - key0);
@@ -251,13 +228,8 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
 #pragma unroll
                 for (int nt = 0; nt < 8; nt++)
 #pragma unroll
-                    for (int i = 0; i < 4; i++) {
-                        int col = nt * 8 + (i & 1); /* minus 2t, folded into the limits */
-                        if (col > (i < 2 ? lim_a : lim_b)) {
-                            s[nt][i] = -INFINITY;
-                            sacc[nt][i] = INT32_MIN;
-                        }
-                    }
+                    for (int i = 0; i < 4; i++)
+                        if (nt * 8 + (i & 1) > (i < 2 ? lim_a : lim_b)) sacc[nt][i] = INT32_MIN;
             }
 
             /* Row max on the biased integers (order-preserving; DPX three-way max on sm_90), converted
@@ -276,7 +248,7 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
 
             /* Per-row block constants. A row that sees no key of this block ("dead") is left unchanged, as
              * on the CPU: alpha = 1, P = 0, and a zero PV scale so the accumulator update is exact. */
-            float alpha[2], ps[2], inv[2], mref[2], pvs[2], p_max[2];
+            float alpha[2], ps[2], pvs[2], p_max[2];
             bool dead[2] = {im_a == INT32_MIN, im_b == INT32_MIN};
             float mx[2] = {dead[0] ? -INFINITY : __fmul_rn(ta_magic_to_float(im_a), qk_scale),
                            dead[1] ? -INFINITY : __fmul_rn(ta_magic_to_float(im_b), qk_scale)};
@@ -305,12 +277,16 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
 #pragma unroll
             for (int r = 0; r < 2; r++)
                 if (dead[r]) alpha[r] = 1.0f, p_max[r] = 0.0f;
+
+            /* P~ -> p8, packed straight into the A fragments of P V (see prefill_tiles.cuh's V^T key order). */
+            uint32_t pf[2][4];
+            float inv[2], mref[2];
             if (a.p_fixed) {
                 ps[0] = ps[1] = 1.0f / (float)TA_P_MAX;
                 inv[0] = inv[1] = (float)TA_P_MAX;
             } else {
-                /* ps = p_max / 255 and inv = 255 / p_max, exactly rounded as on the CPU, for both rows: the
-                 * four lanes of the quad hold the same rows, so each divides once and they swap results.
+                /* ps = p_max / 255 and inv = 255 / p_max, exactly rounded as on the CPU, for both rows:
+                 * the four lanes of the quad hold the same rows, so each divides once and they swap.
                  * p_max == 0: the whole block is below the SAS threshold and contributes nothing. */
                 float mine = t & 2 ? p_max[1] : p_max[0];
                 float quotient = mine > 0.0f ? (t & 1 ? __fdiv_rn(mine, (float)TA_P_MAX) : __fdiv_rn((float)TA_P_MAX, mine))
@@ -322,30 +298,35 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
                 ps[1] = __shfl_sync(0xffffffffu, quotient, quad + 3);
             }
 #pragma unroll
-            for (int r = 0; r < 2; r++) {
-                mref[r] = dead[r] ? 0.0f : m_new[r]; /* dead rows: every s is -inf, so every P~ is 0 */
-                pvs[r] = dead[r] ? 0.0f : __fmul_rn(ps[r], sv);
-            }
-            if (!dead[0]) m_a = m_new[0];
-            if (!dead[1]) m_b = m_new[1];
-
-            /* P~ -> p8, packed straight into the A fragments of P V (see quant.cu's V^T key order). */
+            for (int r = 0; r < 2; r++) mref[r] = dead[r] ? 0.0f : m_new[r]; /* dead: every s is -inf */
             uint32_t pw[8][2];
 #pragma unroll
             for (int nt = 0; nt < 8; nt++) {
-                float2 pa = p_pair<EXP2>(s[nt][0], s[nt][1], mref[0], a.threshold, threshold_f);
-                float2 pb = p_pair<EXP2>(s[nt][2], s[nt][3], mref[1], a.threshold, threshold_f);
+                float s[4];
+#pragma unroll
+                for (int i = 0; i < 4; i++)
+                    s[i] = edge && sacc[nt][i] == INT32_MIN ? -INFINITY
+                                                            : __fmul_rn(ta_magic_to_float(sacc[nt][i]), qk_scale);
+                float2 pa = p_pair<EXP2>(s[0], s[1], mref[0], a.threshold, threshold_f);
+                float2 pb = p_pair<EXP2>(s[2], s[3], mref[1], a.threshold, threshold_f);
                 pw[nt][0] = __byte_perm(p_code<EXP2>(pa.x, inv[0]), p_code<EXP2>(pa.y, inv[0]), 0x0040);
                 pw[nt][1] = __byte_perm(p_code<EXP2>(pb.x, inv[1]), p_code<EXP2>(pb.y, inv[1]), 0x0040);
             }
-            uint32_t pf[2][4];
-            uint32_t sum_a = 0, sum_b = 0;
 #pragma unroll
             for (int kk = 0; kk < 2; kk++) {
                 pf[kk][0] = __byte_perm(pw[4 * kk][0], pw[4 * kk + 1][0], 0x5410);
                 pf[kk][1] = __byte_perm(pw[4 * kk][1], pw[4 * kk + 1][1], 0x5410);
                 pf[kk][2] = __byte_perm(pw[4 * kk + 2][0], pw[4 * kk + 3][0], 0x5410);
                 pf[kk][3] = __byte_perm(pw[4 * kk + 2][1], pw[4 * kk + 3][1], 0x5410);
+            }
+#pragma unroll
+            for (int r = 0; r < 2; r++) pvs[r] = dead[r] ? 0.0f : __fmul_rn(ps[r], sv);
+            if (!dead[0]) m_a = m_new[0];
+            if (!dead[1]) m_b = m_new[1];
+
+            uint32_t sum_a = 0, sum_b = 0;
+#pragma unroll
+            for (int kk = 0; kk < 2; kk++) {
                 sum_a = __dp4a(pf[kk][0], 0x01010101u, sum_a);
                 sum_a = __dp4a(pf[kk][2], 0x01010101u, sum_a);
                 sum_b = __dp4a(pf[kk][1], 0x01010101u, sum_b);
@@ -354,28 +335,41 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
             /* This lane's share of the row sum; the quad's shares are added once at the end. */
             l_a = __fadd_rn(__fmul_rn(alpha[0], l_a), __fmul_rn(ps[0], (float)sum_a));
             l_b = __fadd_rn(__fmul_rn(alpha[1], l_b), __fmul_rn(ps[1], (float)sum_b));
+            corr_a = fmaf(alpha[0], corr_a, TA_MAGIC_F * pvs[0]);
+            corr_b = fmaf(alpha[1], corr_b, TA_MAGIC_F * pvs[1]);
 
-            /* acc = alpha * acc + dot * pvs with dot = biased - magic folded in: the exact product of the
-             * FMA absorbs the bias, leaving two FFMA per element. */
-            const float corr_a = __fmul_rn(TA_MAGIC_F, pvs[0]), corr_b = __fmul_rn(TA_MAGIC_F, pvs[1]);
+            /* acc = alpha * acc + (dot + magic) * pvs. Once every row of the warp has its final max, alpha
+             * is exactly 1 (SAS EXP2 of 0) and the rescale is skipped. */
+            const bool rescale = __any_sync(0xffffffffu, alpha[0] != 1.0f || alpha[1] != 1.0f);
 #pragma unroll
             for (int dn = 0; dn < DTILES; dn++) {
                 int r = dn * 8 + (lane & 7);
                 uint32_t vb[4];
-                ta_ldmatrix_x4(vb, ta_smem_addr(vs_tile + r * KEYS + vt_chunk(r, lane >> 3) * 16));
+                ta_ldmatrix_x4(vb, ta_smem_addr(vs_tile + r * KEYS + ta_vt_chunk(r, lane >> 3) * 16));
                 int32_t pacc[4];
                 ta_mma_u8s8_from(pacc, pf[0], vb[0], vb[1], TA_MAGIC_BITS);
                 ta_mma_u8s8(pacc, pf[1], vb[2], vb[3]);
-                acc[dn][0] = fmaf(__int_as_float(pacc[0]), pvs[0], fmaf(alpha[0], acc[dn][0], -corr_a));
-                acc[dn][1] = fmaf(__int_as_float(pacc[1]), pvs[0], fmaf(alpha[0], acc[dn][1], -corr_a));
-                acc[dn][2] = fmaf(__int_as_float(pacc[2]), pvs[1], fmaf(alpha[1], acc[dn][2], -corr_b));
-                acc[dn][3] = fmaf(__int_as_float(pacc[3]), pvs[1], fmaf(alpha[1], acc[dn][3], -corr_b));
+                if (rescale) {
+                    acc[dn][0] = fmaf(__int_as_float(pacc[0]), pvs[0], alpha[0] * acc[dn][0]);
+                    acc[dn][1] = fmaf(__int_as_float(pacc[1]), pvs[0], alpha[0] * acc[dn][1]);
+                    acc[dn][2] = fmaf(__int_as_float(pacc[2]), pvs[1], alpha[1] * acc[dn][2]);
+                    acc[dn][3] = fmaf(__int_as_float(pacc[3]), pvs[1], alpha[1] * acc[dn][3]);
+                } else {
+                    acc[dn][0] = fmaf(__int_as_float(pacc[0]), pvs[0], acc[dn][0]);
+                    acc[dn][1] = fmaf(__int_as_float(pacc[1]), pvs[0], acc[dn][1]);
+                    acc[dn][2] = fmaf(__int_as_float(pacc[2]), pvs[1], acc[dn][2]);
+                    acc[dn][3] = fmaf(__int_as_float(pacc[3]), pvs[1], acc[dn][3]);
+                }
             }
         }
-        stage = stage + 1 == STAGES ? 0 : stage + 1;
+        if (PRODUCER) {
+            __syncwarp();
+            if (lane == 0) ta_mbar_arrive(&empty[stage]);
+        }
+        if (++stage == STAGES) stage = 0, phase ^= 1;
         load_stage = load_stage + 1 == STAGES ? 0 : load_stage + 1;
     }
-    ta_cp_async_wait<0>();
+    if (!PRODUCER) ta_cp_async_wait<0>();
 
     if (!warp_live) return;
 #pragma unroll
@@ -383,7 +377,7 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
         l_a += __shfl_xor_sync(0xffffffffu, l_a, o);
         l_b += __shfl_xor_sync(0xffffffffu, l_b, o);
     }
-    float l_row[2] = {l_a, l_b}, m_row[2] = {m_a, m_b};
+    float l_row[2] = {l_a, l_b}, m_row[2] = {m_a, m_b}, corr[2] = {corr_a, corr_b};
     int rows[2] = {row_a, row_b};
 #pragma unroll
     for (int r = 0; r < 2; r++) {
@@ -397,7 +391,7 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
             for (int e = 0; e < 2; e++) {
                 int col = dn * 8 + 2 * t + e;
                 if (col >= a.D) continue;
-                float o = l > 0.0f ? __fdiv_rn(acc[dn][2 * r + e], l) : 0.0f;
+                float o = l > 0.0f ? __fdiv_rn(__fsub_rn(acc[dn][2 * r + e], corr[r]), l) : 0.0f;
                 int64_t off = base + col * a.out_stride[3];
                 if (a.out_dtype == TA_F16) ((__half *)a.out)[off] = __float2half_rn(o);
                 else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[off] = __float2bfloat16_rn(o);
@@ -410,25 +404,25 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) prefill_kernel(const p
 
 typedef void (*prefill_fn)(const prefill_args);
 
-/* One row per (padded head dim, CTA shape). The launcher takes the first row whose d_pad fits, or, when
- * TURBOATTN_PREFILL_VARIANT=i is set (benchmarks), the i-th row of that head dim. */
+/* One row per (padded head dim, CTA shape, pipeline). The launcher takes the first row whose d_pad fits,
+ * or, when TURBOATTN_PREFILL_VARIANT=i is set (benchmarks), the i-th row of that head dim. */
 typedef struct {
-    int d_pad, warps, stages;
+    int d_pad, warps, stages, producer;
     prefill_fn fn[EXP2_KINDS];
 } prefill_variant;
 
-#define PREFILL_VARIANT(D, W, MINB, ST)                                                                    \
-    {D, W, ST,                                                                                             \
-     {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST>, prefill_kernel<D, W, MINB, ST, EXP2_SAS>,            \
-      prefill_kernel<D, W, MINB, ST, EXP2_EXACT>}}
+#define PREFILL_VARIANT(D, W, MINB, ST, PROD)                                                                  {D, W, ST, PROD,                                                                                            {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PROD>, prefill_kernel<D, W, MINB, ST, EXP2_SAS, PROD>,       prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PROD>}}
 
-/* Measured on an H100 at N = 4096 (benchmarks/NOTES-prefill.md): the kernel is latency-bound, so the
- * defaults are the shapes with the most resident warps that do not spill much: D = 64 with 4 warps x 4
- * CTAs per SM, D = 128 with 6 warps x 2 CTAs. The second row of each head dim is the earlier default. */
+/* Shapes (consumer warps, CTAs per SM, stages, producer warp). Measured on an H100 (run 1 of
+ * benchmarks/NOTES-prefill.md, v4): the barrier pipeline with the session-1 shapes is still the fastest
+ * or within 1 % at every size, so it stays the default (first row of each head dim). The producer-warp
+ * rows are the pipeline a warp-specialised wgmma kernel will need; on this mma.sync kernel they gain
+ * nothing because the warps stall on their own dependency chains, not on each other. Warps per SM are
+ * kept to multiples of 4 where possible: each scheduler has a quarter of the register file. */
 static const prefill_variant prefill_variants[] = {
-    PREFILL_VARIANT(64, 4, 4, 3),  PREFILL_VARIANT(64, 8, 1, 3),
-    PREFILL_VARIANT(128, 6, 2, 3), PREFILL_VARIANT(128, 8, 1, 3), PREFILL_VARIANT(128, 4, 2, 3),
-    PREFILL_VARIANT(256, 8, 1, 2),
+    PREFILL_VARIANT(64, 4, 4, 3, 0),   PREFILL_VARIANT(64, 4, 3, 4, 1),  PREFILL_VARIANT(64, 3, 4, 3, 1),
+    PREFILL_VARIANT(128, 6, 2, 3, 0),  PREFILL_VARIANT(128, 11, 1, 3, 1), PREFILL_VARIANT(128, 7, 2, 3, 1),
+    PREFILL_VARIANT(256, 8, 1, 2, 0),  PREFILL_VARIANT(256, 7, 1, 2, 1),
 };
 
 static const prefill_variant *variant_for(int64_t D)
@@ -604,10 +598,10 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
 
     int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= 14 ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
-    int smem = var->stages * 2 * KEYS * var->d_pad;
+    int smem = var->stages * (2 * KEYS * var->d_pad + (var->producer ? 2 * (int)sizeof(uint64_t) : 0));
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     dim3 grid((unsigned)(B * Hq), (unsigned)a.n_qtiles);
-    fn<<<grid, var->warps * 32, smem>>>(a);
+    fn<<<grid, (var->warps + var->producer) * 32, smem>>>(a);
     TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
 }

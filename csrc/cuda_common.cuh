@@ -63,6 +63,75 @@ __device__ __forceinline__ void ta_cp_async16(void *smem, const void *gmem)
 __device__ __forceinline__ void ta_cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void ta_cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
+/* ---- mbarriers and bulk copies (producer/consumer pipelines without CTA-wide barriers) -----------------
+ * A stage's "full" barrier completes when its bytes have landed, its "empty" barrier when every consumer
+ * warp is done with it. Waiting on parity P returns once the phase with that parity has completed. On
+ * sm_90 one thread fills a stage with cp.async.bulk and the transaction count; on sm_80 the 32 lanes of
+ * the producer warp use cp.async and arrive when their copies land (so "full" counts 32 arrivals there). */
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#define TA_BULK_COPY 1
+#define TA_FULL_ARRIVALS 1
+#else
+#define TA_BULK_COPY 0
+#define TA_FULL_ARRIVALS 32
+#endif
+
+__device__ __forceinline__ void ta_mbar_init(uint64_t *bar, int count)
+{
+    asm volatile("mbarrier.init.shared.b64 [%0], %1;\n" ::"r"(ta_smem_addr(bar)), "r"(count) : "memory");
+}
+
+/* Makes the initialised barriers visible to the bulk-copy unit; a __syncthreads() follows. */
+__device__ __forceinline__ void ta_mbar_init_fence()
+{
+#if TA_BULK_COPY
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void ta_mbar_arrive(uint64_t *bar)
+{
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared.b64 state, [%0];\n}\n" ::"r"(ta_smem_addr(bar)) : "memory");
+}
+
+__device__ __forceinline__ void ta_mbar_wait(uint64_t *bar, uint32_t parity)
+{
+    uint32_t done = 0, addr = ta_smem_addr(bar);
+    do {
+#if TA_BULK_COPY
+        asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(done) : "r"(addr), "r"(parity) : "memory");
+#else
+        asm volatile("{\n.reg .pred p;\nmbarrier.test_wait.parity.shared.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(done) : "r"(addr), "r"(parity) : "memory");
+#endif
+    } while (!done);
+}
+
+/* Copies `bytes` (a multiple of 16, both addresses 16-byte aligned) from global to shared memory and
+ * counts them against `bar`, whose phase then needs ta_mbar_expect first (sm_90 only). */
+__device__ __forceinline__ void ta_mbar_expect(uint64_t *bar, uint32_t bytes)
+{
+#if TA_BULK_COPY
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n" ::"r"(
+                     ta_smem_addr(bar)), "r"(bytes) : "memory");
+#endif
+}
+__device__ __forceinline__ void ta_bulk_copy(void *smem, const void *gmem, uint32_t bytes, uint64_t *bar)
+{
+#if TA_BULK_COPY
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::"r"(
+                     ta_smem_addr(smem)), "l"(gmem), "r"(bytes), "r"(ta_smem_addr(bar)) : "memory");
+#endif
+}
+
+/* sm_80: one arrival on `bar` once every cp.async this thread issued so far has landed. */
+__device__ __forceinline__ void ta_cp_async_arrive(uint64_t *bar)
+{
+    asm volatile("cp.async.mbarrier.arrive.noinc.shared.b64 [%0];\n" ::"r"(ta_smem_addr(bar)) : "memory");
+}
+
 /* ---- tensor-core fragments ---------------------------------------------------------------------------- */
 
 /* Four 8x16-byte matrices; lane l gives the row address of matrix l/8, row l%8, and receives word l%4 of

@@ -7,7 +7,7 @@
  * in the same pass; the host checks the flag before anything consumes the codes.
  *
  * The attention pre-pass runs q, k and v through one launch and writes the padded operand layouts of
- * quant.cuh, V transposed through shared memory. */
+ * quant.cuh: K and V^T as swizzled tile images, V transposed through shared memory. */
 #include "quant.cuh"
 
 #include <cuda_bf16.h>
@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include "cuda_common.cuh"
+#include "prefill_tiles.cuh"
 #include "ta_consts.h"
 
 #define QUANT_THREADS 256
@@ -23,7 +24,11 @@
 #define QUANT_MAX_D 256
 #define QUANT_GROUPS_PER_THREAD (QUANT_ROWS * QUANT_MAX_D / 8 / QUANT_THREADS) /* groups of 8 elements */
 
-enum { LAYOUT_ROWS = 0, LAYOUT_VT = 1 };
+/* ROWS: codes [B, H, rows_out, d_out] as they are. The attention pre-pass writes K and V^T as the images
+ * that its kernel's shared-memory tiles hold, so one bulk copy per 64-key block fills a stage:
+ * K_TILES: ROWS with the 16-byte chunks of each row XOR-swizzled by ta_k_chunk;
+ * VT_TILES: per 64-key block, d_out channel rows of 64 keys, chunks swizzled by ta_vt_chunk. */
+enum { LAYOUT_ROWS = 0, LAYOUT_K_TILES = 1, LAYOUT_VT_TILES = 2 };
 
 typedef struct {
     const void *data;
@@ -46,11 +51,6 @@ typedef struct {
     quant_job job[3];
     int n_jobs;
 } quant_jobs;
-
-/* Inside each run of 16 keys of vt_codes, byte p holds key ta_vt_key_of_pos(p). The QK^T accumulator of
- * lane (g, t) holds keys 2t, 2t+1 of every 8-key tile; packing those as P's A fragment puts keys
- * {2t, 2t+1, 8+2t, 9+2t} where the mma expects k = 4t..4t+3, so V's rows are stored in that order. */
-__device__ __forceinline__ int ta_vt_key_of_pos(int p) { return ((p & 3) >> 1) * 8 + 2 * (p >> 2) + (p & 1); }
 
 /* Inputs are held in registers between the amax pass and the code pass in their own width: eight 16-bit
  * values in four words (so a CTA needs half the registers and more CTAs fit per SM), float32 in eight. */
@@ -105,6 +105,12 @@ __device__ __forceinline__ uint32_t pack4(const int8_t *c)
 {
     return (uint32_t)(uint8_t)c[0] | (uint32_t)(uint8_t)c[1] << 8 | (uint32_t)(uint8_t)c[2] << 16 |
            (uint32_t)(uint8_t)c[3] << 24;
+}
+
+/* Column of code (r, c) of a block inside its output row: swizzled for the K tiles. */
+__device__ __forceinline__ int code_col(const quant_job &jb, int r, int c)
+{
+    return jb.layout == LAYOUT_K_TILES ? ta_k_chunk(jb.d_out, r, c >> 4) * 16 + (c & 15) : c;
 }
 
 template <int WIDE>
@@ -183,7 +189,7 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
         int8_t c8[8];
         for (int i = 0; i < 8; i++) c8[i] = code_of(v[i], inv);
         int e0 = g * 8;
-        if (jb.layout == LAYOUT_VT) {
+        if (jb.layout == LAYOUT_VT_TILES) {
             int r = e0 / D, c = e0 % D; /* the VT layout is only used with D % 16 == 0 */
             uint32_t *dst = (uint32_t *)(stage + r * vt_pitch + c); /* rows are 4-byte aligned only */
             dst[0] = pack4(c8);
@@ -191,11 +197,12 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
         } else if (D % 8 == 0 && d_out % 8 == 0) {
             int r = e0 / D, c = e0 % D;
             if (row0 + r < jb.rows_out)
-                *(uint2 *)(jb.codes + (bh * jb.rows_out + row0 + r) * d_out + c) = make_uint2(pack4(c8), pack4(c8 + 4));
+                *(uint2 *)(jb.codes + (bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)) =
+                    make_uint2(pack4(c8), pack4(c8 + 4));
         } else {
             for (int i = 0; i < 8; i++) {
                 int e = e0 + i, r = e / D, c = e % D;
-                if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + c] = c8[i];
+                if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)] = c8[i];
             }
         }
     }
@@ -204,13 +211,14 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
         int pad = d_out - D;
         for (int e = tid; e < QUANT_ROWS * pad; e += QUANT_THREADS) {
             int r = e / pad, c = D + e % pad;
-            if (jb.layout == LAYOUT_VT) stage[r * vt_pitch + c] = 0;
-            else if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + c] = 0;
+            if (jb.layout == LAYOUT_VT_TILES) stage[r * vt_pitch + c] = 0;
+            else if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)] = 0;
         }
     }
-    if (jb.layout == LAYOUT_VT) {
+    if (jb.layout == LAYOUT_VT_TILES) {
         __syncthreads();
         /* Four consecutive threads write one channel's 64 keys: two full 32-byte sectors. */
+        int8_t *tile = jb.codes + (bh * jb.n_blocks + blk) * (int64_t)d_out * QUANT_ROWS;
         for (int item = tid; item < d_out * 4; item += QUANT_THREADS) {
             int d = item >> 2, run = item & 3;
             uint32_t w[4];
@@ -224,7 +232,7 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
                 }
                 w[q4] = word;
             }
-            *(uint4 *)(jb.codes + (bh * d_out + d) * jb.rows_out + row0 + run * 16) = make_uint4(w[0], w[1], w[2], w[3]);
+            *(uint4 *)(tile + d * QUANT_ROWS + ta_vt_chunk(d, run) * 16) = make_uint4(w[0], w[1], w[2], w[3]);
         }
     }
     __syncthreads();
@@ -303,10 +311,10 @@ int ta_prefill_quantize_cuda(const ta_view4 *q, const ta_view4 *k, const ta_view
     quant_jobs jobs;
     jobs.n_jobs = 3;
     fill_job(&jobs.job[0], q, dst->q_codes, dst->q_scale, dst->bad_input + 0, dst->nq_pad, dst->d_pad, LAYOUT_ROWS, 0);
-    fill_job(&jobs.job[1], k, dst->k_codes, dst->k_scale, dst->bad_input + 1, dst->nk_pad, dst->d_pad, LAYOUT_ROWS,
-             jobs.job[0].cta_end);
-    fill_job(&jobs.job[2], v, dst->vt_codes, dst->v_scale, dst->bad_input + 2, dst->nk_pad, dst->d_pad, LAYOUT_VT,
-             jobs.job[1].cta_end);
+    fill_job(&jobs.job[1], k, dst->k_codes, dst->k_scale, dst->bad_input + 1, dst->nk_pad, dst->d_pad,
+             LAYOUT_K_TILES, jobs.job[0].cta_end);
+    fill_job(&jobs.job[2], v, dst->vt_codes, dst->v_scale, dst->bad_input + 2, dst->nk_pad, dst->d_pad,
+             LAYOUT_VT_TILES, jobs.job[1].cta_end);
     TA_CUDA_TRY(cudaMemsetAsync(dst->bad_input, 0, 3 * sizeof(int), 0));
     return launch_jobs(&jobs);
 }

@@ -21,10 +21,10 @@ int ta_quantize_int8_cuda(const ta_view4 *x, int block, int8_t *codes, float *sc
  * Rows are padded to whole 64-row blocks and the head dim to d_pad (64, 128 or 256) with zero codes,
  * so the attention kernel never needs a bounds check on loads:
  *   q_codes  [B, Hq,  nq_pad, d_pad]
- *   k_codes  [B, Hkv, nk_pad, d_pad]
- *   vt_codes [B, Hkv, d_pad, nk_pad]  V transposed so P.V's B operand has keys contiguous; inside each
- *            run of 16 keys, byte p holds key ta_vt_key_of_pos(p) (see quant.cu: this makes the P
- *            fragments that the QK^T accumulators already hold a valid A operand without a shuffle)
+ *   k_codes  [B, Hkv, nk_pad, d_pad]  each 64-row block is a K tile image (prefill_tiles.cuh)
+ *   vt_codes [B, Hkv, nk_pad / 64, d_pad, 64]  per 64-key block a V^T tile image (prefill_tiles.cuh):
+ *            V transposed so that P.V's B operand has keys contiguous, in the key order that makes the
+ *            P fragments the QK^T accumulators already hold a valid A operand without a shuffle
  *   q_scale [B, Hq, nq_pad / 64], k_scale and v_scale [B, Hkv, nk_pad / 64]
  *   bad_input[3]: set nonzero when q, k, v (in that order) hold a NaN or Inf. */
 typedef struct {
