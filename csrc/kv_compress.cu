@@ -237,30 +237,44 @@ static unsigned kvc_grid(int64_t n, int threads)
     return (unsigned)(g > 4096 ? 4096 : (g < 1 ? 1 : g));
 }
 
-extern "C" int ta_check_finite_cuda(const ta_view4 *x, const char *name)
+/* One flag per array, one launch each and a single read-back: append() checks k and v with one
+ * synchronisation instead of two. */
+extern "C" int ta_check_finite_cuda(const ta_view4 *const *x, const char *const *names, int count)
 {
-    int64_t n = x->shape[0] * x->shape[1] * x->shape[2] * x->shape[3];
-    if (n == 0) return TA_OK;
-    int bad = 0, prev = 0, dev = x->device_id, st = ta_device_enter(dev, &prev);
+    if (count < 1 || count > TA_FINITE_MAX) {
+        ta_set_error("ta_check_finite_cuda takes 1 to %d arrays (got %d)", TA_FINITE_MAX, count);
+        return TA_ERR_INVALID;
+    }
+    for (int i = 1; i < count; i++)
+        if (x[i]->device_id != x[0]->device_id) {
+            ta_set_error("%s must be on the device of %s (cuda:%d, got cuda:%d)", names[i], names[0],
+                         x[0]->device_id, x[i]->device_id);
+            return TA_ERR_INVALID;
+        }
+    int bad[TA_FINITE_MAX] = {0}, prev = 0, dev = x[0]->device_id, st = ta_device_enter(dev, &prev);
     if (st != TA_OK) return st;
     pthread_mutex_lock(&kvc_flag_lock);
-    cudaError_t err = kvc_flag[dev] ? cudaSuccess : cudaMalloc((void **)&kvc_flag[dev], sizeof(int));
-    if (err == cudaSuccess) err = cudaMemsetAsync(kvc_flag[dev], 0, sizeof(int), cudaStreamLegacy);
-    if (err == cudaSuccess) {
-        finite_kernel<<<kvc_grid(n, 256), 256>>>(*x, n, kvc_flag[dev]);
+    cudaError_t err = kvc_flag[dev] ? cudaSuccess : cudaMalloc((void **)&kvc_flag[dev], TA_FINITE_MAX * sizeof(int));
+    if (err == cudaSuccess) err = cudaMemsetAsync(kvc_flag[dev], 0, count * sizeof(int), cudaStreamLegacy);
+    for (int i = 0; i < count && err == cudaSuccess; i++) {
+        int64_t n = x[i]->shape[0] * x[i]->shape[1] * x[i]->shape[2] * x[i]->shape[3];
+        if (n == 0) continue;
+        finite_kernel<<<kvc_grid(n, 256), 256>>>(*x[i], n, kvc_flag[dev] + i);
         err = cudaGetLastError();
     }
-    if (err == cudaSuccess) err = cudaMemcpy(&bad, kvc_flag[dev], sizeof(int), cudaMemcpyDeviceToHost);
+    if (err == cudaSuccess) err = cudaMemcpy(bad, kvc_flag[dev], count * sizeof(int), cudaMemcpyDeviceToHost);
     pthread_mutex_unlock(&kvc_flag_lock);
     ta_device_leave(dev, prev);
     if (err != cudaSuccess) {
-        ta_set_error("CUDA error while checking %s for NaN/Inf: %s", name, cudaGetErrorString(err));
-        st = TA_ERR_CUDA;
-    } else if (bad) {
-        ta_set_error("%s contains NaN or Inf; inputs must be finite", name);
-        st = TA_ERR_INVALID;
+        ta_set_error("CUDA error while checking %s for NaN/Inf: %s", names[0], cudaGetErrorString(err));
+        return TA_ERR_CUDA;
     }
-    return st;
+    for (int i = 0; i < count; i++)
+        if (bad[i]) {
+            ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
+            return TA_ERR_INVALID;
+        }
+    return TA_OK;
 }
 
 __global__ void copy_rows_kernel(const ta_view4 dst, int64_t dst_row0, const ta_view4 src, int64_t src_row0,

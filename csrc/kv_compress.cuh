@@ -19,9 +19,11 @@ extern "C" {
  * codes, steps, zeros and scales for identical input. kv->block must be 64. No synchronisation. */
 int ta_kv_compress_cuda(ta_kv *kv, const ta_view4 *k, const ta_view4 *v, int64_t blk0, int64_t nblk, int64_t row0);
 
-/* TA_ERR_INVALID ("<name> contains NaN or Inf") when a CUDA view holds a non-finite value.
- * Synchronises once (it must answer before the caller changes anything). */
-int ta_check_finite_cuda(const ta_view4 *x, const char *name);
+/* TA_ERR_INVALID ("<names[i]> contains NaN or Inf", the first such i) when one of `count` (at most
+ * TA_FINITE_MAX) CUDA views on one device holds a non-finite value. Synchronises once (it must answer
+ * before the caller changes anything). */
+#define TA_FINITE_MAX 2
+int ta_check_finite_cuda(const ta_view4 *const *x, const char *const *names, int count);
 
 /* Copies rows [src_row0, src_row0 + rows) of src into rows [dst_row0, ...) of dst (both CUDA views
  * [B, H, *, D] of one dtype, any strides). */

@@ -267,20 +267,27 @@ fail:
 
 static PyObject *py_cuda_check_finite(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"x", "name", NULL};
-    PyObject *x_obj;
-    const char *name = "x";
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|s:cuda_check_finite", kwlist, &x_obj, &name)) return NULL;
+    static char *kwlist[] = {"x", "name", "y", "y_name", NULL};
+    PyObject *obj[2] = {NULL, NULL};
+    const char *names[2] = {"x", "y"};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|sOs:cuda_check_finite", kwlist, &obj[0], &names[0], &obj[1],
+                                     &names[1]))
+        return NULL;
 #ifdef TA_WITH_CUDA
-    PyObject *keep = NULL;
-    ta_view4 x;
-    int st;
-    if (cuda_view(x_obj, name, &x, &keep, 0) < 0) return NULL;
+    int count = obj[1] && obj[1] != Py_None ? 2 : 1, st = TA_OK;
+    PyObject *keep[TA_FINITE_MAX] = {NULL, NULL};
+    ta_view4 views[TA_FINITE_MAX];
+    const ta_view4 *ptrs[TA_FINITE_MAX] = {&views[0], &views[1]};
+    for (int i = 0; i < count; i++)
+        if (cuda_view(obj[i], names[i], &views[i], &keep[i], 0) < 0) {
+            for (int j = 0; j < i; j++) Py_DECREF(keep[j]);
+            return NULL;
+        }
     ta_clear_error();
     Py_BEGIN_ALLOW_THREADS
-    st = ta_check_finite_cuda(&x, name);
+    st = ta_check_finite_cuda(ptrs, names, count);
     Py_END_ALLOW_THREADS
-    Py_DECREF(keep);
+    for (int i = 0; i < count; i++) Py_DECREF(keep[i]);
     if (st != TA_OK) return ta_raise_status(st);
     Py_RETURN_NONE;
 #else
@@ -421,7 +428,8 @@ PyMethodDef ta_cuda_kv_methods[] = {
     {"cuda_kv_compress", (PyCFunction)(void (*)(void))py_cuda_kv_compress, METH_VARARGS | METH_KEYWORDS,
      "cuda_kv_compress(kv, k, v, blk0, nblk, row0): SPEC section 4 on CUDA blocks [blk0, blk0 + nblk)."},
     {"cuda_check_finite", (PyCFunction)(void (*)(void))py_cuda_check_finite, METH_VARARGS | METH_KEYWORDS,
-     "cuda_check_finite(x, name='x'): ValueError naming x if a CUDA array holds NaN or Inf (synchronises)."},
+     "cuda_check_finite(x, name='x', y=None, y_name='y'): ValueError naming the first CUDA array that holds NaN "
+     "or Inf (one synchronisation for both)."},
     {"cuda_copy_rows", (PyCFunction)(void (*)(void))py_cuda_copy_rows, METH_VARARGS | METH_KEYWORDS,
      "cuda_copy_rows(dst, dst_row0, src, src_row0, rows): rows of one [B, H, N, D] CUDA array into another."},
     {"cuda_copy_prefix", (PyCFunction)(void (*)(void))py_cuda_copy_prefix, METH_VARARGS | METH_KEYWORDS,

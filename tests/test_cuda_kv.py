@@ -141,6 +141,11 @@ def test_append_rejects_bad_tokens_and_keeps_the_cache():
     bad[0, 1, 0, 7] = np.nan
     with pytest.raises(ValueError, match="k_new"):
         cache.append(_buffers.from_numpy(bad), _buffers.from_numpy(v[:, :, :1].copy()))
+    # k and v are checked by one call with one flag each: the error names the array that holds the NaN.
+    bad_v = v[:, :, :3].copy()
+    bad_v[0, 0, 2, 1] = -np.inf
+    with pytest.raises(ValueError, match="v_new contains NaN or Inf"):
+        cache.append(_buffers.from_numpy(k[:, :, :3].copy()), _buffers.from_numpy(bad_v))
     with pytest.raises(TypeError, match="dtype"):
         cache.append(_buffers.from_numpy(k[:, :, :1].astype(np.float32)), _buffers.from_numpy(v[:, :, :1].astype(np.float32)))
     with pytest.raises(ValueError, match="B, H, D"):

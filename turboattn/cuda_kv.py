@@ -181,8 +181,7 @@ class CudaQuantizedKV:
         if (B, H, D) != (self.B, self.H, self.D):
             raise ValueError(f"k_new must have the cache's B, H, D (got B={B}, H={H}, D={D}, expected "
                              f"B={self.B}, H={self.H}, D={self.D})")
-        _C.cuda_check_finite(k, "k_new")
-        _C.cuda_check_finite(v, "v_new")
+        _C.cuda_check_finite(k, "k_new", v, "v_new")
         return k, v, kshape[2]
 
     def append(self, k_new, v_new, layout="BHND"):
