@@ -40,7 +40,7 @@ if has sass; then
 fi
 
 if has test; then
-    python3 -m pytest -q -p no:cacheprovider tests/test_cuda_parity.py > "$OUT/pytest.log" 2>&1
+    timeout 300 python3 -m pytest -q -p no:cacheprovider tests/test_cuda_parity.py > "$OUT/pytest.log" 2>&1
     summary+=("tests: $(tail -1 "$OUT/pytest.log")")
     tail -40 "$OUT/pytest.log"
 fi
@@ -65,14 +65,14 @@ print("sanitize case done")
 EOF
     for tool in memcheck racecheck; do
         echo "== compute-sanitizer --tool $tool" >> "$OUT/sanitizer.txt"
-        compute-sanitizer --tool $tool python3 /tmp/sanitize_case.py >> "$OUT/sanitizer.txt" 2>&1
+        timeout 200 compute-sanitizer --tool $tool python3 /tmp/sanitize_case.py >> "$OUT/sanitizer.txt" 2>&1
         echo "rc=$?" >> "$OUT/sanitizer.txt"
     done
     summary+=("sanitizer: $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/sanitizer.txt" | tr '\n' ' ')")
 fi
 
 if has bench; then
-    python3 benchmarks/prefill.py --out "$OUT" $BENCH_ARGS > "$OUT/bench.log" 2>&1
+    timeout 400 python3 benchmarks/prefill.py --out "$OUT" $BENCH_ARGS > "$OUT/bench.log" 2>&1
     summary+=("bench rc=$?")
     grep -E "^N=" "$OUT/bench.log"
     [ -f "$OUT/prefill.md" ] && grep -E "^\|" "$OUT/prefill.md" | cut -c1-200 || tail -30 "$OUT/bench.log"
