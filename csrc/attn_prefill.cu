@@ -91,14 +91,45 @@ __device__ __forceinline__ void stage_fill_producer(uint8_t *stage, const int8_t
 #endif
 }
 
+/* ---- P V ----------------------------------------------------------------------------------------------- */
+
+/* acc = alpha acc + dot pvs for one block: the mma starts at the magic bias, so pacc read as a float is
+ * dot + 1.5 * 2^23 and the bias comes off inside the first FMA. The tile loop is one basic block (no
+ * branch inside), so the compiler overlaps the tiles' ldmatrix -> mma -> fold chains; a per-tile branch
+ * serialised them and cost 10 % (NOTES-prefill v4). */
+template <int D>
+__device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint8_t *vs_tile, const uint32_t (&pf)[2][4],
+                                              const float (&pvs)[2], const float (&alpha)[2], int lane)
+{
+    const float bias[2] = {TA_MAGIC_F * pvs[0], TA_MAGIC_F * pvs[1]};
+#pragma unroll
+    for (int dn = 0; dn < D / 8; dn++) {
+        int r = dn * 8 + (lane & 7);
+        uint32_t vb[4];
+        ta_ldmatrix_x4(vb, ta_smem_addr(vs_tile + r * KEYS + ta_vt_chunk(r, lane >> 3) * 16));
+        int32_t pacc[4];
+        ta_mma_u8s8_from(pacc, pf[0], vb[0], vb[1], TA_MAGIC_BITS);
+        ta_mma_u8s8(pacc, pf[1], vb[2], vb[3]);
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+            acc[dn][i] = fmaf(__int_as_float(pacc[i]), pvs[i >> 1], fmaf(alpha[i >> 1], acc[dn][i], -bias[i >> 1]));
+    }
+}
+
 /* ---- the kernel ------------------------------------------------------------------------------------ */
 
-/* PRODUCER = 0: every thread copies, one __syncthreads per key block (the first design).
- * PRODUCER = 1: one extra warp streams the blocks through full/empty mbarriers; the WARPS consumer warps
- *               never wait for each other, only for data (docs/DESIGN.md, "GPU prefill"). */
-template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PRODUCER>
-__global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
+/* How key blocks reach shared memory (the PIPE template argument, one per kernel-table row):
+ * PIPE_ALL      every thread issues cp.async for its chunks; one __syncthreads per key block.
+ * PIPE_BULK     the same barrier, but thread 0 fills a stage with two bulk copies that complete a "full"
+ *               mbarrier, so the other threads spend nothing on copies (sm_90; PIPE_ALL on older GPUs).
+ * PIPE_PRODUCER one extra warp streams the blocks through full/empty mbarriers; the consumer warps never
+ *               wait for each other, only for data (docs/DESIGN.md, "CUDA prefill pipelines"). */
+enum { PIPE_ALL = 0, PIPE_PRODUCER = 1, PIPE_BULK = 2 };
+
+template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PIPE_ROW>
+__global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
 {
+    constexpr int PIPE = PIPE_ROW == PIPE_BULK && !TA_BULK_COPY ? PIPE_ALL : PIPE_ROW;
     extern __shared__ __align__(128) uint8_t smem[];
     constexpr int THREADS = WARPS * 32, ROWS = WARPS * 16;
     constexpr int KSTEPS = D / 32, DTILES = D / 8, TILE_BYTES = KEYS * D, STAGE_BYTES = 2 * TILE_BYTES;
@@ -123,25 +154,31 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
     /* Block j of this head's K tiles and of its V^T tiles: TILE_BYTES each, contiguous. */
     const int8_t *k_base = a.k_codes + bhk * a.nk_pad * D, *vt_base = a.vt_codes + bhk * a.nk_pad * D;
 
-    if (PRODUCER) {
+    if (PIPE != PIPE_ALL) {
         if (threadIdx.x == 0) {
             for (int s = 0; s < STAGES; s++) {
-                ta_mbar_init(&full[s], TA_FULL_ARRIVALS);
-                ta_mbar_init(&empty[s], WARPS);
+                ta_mbar_init(&full[s], PIPE == PIPE_BULK ? 1 : TA_FULL_ARRIVALS);
+                if (PIPE == PIPE_PRODUCER) ta_mbar_init(&empty[s], WARPS);
             }
             ta_mbar_init_fence();
         }
         __syncthreads();
-        if (warp == WARPS) {
-            for (int j = 0, s = 0, phase = 0; j < n_kb; j++) {
-                if (j >= STAGES) ta_mbar_wait(&empty[s], phase ^ 1);
-                stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)j * TILE_BYTES,
-                                       vt_base + (int64_t)j * TILE_BYTES, &full[s], lane);
-                if (++s == STAGES) s = 0, phase ^= 1;
-            }
-            return; /* no CTA-wide barrier follows */
+    }
+    if (PIPE == PIPE_PRODUCER && warp == WARPS) {
+        for (int j = 0, s = 0, phase = 0; j < n_kb; j++) {
+            if (j >= STAGES) ta_mbar_wait(&empty[s], phase ^ 1);
+            stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)j * TILE_BYTES,
+                                   vt_base + (int64_t)j * TILE_BYTES, &full[s], lane);
+            if (++s == STAGES) s = 0, phase ^= 1;
         }
-    } else {
+        return; /* no CTA-wide barrier follows */
+    }
+    if (PIPE == PIPE_BULK && threadIdx.x == 0) {
+        for (int s = 0; s < STAGES - 1 && s < n_kb; s++)
+            stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)s * TILE_BYTES,
+                                   vt_base + (int64_t)s * TILE_BYTES, &full[s], 0);
+    }
+    if (PIPE == PIPE_ALL) {
 #pragma unroll
         for (int s = 0; s < STAGES - 1; s++) {
             if (s < n_kb)
@@ -167,10 +204,7 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
     const float sq = warp_live ? a.q_scale[bh * a.nqb + wrow0 / KEYS] : 0.0f;
     const float threshold_f = (float)a.threshold;
     const float *k_scale = a.k_scale + bhk * a.nkb, *v_scale = a.v_scale + bhk * a.nkb;
-    /* The accumulators carry the PV mma's magic bias: acc = sum of alpha-scaled (dot + magic) * pvs, and
-     * corr_* is the same sum of magic * pvs, subtracted once at the end (one FFMA per element per block
-     * instead of two). */
-    float m_a = -INFINITY, m_b = -INFINITY, l_a = 0.0f, l_b = 0.0f, corr_a = 0.0f, corr_b = 0.0f;
+    float m_a = -INFINITY, m_b = -INFINITY, l_a = 0.0f, l_b = 0.0f;
     float acc[DTILES][4];
 #pragma unroll
     for (int dn = 0; dn < DTILES; dn++) acc[dn][0] = acc[dn][1] = acc[dn][2] = acc[dn][3] = 0.0f;
@@ -178,8 +212,17 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
     int stage = 0, load_stage = STAGES - 1;
     uint32_t phase = 0;
     for (int j = 0; j < n_kb; j++) {
-        if (PRODUCER) {
+        if (PIPE == PIPE_PRODUCER) {
             ta_mbar_wait(&full[stage], phase);
+        } else if (PIPE == PIPE_BULK) {
+            /* Block j has landed; after the barrier every warp has finished block j - 1, whose stage
+             * thread 0 refills with block j + STAGES - 1. */
+            ta_mbar_wait(&full[stage], phase);
+            __syncthreads();
+            int next = j + STAGES - 1;
+            if (threadIdx.x == 0 && next < n_kb)
+                stage_fill_producer<D>(smem + load_stage * STAGE_BYTES, k_base + (int64_t)next * TILE_BYTES,
+                                       vt_base + (int64_t)next * TILE_BYTES, &full[load_stage], 0);
         } else {
             /* One barrier per block: after it, block j has landed for every thread and every warp has
              * finished block j - 1, whose stage is then refilled with block j + STAGES - 1. */
@@ -214,12 +257,16 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
             const float sv = v_scale[j];
             const float qk_scale = __fmul_rn(__fmul_rn(sq, k_scale[j]), a.score_scale);
 
+            float s[8][4];
+#pragma unroll
+            for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+                for (int i = 0; i < 4; i++) s[nt][i] = __fmul_rn(ta_magic_to_float(sacc[nt][i]), qk_scale);
+
             /* Masks (causal diagonal, keys past Nk) only on the blocks that need them. Key column c of the
-             * block is visible to a row when c <= that row's limit (minus 2t, folded in). */
-            const bool edge = key0 + KEYS > Nk || (a.causal && key0 + KEYS - 1 > wrow0 + diag);
-            int lim_a = KEYS, lim_b = KEYS;
-            if (edge) {
-                lim_a = lim_b = Nk - 1 - key0;
+             * block is visible to a row when c <= that row's limit. */
+            if (key0 + KEYS > Nk || (a.causal && key0 + KEYS - 1 > wrow0 + diag)) {
+                int lim_a = Nk - 1 - key0, lim_b = lim_a;
                 if (a.causal) {
                     lim_a = min(lim_a, row_a + diag - key0);
                     lim_b = min(lim_b, row_b + diag - key0);
@@ -228,8 +275,13 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
 #pragma unroll
                 for (int nt = 0; nt < 8; nt++)
 #pragma unroll
-                    for (int i = 0; i < 4; i++)
-                        if (nt * 8 + (i & 1) > (i < 2 ? lim_a : lim_b)) sacc[nt][i] = INT32_MIN;
+                    for (int i = 0; i < 4; i++) {
+                        int col = nt * 8 + (i & 1); /* minus 2t, folded into the limits */
+                        if (col > (i < 2 ? lim_a : lim_b)) {
+                            s[nt][i] = -INFINITY;
+                            sacc[nt][i] = INT32_MIN;
+                        }
+                    }
             }
 
             /* Row max on the biased integers (order-preserving; DPX three-way max on sm_90), converted
@@ -302,13 +354,8 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
             uint32_t pw[8][2];
 #pragma unroll
             for (int nt = 0; nt < 8; nt++) {
-                float s[4];
-#pragma unroll
-                for (int i = 0; i < 4; i++)
-                    s[i] = edge && sacc[nt][i] == INT32_MIN ? -INFINITY
-                                                            : __fmul_rn(ta_magic_to_float(sacc[nt][i]), qk_scale);
-                float2 pa = p_pair<EXP2>(s[0], s[1], mref[0], a.threshold, threshold_f);
-                float2 pb = p_pair<EXP2>(s[2], s[3], mref[1], a.threshold, threshold_f);
+                float2 pa = p_pair<EXP2>(s[nt][0], s[nt][1], mref[0], a.threshold, threshold_f);
+                float2 pb = p_pair<EXP2>(s[nt][2], s[nt][3], mref[1], a.threshold, threshold_f);
                 pw[nt][0] = __byte_perm(p_code<EXP2>(pa.x, inv[0]), p_code<EXP2>(pa.y, inv[0]), 0x0040);
                 pw[nt][1] = __byte_perm(p_code<EXP2>(pb.x, inv[1]), p_code<EXP2>(pb.y, inv[1]), 0x0040);
             }
@@ -335,41 +382,17 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
             /* This lane's share of the row sum; the quad's shares are added once at the end. */
             l_a = __fadd_rn(__fmul_rn(alpha[0], l_a), __fmul_rn(ps[0], (float)sum_a));
             l_b = __fadd_rn(__fmul_rn(alpha[1], l_b), __fmul_rn(ps[1], (float)sum_b));
-            corr_a = fmaf(alpha[0], corr_a, TA_MAGIC_F * pvs[0]);
-            corr_b = fmaf(alpha[1], corr_b, TA_MAGIC_F * pvs[1]);
 
-            /* acc = alpha * acc + (dot + magic) * pvs. Once every row of the warp has its final max, alpha
-             * is exactly 1 (SAS EXP2 of 0) and the rescale is skipped. */
-            const bool rescale = __any_sync(0xffffffffu, alpha[0] != 1.0f || alpha[1] != 1.0f);
-#pragma unroll
-            for (int dn = 0; dn < DTILES; dn++) {
-                int r = dn * 8 + (lane & 7);
-                uint32_t vb[4];
-                ta_ldmatrix_x4(vb, ta_smem_addr(vs_tile + r * KEYS + ta_vt_chunk(r, lane >> 3) * 16));
-                int32_t pacc[4];
-                ta_mma_u8s8_from(pacc, pf[0], vb[0], vb[1], TA_MAGIC_BITS);
-                ta_mma_u8s8(pacc, pf[1], vb[2], vb[3]);
-                if (rescale) {
-                    acc[dn][0] = fmaf(__int_as_float(pacc[0]), pvs[0], alpha[0] * acc[dn][0]);
-                    acc[dn][1] = fmaf(__int_as_float(pacc[1]), pvs[0], alpha[0] * acc[dn][1]);
-                    acc[dn][2] = fmaf(__int_as_float(pacc[2]), pvs[1], alpha[1] * acc[dn][2]);
-                    acc[dn][3] = fmaf(__int_as_float(pacc[3]), pvs[1], alpha[1] * acc[dn][3]);
-                } else {
-                    acc[dn][0] = fmaf(__int_as_float(pacc[0]), pvs[0], acc[dn][0]);
-                    acc[dn][1] = fmaf(__int_as_float(pacc[1]), pvs[0], acc[dn][1]);
-                    acc[dn][2] = fmaf(__int_as_float(pacc[2]), pvs[1], acc[dn][2]);
-                    acc[dn][3] = fmaf(__int_as_float(pacc[3]), pvs[1], acc[dn][3]);
-                }
-            }
+            pv_accumulate<D>(acc, vs_tile, pf, pvs, alpha, lane);
         }
-        if (PRODUCER) {
+        if (PIPE == PIPE_PRODUCER) {
             __syncwarp();
             if (lane == 0) ta_mbar_arrive(&empty[stage]);
         }
         if (++stage == STAGES) stage = 0, phase ^= 1;
         load_stage = load_stage + 1 == STAGES ? 0 : load_stage + 1;
     }
-    if (!PRODUCER) ta_cp_async_wait<0>();
+    if (PIPE == PIPE_ALL) ta_cp_async_wait<0>();
 
     if (!warp_live) return;
 #pragma unroll
@@ -377,7 +400,7 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
         l_a += __shfl_xor_sync(0xffffffffu, l_a, o);
         l_b += __shfl_xor_sync(0xffffffffu, l_b, o);
     }
-    float l_row[2] = {l_a, l_b}, m_row[2] = {m_a, m_b}, corr[2] = {corr_a, corr_b};
+    float l_row[2] = {l_a, l_b}, m_row[2] = {m_a, m_b};
     int rows[2] = {row_a, row_b};
 #pragma unroll
     for (int r = 0; r < 2; r++) {
@@ -391,7 +414,7 @@ __global__ void __launch_bounds__((WARPS + PRODUCER) * 32, MIN_BLOCKS) prefill_k
             for (int e = 0; e < 2; e++) {
                 int col = dn * 8 + 2 * t + e;
                 if (col >= a.D) continue;
-                float o = l > 0.0f ? __fdiv_rn(__fsub_rn(acc[dn][2 * r + e], corr[r]), l) : 0.0f;
+                float o = l > 0.0f ? __fdiv_rn(acc[dn][2 * r + e], l) : 0.0f;
                 int64_t off = base + col * a.out_stride[3];
                 if (a.out_dtype == TA_F16) ((__half *)a.out)[off] = __float2half_rn(o);
                 else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[off] = __float2bfloat16_rn(o);
@@ -407,22 +430,27 @@ typedef void (*prefill_fn)(const prefill_args);
 /* One row per (padded head dim, CTA shape, pipeline). The launcher takes the first row whose d_pad fits,
  * or, when TURBOATTN_PREFILL_VARIANT=i is set (benchmarks), the i-th row of that head dim. */
 typedef struct {
-    int d_pad, warps, stages, producer;
+    int d_pad, warps, stages, pipe;
     prefill_fn fn[EXP2_KINDS];
 } prefill_variant;
 
-#define PREFILL_VARIANT(D, W, MINB, ST, PROD)                                                                  {D, W, ST, PROD,                                                                                            {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PROD>, prefill_kernel<D, W, MINB, ST, EXP2_SAS, PROD>,       prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PROD>}}
+#define PREFILL_VARIANT(D, W, MINB, ST, PIPE)                                                              \
+    {D, W, ST, PIPE,                                                                                       \
+     {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PIPE>, prefill_kernel<D, W, MINB, ST, EXP2_SAS, PIPE>, \
+      prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PIPE>}}
 
-/* Shapes (consumer warps, CTAs per SM, stages, producer warp). Measured on an H100 (run 1 of
- * benchmarks/NOTES-prefill.md, v4): the barrier pipeline with the session-1 shapes is still the fastest
- * or within 1 % at every size, so it stays the default (first row of each head dim). The producer-warp
- * rows are the pipeline a warp-specialised wgmma kernel will need; on this mma.sync kernel they gain
- * nothing because the warps stall on their own dependency chains, not on each other. Warps per SM are
- * kept to multiples of 4 where possible: each scheduler has a quarter of the register file. */
+/* Shapes (consumer warps, CTAs per SM, stages, pipeline); the first row of each head dim is the default.
+ * Measured on an H100 (NOTES-prefill.md v5, run 11): the three pipelines are within about 3 % of each
+ * other once the P V loop overlaps its tiles, because the warps stall on their own dependency chains, not
+ * on copies or on each other. The bulk-copy rows are the default: the fewest instructions per block,
+ * and the pipeline a warp-specialised wgmma kernel builds on. More warps per CTA (12 x 1 at D = 128,
+ * 16 x 1 at D = 64) were 2-12 % slower. Warps per SM are multiples of 4 where possible: each scheduler
+ * has a quarter of the register file. */
 static const prefill_variant prefill_variants[] = {
-    PREFILL_VARIANT(64, 4, 4, 3, 0),   PREFILL_VARIANT(64, 4, 3, 4, 1),  PREFILL_VARIANT(64, 3, 4, 3, 1),
-    PREFILL_VARIANT(128, 6, 2, 3, 0),  PREFILL_VARIANT(128, 11, 1, 3, 1), PREFILL_VARIANT(128, 7, 2, 3, 1),
-    PREFILL_VARIANT(256, 8, 1, 2, 0),  PREFILL_VARIANT(256, 7, 1, 2, 1),
+    PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL),  PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER),
+    PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK), PREFILL_VARIANT(128, 6, 2, 3, PIPE_ALL), PREFILL_VARIANT(128, 11, 1, 3, PIPE_PRODUCER),
+    PREFILL_VARIANT(128, 8, 1, 4, PIPE_BULK),
+    PREFILL_VARIANT(256, 8, 1, 2, PIPE_BULK), PREFILL_VARIANT(256, 8, 1, 2, PIPE_ALL),
 };
 
 static const prefill_variant *variant_for(int64_t D)
@@ -598,10 +626,10 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
 
     int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= 14 ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
-    int smem = var->stages * (2 * KEYS * var->d_pad + (var->producer ? 2 * (int)sizeof(uint64_t) : 0));
+    int smem = var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0));
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     dim3 grid((unsigned)(B * Hq), (unsigned)a.n_qtiles);
-    fn<<<grid, (var->warps + var->producer) * 32, smem>>>(a);
+    fn<<<grid, (var->warps + (var->pipe == PIPE_PRODUCER)) * 32, smem>>>(a);
     TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
 }
