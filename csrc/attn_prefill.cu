@@ -126,7 +126,15 @@ __device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint
  *               wait for each other, only for data (docs/DESIGN.md, "CUDA prefill pipelines"). */
 enum { PIPE_ALL = 0, PIPE_PRODUCER = 1, PIPE_BULK = 2 };
 
-template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PIPE_ROW>
+/* Byte offset of the Q tiles (QSM rows): after the stages and the mbarriers, 128-byte aligned. */
+__host__ __device__ constexpr int prefill_q_offset(int stage_bytes, int stages)
+{
+    return (stage_bytes + 16 * stages + 127) / 128 * 128;
+}
+
+/* QSM = 1: the warp's Q codes wait in shared memory (swizzled like K) and are reloaded by ldmatrix for
+ * each block's QK^T, instead of holding 16 (D = 128) registers for the whole kernel. */
+template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PIPE_ROW, int QSM>
 __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
 {
     constexpr int PIPE = PIPE_ROW == PIPE_BULK && !TA_BULK_COPY ? PIPE_ALL : PIPE_ROW;
@@ -134,6 +142,7 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
     constexpr int THREADS = WARPS * 32, ROWS = WARPS * 16;
     constexpr int KSTEPS = D / 32, DTILES = D / 8, TILE_BYTES = KEYS * D, STAGE_BYTES = 2 * TILE_BYTES;
     uint64_t *full = (uint64_t *)(smem + STAGES * STAGE_BYTES), *empty = full + STAGES;
+    uint8_t *q_tile = smem + prefill_q_offset(STAGES * STAGE_BYTES, STAGES) + (threadIdx.x >> 5) * 16 * D;
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int64_t bh = blockIdx.x, b = bh / a.Hq;
@@ -189,7 +198,16 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
     }
 
     uint32_t qf[KSTEPS][4];
-    {
+    if (QSM) {
+        /* 16 rows of D bytes, chunk c of row r at ta_k_chunk(D, r, c); rows past Nq are zero. */
+        for (int i = lane; i < 16 * D / 16; i += 32) {
+            int r = i / (D / 16), c = i % (D / 16);
+            uint4 x = make_uint4(0u, 0u, 0u, 0u);
+            if (wrow0 + r < Nq) x = *(const uint4 *)(a.q_codes + (bh * a.nq_pad + wrow0 + r) * D + c * 16);
+            *(uint4 *)(q_tile + r * D + ta_k_chunk(D, r, c) * 16) = x;
+        }
+        __syncwarp();
+    } else {
         const int8_t *qa = a.q_codes + (bh * a.nq_pad + row_a) * D, *qb = qa + 8 * D;
         bool la = row_a < Nq, lb = row_b < Nq;
 #pragma unroll
@@ -240,6 +258,13 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
             const uint8_t *ks_tile = smem + stage * STAGE_BYTES, *vs_tile = ks_tile + TILE_BYTES;
 
             /* S = Q K^T, accumulators biased by the magic so that they read back as floats. */
+            if (QSM) {
+                /* Matrix m of the x4 load: rows 8 (m & 1) .. + 7, bytes 16 (m >> 1) of the k-step. */
+                const int r = (lane & 7) + 8 * ((lane >> 3) & 1);
+#pragma unroll
+                for (int ks = 0; ks < KSTEPS; ks++)
+                    ta_ldmatrix_x4(qf[ks], ta_smem_addr(q_tile + r * D + ta_k_chunk(D, r, 2 * ks + (lane >> 4)) * 16));
+            }
             int32_t sacc[8][4];
 #pragma unroll
             for (int nt = 0; nt < 8; nt++) {
@@ -430,27 +455,30 @@ typedef void (*prefill_fn)(const prefill_args);
 /* One row per (padded head dim, CTA shape, pipeline). The launcher takes the first row whose d_pad fits,
  * or, when TURBOATTN_PREFILL_VARIANT=i is set (benchmarks), the i-th row of that head dim. */
 typedef struct {
-    int d_pad, warps, stages, pipe;
+    int d_pad, warps, stages, pipe, q_smem;
     prefill_fn fn[EXP2_KINDS];
 } prefill_variant;
 
-#define PREFILL_VARIANT(D, W, MINB, ST, PIPE)                                                              \
-    {D, W, ST, PIPE,                                                                                       \
-     {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PIPE>, prefill_kernel<D, W, MINB, ST, EXP2_SAS, PIPE>, \
-      prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PIPE>}}
+#define PREFILL_VARIANT(D, W, MINB, ST, PIPE, QSM)                                                         \
+    {D, W, ST, PIPE, QSM,                                                                                  \
+     {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PIPE, QSM>, prefill_kernel<D, W, MINB, ST, EXP2_SAS, PIPE, QSM>, \
+      prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PIPE, QSM>}}
 
-/* Shapes (consumer warps, CTAs per SM, stages, pipeline); the first row of each head dim is the default.
- * Measured on an H100 (NOTES-prefill.md v5, run 11): the three pipelines are within about 3 % of each
- * other once the P V loop overlaps its tiles, because the warps stall on their own dependency chains, not
- * on copies or on each other. The bulk-copy rows are the default: the fewest instructions per block,
- * and the pipeline a warp-specialised wgmma kernel builds on. More warps per CTA (12 x 1 at D = 128,
- * 16 x 1 at D = 64) were 2-12 % slower. Warps per SM are multiples of 4 where possible: each scheduler
- * has a quarter of the register file. */
+/* Shapes (consumer warps, CTAs per SM, stages, pipeline, Q in shared memory); the first row of each head dim
+ * is the default. Measured on an H100 (NOTES-prefill.md v5-v7): the three pipelines are within about 3 %
+ * of each other once the P V loop overlaps its tiles, because the warps stall on their own dependency
+ * chains, not on copies or on each other. The bulk-copy rows are the default: the fewest instructions per
+ * block, and the pipeline a warp-specialised wgmma kernel builds on. At D = 128, Q in shared memory frees
+ * 16 registers (fewer spills) and was 2-7 % faster in every configuration of run 17; at D = 64 it made no
+ * difference beyond the noise. More warps per CTA were 2-12 % slower. Warps per SM are multiples of 4
+ * where possible: each scheduler has a quarter of the register file. */
 static const prefill_variant prefill_variants[] = {
-    PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL),  PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER),
-    PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK), PREFILL_VARIANT(128, 6, 2, 3, PIPE_ALL), PREFILL_VARIANT(128, 11, 1, 3, PIPE_PRODUCER),
-    PREFILL_VARIANT(128, 8, 1, 4, PIPE_BULK),
-    PREFILL_VARIANT(256, 8, 1, 2, PIPE_BULK), PREFILL_VARIANT(256, 8, 1, 2, PIPE_ALL),
+    PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 0),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL, 0),
+    PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER, 0), PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 1),
+    PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 1), PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 0),
+    PREFILL_VARIANT(128, 6, 2, 3, PIPE_ALL, 0),  PREFILL_VARIANT(128, 11, 1, 3, PIPE_PRODUCER, 0),
+    PREFILL_VARIANT(128, 8, 1, 4, PIPE_BULK, 0),
+    PREFILL_VARIANT(256, 8, 1, 2, PIPE_BULK, 0), PREFILL_VARIANT(256, 8, 1, 2, PIPE_ALL, 0),
 };
 
 static const prefill_variant *variant_for(int64_t D)
@@ -626,7 +654,8 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
 
     int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= 14 ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
-    int smem = var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0));
+    int smem = var->q_smem ? prefill_q_offset(var->stages * 2 * KEYS * var->d_pad, var->stages) + var->warps * 16 * var->d_pad
+                           : var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0));
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     dim3 grid((unsigned)(B * Hq), (unsigned)a.n_qtiles);
     fn<<<grid, (var->warps + (var->pipe == PIPE_PRODUCER)) * 32, smem>>>(a);
