@@ -526,7 +526,7 @@ static pthread_mutex_t dec_lock = PTHREAD_MUTEX_INITIALIZER;
 typedef struct {
     float *scratch;
     size_t scratch_bytes;
-    unsigned *flags; /* one per work item (a launch's flags equal its epoch), then the ticket */
+    unsigned *flags; /* one per work item (a launch's flags equal its epoch), then DEC_TICKETS counters */
     size_t flag_count;
     unsigned epoch;
     int sm_count, max_smem;
@@ -623,6 +623,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.n_blocks = kv->n_blocks, a.n_res = kv->n_residual, a.Nk = kv->n_blocks * DEC_BLOCK + kv->n_residual;
     a.KB = kv->KB, a.VT = kv->VT;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
+    a.mixed = kv->mixed_bits != 0;
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
     a.k_block_scale = kv->k_block_scale;
     a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;
@@ -670,8 +671,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     if (items > ds->flag_count) {
         if (ds->flags) TA_CUDA_TRY(cudaFree(ds->flags));
         ds->flags = NULL, ds->flag_count = 0;
-        TA_CUDA_TRY(cudaMalloc((void **)&ds->flags, (items + 1) * sizeof(unsigned))); /* + the ticket */
-        TA_CUDA_TRY(cudaMemset(ds->flags, 0, (items + 1) * sizeof(unsigned)));
+        TA_CUDA_TRY(cudaMalloc((void **)&ds->flags, (items + DEC_TICKETS) * sizeof(unsigned))); /* + the tickets */
+        TA_CUDA_TRY(cudaMemset(ds->flags, 0, (items + DEC_TICKETS) * sizeof(unsigned)));
         ds->flag_count = items;
         ds->epoch = 0;
     }
@@ -685,11 +686,12 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.lb_flag = ds->flags;
     a.ticket = ds->flags + ds->flag_count;
     a.epoch = ds->epoch;
+    a.n_sm = ds->sm_count > 0 ? ds->sm_count : 1;
     a.item_base = 0;
     a.n_items = n_items;
     if (use_warp) {
         a.n_items = (int64_t)a.n_split * items_per_split;
-        TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, sizeof(unsigned), cudaStreamLegacy));
+        TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, DEC_TICKETS * sizeof(unsigned), cudaStreamLegacy));
         int st = dec_warp_launch(&a, dev);
         if (st != TA_OK) return st;
         a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the flags above */

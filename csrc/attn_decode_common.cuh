@@ -26,6 +26,8 @@ typedef struct {
     int64_t stride[4];
 } dec_view;
 
+#define DEC_TICKETS 3
+
 typedef struct {
     dec_view q, res_k, res_v;
     int Hq, Nq, B, H, D, G, ratio, n_tiles, n_split, bps, has_res;
@@ -42,7 +44,10 @@ typedef struct {
     float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas */
     float *lb_max;   /* [items][DEC_RT]: the split's largest score per row (look-back) */
     unsigned *lb_flag; /* [items]: == epoch once lb_max of the item is written */
-    unsigned *ticket;  /* work-item counter, zeroed before each launch (see decode_kernel) */
+    unsigned *ticket;  /* DEC_TICKETS work-item counters, zeroed before each launch (decode_kernel uses the
+                        * first; the warp kernel one per bit-width class) */
+    int n_sm;          /* SMs of the device: the warp kernel shares them out among bit-width classes */
+    int mixed;         /* 1: heads of several bit widths (the warp kernel's MIXED form) */
     unsigned epoch;
     int64_t item_base; /* work item of ticket 0 (the residual split runs as a launch of its own) */
     int64_t n_items;   /* items of this launch */

@@ -301,43 +301,66 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     }
 }
 
-/* Ticket t of this launch -> its work item (split, row tile, batch, KV head), heads taken class by class
- * (4-bit heads, then 2-bit, then 8-bit). In a mixed cache the warps resident on an SM at one time then
- * mostly run one bit width's code: interleaved, the two widths' loops thrashed the instruction cache
- * (ncu, stall "no instruction" 2.84 against 0.52 cycles per issue; NOTES-decode). With one width this is
- * the plain order, head fastest. Within a head lower splits keep lower tickets, so a look-back only waits
- * on warps that already started. */
-__device__ __forceinline__ void wd_ticket_item(const dec_args &a, int64_t t, int *split, int *tile, int *b, int *h)
+/* Mixed caches: work items come from counters, one per bit-width class (4-bit heads, 2-bit, 8-bit), and each SM prefers
+ * one class: the SMs are shared out in proportion to the classes' item counts, and a warp whose class has
+ * run out takes the next class. In a mixed cache an SM then runs one width's code: with the widths
+ * interleaved, their loops thrashed the instruction cache (ncu, stall "no instruction" 2.84 against 0.52
+ * cycles per issue; NOTES-decode). Within a class tickets run split-major, head fastest, so for one head
+ * lower splits keep lower tickets and a look-back only waits on warps that already started. With one width
+ * this is the old single counter. Returns false when every class has run out. */
+__device__ __forceinline__ bool wd_take_item(const dec_args &a, int *split, int *tile, int *b, int *h)
 {
     const int lane = threadIdx.x & 31, order[3] = {4, 2, 8};
-    const int64_t per_head = a.n_items / a.H, split0 = a.item_base / ((int64_t)a.n_tiles * a.B * a.H);
-    int64_t start = 0;
+    int hc[3];
+#pragma unroll
     for (int c = 0; c < 3; c++) {
-        int hc = 0;
+        hc[c] = 0;
         for (int h0 = 0; h0 < a.H; h0 += 32)
-            hc += __popc(__ballot_sync(0xffffffffu, h0 + lane < a.H && a.bits[h0 + lane] == order[c]));
-        if (hc == 0 || t >= start + hc * per_head) {
-            start += hc * per_head;
-            continue;
-        }
-        const int64_t l = t - start;
-        const int rank = (int)(l % hc);
-        *b = (int)(l / hc % a.B);
-        *tile = (int)(l / ((int64_t)hc * a.B) % a.n_tiles);
-        *split = (int)(split0 + l / ((int64_t)hc * a.B * a.n_tiles));
-        for (int h0 = 0, seen = 0; h0 < a.H; h0 += 32) {
-            unsigned m = __ballot_sync(0xffffffffu, h0 + lane < a.H && a.bits[h0 + lane] == order[c]);
-            if (rank < seen + __popc(m)) {
-                *h = h0 + (int)__fns(m, 0, rank - seen + 1);
-                return;
-            }
-            seen += __popc(m);
+            hc[c] += __popc(__ballot_sync(0xffffffffu, h0 + lane < a.H && a.bits[h0 + lane] == order[c]));
+    }
+    const int64_t per_head = a.n_items / a.H;
+    unsigned smid;
+    asm volatile("mov.u32 %0, %%smid;" : "=r"(smid));
+    int pref = 0;
+    for (int c = 0, cum = 0; c < 3; c++) {
+        cum += hc[c];
+        if ((int64_t)(smid % a.n_sm) * a.H < (int64_t)cum * a.n_sm) {
+            pref = c;
+            break;
         }
     }
-    *split = *tile = *b = *h = 0; /* not reached: every head has one of the three widths */
+    unsigned pick = 0, ticket = 0;
+    if (lane == 0) {
+        pick = 3;
+        for (int k = 0; k < 3 && pick == 3; k++) {
+            int c = (pref + k) % 3;
+            if (hc[c] == 0) continue;
+            ticket = atomicAdd(a.ticket + c, 1u);
+            if ((int64_t)ticket < hc[c] * per_head) pick = (unsigned)c;
+        }
+    }
+    const int c = (int)__shfl_sync(0xffffffffu, pick, 0);
+    const int64_t l = (int64_t)__shfl_sync(0xffffffffu, ticket, 0);
+    if (c == 3) return false;
+    const int rank = (int)(l % hc[c]);
+    *b = (int)(l / hc[c] % a.B);
+    *tile = (int)(l / ((int64_t)hc[c] * a.B) % a.n_tiles);
+    *split = (int)(a.item_base / ((int64_t)a.n_tiles * a.B * a.H) + l / ((int64_t)hc[c] * a.B * a.n_tiles));
+    for (int h0 = 0, seen = 0; h0 < a.H; h0 += 32) {
+        unsigned m = __ballot_sync(0xffffffffu, h0 + lane < a.H && a.bits[h0 + lane] == order[c]);
+        if (rank < seen + __popc(m)) {
+            *h = h0 + (int)__fns(m, 0, rank - seen + 1);
+            break;
+        }
+        seen += __popc(m);
+    }
+    return true;
 }
 
-template <int D, bool HI, int MINB>
+/* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
+ * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
+ * one-width caches by about 10 % (NOTES-decode, session 3). */
+template <int D, bool HI, int MINB, bool MIXED>
 __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {
     extern __shared__ __align__(16) uint8_t wd_raw[];
@@ -351,14 +374,19 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     s.vzero = at, at += (D / 64) * DEC_BLOCK;
     s.S = (float *)at;
 
-    /* Work items from a counter, per warp (see decode_kernel): a warp waits only on lower items, which went
-     * to warps that were already running. */
-    unsigned ticket = 0;
-    if (lane == 0) ticket = atomicAdd(a.ticket, 1u);
-    const int64_t t = (int64_t)__shfl_sync(0xffffffffu, ticket, 0);
-    if (t >= a.n_items) return;
+    /* Work items from counters, per warp (see decode_kernel and wd_take_item). */
     int split, tile, b, h;
-    wd_ticket_item(a, t, &split, &tile, &b, &h);
+    if (MIXED) {
+        if (!wd_take_item(a, &split, &tile, &b, &h)) return;
+    } else {
+        unsigned ticket = 0;
+        if (lane == 0) ticket = atomicAdd(a.ticket, 1u);
+        const int64_t item = (int64_t)__shfl_sync(0xffffffffu, ticket, 0) + a.item_base;
+        if (item >= a.item_base + a.n_items) return;
+        h = (int)(item % a.H), b = (int)(item / a.H % a.B);
+        tile = (int)(item / ((int64_t)a.H * a.B) % a.n_tiles);
+        split = (int)(item / ((int64_t)a.H * a.B * a.n_tiles));
+    }
     const int64_t item = (((int64_t)split * a.n_tiles + tile) * a.B + b) * a.H + h;
     int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
 
@@ -383,18 +411,15 @@ typedef void (*wd_kernel_t)(const dec_args, int);
 
 /* One row per (head dim, rows 9..16 or not, CTAs per SM the registers are capped for). The first row of a
  * (D, hi) pair is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th (benchmarks). */
+#define WD_ROW(D, HI, MINB) {D, HI, MINB, {decode_warp_kernel<D, HI, MINB, false>, decode_warp_kernel<D, HI, MINB, true>}}
 static const struct {
     int D, hi, minb;
-    wd_kernel_t kernel;
+    wd_kernel_t kernel[2]; /* one bit width, several (MIXED) */
 } wd_table[] = {
-    {64, 0, 4, decode_warp_kernel<64, false, 4>},
-    {64, 1, 2, decode_warp_kernel<64, true, 2>},
-    {128, 0, 4, decode_warp_kernel<128, false, 4>},
-    {128, 0, 3, decode_warp_kernel<128, false, 3>},
-    {128, 1, 2, decode_warp_kernel<128, true, 2>},
+    WD_ROW(64, false, 4), WD_ROW(64, true, 2), WD_ROW(128, false, 4), WD_ROW(128, false, 3), WD_ROW(128, true, 2),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
-static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS]; /* dynamic shared memory limit raised to, per GPU */
+static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
 
 static int wd_find(int D, int rows_alloc)
 {
@@ -408,11 +433,12 @@ static int wd_find(int D, int rows_alloc)
     return first; /* no such variant: the default */
 }
 
-static int wd_prepare(int device, int k, size_t cta_bytes)
+static int wd_prepare(int device, int k, int mixed, size_t cta_bytes)
 {
-    if ((int)cta_bytes > wd_smem_set[device][k]) {
-        TA_CUDA_TRY(cudaFuncSetAttribute(wd_table[k].kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)cta_bytes));
-        wd_smem_set[device][k] = (int)cta_bytes;
+    if ((int)cta_bytes > wd_smem_set[device][k][mixed]) {
+        TA_CUDA_TRY(cudaFuncSetAttribute(wd_table[k].kernel[mixed], cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         (int)cta_bytes));
+        wd_smem_set[device][k][mixed] = (int)cta_bytes;
     }
     return TA_OK;
 }
@@ -425,10 +451,10 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     int cap = WD_S_BYTES / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;
     size_t cta_cap = WD_WARPS * wd_warp_bytes(a->D, a->rows_alloc, cap);
-    int st = wd_prepare(device, k, cta_cap);
+    int st = wd_prepare(device, k, a->mixed, cta_cap);
     if (st != TA_OK) return st;
     int ctas = 1;
-    TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas, wd_table[k].kernel, WD_THREADS, cta_cap));
+    TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas, wd_table[k].kernel[a->mixed], WD_THREADS, cta_cap));
     int64_t bps;
     if (forced_bps > 0) {
         bps = forced_bps;
@@ -448,10 +474,10 @@ int dec_warp_launch(const dec_args *a, int device)
     int k = wd_find(a->D, a->rows_alloc);
     if (k < 0 || a->n_items <= 0) return TA_OK;
     size_t warp_bytes = wd_warp_bytes(a->D, a->rows_alloc, a->bps);
-    int st = wd_prepare(device, k, WD_WARPS * warp_bytes);
+    int st = wd_prepare(device, k, a->mixed, WD_WARPS * warp_bytes);
     if (st != TA_OK) return st;
     int64_t grid = (a->n_items + WD_WARPS - 1) / WD_WARPS;
-    wd_table[k].kernel<<<(unsigned)grid, WD_THREADS, WD_WARPS * warp_bytes>>>(*a, (int)warp_bytes);
+    wd_table[k].kernel[a->mixed]<<<(unsigned)grid, WD_THREADS, WD_WARPS * warp_bytes>>>(*a, (int)warp_bytes);
     TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
 }

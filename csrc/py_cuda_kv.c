@@ -149,6 +149,7 @@ int ta_cuda_kv_from_pyobject(PyObject *qkv, ta_kv *kv, PyObject **keep)
             PyErr_Format(PyExc_ValueError, "kv.k_head_off / kv.v_head_off disagree with kv.bits at head %d", h);
             goto fail;
         }
+        kv->mixed_bits |= bits[h] != bits[0];
         k_off += B * ta_kv_key_bytes((int)D, (int)block, bits[h]);
         v_off += B * ta_kv_value_row_bytes((int)D, bits[h]);
     }
