@@ -19,7 +19,8 @@ def t(name, f, n=200):
 t("view_info(torch)", lambda: _C.view_info(k1, "k"))
 t("check_finite(k, v)", lambda: _C.cuda_check_finite(k1, "k_new", v1, "v_new"))
 t("copy_rows(res_k <- k1)", lambda: _C.cuda_copy_rows(cache.residual_k, 0, k1, 0, 1))
-t("_check_tokens", lambda: cache._check_tokens(k1, v1, "BHND"))
+t("cuda_take_tokens (room 0)", lambda: _C.cuda_take_tokens(k1, v1, 1, 32, 128, "float16", 0, cache.residual_k,
+                                                            cache.residual_v, 5, 0))
 def app():
     cache.append(k1, v1)
     cache.n_residual = 5  # stay below a block: measure the plain append path

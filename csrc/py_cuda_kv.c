@@ -266,6 +266,79 @@ fail:
 #endif
 }
 
+#ifdef TA_WITH_CUDA
+/* The checks of cuda_take_tokens, in the order and wording CudaQuantizedKV used to apply them in Python. */
+static int tokens_match_cache(const ta_view4 *k, const ta_view4 *v, int B, int H, int D, const char *dtype, int device)
+{
+    if (k->device != TA_CUDA || v->device != TA_CUDA || k->device_id != device || v->device_id != device) {
+        PyErr_Format(PyExc_ValueError, "k_new and v_new must be on cuda:%d (got %s:%d and %s:%d)", device,
+                     k->device == TA_CUDA ? "cuda" : "cpu", k->device_id, v->device == TA_CUDA ? "cuda" : "cpu",
+                     v->device_id);
+        return -1;
+    }
+    if (strcmp(ta_dtype_name(k->dtype), dtype) != 0 || strcmp(ta_dtype_name(v->dtype), dtype) != 0) {
+        PyErr_Format(PyExc_TypeError, "k_new and v_new must have the cache's dtype %s (got %s, %s)", dtype,
+                     ta_dtype_name(k->dtype), ta_dtype_name(v->dtype));
+        return -1;
+    }
+    for (int i = 0; i < 4; i++)
+        if (v->shape[i] != k->shape[i]) {
+            PyErr_Format(PyExc_ValueError, "v_new must have the shape of k_new (got [%lld, %lld, %lld, %lld], expected "
+                         "[%lld, %lld, %lld, %lld])", (long long)v->shape[0], (long long)v->shape[1],
+                         (long long)v->shape[2], (long long)v->shape[3], (long long)k->shape[0], (long long)k->shape[1],
+                         (long long)k->shape[2], (long long)k->shape[3]);
+            return -1;
+        }
+    if (k->shape[0] != B || k->shape[1] != H || k->shape[3] != D) {
+        PyErr_Format(PyExc_ValueError, "k_new must have the cache's B, H, D (got B=%lld, H=%lld, D=%lld, expected B=%d, "
+                     "H=%d, D=%d)", (long long)k->shape[0], (long long)k->shape[1], (long long)k->shape[3], B, H, D);
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* append()'s per-call work in one binding, so that k_new and v_new are imported through DLPack once:
+ * validation against the cache, the NaN/Inf check (one synchronisation), and the copy of the first
+ * min(n, room) rows into the residual window at row `row`. Returns n, the number of new tokens. */
+static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
+{
+    PyObject *k_obj, *v_obj, *rk_obj, *rv_obj;
+    int B, H, D, device;
+    const char *dtype;
+    long long row, room;
+    if (!PyArg_ParseTuple(args, "OOiiisiOOLL:cuda_take_tokens", &k_obj, &v_obj, &B, &H, &D, &dtype, &device, &rk_obj,
+                          &rv_obj, &row, &room))
+        return NULL;
+#ifdef TA_WITH_CUDA
+    PyObject *keep[4] = {NULL, NULL, NULL, NULL};
+    ta_view4 k, v, rk, rv;
+    PyObject *result = NULL;
+    if (ta_view_from_object(k_obj, "k_new", &k, &keep[0]) < 0 || ta_view_from_object(v_obj, "v_new", &v, &keep[1]) < 0 ||
+        tokens_match_cache(&k, &v, B, H, D, dtype, device) < 0)
+        goto done;
+    const ta_view4 *views[2] = {&k, &v};
+    const char *names[2] = {"k_new", "v_new"};
+    int64_t n = k.shape[2], fill = n < room ? n : room;
+    int st = TA_OK;
+    if (fill > 0 && (cuda_view(rk_obj, "residual_k", &rk, &keep[2], 1) < 0 ||
+                     cuda_view(rv_obj, "residual_v", &rv, &keep[3], 1) < 0))
+        goto done;
+    ta_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    st = ta_check_finite_cuda(views, names, 2);
+    if (st == TA_OK && fill > 0) st = ta_copy_rows_cuda(&rk, row, &k, 0, fill);
+    if (st == TA_OK && fill > 0) st = ta_copy_rows_cuda(&rv, row, &v, 0, fill);
+    Py_END_ALLOW_THREADS
+    result = st == TA_OK ? PyLong_FromLongLong((long long)n) : ta_raise_status(st);
+done:
+    for (int i = 0; i < 4; i++) Py_XDECREF(keep[i]);
+    return result;
+#else
+    return no_cuda();
+#endif
+}
+
 static PyObject *py_cuda_check_finite(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"x", "name", "y", "y_name", NULL};
@@ -428,6 +501,9 @@ static PyObject *py_decode_blocks_per_split(PyObject *self, PyObject *arg)
 PyMethodDef ta_cuda_kv_methods[] = {
     {"cuda_kv_compress", (PyCFunction)(void (*)(void))py_cuda_kv_compress, METH_VARARGS | METH_KEYWORDS,
      "cuda_kv_compress(kv, k, v, blk0, nblk, row0): SPEC section 4 on CUDA blocks [blk0, blk0 + nblk)."},
+    {"cuda_take_tokens", py_cuda_take_tokens, METH_VARARGS,
+     "cuda_take_tokens(k_new, v_new, B, H, D, dtype, device, residual_k, residual_v, row, room) -> n: append()'s "
+     "checks and its copy of min(n, room) rows into the residual window, with one DLPack import per array."},
     {"cuda_check_finite", (PyCFunction)(void (*)(void))py_cuda_check_finite, METH_VARARGS | METH_KEYWORDS,
      "cuda_check_finite(x, name='x', y=None, y_name='y'): ValueError naming the first CUDA array that holds NaN "
      "or Inf (one synchronisation for both)."},

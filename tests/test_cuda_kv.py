@@ -153,6 +153,17 @@ def test_append_rejects_bad_tokens_and_keeps_the_cache():
     assert_same_cache(cache, before)
 
 
+def test_check_finite_names_the_array_with_the_nan():
+    x = np.random.default_rng(4).standard_normal((1, 2, 3, 64)).astype(np.float16)
+    y = x.copy()
+    y[0, 1, 2, 3] = np.inf
+    _C.cuda_check_finite(_buffers.from_numpy(x), "a", _buffers.from_numpy(x), "b")
+    with pytest.raises(ValueError, match="b contains NaN or Inf"):
+        _C.cuda_check_finite(_buffers.from_numpy(x), "a", _buffers.from_numpy(y), "b")
+    with pytest.raises(ValueError, match="a contains NaN or Inf"):
+        _C.cuda_check_finite(_buffers.from_numpy(y), "a")
+
+
 def test_constructor_rejects_bad_arguments():
     with pytest.raises(ValueError, match="D"):
         CudaQuantizedKV(1, 2, 100)

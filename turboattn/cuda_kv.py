@@ -163,26 +163,16 @@ class CudaQuantizedKV:
             self._arrays[name] = new
         self._cap = cap
 
-    def _check_tokens(self, k, v, layout):
+    def _take_tokens(self, k, v, layout, room):
+        """Checks new tokens against the cache (device, dtype, shape, finite values) and copies the first
+        min(n, room) rows into the residual window; one DLPack import per array. Returns (k, v, n)."""
         if layout not in ("BHND", "BNHD"):
             raise ValueError(f"layout must be 'BHND' or 'BNHD' (got {layout!r})")
         if layout == "BNHD":
             k, v = _bnhd_view(k, "k_new"), _bnhd_view(v, "v_new")
-        kd, kdev, kshape = _info(k, "k_new")
-        vd, vdev, vshape = _info(v, "v_new")
-        if kdev != ("cuda", self.device) or vdev != ("cuda", self.device):
-            raise ValueError(f"k_new and v_new must be on cuda:{self.device} (got {kdev[0]}:{kdev[1]} and "
-                             f"{vdev[0]}:{vdev[1]})")
-        if kd != self._dtype.name or vd != self._dtype.name:
-            raise TypeError(f"k_new and v_new must have the cache's dtype {self._dtype.name} (got {kd}, {vd})")
-        if tuple(vshape) != tuple(kshape):
-            raise ValueError(f"v_new must have the shape of k_new (got {list(vshape)}, expected {list(kshape)})")
-        B, H, _n, D = kshape
-        if (B, H, D) != (self.B, self.H, self.D):
-            raise ValueError(f"k_new must have the cache's B, H, D (got B={B}, H={H}, D={D}, expected "
-                             f"B={self.B}, H={self.H}, D={self.D})")
-        _C.cuda_check_finite(k, "k_new", v, "v_new")
-        return k, v, kshape[2]
+        n = _C.cuda_take_tokens(k, v, self.B, self.H, self.D, self._dtype.name, self.device, self.residual_k,
+                                self.residual_v, self.n_residual, room)
+        return k, v, n
 
     def append(self, k_new, v_new, layout="BHND"):
         """Appends tokens: fills the residual window, compresses each block as it fills, never touches
@@ -198,10 +188,9 @@ class CudaQuantizedKV:
         -------
         >>> kv.append(k[:, :, -1:], v[:, :, -1:])  # doctest: +SKIP
         """
-        k, v, n = self._check_tokens(k_new, v_new, layout)
-        r, fill = self.n_residual, min(n, _BLOCK - self.n_residual)
-        _C.cuda_copy_rows(self.residual_k, r, k, 0, fill)
-        _C.cuda_copy_rows(self.residual_v, r, v, 0, fill)
+        r = self.n_residual
+        k, v, n = self._take_tokens(k_new, v_new, layout, _BLOCK - r)
+        fill = min(n, _BLOCK - r)
         if r + fill < _BLOCK:
             self.n_residual = r + fill
             return
