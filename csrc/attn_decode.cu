@@ -347,11 +347,8 @@ __device__ void publish_and_look_back(const dec_args &a, const dec_smem &s, int6
             mx = fmaxf(mx, fmaxf(S[lane], S[lane + 32]));
         }
         mx = warp_max(mx);
-        if (lane == 0) a.lb_max[item * DEC_RT + r] = mx;
+        if (lane == 0) dec_publish_max(a, item, r, mx);
     }
-    __threadfence();
-    __syncthreads();
-    if (threadIdx.x == 0) atomicExch(a.lb_flag + item, a.epoch);
     if (warp == 0) dec_look_back(a, s.rs, split, tile, b, h, rows);
     __syncthreads();
 }
@@ -521,13 +518,13 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
 /* ---- launcher --------------------------------------------------------------------------------------- */
 
 static pthread_mutex_t dec_lock = PTHREAD_MUTEX_INITIALIZER;
-/* What a GPU keeps between decode calls (decode runs every step): partial results and look-back flags,
+/* What a GPU keeps between decode calls (decode runs every step): partial results and look-back words,
  * grown on demand; the SM count; the shared-memory limit raised for the CTA kernel. */
 typedef struct {
     float *scratch;
     size_t scratch_bytes;
-    unsigned *flags; /* one per work item (a launch's flags equal its epoch), then DEC_TICKETS counters */
-    size_t flag_count;
+    unsigned long long *lb_words; /* DEC_RT look-back words per work item, then DEC_TICKETS counters */
+    size_t lb_items;
     unsigned epoch;
     int sm_count, max_smem;
 } dec_device_state;
@@ -661,30 +658,31 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         return TA_ERR_INVALID;
     }
     size_t items = (size_t)(n_items > 0 ? n_items : 1);
-    size_t need = items * DEC_RT * ((size_t)D + 3 + 1) * sizeof(float);
+    size_t need = items * DEC_RT * ((size_t)D + 3) * sizeof(float);
     if (need > ds->scratch_bytes) {
         if (ds->scratch) TA_CUDA_TRY(cudaFree(ds->scratch)); /* synchronises: no kernel still reads it */
         ds->scratch = NULL, ds->scratch_bytes = 0;
         TA_CUDA_TRY(cudaMalloc((void **)&ds->scratch, need));
         ds->scratch_bytes = need;
     }
-    if (items > ds->flag_count) {
-        if (ds->flags) TA_CUDA_TRY(cudaFree(ds->flags));
-        ds->flags = NULL, ds->flag_count = 0;
-        TA_CUDA_TRY(cudaMalloc((void **)&ds->flags, (items + DEC_TICKETS) * sizeof(unsigned))); /* + the tickets */
-        TA_CUDA_TRY(cudaMemset(ds->flags, 0, (items + DEC_TICKETS) * sizeof(unsigned)));
-        ds->flag_count = items;
+    if (items > ds->lb_items) {
+        size_t bytes = items * DEC_RT * sizeof(unsigned long long) + DEC_TICKETS * sizeof(unsigned);
+        if (ds->lb_words) TA_CUDA_TRY(cudaFree(ds->lb_words));
+        ds->lb_words = NULL, ds->lb_items = 0;
+        TA_CUDA_TRY(cudaMalloc((void **)&ds->lb_words, bytes));
+        TA_CUDA_TRY(cudaMemset(ds->lb_words, 0, bytes));
+        ds->lb_items = items;
         ds->epoch = 0;
     }
-    if (++ds->epoch == 0) { /* wrapped: old flags could equal a new epoch */
-        TA_CUDA_TRY(cudaMemsetAsync(ds->flags, 0, ds->flag_count * sizeof(unsigned), cudaStreamLegacy));
+    if (++ds->epoch == 0) { /* wrapped: old words could carry a new epoch */
+        TA_CUDA_TRY(cudaMemsetAsync(ds->lb_words, 0, ds->lb_items * DEC_RT * sizeof(unsigned long long),
+                                    cudaStreamLegacy));
         ds->epoch = 1;
     }
     a.part_acc = ds->scratch;
     a.part_ml = ds->scratch + items * DEC_RT * D;
-    a.lb_max = a.part_ml + items * DEC_RT * 3;
-    a.lb_flag = ds->flags;
-    a.ticket = ds->flags + ds->flag_count;
+    a.lb_word = ds->lb_words;
+    a.ticket = (unsigned *)(ds->lb_words + ds->lb_items * DEC_RT);
     a.epoch = ds->epoch;
     a.n_sm = ds->sm_count > 0 ? ds->sm_count : 1;
     a.item_base = 0;
@@ -694,7 +692,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, DEC_TICKETS * sizeof(unsigned), cudaStreamLegacy));
         int st = dec_warp_launch(&a, dev);
         if (st != TA_OK) return st;
-        a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the flags above */
+        a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the words above */
         a.n_items = a.has_res ? items_per_split : 0;
         a.bps = 1;
     }
@@ -730,7 +728,7 @@ extern "C" int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, 
     int prev = 0;
     st = ta_device_enter(q->device_id, &prev);
     if (st != TA_OK) return st;
-    pthread_mutex_lock(&dec_lock); /* the scratch and flags are shared; one stream keeps their uses ordered */
+    pthread_mutex_lock(&dec_lock); /* the scratch and look-back words are shared; one stream keeps their uses ordered */
     st = dec_launch(p, q, kv, out, lse);
     pthread_mutex_unlock(&dec_lock);
     ta_device_leave(q->device_id, prev);

@@ -48,20 +48,20 @@ typedef struct {
 } wd_smem;
 
 /* Scores of one block for query row r (< rows) from its accumulators (columns 2t, 2t + 1 of the 8
- * n-tiles: tokens 16t + e and 16t + 8 + e) into S_row[0..64); returns their maximum. */
+ * n-tiles: tokens 16t + e and 16t + 8 + e) plus the row's integer offset (q . z, or -128 sum(q) for the
+ * x̂ + 128 form) into S_row[0..64); returns their maximum. */
 __device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_rows *rs, int r, int64_t key0, float sk,
-                                                 const int32_t acc[8][4], int half, float *S_row)
+                                                 const int32_t acc[8][4], int half, int off, float *S_row)
 {
     const int tq = threadIdx.x & 3;
     int n_valid = dec_n_valid(rs, r, key0, DEC_BLOCK);
     float qk_scale = rs->sq[r] * sk * a.score_scale;
-    int bias = 128 * rs->qsum[r]; /* q . (k + 128) - 128 sum(q) */
     float v[16], mx = -INFINITY;
 #pragma unroll
     for (int e = 0; e < 8; e++) {
         int t0 = 16 * tq + e;
-        v[e] = t0 < n_valid ? (float)(acc[e][2 * half] - bias) * qk_scale : -INFINITY;
-        v[e + 8] = t0 + 8 < n_valid ? (float)(acc[e][2 * half + 1] - bias) * qk_scale : -INFINITY;
+        v[e] = t0 < n_valid ? (float)(acc[e][2 * half] + off) * qk_scale : -INFINITY;
+        v[e + 8] = t0 + 8 < n_valid ? (float)(acc[e][2 * half + 1] + off) * qk_scale : -INFINITY;
         mx = fmaxf(mx, fmaxf(v[e], v[e + 8]));
     }
     float4 *dst = (float4 *)(S_row + 16 * tq);
@@ -140,12 +140,56 @@ __device__ __forceinline__ void wd_rows_step_any(const dec_args &a, dec_rows *rs
     else wd_rows_step<2>(a, rs, Sb, p8, rows, key0, sv);
 }
 
+/* Warp-uniform: bit 4 gi + tq is set when lane tq's group gi of four lines (steps and zeros at
+ * 16 gi + 4 tq) can reach the clamp (lines_can_clamp). The 8 lanes of one tq hold the same lines (other
+ * elements), so lane (g, tq) tests only the groups gi = g (mod 8). */
+template <int BITS, int NG>
+__device__ __forceinline__ unsigned long long wd_clamp_mask(const uint8_t *step, const uint8_t *zero)
+{
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    unsigned long long mask = 0;
+#pragma unroll
+    for (int base = 0; base < NG; base += 8) {
+        const int at = 16 * (base + g) + 4 * tq;
+        bool hit = base + g < NG && lines_can_clamp<BITS>(*(const uint32_t *)(step + at), *(const uint32_t *)(zero + at));
+        mask |= (unsigned long long)__ballot_sync(0xffffffffu, hit) << (4 * base);
+    }
+    return mask;
+}
+
+/* The keys' zero term q . z of one row: the lane's 8 KC channels (those of its steps and zeros), summed over
+ * the 4 lanes of its quad. */
+template <int KC> __device__ __forceinline__ int wd_zero_dot_k(const int8_t *qrow, const uint32_t ze[KC][2])
+{
+    const int tq = threadIdx.x & 3;
+    int d = 0;
+#pragma unroll
+    for (int kk = 0; kk < KC; kk++)
+#pragma unroll
+        for (int hh = 0; hh < 2; hh++) d = __dp4a(*(const int *)(qrow + 32 * kk + 16 * hh + 4 * tq), (int)ze[kk][hh], d);
+    d += __shfl_xor_sync(0xffffffffu, d, 1);
+    return d + __shfl_xor_sync(0xffffffffu, d, 2);
+}
+
+/* The values' zero term p . z of one row and channel group: 16 of the block's tokens per lane of the quad. */
+__device__ __forceinline__ int wd_zero_dot_v(const uint8_t *prow, const uint8_t *zrow)
+{
+    const int tq = threadIdx.x & 3;
+    int d = 0;
+#pragma unroll
+    for (int k = 0; k < 4; k++)
+        d = dp4a_us(*(const uint32_t *)(prow + 16 * tq + 4 * k), *(const uint32_t *)(zrow + 16 * tq + 4 * k), d);
+    d += __shfl_xor_sync(0xffffffffu, d, 1);
+    return d + __shfl_xor_sync(0xffffffffu, d, 2);
+}
+
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps and p.v), partial results. */
 template <int BITS, int D, bool HI>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
                                          int h, int64_t j0, int nb, int rows)
 {
     constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8, G = D / 64;
+    constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = g, r1 = g + 8; /* the lane's accumulator rows */
     const int ld_row = (lane & 7) + 8 * ((lane >> 3) & 1), ld_col = 16 * (lane >> 4); /* ldmatrix x4 address */
@@ -173,31 +217,40 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
 #pragma unroll
                 for (int i = 0; i < 4; i++) raw[kk][hh][i] = load_line<BITS>(kb + (int64_t)(c0 + i) * CB);
             }
+        const unsigned long long cmask =
+            FACT ? wd_clamp_mask<BITS, 2 * KC>(a.k_group_step + grow * D, (const uint8_t *)a.k_group_zero + grow * D) : 0;
         int32_t acc[8][4];
 #pragma unroll
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
 #pragma unroll
         for (int kk = 0; kk < KC; kk++) {
             uint32_t bo[2][8];
-            rebuild_lines<BITS>(raw[kk][0], st[kk][0], ze[kk][0], bo[0]);
-            rebuild_lines<BITS>(raw[kk][1], st[kk][1], ze[kk][1], bo[1]);
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++) {
+                if (!FACT) {
+                    rebuild_lines<BITS>(raw[kk][hh], st[kk][hh], ze[kk][hh], bo[hh]);
+                    continue;
+                }
+                scale_lines<BITS>(raw[kk][hh], st[kk][hh], bo[hh]);
+                if ((cmask >> (4 * (2 * kk + hh))) & 0xFu) clamp_lines(ze[kk][hh], bo[hh]);
+            }
 #pragma unroll
             for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kk], bo[0][e], bo[1][e]);
         }
+        /* q . x̂ = q . (u·s clamped) + q . z, or q . (x̂ + 128) - 128 sum(q) */
+        const int off0 = FACT ? wd_zero_dot_k<KC>(s.q8 + r0 * QP, ze) : -128 * s.rs->qsum[r0];
+        const int off1 = !HI ? 0 : FACT ? wd_zero_dot_k<KC>(s.q8 + r1 * QP, ze) : -128 * s.rs->qsum[r1];
         float sk = a.k_block_scale[grow];
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-        if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, Sb + r0 * DEC_BLOCK));
-        if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, Sb + r1 * DEC_BLOCK));
+        if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
+        if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
     }
     rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 1));
     rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 2));
     rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
     rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
-    if (tq == 0 && r0 < rows) a.lb_max[item * DEC_RT + r0] = rmax0;
-    if (HI && tq == 0 && r1 < rows) a.lb_max[item * DEC_RT + r1] = rmax1;
-    __threadfence();
-    __syncwarp();
-    if (lane == 0) atomicExch(a.lb_flag + item, a.epoch);
+    if (tq == 0 && r0 < rows) dec_publish_max(a, item, r0, rmax0);
+    if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
     dec_look_back(a, s.rs, split, tile, b, h, rows);
     __syncwarp();
 
@@ -250,9 +303,12 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
         float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
         float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
-        int pb0 = up0 ? 128 * s.rs->psum[r0] : 0, pb1 = up1 ? 128 * s.rs->psum[r1] : 0; /* p . (v + 128) - 128 sum(p) */
+        const unsigned long long vmask = FACT ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
+            /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
+            const int off0 = FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r0];
+            const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
             int32_t c[8][4];
 #pragma unroll
             for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
@@ -261,9 +317,14 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
                 uint32_t bo[2][8];
 #pragma unroll
                 for (int hh = 0; hh < 2; hh++) {
-                    int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq;
-                    rebuild_lines<BITS>(raw[kk][hh][sh], *(const uint32_t *)(s.vstep + t0), *(const uint32_t *)(s.vzero + t0),
-                                        bo[hh]);
+                    int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
+                    const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
+                    if (!FACT) {
+                        rebuild_lines<BITS>(raw[kk][hh][sh], vs, vz, bo[hh]);
+                        continue;
+                    }
+                    scale_lines<BITS>(raw[kk][hh][sh], vs, bo[hh]);
+                    if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
                 }
 #pragma unroll
                 for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
@@ -272,12 +333,12 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
             for (int e = 0; e < 8; e++) {
                 float *o = acc[8 * sh + e];
                 if (up0) {
-                    o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] - pb0), pv0));
-                    o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] - pb0), pv0));
+                    o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] + off0), pv0));
+                    o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] + off0), pv0));
                 }
                 if (HI && up1) {
-                    o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] - pb1), pv1));
-                    o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] - pb1), pv1));
+                    o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] + off1), pv1));
+                    o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] + off1), pv1));
                 }
             }
         }
