@@ -258,13 +258,13 @@ __device__ __forceinline__ void block_scores(const dec_args &a, const dec_smem &
     }
 }
 
-/* C: the online softmax step of block jb (dec_row_step), one warp per row. */
+/* C: the online softmax step of block jb (dec_rows_step), one warp per row. */
 __device__ __forceinline__ void block_softmax(const dec_args &a, const dec_smem &s, int jb, float sv, int64_t key0,
                                               int n_keys, int rows)
 {
     const float *S = s.S + (size_t)jb * s.rows_alloc * DEC_BLOCK;
     for (int r = threadIdx.x >> 5; r < rows; r += DEC_WARPS)
-        dec_row_step(a, s.rs, r, S + r * DEC_BLOCK, s.p8 + r * DEC_BLOCK, dec_n_valid(s.rs, r, key0, n_keys), sv);
+        dec_rows_step<32>(a, s.rs, r, 1, S, s.p8, DEC_BLOCK, key0, n_keys, sv);
 }
 
 /* D: acc = alpha acc + (p . v) pv_scale, thread (channel c = tid + 128k, every row). */

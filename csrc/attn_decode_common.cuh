@@ -1,5 +1,6 @@
 /* What both decode kernels share (SPEC section 5): the argument block, the code rebuild of SPEC section 4
- * (packed codes -> INT8 + 128, four lines at a time, transposed for 4-way products), and the per-row steps
+ * (packed codes -> INT8 + 128, or u·step bytes with the zero added as a per-row sum; four lines at a time,
+ * transposed for 4-way products), and the per-row steps
  * that must be the same float operations as attn.c: q's stage-1 quantization, the online-softmax step of
  * one block and the look-back for the running maximum. The CTA kernel is attn_decode.cu, the per-warp
  * tensor-core kernel attn_decode_warp.cu. Device code only. */
@@ -258,45 +259,65 @@ __device__ __forceinline__ void dec_quantize_q_row(const dec_args &a, int tile, 
     }
 }
 
-/* SPEC section 2's online softmax step of row r for one block (attn.c's attn_block_step): the 64 scores
- * S[0..64) (masked ones -inf) -> P codes prow[0..64) and the row's state; also multiplies the row's alpha
- * product (what the splits after this one apply to this one's l and acc). */
-__device__ __forceinline__ void dec_row_step(const dec_args &a, dec_rows *rs, int r, const float *S, uint8_t *prow,
-                                             int n_valid, float sv)
+/* SPEC section 2's online softmax step (attn.c's attn_block_step) of one block [key0, key0 + n_keys) for rows
+ * [r_first, r_first + rows) of the work item, one warp: LPR lanes per row (rows <= 32 / LPR), each with
+ * 64 / LPR of the block's scores (tokens sub + LPR k). Scores S[r][0..64) (masked ones -inf) -> P codes
+ * p8[r * p_pitch + t] and the row's state; also multiplies the row's alpha product (what the splits after
+ * this one apply to this one's l and acc). Max and integer sum do not depend on the order, and every
+ * per-row float is the same operation for every LPR, so all forms give attn.c's numbers. */
+template <int LPR>
+__device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, int r_first, int rows, const float *S,
+                                              uint8_t *p8, int p_pitch, int64_t key0, int n_keys, float sv)
 {
-    const int lane = threadIdx.x & 31;
-    if (n_valid == 0) { /* every key masked: m, l, acc unchanged */
-        prow[lane] = 0, prow[lane + 32] = 0;
-        if (lane == 0) rs->pvs[r] = -1.0f, rs->alpha[r] = 1.0f, rs->psum[r] = 0;
-        return;
+    constexpr int TPL = DEC_BLOCK / LPR;
+    const int lane = threadIdx.x & 31, r = r_first + lane / LPR, sub = lane % LPR;
+    const bool active = lane / LPR < rows;
+    const int n_valid = active ? dec_n_valid(rs, r, key0, n_keys) : 0;
+    float sc[TPL], row_max = -INFINITY;
+#pragma unroll
+    for (int k = 0; k < TPL; k++) {
+        sc[k] = active ? S[r * DEC_BLOCK + sub + LPR * k] : -INFINITY;
+        row_max = fmaxf(row_max, sc[k]);
     }
-    float s0 = S[lane], s1 = S[lane + 32];
-    float row_max = warp_max(fmaxf(s0, s1));
-    float m_old = rs->m[r];
-    float m_new = row_max > m_old ? row_max : m_old;
-    float alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
-    float ps, p_inv;
-    if (a.p_fixed) {
-        ps = 1.0f / (float)TA_P_MAX;
-        p_inv = (float)TA_P_MAX;
-    } else {
-        float p_max = dec_exp2(a, row_max - m_new);
-        ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
-        p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
+#pragma unroll
+    for (int o = LPR / 2; o > 0; o >>= 1) row_max = fmaxf(row_max, __shfl_xor_sync(0xffffffffu, row_max, o));
+    const float m_old = active ? rs->m[r] : -INFINITY;
+    const float m_new = row_max > m_old ? row_max : m_old;
+    float alpha = 1.0f, ps = 0.0f, p_inv = 0.0f;
+    int sum = 0;
+    uint8_t *prow = p8 + r * p_pitch;
+    if (n_valid > 0) {
+        alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
+        if (a.p_fixed) {
+            ps = 1.0f / (float)TA_P_MAX;
+            p_inv = (float)TA_P_MAX;
+        } else {
+            float p_max = dec_exp2(a, row_max - m_new);
+            ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
+            p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
+        }
     }
-    int c0 = 0, c1 = 0;
-    if (lane < n_valid) c0 = (int)fminf(rintf(dec_exp2(a, s0 - m_new) * p_inv), (float)TA_P_MAX);
-    if (lane + 32 < n_valid) c1 = (int)fminf(rintf(dec_exp2(a, s1 - m_new) * p_inv), (float)TA_P_MAX);
-    prow[lane] = (uint8_t)c0, prow[lane + 32] = (uint8_t)c1;
-    int code_sum = warp_sum(c0 + c1);
-    __syncwarp(); /* every lane has read rs->m[r] before lane 0 overwrites it */
-    if (lane == 0) {
-        rs->l[r] = __fadd_rn(__fmul_rn(alpha, rs->l[r]), __fmul_rn(ps, (float)code_sum)); /* attn.c: no FMA */
-        rs->m[r] = m_new;
-        rs->alpha[r] = alpha;
-        rs->aprod[r] = __fmul_rn(rs->aprod[r], alpha);
-        rs->pvs[r] = ps * sv;
-        rs->psum[r] = code_sum;
+#pragma unroll
+    for (int k = 0; k < TPL; k++) {
+        int t = sub + LPR * k, c = 0;
+        if (t < n_valid) c = (int)fminf(rintf(dec_exp2(a, sc[k] - m_new) * p_inv), (float)TA_P_MAX);
+        if (active) prow[t] = (uint8_t)c;
+        sum += c;
+    }
+#pragma unroll
+    for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    __syncwarp(); /* every lane has read rs->m before it is overwritten */
+    if (active && sub == 0) {
+        if (n_valid == 0) { /* every key masked: m, l, acc unchanged */
+            rs->pvs[r] = -1.0f, rs->alpha[r] = 1.0f, rs->psum[r] = 0;
+        } else {
+            rs->l[r] = __fadd_rn(__fmul_rn(alpha, rs->l[r]), __fmul_rn(ps, (float)sum)); /* attn.c: no FMA */
+            rs->m[r] = m_new;
+            rs->alpha[r] = alpha;
+            rs->aprod[r] = __fmul_rn(rs->aprod[r], alpha);
+            rs->pvs[r] = ps * sv;
+            rs->psum[r] = sum;
+        }
     }
 }
 

@@ -70,74 +70,15 @@ __device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_ro
     return mx;
 }
 
-/* dec_row_step for every row of the item at once: LPR lanes per row (rows <= 32 / LPR), each with 64 / LPR
- * of the block's scores (tokens sub + LPR k). Max and integer sum do not depend on the order, and every
- * per-row float is computed by the same operations as dec_row_step, so the results are identical. */
-template <int LPR>
-__device__ __forceinline__ void wd_rows_step(const dec_args &a, dec_rows *rs, const float *Sb, uint8_t *p8, int rows,
-                                             int64_t key0, float sv)
-{
-    constexpr int TPL = DEC_BLOCK / LPR;
-    const int lane = threadIdx.x & 31, r = lane / LPR, sub = lane % LPR;
-    const bool active = r < rows;
-    const int n_valid = active ? dec_n_valid(rs, r, key0, DEC_BLOCK) : 0;
-    float sc[TPL], row_max = -INFINITY;
-#pragma unroll
-    for (int k = 0; k < TPL; k++) {
-        sc[k] = active ? Sb[r * DEC_BLOCK + sub + LPR * k] : -INFINITY;
-        row_max = fmaxf(row_max, sc[k]);
-    }
-#pragma unroll
-    for (int o = LPR / 2; o > 0; o >>= 1) row_max = fmaxf(row_max, __shfl_xor_sync(0xffffffffu, row_max, o));
-    const float m_old = active ? rs->m[r] : -INFINITY;
-    const float m_new = row_max > m_old ? row_max : m_old;
-    float alpha = 1.0f, ps = 0.0f, p_inv = 0.0f;
-    int sum = 0;
-    uint8_t *prow = p8 + r * WD_PP;
-    if (n_valid > 0) {
-        alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
-        if (a.p_fixed) {
-            ps = 1.0f / (float)TA_P_MAX;
-            p_inv = (float)TA_P_MAX;
-        } else {
-            float p_max = dec_exp2(a, row_max - m_new);
-            ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
-            p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
-        }
-    }
-#pragma unroll
-    for (int k = 0; k < TPL; k++) {
-        int t = sub + LPR * k, c = 0;
-        if (t < n_valid) c = (int)fminf(rintf(dec_exp2(a, sc[k] - m_new) * p_inv), (float)TA_P_MAX);
-        if (active) prow[t] = (uint8_t)c;
-        sum += c;
-    }
-#pragma unroll
-    for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-    __syncwarp(); /* every lane has read rs->m before it is overwritten */
-    if (active && sub == 0) {
-        if (n_valid == 0) { /* every key masked: m, l, acc unchanged */
-            rs->pvs[r] = -1.0f, rs->alpha[r] = 1.0f, rs->psum[r] = 0;
-        } else {
-            rs->l[r] = __fadd_rn(__fmul_rn(alpha, rs->l[r]), __fmul_rn(ps, (float)sum)); /* attn.c: no FMA */
-            rs->m[r] = m_new;
-            rs->alpha[r] = alpha;
-            rs->aprod[r] = __fmul_rn(rs->aprod[r], alpha);
-            rs->pvs[r] = ps * sv;
-            rs->psum[r] = sum;
-        }
-    }
-}
-
 template <bool HI>
 __device__ __forceinline__ void wd_rows_step_any(const dec_args &a, dec_rows *rs, const float *Sb, uint8_t *p8, int rows,
                                                  int64_t key0, float sv)
 {
-    if (rows <= 1) wd_rows_step<32>(a, rs, Sb, p8, rows, key0, sv);
-    else if (rows <= 2) wd_rows_step<16>(a, rs, Sb, p8, rows, key0, sv);
-    else if (rows <= 4) wd_rows_step<8>(a, rs, Sb, p8, rows, key0, sv);
-    else if (!HI || rows <= 8) wd_rows_step<4>(a, rs, Sb, p8, rows, key0, sv);
-    else wd_rows_step<2>(a, rs, Sb, p8, rows, key0, sv);
+    if (rows <= 1) dec_rows_step<32>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
+    else if (rows <= 2) dec_rows_step<16>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
+    else if (rows <= 4) dec_rows_step<8>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
+    else if (!HI || rows <= 8) dec_rows_step<4>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
+    else dec_rows_step<2>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
 }
 
 /* Warp-uniform: bit 4 gi + tq is set when lane tq's group gi of four lines (steps and zeros at
@@ -183,7 +124,8 @@ __device__ __forceinline__ int wd_zero_dot_v(const uint8_t *prow, const uint8_t 
     return d + __shfl_xor_sync(0xffffffffu, d, 2);
 }
 
-/* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps and p.v), partial results. */
+/* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
+ * results. */
 template <int BITS, int D, bool HI>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
                                          int h, int64_t j0, int nb, int rows)
