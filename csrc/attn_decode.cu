@@ -443,6 +443,7 @@ typedef struct {
     int out_dtype;
     int64_t out_stride[4];
     float *lse;
+    unsigned *ticket; /* the decode kernels' work counters: zeroed here for the next call (one memset fewer) */
 } comb_args;
 
 #define COMB_WARPS 8
@@ -458,6 +459,7 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
 {
     __shared__ float s_acc[COMB_WARPS][DEC_MAX_D];
     __shared__ float s_mlp[COMB_WARPS][3];
+    if (blockIdx.x == 0 && threadIdx.x < DEC_COUNTERS) a.ticket[threadIdx.x] = 0; /* the decode kernels are done */
     int64_t row = blockIdx.x;
     int i = (int)(row % a.Nq), hq = (int)(row / a.Nq % a.Hq), b = (int)(row / ((int64_t)a.Nq * a.Hq));
     int h = hq / a.ratio, rho = (hq % a.ratio) * a.Nq + i, tile = rho / DEC_RT, r = rho % DEC_RT;
@@ -523,7 +525,7 @@ static pthread_mutex_t dec_lock = PTHREAD_MUTEX_INITIALIZER;
 typedef struct {
     float *scratch;
     size_t scratch_bytes;
-    unsigned long long *lb_words; /* DEC_RT look-back words per work item, then DEC_TICKETS counters */
+    unsigned long long *lb_words; /* DEC_RT look-back words per work item, then DEC_COUNTERS counters */
     size_t lb_items;
     unsigned epoch;
     int sm_count, max_smem;
@@ -666,7 +668,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ds->scratch_bytes = need;
     }
     if (items > ds->lb_items) {
-        size_t bytes = items * DEC_RT * sizeof(unsigned long long) + DEC_TICKETS * sizeof(unsigned);
+        size_t bytes = items * DEC_RT * sizeof(unsigned long long) + DEC_COUNTERS * sizeof(unsigned);
         if (ds->lb_words) TA_CUDA_TRY(cudaFree(ds->lb_words));
         ds->lb_words = NULL, ds->lb_items = 0;
         TA_CUDA_TRY(cudaMalloc((void **)&ds->lb_words, bytes));
@@ -687,19 +689,26 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.n_sm = ds->sm_count > 0 ? ds->sm_count : 1;
     a.item_base = 0;
     a.n_items = n_items;
+    int64_t n_rows = (int64_t)a.B * a.Hq * a.Nq;
+    if (n_rows > 0x7fffffffLL) {
+        ta_set_error("too many query rows (%lld)", (long long)n_rows);
+        return TA_ERR_INVALID;
+    }
+    /* The counters start at zero (cudaMemset at allocation) and the combine kernel, last in the stream,
+     * zeroes them again; a failed launch leaves that to the memset below. */
+    unsigned *counters = a.ticket;
+    int st = TA_OK;
     if (use_warp) {
         a.n_items = (int64_t)a.n_split * items_per_split;
-        TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, DEC_TICKETS * sizeof(unsigned), cudaStreamLegacy));
-        int st = dec_warp_launch(&a, dev);
-        if (st != TA_OK) return st;
+        st = dec_warp_launch(&a, dev); /* counters 0 .. DEC_TICKETS - 1 */
         a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the words above */
         a.n_items = a.has_res ? items_per_split : 0;
         a.bps = 1;
     }
-    if (a.n_items > 0) {
-        TA_CUDA_TRY(cudaMemsetAsync(a.ticket, 0, sizeof(unsigned), cudaStreamLegacy));
+    if (st == TA_OK && a.n_items > 0) {
+        a.ticket = counters + DEC_TICKETS;
         decode_kernel<<<(unsigned)a.n_items, DEC_THREADS, dec_smem_bytes(D, a.rows_alloc, a.bps)>>>(a);
-        TA_CUDA_TRY(cudaGetLastError());
+        st = TA_CUDA_CHECK(cudaGetLastError());
     }
 
     comb_args c;
@@ -709,14 +718,13 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     c.out = out->data, c.out_dtype = (int)out->dtype;
     for (int i = 0; i < 4; i++) c.out_stride[i] = out->stride[i];
     c.lse = lse;
-    int64_t n_rows = (int64_t)a.B * a.Hq * a.Nq;
-    if (n_rows > 0x7fffffffLL) {
-        ta_set_error("too many query rows (%lld)", (long long)n_rows);
-        return TA_ERR_INVALID;
+    c.ticket = counters;
+    if (st == TA_OK) {
+        combine_kernel<<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
+        st = TA_CUDA_CHECK(cudaGetLastError());
     }
-    combine_kernel<<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
-    TA_CUDA_TRY(cudaGetLastError());
-    return TA_OK;
+    if (st != TA_OK) cudaMemsetAsync(counters, 0, DEC_COUNTERS * sizeof(unsigned), cudaStreamLegacy); /* best effort */
+    return st;
 }
 
 extern "C" int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out,

@@ -27,7 +27,8 @@ typedef struct {
     int64_t stride[4];
 } dec_view;
 
-#define DEC_TICKETS 3
+#define DEC_TICKETS 3                  /* work-item counters of the warp kernel, one per bit-width class */
+#define DEC_COUNTERS (DEC_TICKETS + 1) /* and one for the CTA kernel (the residual split) */
 
 typedef struct {
     dec_view q, res_k, res_v;
@@ -45,8 +46,8 @@ typedef struct {
     float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas */
     unsigned long long *lb_word; /* [items][DEC_RT]: (epoch << 32) | bits of the split's largest score per row
                                   * (look-back); value and flag share one word, so no fence orders them */
-    unsigned *ticket;  /* DEC_TICKETS work-item counters, zeroed before each launch (decode_kernel uses the
-                        * first; the warp kernel one per bit-width class) */
+    unsigned *ticket;  /* work-item counters, zero at launch: the warp kernel's DEC_TICKETS, or the CTA
+                        * kernel's one (the combine kernel zeroes them for the next call) */
     int n_sm;          /* SMs of the device: the warp kernel shares them out among bit-width classes */
     int mixed;         /* 1: heads of several bit widths (the warp kernel's MIXED form) */
     unsigned epoch;

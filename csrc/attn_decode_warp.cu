@@ -423,6 +423,7 @@ static const struct {
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
+static int wd_ctas[TA_MAX_DEVICES][WD_KERNELS][2][DEC_RT + 1]; /* occupancy by rows_alloc, 0: not asked yet */
 
 static int wd_find(int D, int rows_alloc)
 {
@@ -456,8 +457,12 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     size_t cta_cap = WD_WARPS * wd_warp_bytes(a->D, a->rows_alloc, cap);
     int st = wd_prepare(device, k, a->mixed, cta_cap);
     if (st != TA_OK) return st;
-    int ctas = 1;
-    TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ctas, wd_table[k].kernel[a->mixed], WD_THREADS, cta_cap));
+    /* Resident CTAs per SM, asked once per (GPU, kernel, rows): the query costs microseconds, and decode
+     * runs every step. */
+    int *known = &wd_ctas[device][k][a->mixed][a->rows_alloc];
+    if (*known <= 0)
+        TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(known, wd_table[k].kernel[a->mixed], WD_THREADS, cta_cap));
+    int ctas = *known;
     int64_t bps;
     if (forced_bps > 0) {
         bps = forced_bps;

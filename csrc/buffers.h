@@ -30,6 +30,13 @@ const char *ta_dtype_name(ta_dtype dt);
 /* DLPack import for objects that are not NumPy arrays (dlpack.c). Same contract as ta_view_from_object. */
 int ta_view_from_dlpack(PyObject *obj, const char *name, ta_view4 *view, PyObject **keepalive);
 
+/* dlpack.c: between begin and end, CUDA imports synchronise once per producer library and device: the
+ * first PyTorch (or CuPy) tensor is asked for stream=1, later ones of the same library for stream=-1, since
+ * those producers order their whole current stream. A binding that imports several arrays brackets them;
+ * every path out of the binding must call end. */
+void ta_dlpack_scope_begin(void);
+void ta_dlpack_scope_end(void);
+
 /* For outputs: ta_view_from_object that also rejects read-only memory (a non-writeable NumPy array, a
  * DLPack tensor its producer flagged read-only). */
 int ta_view_from_object_writable(PyObject *obj, const char *name, ta_view4 *view, PyObject **keepalive);

@@ -22,6 +22,16 @@
         }                                                                                                  \
     } while (0)
 
+/* TA_CUDA_TRY's record without the return, for a launcher that has cleanup to do after a failure:
+ * TA_OK or TA_ERR_CUDA. */
+#define TA_CUDA_CHECK(call) ta_cuda_check_((call), #call, __FILE__, __LINE__)
+static inline int ta_cuda_check_(cudaError_t err, const char *what, const char *file, int line)
+{
+    if (err == cudaSuccess) return TA_OK;
+    ta_set_error("CUDA error in %s (%s:%d): %s", what, file, line, cudaGetErrorString(err));
+    return TA_ERR_CUDA;
+}
+
 /* Per-device state (scratch, flags, raised shared-memory limits) is kept for this many GPUs. */
 #define TA_MAX_DEVICES 64
 

@@ -212,14 +212,53 @@ static int ta_ask_device(PyObject *obj, const char *name, int *device_type, int 
 #endif
 }
 
+/* ---- one stream synchronisation per producer and call ----------------------------------------------
+ * PyTorch and CuPy serve __dlpack__(stream=1) by making the legacy stream wait for their *current* stream,
+ * whatever the tensor: after one such import in a call, every later tensor of the same library on the same
+ * device is already ordered, and stream=-1 (no synchronisation) gives the same guarantee. That call costs
+ * PyTorch about 11 microseconds of Python per tensor (two stream objects), a large share of one decode
+ * step (NOTES-decode, session 4). A binding that imports several arrays opens a scope around them; outside
+ * a scope every import synchronises. Thread-local: producers run Python code, and another thread may import
+ * in between. */
+static _Thread_local struct {
+    int active, device_id;
+    int family; /* 0: none synchronised yet, 1: torch, 2: cupy */
+} ta_sync_scope;
+
+void ta_dlpack_scope_begin(void) { ta_sync_scope.active = 1, ta_sync_scope.family = 0; }
+void ta_dlpack_scope_end(void) { ta_sync_scope.active = 0, ta_sync_scope.family = 0; }
+
+/* 1 for PyTorch tensors, 2 for CuPy arrays (by their type's module), else 0: producers whose stream
+ * handling is known to be per current stream. */
+static int ta_producer_family(PyObject *obj)
+{
+    PyObject *module = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__module__");
+    int family = 0;
+    if (module && PyUnicode_Check(module)) {
+        const char *m = PyUnicode_AsUTF8(module);
+        if (m && strncmp(m, "torch", 5) == 0 && (m[5] == '\0' || m[5] == '.')) family = 1;
+        else if (m && strncmp(m, "cupy", 4) == 0 && (m[4] == '\0' || m[4] == '.')) family = 2;
+    }
+    Py_XDECREF(module);
+    PyErr_Clear();
+    return family;
+}
+
 /* Calls obj.__dlpack__ asking for a versioned capsule; producers older than DLPack 1.0 reject the
  * max_version keyword with TypeError, and then get the call they know.
  * CUDA: stream=1 asks the producer to order its pending work before the legacy default stream, where
- * turboattn launches its kernels (docs/DESIGN.md, "Streams"). CPU: only None is allowed. */
-static PyObject *ta_ask_capsule(PyObject *obj, int device_type)
+ * turboattn launches its kernels (docs/DESIGN.md, "Streams"); stream=-1 within a scope where the same
+ * producer has already done so on this device (above). CPU: only None is allowed. */
+static PyObject *ta_ask_capsule(PyObject *obj, int device_type, int device_id)
 {
     PyObject *kwargs = NULL, *capsule = NULL, *method = NULL;
-    PyObject *stream = device_type == TA_DL_CUDA ? PyLong_FromLong(1) : (Py_INCREF(Py_None), Py_None);
+    long stream_code = 1;
+    if (device_type == TA_DL_CUDA && ta_sync_scope.active) {
+        int family = ta_producer_family(obj);
+        if (family && family == ta_sync_scope.family && device_id == ta_sync_scope.device_id) stream_code = -1;
+        else if (family && !ta_sync_scope.family) ta_sync_scope.family = family, ta_sync_scope.device_id = device_id;
+    }
+    PyObject *stream = device_type == TA_DL_CUDA ? PyLong_FromLong(stream_code) : (Py_INCREF(Py_None), Py_None);
     PyObject *version = Py_BuildValue("(ii)", TA_DL_MAJOR, 0);
     if (!stream || !version) goto fail;
     method = PyObject_GetAttrString(obj, "__dlpack__");
@@ -288,8 +327,11 @@ static PyObject *ta_dlpack_take(PyObject *obj, const char *name, const ta_dl_ten
 {
     int device_type, device_id;
     if (ta_ask_device(obj, name, &device_type, &device_id) < 0) return NULL;
-    PyObject *capsule = ta_ask_capsule(obj, device_type);
-    if (!capsule) return NULL;
+    PyObject *capsule = ta_ask_capsule(obj, device_type, device_id);
+    if (!capsule) {
+        if (ta_sync_scope.active) ta_sync_scope.family = 0; /* the failed export may not have synchronised */
+        return NULL;
+    }
     PyObject *owner = ta_take_capsule(capsule, name);
     ta_saved_error pending = ta_save_error(); /* an untaken capsule's destructor is producer code too */
     Py_DECREF(capsule);

@@ -222,9 +222,12 @@ static PyObject *py_attention(PyObject *self, PyObject *args, PyObject *kwargs)
     ta_view4 q, k, v, out;
     ta_attn_params p;
     float *lse;
-    if (ta_view_from_object(q_obj, "q", &q, &q_keep) < 0 || ta_view_from_object(k_obj, "k", &k, &k_keep) < 0 ||
-        ta_view_from_object(v_obj, "v", &v, &v_keep) < 0 || ta_view_from_object(out_obj, "out", &out, &out_keep) < 0)
-        goto fail;
+    ta_dlpack_scope_begin();
+    int imported = ta_view_from_object(q_obj, "q", &q, &q_keep) == 0 && ta_view_from_object(k_obj, "k", &k, &k_keep) == 0 &&
+                   ta_view_from_object(v_obj, "v", &v, &v_keep) == 0 &&
+                   ta_view_from_object(out_obj, "out", &out, &out_keep) == 0;
+    ta_dlpack_scope_end();
+    if (!imported) goto fail;
     /* Before the layout swap, so a bad element is reported at its index in the caller's layout. */
     if (ta_check_finite(&q, "q") < 0 || ta_check_finite(&k, "k") < 0 || ta_check_finite(&v, "v") < 0) goto fail;
     if (bnhd) {
@@ -264,8 +267,11 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     ta_kv kv;
     ta_attn_params p;
     float *lse;
-    if (ta_view_from_object(q_obj, "q", &q, &q_keep) < 0 || ta_view_from_object(out_obj, "out", &out, &out_keep) < 0)
-        goto fail;
+    ta_dlpack_scope_begin();
+    int imported = ta_view_from_object(q_obj, "q", &q, &q_keep) == 0 &&
+                   ta_view_from_object(out_obj, "out", &out, &out_keep) == 0;
+    ta_dlpack_scope_end();
+    if (!imported) goto fail;
     if (ta_check_finite(&q, "q") < 0) goto fail;
     if (bnhd) {
         bnhd_to_bhnd(&q), bnhd_to_bhnd(&out);

@@ -314,9 +314,11 @@ static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
     PyObject *keep[4] = {NULL, NULL, NULL, NULL};
     ta_view4 k, v, rk, rv;
     PyObject *result = NULL;
-    if (ta_view_from_object(k_obj, "k_new", &k, &keep[0]) < 0 || ta_view_from_object(v_obj, "v_new", &v, &keep[1]) < 0 ||
-        tokens_match_cache(&k, &v, B, H, D, dtype, device) < 0)
-        goto done;
+    ta_dlpack_scope_begin();
+    int imported = ta_view_from_object(k_obj, "k_new", &k, &keep[0]) == 0 &&
+                   ta_view_from_object(v_obj, "v_new", &v, &keep[1]) == 0;
+    ta_dlpack_scope_end();
+    if (!imported || tokens_match_cache(&k, &v, B, H, D, dtype, device) < 0) goto done;
     const ta_view4 *views[2] = {&k, &v};
     const char *names[2] = {"k_new", "v_new"};
     int64_t n = k.shape[2], fill = n < room ? n : room;
@@ -445,8 +447,11 @@ static PyObject *py_cuda_attention_kv(PyObject *self, PyObject *args)
     ta_kv kv;
     float *lse = NULL;
     int st;
-    if (cuda_view(q_obj, "q", &q, &q_keep, 0) < 0) return NULL;
-    if (ta_cuda_kv_from_pyobject(kv_obj, &kv, &kv_keep) < 0 || cuda_view(out_obj, "out", &out, &out_keep, 1) < 0) goto fail;
+    ta_dlpack_scope_begin();
+    int imported = cuda_view(q_obj, "q", &q, &q_keep, 0) == 0 && ta_cuda_kv_from_pyobject(kv_obj, &kv, &kv_keep) == 0 &&
+                   cuda_view(out_obj, "out", &out, &out_keep, 1) == 0;
+    ta_dlpack_scope_end();
+    if (!imported) goto fail;
     if (lse_obj != Py_None) {
         ta_device_buffer buf;
         if (ta_device_buffer_from_object(lse_obj, "lse", "float32", 3, &buf) < 0) goto fail;
