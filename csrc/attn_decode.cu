@@ -535,6 +535,22 @@ static int dec_forced_bps; /* ta_decode_set_blocks_per_split */
 
 extern "C" void ta_decode_set_blocks_per_split(int blocks) { dec_forced_bps = blocks > 0 ? blocks : 0; }
 
+/* The MIXED kernel's classes (wd_take_item): the heads of each bit width, in the order 4, 2, 8 bits, and the
+ * SMs that prefer each class, shared out in proportion to its heads: SM s prefers the first class c with
+ * s * H < (heads of classes 0..c) * n_sm. */
+static void dec_set_classes(dec_args *a, const uint8_t *bits)
+{
+    static const int order[3] = {4, 2, 8};
+    int n = 0;
+    for (int c = 0; c < 3; c++) {
+        a->cls_start[c] = n;
+        for (int h = 0; h < a->H; h++)
+            if (bits[h] == order[c]) a->cls_heads[n++] = (uint8_t)h;
+        a->cls_count[c] = n - a->cls_start[c];
+        a->cls_sm_end[c] = (int)(((int64_t)n * a->n_sm + a->H - 1) / a->H);
+    }
+}
+
 static dec_view dec_view_of(const ta_view4 *x)
 {
     dec_view v;
@@ -622,7 +638,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.n_blocks = kv->n_blocks, a.n_res = kv->n_residual, a.Nk = kv->n_blocks * DEC_BLOCK + kv->n_residual;
     a.KB = kv->KB, a.VT = kv->VT;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
-    a.mixed = kv->mixed_bits != 0;
+    a.mixed = kv->mixed_bits && kv->bits_host && kv->H <= DEC_MAX_CLASS_HEADS;
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
     a.k_block_scale = kv->k_block_scale;
     a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;
@@ -687,6 +703,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.ticket = (unsigned *)(ds->lb_words + ds->lb_items * DEC_RT);
     a.epoch = ds->epoch;
     a.n_sm = ds->sm_count > 0 ? ds->sm_count : 1;
+    if (a.mixed) dec_set_classes(&a, kv->bits_host);
     a.item_base = 0;
     a.n_items = n_items;
     int64_t n_rows = (int64_t)a.B * a.Hq * a.Nq;

@@ -29,6 +29,7 @@ typedef struct {
 
 #define DEC_TICKETS 3                  /* work-item counters of the warp kernel, one per bit-width class */
 #define DEC_COUNTERS (DEC_TICKETS + 1) /* and one for the CTA kernel (the residual split) */
+#define DEC_MAX_CLASS_HEADS 256        /* KV heads the MIXED kernel form takes (more: the one-counter form) */
 
 typedef struct {
     dec_view q, res_k, res_v;
@@ -49,7 +50,11 @@ typedef struct {
     unsigned *ticket;  /* work-item counters, zero at launch: the warp kernel's DEC_TICKETS, or the CTA
                         * kernel's one (the combine kernel zeroes them for the next call) */
     int n_sm;          /* SMs of the device: the warp kernel shares them out among bit-width classes */
-    int mixed;         /* 1: heads of several bit widths (the warp kernel's MIXED form) */
+    int mixed;         /* 1: heads of several bit widths (the warp kernel's MIXED form), with: */
+    int cls_count[3];  /* heads per class (4, 2, 8 bits) */
+    int cls_start[3];  /* where each class's heads start in cls_heads */
+    int cls_sm_end[3]; /* SMs [cls_sm_end[c - 1], cls_sm_end[c]) prefer class c */
+    uint8_t cls_heads[DEC_MAX_CLASS_HEADS]; /* the heads, class by class, each class in head order */
     unsigned epoch;
     int64_t item_base; /* work item of ticket 0 (the residual split runs as a launch of its own) */
     int64_t n_items;   /* items of this launch */

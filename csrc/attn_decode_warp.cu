@@ -309,54 +309,35 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
  * run out takes the next class. In a mixed cache an SM then runs one width's code: with the widths
  * interleaved, their loops thrashed the instruction cache (ncu, stall "no instruction" 2.84 against 0.52
  * cycles per issue; NOTES-decode). Within a class tickets run split-major, head fastest, so for one head
- * lower splits keep lower tickets and a look-back only waits on warps that already started. With one width
- * this is the old single counter. Returns false when every class has run out. */
+ * lower splits keep lower tickets and a look-back only waits on warps that already started. The classes'
+ * heads and SM shares come from the host (dec_set_classes): worked out here with ballots over the heads,
+ * they cost the kernel registers, and its hot loops spilled more (ptxas: 520/684 against 324/352 bytes).
+ * Returns false when every class has run out. */
 __device__ __forceinline__ bool wd_take_item(const dec_args &a, int *split, int *tile, int *b, int *h)
 {
-    const int lane = threadIdx.x & 31, order[3] = {4, 2, 8};
-    int hc[3];
-#pragma unroll
-    for (int c = 0; c < 3; c++) {
-        hc[c] = 0;
-        for (int h0 = 0; h0 < a.H; h0 += 32)
-            hc[c] += __popc(__ballot_sync(0xffffffffu, h0 + lane < a.H && a.bits[h0 + lane] == order[c]));
-    }
-    const int64_t per_head = a.n_items / a.H;
+    const int lane = threadIdx.x & 31;
+    const unsigned per_head = (unsigned)(a.n_items / a.H); /* item counts fit 31 bits (dec_launch checks) */
     unsigned smid;
     asm volatile("mov.u32 %0, %%smid;" : "=r"(smid));
-    int pref = 0;
-    for (int c = 0, cum = 0; c < 3; c++) {
-        cum += hc[c];
-        if ((int64_t)(smid % a.n_sm) * a.H < (int64_t)cum * a.n_sm) {
-            pref = c;
-            break;
-        }
-    }
+    const int sm = (int)(smid % a.n_sm), pref = sm < a.cls_sm_end[0] ? 0 : sm < a.cls_sm_end[1] ? 1 : 2;
     unsigned pick = 0, ticket = 0;
     if (lane == 0) {
         pick = 3;
         for (int k = 0; k < 3 && pick == 3; k++) {
             int c = (pref + k) % 3;
-            if (hc[c] == 0) continue;
+            if (a.cls_count[c] == 0) continue;
             ticket = atomicAdd(a.ticket + c, 1u);
-            if ((int64_t)ticket < hc[c] * per_head) pick = (unsigned)c;
+            if (ticket < (unsigned)a.cls_count[c] * per_head) pick = (unsigned)c;
         }
     }
     const int c = (int)__shfl_sync(0xffffffffu, pick, 0);
-    const int64_t l = (int64_t)__shfl_sync(0xffffffffu, ticket, 0);
+    const unsigned l = __shfl_sync(0xffffffffu, ticket, 0);
     if (c == 3) return false;
-    const int rank = (int)(l % hc[c]);
-    *b = (int)(l / hc[c] % a.B);
-    *tile = (int)(l / ((int64_t)hc[c] * a.B) % a.n_tiles);
-    *split = (int)(a.item_base / ((int64_t)a.n_tiles * a.B * a.H) + l / ((int64_t)hc[c] * a.B * a.n_tiles));
-    for (int h0 = 0, seen = 0; h0 < a.H; h0 += 32) {
-        unsigned m = __ballot_sync(0xffffffffu, h0 + lane < a.H && a.bits[h0 + lane] == order[c]);
-        if (rank < seen + __popc(m)) {
-            *h = h0 + (int)__fns(m, 0, rank - seen + 1);
-            break;
-        }
-        seen += __popc(m);
-    }
+    const unsigned n = (unsigned)a.cls_count[c], nb = n * (unsigned)a.B;
+    *h = a.cls_heads[a.cls_start[c] + (int)(l % n)];
+    *b = (int)(l / n % (unsigned)a.B);
+    *tile = (int)(l / nb % (unsigned)a.n_tiles);
+    *split = (int)(a.item_base / ((int64_t)a.n_tiles * a.B * a.H)) + (int)(l / (nb * (unsigned)a.n_tiles));
     return true;
 }
 

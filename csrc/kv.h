@@ -16,6 +16,7 @@ typedef struct {
     int64_t KB, VT;        /* bytes per row of k_codes (one block) and of v_codes (one token) */
     const uint8_t *bits;       /* [H] */
     int mixed_bits;            /* 1 when the heads do not all have the same bits (set by the CUDA binding) */
+    const uint8_t *bits_host;  /* [H], host copy of bits (CUDA binding; NULL elsewhere) */
     const int64_t *k_head_off; /* [H] byte offset of head h within a k_codes row */
     const int64_t *v_head_off; /* [H] byte offset of head h within a v_codes row */
     uint8_t *k_codes;          /* [cap_blocks, KB] */

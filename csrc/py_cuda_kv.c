@@ -138,6 +138,7 @@ int ta_cuda_kv_from_pyobject(PyObject *qkv, ta_kv *kv, PyObject **keep)
     PyArrayObject *voff_h = koff_h ? get_host(qkv, "v_head_off", NPY_INT64, H, list) : NULL;
     if (!voff_h) goto fail;
     const uint8_t *bits = PyArray_DATA(bits_h);
+    kv->bits_host = bits; /* kept alive by `list` for the call */
     const int64_t *koff = PyArray_DATA(koff_h), *voff = PyArray_DATA(voff_h);
     int64_t k_off = 0, v_off = 0;
     for (int h = 0; h < H; h++) {

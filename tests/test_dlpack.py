@@ -663,3 +663,40 @@ def test_gpu_cupy_interop():
     stream = cupy.cuda.Stream(non_blocking=True)
     assert d.__dlpack__(stream=stream.ptr) is not None
     assert _C.view_info(c, "k")[4] == c.data.ptr
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not HAS_GPU, reason="no CUDA device")
+@pytest.mark.parametrize("path", ["decode", "prefill"])
+def test_gpu_side_stream_inputs_are_ordered(path):
+    """q and out written on a busy PyTorch side stream: the call's one synchronisation (stream=1 for the
+    first tensor, stream=-1 for later ones of the same library, csrc/dlpack.c) must still order both the
+    write of q and the poisoning of out before our kernels. The side stream sleeps first, so a missing
+    wait would read the old q or have out overwritten by the NaN fill."""
+    torch = pytest.importorskip("torch")
+    import turboattn as ta
+    g = torch.Generator(device="cuda").manual_seed(31)
+    k = torch.randn(1, 2, 200, 64, device="cuda", dtype=torch.float16, generator=g)
+    v = torch.randn(1, 2, 200, 64, device="cuda", dtype=torch.float16, generator=g)
+    k[..., :2] *= 20  # outlier channels
+    nq = 1 if path == "decode" else 77
+    q_true = torch.randn(1, 4, nq, 64, device="cuda", dtype=torch.float16, generator=g)
+    cache = ta.quantize_kv(k, v, bits=4) if path == "decode" else None
+    run = (lambda q, out: ta.flashq_attention(q, kv=cache, out=out)) if path == "decode" else \
+        (lambda q, out: ta.flashq_attention(q, k, v, causal=True, out=out))
+    expected = torch.empty_like(q_true)
+    run(q_true, expected)
+    torch.cuda.synchronize()
+    q = torch.zeros_like(q_true)
+    out = torch.zeros_like(q_true)
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        torch.cuda._sleep(20_000_000)  # tens of milliseconds of work ahead of the writes
+        q.copy_(q_true)
+        out.fill_(float("nan"))
+        run(q, out)
+    torch.cuda.synchronize()
+    assert torch.isfinite(out).all()
+    assert torch.equal(out, expected)
+    assert float(expected.float().abs().max()) > 0.1  # a real output, not zeros
