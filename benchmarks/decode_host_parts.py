@@ -8,12 +8,13 @@ import math
 import os
 import sys
 
-import torch
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE), HERE]
 
-from turboattn import _C
-from turboattn.cuda_kv import quantize_kv_cuda
+import torch  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from turboattn import _C  # noqa: E402
+from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
 from decode_overhead import host_us  # noqa: E402
 
 
