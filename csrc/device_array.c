@@ -12,6 +12,8 @@
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifdef TA_WITH_CUDA
@@ -26,6 +28,8 @@ typedef struct {
     int ndim;
     int64_t shape[TA_DA_MAX_NDIM];
     size_t nbytes;
+    int pooled;   /* from turboattn's stream-ordered pool (ta_pool_alloc), else cudaMalloc */
+    int exported; /* handed out through __dlpack__ or .ptr: other streams may still use it when freed */
 } ta_device_array;
 
 static size_t ta_live_bytes; /* device memory held by DeviceArrays; guarded by the GIL */
@@ -51,6 +55,49 @@ static cudaError_t ta_cuda_enter(int device_id, int *prev)
 static void ta_cuda_leave(int device_id, int prev)
 {
     if (prev != device_id) cudaSetDevice(prev);
+}
+
+/* ---- stream-ordered allocation ---------------------------------------------------------------------
+ * cudaFree waits for the whole device, so a DeviceArray freed every decode step (flashq_attention's output)
+ * serialised the host with the GPU once per call. DeviceArrays come from a memory pool of our own per device
+ * (cudaMallocFromPoolAsync on the legacy stream, where every turboattn kernel and copy runs) and go back with
+ * cudaFreeAsync on that stream: the memory is reused only after the work queued before the free. An array
+ * that was handed out (__dlpack__, .ptr) may still be in use on a consumer's stream, so its free first waits
+ * for the device, as cudaFree did. The pool keeps up to TA_POOL_KEEP bytes of freed memory between
+ * synchronisations and returns the rest; devices without memory pools use cudaMalloc/cudaFree. Called with
+ * the device current and without the GIL. */
+#define TA_POOL_DEVICES 64
+#define TA_POOL_KEEP ((uint64_t)256 << 20)
+static cudaMemPool_t ta_pools[TA_POOL_DEVICES];
+static int ta_pool_state[TA_POOL_DEVICES]; /* 0: not tried, 1: ready, -1: unsupported */
+static pthread_mutex_t ta_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static cudaMemPool_t ta_pool_of(int device_id)
+{
+    if (device_id < 0 || device_id >= TA_POOL_DEVICES) return NULL;
+    pthread_mutex_lock(&ta_pool_lock);
+    if (ta_pool_state[device_id] == 0) {
+        int supported = 0;
+        cudaMemPool_t pool = NULL;
+        struct cudaMemPoolProps props;
+        memset(&props, 0, sizeof props);
+        props.allocType = cudaMemAllocationTypePinned;
+        props.location.type = cudaMemLocationTypeDevice;
+        props.location.id = device_id;
+        uint64_t keep = TA_POOL_KEEP;
+        if (cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device_id) == cudaSuccess &&
+            supported && cudaMemPoolCreate(&pool, &props) == cudaSuccess &&
+            cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep) == cudaSuccess) {
+            ta_pools[device_id] = pool;
+            ta_pool_state[device_id] = 1;
+        } else {
+            cudaGetLastError(); /* an answer, not an error to leave behind */
+            ta_pool_state[device_id] = -1;
+        }
+    }
+    cudaMemPool_t pool = ta_pool_state[device_id] == 1 ? ta_pools[device_id] : NULL;
+    pthread_mutex_unlock(&ta_pool_lock);
+    return pool;
 }
 #endif
 
@@ -146,6 +193,8 @@ static ta_device_array *ta_device_array_alloc(int ndim, const int64_t *shape, co
     if (!a) return NULL;
     a->data = NULL;
     a->nbytes = 0;
+    a->pooled = 0;
+    a->exported = 0;
     a->elem = elem;
     a->device_id = device_id;
     a->ndim = ndim;
@@ -157,7 +206,10 @@ static ta_device_array *ta_device_array_alloc(int ndim, const int64_t *shape, co
         void *data = NULL;
         Py_BEGIN_ALLOW_THREADS
         err = ta_cuda_enter(device_id, &prev);
-        if (err == cudaSuccess) err = cudaMalloc(&data, nbytes);
+        cudaMemPool_t pool = err == cudaSuccess ? ta_pool_of(device_id) : NULL;
+        if (err == cudaSuccess)
+            err = pool ? cudaMallocFromPoolAsync(&data, nbytes, pool, cudaStreamLegacy) : cudaMalloc(&data, nbytes);
+        a->pooled = pool != NULL;
         ta_cuda_leave(device_id, prev);
         Py_END_ALLOW_THREADS
         if (err != cudaSuccess) {
@@ -180,10 +232,15 @@ static void ta_device_array_dealloc(PyObject *self)
     if (a->data) {
         cudaError_t err;
         int prev = a->device_id;
-        /* cudaFree waits for the device, so let other threads run meanwhile. */
+        /* A wait for the device (cudaFree, or before an exported array's free) lets other threads run. */
         Py_BEGIN_ALLOW_THREADS
         err = ta_cuda_enter(a->device_id, &prev);
-        if (err == cudaSuccess) err = cudaFree(a->data);
+        if (err == cudaSuccess && a->pooled) {
+            if (a->exported) err = cudaDeviceSynchronize();
+            if (err == cudaSuccess) err = cudaFreeAsync(a->data, cudaStreamLegacy);
+        } else if (err == cudaSuccess) {
+            err = cudaFree(a->data);
+        }
         ta_cuda_leave(a->device_id, prev);
         Py_END_ALLOW_THREADS
         /* At interpreter exit the CUDA runtime may already be torn down and has freed everything. */
@@ -249,6 +306,7 @@ static PyObject *ta_da_device(PyObject *self, void *unused)
 
 static PyObject *ta_da_ptr(PyObject *self, void *unused)
 {
+    ((ta_device_array *)self)->exported = 1; /* the address may be used on any stream */
     return PyLong_FromVoidPtr(((ta_device_array *)self)->data);
 }
 
@@ -468,6 +526,7 @@ static PyObject *ta_da_dlpack(PyObject *self, PyObject *args, PyObject *kwargs)
         Py_INCREF(exported);
     else if (!(exported = ta_device_array_copy(a)))
         return NULL;
+    exported->exported = 1; /* the consumer may use it on its own streams until it lets go */
     PyObject *capsule = NULL;
     if (handle == 0 || ta_order_before_stream(a->device_id, handle) == 0)
         capsule = ta_export_capsule(exported, versioned, want_copy);
