@@ -70,17 +70,6 @@ __device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_ro
     return mx;
 }
 
-template <bool HI>
-__device__ __forceinline__ void wd_rows_step_any(const dec_args &a, dec_rows *rs, const float *Sb, uint8_t *p8, int rows,
-                                                 int64_t key0, float sv)
-{
-    if (rows <= 1) dec_rows_step<32>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
-    else if (rows <= 2) dec_rows_step<16>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
-    else if (rows <= 4) dec_rows_step<8>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
-    else if (!HI || rows <= 8) dec_rows_step<4>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
-    else dec_rows_step<2>(a, rs, 0, rows, Sb, p8, WD_PP, key0, DEC_BLOCK, sv);
-}
-
 /* Warp-uniform: bit 4 gi + tq is set when lane tq's group gi of four lines (steps and zeros at
  * 16 gi + 4 tq) can reach the clamp (lines_can_clamp). The 8 lanes of one tq hold the same lines (other
  * elements), so lane (g, tq) tests only the groups gi = g (mod 8). */
@@ -124,78 +113,19 @@ __device__ __forceinline__ int wd_zero_dot_v(const uint8_t *prow, const uint8_t 
     return d + __shfl_xor_sync(0xffffffffu, d, 2);
 }
 
-/* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
- * results. */
-template <int BITS, int D, bool HI>
-__device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
-                                         int h, int64_t j0, int nb, int rows)
+/* Phase 2 of a split, from the running maximum of the earlier splits: per block the softmax step of every row
+ * (dec_rows_step with LPR lanes per row) and p.v, then the split's partial results. A template on LPR, chosen
+ * once per split (wd_split), so that the block loop holds one row step instead of a branch over five: ncu
+ * showed "no instruction" and "branch resolving" stalls at 11 % and 4.5 % of the samples (NOTES-decode). */
+template <int BITS, int D, bool HI, int LPR>
+__device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, int64_t item, int b, int h, int64_t j0,
+                                          int nb, int rows)
 {
-    constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8, G = D / 64;
-    constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
+    constexpr int G = D / 64;
+    constexpr bool FACT = BITS != 8;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
-    const int r0 = g, r1 = g + 8; /* the lane's accumulator rows */
-    const int ld_row = (lane & 7) + 8 * ((lane >> 3) & 1), ld_col = 16 * (lane >> 4); /* ldmatrix x4 address */
-
-    uint32_t qa[KC][4];
-#pragma unroll
-    for (int kk = 0; kk < KC; kk++) ta_ldmatrix_x4(qa[kk], ta_smem_addr(s.q8 + ld_row * QP + 32 * kk + ld_col));
-
-    /* ---- phase 1: q.k of every block ----
-     * All of a block's loads are issued before its first use; other warps on the SM hide their latency
-     * (prefetching the next block from registers cost more in spills than it gained: NOTES-decode.md). */
-    float rmax0 = -INFINITY, rmax1 = -INFINITY;
-    for (int jb = 0; jb < nb; jb++) {
-        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
-        const uint8_t *kb = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + g * BITS;
-        uint2 raw[KC][2][4];
-        uint32_t st[KC][2], ze[KC][2];
-#pragma unroll
-        for (int kk = 0; kk < KC; kk++)
-#pragma unroll
-            for (int hh = 0; hh < 2; hh++) {
-                int c0 = 32 * kk + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
-                st[kk][hh] = *(const uint32_t *)(a.k_group_step + grow * D + c0);
-                ze[kk][hh] = *(const uint32_t *)(a.k_group_zero + grow * D + c0);
-#pragma unroll
-                for (int i = 0; i < 4; i++) raw[kk][hh][i] = load_line<BITS>(kb + (int64_t)(c0 + i) * CB);
-            }
-        const unsigned long long cmask =
-            FACT ? wd_clamp_mask<BITS, 2 * KC>(a.k_group_step + grow * D, (const uint8_t *)a.k_group_zero + grow * D) : 0;
-        int32_t acc[8][4];
-#pragma unroll
-        for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
-#pragma unroll
-        for (int kk = 0; kk < KC; kk++) {
-            uint32_t bo[2][8];
-#pragma unroll
-            for (int hh = 0; hh < 2; hh++) {
-                if (!FACT) {
-                    rebuild_lines<BITS>(raw[kk][hh], st[kk][hh], ze[kk][hh], bo[hh]);
-                    continue;
-                }
-                scale_lines<BITS>(raw[kk][hh], st[kk][hh], bo[hh]);
-                if ((cmask >> (4 * (2 * kk + hh))) & 0xFu) clamp_lines(ze[kk][hh], bo[hh]);
-            }
-#pragma unroll
-            for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kk], bo[0][e], bo[1][e]);
-        }
-        /* q . x̂ = q . (u·s clamped) + q . z, or q . (x̂ + 128) - 128 sum(q) */
-        const int off0 = FACT ? wd_zero_dot_k<KC>(s.q8 + r0 * QP, ze) : -128 * s.rs->qsum[r0];
-        const int off1 = !HI ? 0 : FACT ? wd_zero_dot_k<KC>(s.q8 + r1 * QP, ze) : -128 * s.rs->qsum[r1];
-        float sk = a.k_block_scale[grow];
-        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-        if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
-        if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
-    }
-    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 1));
-    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 2));
-    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
-    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
-    if (tq == 0 && r0 < rows) dec_publish_max(a, item, r0, rmax0);
-    if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
-    dec_look_back(a, s.rs, split, tile, b, h, rows);
-    __syncwarp();
-
+    const int r0 = g, r1 = g + 8;
+    const int ld_row = (lane & 7) + 8 * ((lane >> 3) & 1), ld_col = 16 * (lane >> 4);
     /* ---- phase 2: softmax steps and p.v ---- */
     float acc[D / 8][HI ? 4 : 2];
 #pragma unroll
@@ -221,7 +151,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         uint2 raw[2][2][G][4];
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
-            if (sh == 1) wd_rows_step_any<HI>(a, s.rs, Sb, s.p8, rows, j * DEC_BLOCK, sv);
+            if (sh == 1) dec_rows_step<LPR>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
 #pragma unroll
             for (int kk = 0; kk < 2; kk++)
 #pragma unroll
@@ -230,7 +160,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
                     for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
                         raw[kk][hh][sh][i] = load_line<BITS>(vb + (int64_t)(32 * kk + 16 * hh + 4 * tq + i) * a.VT + sh * 8 * BITS);
         }
-        if (G == 1) wd_rows_step_any<HI>(a, s.rs, Sb, s.p8, rows, j * DEC_BLOCK, sv);
+        if (G == 1) dec_rows_step<LPR>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
 #pragma unroll
         for (int k = 0; k < 2; k++)
 #pragma unroll
@@ -302,6 +232,86 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         float *ml = a.part_ml + (item * DEC_RT + lane) * 3;
         ml[0] = s.rs->m[lane], ml[1] = s.rs->l[lane], ml[2] = s.rs->aprod[lane];
     }
+}
+
+/* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
+ * results. */
+template <int BITS, int D, bool HI>
+__device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
+                                         int h, int64_t j0, int nb, int rows)
+{
+    constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8;
+    constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    const int r0 = g, r1 = g + 8; /* the lane's accumulator rows */
+    const int ld_row = (lane & 7) + 8 * ((lane >> 3) & 1), ld_col = 16 * (lane >> 4); /* ldmatrix x4 address */
+
+    uint32_t qa[KC][4];
+#pragma unroll
+    for (int kk = 0; kk < KC; kk++) ta_ldmatrix_x4(qa[kk], ta_smem_addr(s.q8 + ld_row * QP + 32 * kk + ld_col));
+
+    /* ---- phase 1: q.k of every block ----
+     * All of a block's loads are issued before its first use; other warps on the SM hide their latency
+     * (prefetching the next block from registers cost more in spills than it gained: NOTES-decode.md). */
+    float rmax0 = -INFINITY, rmax1 = -INFINITY;
+    for (int jb = 0; jb < nb; jb++) {
+        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
+        const uint8_t *kb = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + g * BITS;
+        uint2 raw[KC][2][4];
+        uint32_t st[KC][2], ze[KC][2];
+#pragma unroll
+        for (int kk = 0; kk < KC; kk++)
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++) {
+                int c0 = 32 * kk + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
+                st[kk][hh] = *(const uint32_t *)(a.k_group_step + grow * D + c0);
+                ze[kk][hh] = *(const uint32_t *)(a.k_group_zero + grow * D + c0);
+#pragma unroll
+                for (int i = 0; i < 4; i++) raw[kk][hh][i] = load_line<BITS>(kb + (int64_t)(c0 + i) * CB);
+            }
+        const unsigned long long cmask =
+            FACT ? wd_clamp_mask<BITS, 2 * KC>(a.k_group_step + grow * D, (const uint8_t *)a.k_group_zero + grow * D) : 0;
+        int32_t acc[8][4];
+#pragma unroll
+        for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
+#pragma unroll
+        for (int kk = 0; kk < KC; kk++) {
+            uint32_t bo[2][8];
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++) {
+                if (!FACT) {
+                    rebuild_lines<BITS>(raw[kk][hh], st[kk][hh], ze[kk][hh], bo[hh]);
+                    continue;
+                }
+                scale_lines<BITS>(raw[kk][hh], st[kk][hh], bo[hh]);
+                if ((cmask >> (4 * (2 * kk + hh))) & 0xFu) clamp_lines(ze[kk][hh], bo[hh]);
+            }
+#pragma unroll
+            for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kk], bo[0][e], bo[1][e]);
+        }
+        /* q . x̂ = q . (u·s clamped) + q . z, or q . (x̂ + 128) - 128 sum(q) */
+        const int off0 = FACT ? wd_zero_dot_k<KC>(s.q8 + r0 * QP, ze) : -128 * s.rs->qsum[r0];
+        const int off1 = !HI ? 0 : FACT ? wd_zero_dot_k<KC>(s.q8 + r1 * QP, ze) : -128 * s.rs->qsum[r1];
+        float sk = a.k_block_scale[grow];
+        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+        if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
+        if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
+    }
+    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 1));
+    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 2));
+    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
+    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
+    if (tq == 0 && r0 < rows) dec_publish_max(a, item, r0, rmax0);
+    if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
+    dec_look_back(a, s.rs, split, tile, b, h, rows);
+    __syncwarp();
+
+    /* ---- phase 2 ---- */
+    if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, item, b, h, j0, nb, rows);
+    else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, item, b, h, j0, nb, rows);
+    else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, item, b, h, j0, nb, rows);
+    else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, item, b, h, j0, nb, rows);
+    else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, item, b, h, j0, nb, rows);
 }
 
 /* Mixed caches: work items come from counters, one per bit-width class (4-bit heads, 2-bit, 8-bit), and each SM prefers
