@@ -11,26 +11,20 @@
 #include "ta_status.h"
 
 /* Every runtime call and every launch goes through one of these: the first failure is recorded with its
- * site and CUDA's own text, and the launcher returns TA_ERR_CUDA (RuntimeError in Python). */
-#define TA_CUDA_TRY(call)                                                                                  \
-    do {                                                                                                   \
-        cudaError_t ta_err_ = (call);                                                                      \
-        if (ta_err_ != cudaSuccess) {                                                                      \
-            ta_set_error("CUDA error in %s (%s:%d): %s", #call, __FILE__, __LINE__,                        \
-                         cudaGetErrorString(ta_err_));                                                     \
-            return TA_ERR_CUDA;                                                                            \
-        }                                                                                                  \
-    } while (0)
-
-/* TA_CUDA_TRY's record without the return, for a launcher that has cleanup to do after a failure:
- * TA_OK or TA_ERR_CUDA. */
-#define TA_CUDA_CHECK(call) ta_cuda_check_((call), #call, __FILE__, __LINE__)
+ * site and CUDA's own text. TA_CUDA_TRY then returns TA_ERR_CUDA from the launcher (RuntimeError in Python);
+ * TA_CUDA_CHECK gives TA_OK or TA_ERR_CUDA, for a launcher with cleanup to do after a failure. (TRY names the
+ * call itself, so the message shows the call as written, before its macros expand.) */
 static inline int ta_cuda_check_(cudaError_t err, const char *what, const char *file, int line)
 {
     if (err == cudaSuccess) return TA_OK;
     ta_set_error("CUDA error in %s (%s:%d): %s", what, file, line, cudaGetErrorString(err));
     return TA_ERR_CUDA;
 }
+#define TA_CUDA_CHECK(call) ta_cuda_check_((call), #call, __FILE__, __LINE__)
+#define TA_CUDA_TRY(call)                                                                                  \
+    do {                                                                                                   \
+        if (ta_cuda_check_((call), #call, __FILE__, __LINE__) != TA_OK) return TA_ERR_CUDA;                \
+    } while (0)
 
 /* Per-device state (scratch, flags, raised shared-memory limits) is kept for this many GPUs. */
 #define TA_MAX_DEVICES 64
