@@ -63,7 +63,9 @@ class BuildWithCuda(build_ext):
                 return str(obj)
 
             with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-                ext.extra_objects += list(pool.map(compile_one, sources))
+                objects = list(pool.map(compile_one, sources))
+            ext.extra_objects += objects
+            ext.depends += objects  # fresh objects: relink even when no C source is newer than the library
             ext.include_dirs += [str(cuda_home / "include")]  # C files include <cuda_runtime_api.h>
             ext.library_dirs += [str(cuda_home / "lib64"), str(cuda_home / "targets" / "x86_64-linux" / "lib")]
             ext.libraries += ["cudart_static", "dl", "rt", "stdc++"]  # nvcc host stubs need libstdc++
