@@ -93,18 +93,19 @@ template <int WIDE> __device__ __forceinline__ void unpack(const group8<WIDE> &g
     }
 }
 
-__device__ __forceinline__ int8_t code_of(float x, float inv)
+/* clamp(nearbyintf(x * inv), -127, 127) in the low byte of the returned word: the product rounded once as
+ * in C, clamped in float (the bounds are integers, so clamping before rounding gives the same code), then
+ * rounded half-to-even by adding 1.5 * 2^23 (cuda_common.cuh) instead of F2I, which runs at 1/8 rate. */
+__device__ __forceinline__ uint32_t code_of(float x, float inv)
 {
-    int c = __float2int_rn(__fmul_rn(x, inv)); /* nearbyintf(x * inv): one rounding each, no contraction */
-    c = c > TA_INT8_MAX ? TA_INT8_MAX : c;
-    c = c < -TA_INT8_MAX ? -TA_INT8_MAX : c;
-    return (int8_t)c;
+    float y = fminf(fmaxf(__fmul_rn(x, inv), -(float)TA_INT8_MAX), (float)TA_INT8_MAX);
+    return __float_as_uint(__fadd_rn(y, TA_MAGIC_F));
 }
 
-__device__ __forceinline__ uint32_t pack4(const int8_t *c)
+/* The low bytes of four code_of words as one little-endian word. */
+__device__ __forceinline__ uint32_t pack4(const uint32_t *c)
 {
-    return (uint32_t)(uint8_t)c[0] | (uint32_t)(uint8_t)c[1] << 8 | (uint32_t)(uint8_t)c[2] << 16 |
-           (uint32_t)(uint8_t)c[3] << 24;
+    return __byte_perm(__byte_perm(c[0], c[1], 0x0040), __byte_perm(c[2], c[3], 0x0040), 0x5410);
 }
 
 /* Column of code (r, c) of a block inside its output row: swizzled for the K tiles. */
@@ -120,21 +121,27 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
     __shared__ uint32_t vt_stage[QUANT_ROWS * (QUANT_MAX_D + 4) / 4]; /* codes [64][d_out + 4] bytes */
     __shared__ int tile_bad;
 
-    int64_t cta = blockIdx.x;
+    /* 32-bit index arithmetic: the launcher keeps the grid below 2^31 CTAs (64-bit division is a call). */
+    const unsigned cta = blockIdx.x;
     int which = 0;
     while (which + 1 < jobs.n_jobs && cta >= jobs.job[which].cta_end) which++;
     const quant_job &jb = jobs.job[which];
-    int64_t first = which ? jobs.job[which - 1].cta_end : 0;
-    int64_t local = cta - first;
-    int blk = (int)(local % jb.n_blocks);
-    int64_t bh = local / jb.n_blocks;
-    int64_t b = bh / jb.H, h = bh % jb.H;
+    const unsigned local = cta - (unsigned)(which ? jobs.job[which - 1].cta_end : 0);
+    const unsigned bh32 = local / (unsigned)jb.n_blocks;
+    int blk = (int)(local - bh32 * (unsigned)jb.n_blocks);
+    int64_t bh = bh32, b = bh32 / (unsigned)jb.H, h = bh32 % (unsigned)jb.H;
     int64_t row0 = (int64_t)blk * QUANT_ROWS;
     int rows_valid = (int)min((int64_t)QUANT_ROWS, jb.N - row0);
     int D = jb.D, n_groups = QUANT_ROWS * D / 8;
     int64_t base = b * jb.stride[0] + h * jb.stride[1] + row0 * jb.stride[2];
     int tid = threadIdx.x;
     if (tid == 0) tile_bad = 0;
+    /* Row and column of group g = tid + k * QUANT_THREADS (8 elements from e0 = 8 g): when a row's groups
+     * divide the CTA (D = 8, 16, ..., 256), one division per thread instead of one per group and pass. */
+    const int gpr = D / 8;
+    const bool fast_pos = D % 8 == 0 && QUANT_THREADS % gpr == 0;
+    const int r_tid = fast_pos ? tid / gpr : 0, c_tid = fast_pos ? (tid - r_tid * gpr) * 8 : 0;
+    const int r_step = fast_pos ? QUANT_THREADS / gpr : 0;
 
     group8<WIDE> x[QUANT_GROUPS_PER_THREAD];
     float amax = 0.0f;
@@ -142,9 +149,10 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
 #pragma unroll
     for (int k = 0; k < QUANT_GROUPS_PER_THREAD; k++) {
         int g = tid + k * QUANT_THREADS;
+        if (g >= n_groups) continue; /* head dims below 256 leave the last groups empty (never stored) */
         int e0 = g * 8;
-        if (g < n_groups && jb.vec) {
-            int r = e0 / D, c = e0 % D;
+        if (jb.vec) {
+            int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
             if (r < rows_valid) load_eight<WIDE>(jb.data, base + r * jb.stride[2] + c, x[k]);
             else
                 for (int i = 0; i < (WIDE ? 8 : 4); i++) x[k].w[i] = 0u;
@@ -152,9 +160,7 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
             /* Any D and stride: element by element, a group may straddle two rows. */
             for (int i = 0; i < 8; i++) {
                 int e = e0 + i, r = e / D, c = e % D;
-                uint32_t bits = (g < n_groups && r < rows_valid)
-                                    ? load_bits(jb.data, WIDE, base + r * jb.stride[2] + c * jb.stride[3])
-                                    : 0u;
+                uint32_t bits = r < rows_valid ? load_bits(jb.data, WIDE, base + r * jb.stride[2] + c * jb.stride[3]) : 0u;
                 if (WIDE) x[k].w[i] = bits;
                 else if (i & 1) x[k].w[i >> 1] |= bits << 16;
                 else x[k].w[i >> 1] = bits;
@@ -186,23 +192,25 @@ __global__ void __launch_bounds__(QUANT_THREADS, WIDE ? 2 : 4) quantize_blocks_k
         if (g >= n_groups) continue;
         float v[8];
         unpack<WIDE>(x[k], jb.dtype, v);
-        int8_t c8[8];
+        uint32_t c8[8];
+#pragma unroll
         for (int i = 0; i < 8; i++) c8[i] = code_of(v[i], inv);
         int e0 = g * 8;
         if (jb.layout == LAYOUT_VT_TILES) {
-            int r = e0 / D, c = e0 % D; /* the VT layout is only used with D % 16 == 0 */
+            /* the VT layout is only used with D % 16 == 0 */
+            int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
             uint32_t *dst = (uint32_t *)(stage + r * vt_pitch + c); /* rows are 4-byte aligned only */
             dst[0] = pack4(c8);
             dst[1] = pack4(c8 + 4);
         } else if (D % 8 == 0 && d_out % 8 == 0) {
-            int r = e0 / D, c = e0 % D;
+            int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
             if (row0 + r < jb.rows_out)
                 *(uint2 *)(jb.codes + (bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)) =
                     make_uint2(pack4(c8), pack4(c8 + 4));
         } else {
             for (int i = 0; i < 8; i++) {
                 int e = e0 + i, r = e / D, c = e % D;
-                if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)] = c8[i];
+                if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)] = (int8_t)c8[i];
             }
         }
     }
