@@ -1,21 +1,22 @@
 /* SPEC sections 2-3 on the GPU: attention on INT8 codes, online softmax, uint8 P, INT8 tensor cores.
  *
- * One CTA owns 16 query rows per warp of one (batch, head) (4 to 8 warps). It streams 64-key blocks of K and
- * V^T codes (written by quant.cu's pre-pass) through shared memory with cp.async, STAGES deep. Per block
- * and warp: S = Q K^T with mma m16n8k32 s8.s8 (Q fragments stay in registers), the row max across each
- * quad by shuffles, P~ by SAS EXP2 on half2 pairs, p8 against the row's block maximum, then P V with
- * mma u8.s8 into a fresh int32 tile that is folded into the float accumulator with the block's scale.
+ * One CTA owns 16 query rows per consumer warp of one (batch, head). It streams 64-key blocks of K and V^T
+ * codes (written by quant.cu's pre-pass as tile images) through shared memory, STAGES deep. Per block:
+ * S = Q K^T, the row max across each quad by shuffles, P~ by SAS EXP2 on half2 pairs, p8 against the row's
+ * block maximum, then P V into a fresh int32 tile that is folded into the float accumulator with the
+ * block's scale. The products run either per warp with mma.sync m16n8k32 or per warpgroup of 64 rows with
+ * Hopper's wgmma (the MMA template argument; wgmma.cuh); the softmax code between them is the same.
  *
- * Cost model (why the element-wise code looks the way it does): with INT8 mma the per-element work, not
- * the tensor cores, bounds the kernel. I2F/F2I and FRND run at 1/8 of the FP32 rate, so integers become
- * floats through the mantissa trick of cuda_common.cuh (mma accumulators start at TA_MAGIC_BITS), floor
+ * Cost model (why the element-wise code looks the way it does): with INT8 tensor cores the per-element work,
+ * not the products, bounds the kernel. I2F/F2I and FRND run at 1/8 of the FP32 rate, so integers become
+ * floats through the mantissa trick of cuda_common.cuh (accumulators start at TA_MAGIC_BITS) or I2FP, floor
  * is a round-down add of 2^23, and p8 is rounded by adding 1.5 * 2^23. Every rounding that the C path
  * performs (docs/DESIGN.md, "Float evaluation order") is written with __fmul_rn/__fadd_rn so that the
  * compiler cannot contract it into an FMA; the two accumulator updates are the only places that differ
  * from C, and only in rounding.
  *
  * The launcher picks a kernel from a table by padded head dim (64, 128, 256; other multiples of 16 are
- * zero-padded by the pre-pass) and EXP2 flavour, so a later wgmma kernel can slot into the same table. */
+ * zero-padded by the pre-pass), EXP2 flavour and what the GPU can run. */
 #include "attn_prefill.cuh"
 
 #include <cuda_bf16.h>
@@ -30,6 +31,7 @@
 #include "cuda_common.cuh"
 #include "prefill_tiles.cuh"
 #include "quant.cuh"
+#include "wgmma.cuh"
 #include "sas.h"
 #include "ta_consts.h"
 
@@ -51,6 +53,38 @@ typedef struct {
     int causal, p_fixed, threshold;
     float score_scale;                     /* sm_scale * log2e, formed once in float32 as on the CPU */
 } prefill_args;
+
+/* How key blocks reach shared memory (the PIPE template argument, one per kernel-table row):
+ * PIPE_ALL      every thread issues cp.async for its chunks; one __syncthreads per key block.
+ * PIPE_BULK     the same barrier, but thread 0 fills a stage with two bulk copies that complete a "full"
+ *               mbarrier, so the other threads spend nothing on copies (sm_90; PIPE_ALL on older GPUs).
+ * PIPE_PRODUCER one extra warp streams the blocks through full/empty mbarriers; the consumer warps never
+ *               wait for each other, only for data (docs/DESIGN.md, "CUDA prefill pipelines"). */
+enum { PIPE_ALL = 0, PIPE_PRODUCER = 1, PIPE_BULK = 2 };
+
+
+/* How S = Q K^T and P V are multiplied (the MMA template argument):
+ * MMA_SYNC  each warp on its own 16 rows with mma.sync m16n8k32 (sm_80 and later);
+ * MMA_WG    each warpgroup on its 64 rows with wgmma (sm_90a), Q and the tiles read straight from shared
+ *           memory (wgmma.cuh), P from registers; needs QSM = 1 and the producer warp. */
+enum { MMA_SYNC = 0, MMA_WG = 1 };
+
+/* Warps that feed the pipeline: one producer warp, or for wgmma a whole producer warpgroup, because
+ * setmaxnreg (which hands its registers to the consumers) works per warpgroup. Without it the compiler caps a
+ * 9-warp CTA at 168 registers and the look-ahead S tile spills. */
+__host__ __device__ constexpr int prefill_producer_warps(int pipe, int mma)
+{
+    return pipe == PIPE_PRODUCER ? (mma == MMA_WG ? 4 : 1) : 0;
+}
+/* Registers per thread after setmaxnreg (multiples of 8, at most 240): the producer warpgroup keeps 40 and
+ * the consumer warps share the rest of the SM's 64 K (8 warps: 232, as 12 warps at 168 before). */
+#define WG_PRODUCER_REGS 40
+__host__ __device__ constexpr int wg_consumer_regs(int consumer_warps)
+{
+    return (65536 - 128 * WG_PRODUCER_REGS) / (32 * consumer_warps) / 8 * 8 > 240
+               ? 240
+               : (65536 - 128 * WG_PRODUCER_REGS) / (32 * consumer_warps) / 8 * 8;
+}
 
 /* ---- filling a pipeline stage: the K tile and the V^T tile of one 64-key block ------------------------ */
 
@@ -91,6 +125,207 @@ __device__ __forceinline__ void stage_fill_producer(uint8_t *stage, const int8_t
 #endif
 }
 
+/* ---- S = Q K^T ----------------------------------------------------------------------------------------- */
+
+/* mma.sync: S = Q K^T of one block for the warp's 16 rows, accumulators biased by the magic so that they read
+ * back as floats. QSM: the Q fragments are reloaded from shared memory (4 ldmatrix) instead of living in
+ * registers. */
+template <int D, int QSM>
+__device__ __forceinline__ void qk_sync(int32_t (&sacc)[8][4], uint32_t (&qf)[D / 32][4], const uint8_t *q_tile,
+                                        const uint8_t *ks_tile, int lane)
+{
+    if (QSM) {
+        /* Matrix m of the x4 load: rows 8 (m & 1) .. + 7, bytes 16 (m >> 1) of the k-step. */
+        const int r = (lane & 7) + 8 * ((lane >> 3) & 1);
+#pragma unroll
+        for (int ks = 0; ks < D / 32; ks++)
+            ta_ldmatrix_x4(qf[ks], ta_smem_addr(q_tile + r * D + ta_k_chunk(D, r, 2 * ks + (lane >> 4)) * 16));
+    }
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+        int r = nt * 8 + (lane & 7);
+#pragma unroll
+        for (int kp = 0; kp < D / 64; kp++) {
+            uint32_t kb[4];
+            ta_ldmatrix_x4(kb, ta_smem_addr(ks_tile + r * D + ta_k_chunk(D, r, kp * 4 + (lane >> 3)) * 16));
+            if (kp == 0) ta_mma_s8s8_from(sacc[nt], qf[0], kb[0], kb[1], TA_MAGIC_BITS);
+            else ta_mma_s8s8(sacc[nt], qf[2 * kp], kb[0], kb[1]);
+            ta_mma_s8s8(sacc[nt], qf[2 * kp + 1], kb[2], kb[3]);
+        }
+    }
+}
+
+/* wgmma (MMA_WG): S = Q K^T of one key block for the warpgroup's 64 rows into sacc as plain int32 dot
+ * products, issued and committed but not waited for. */
+template <int D>
+__device__ __forceinline__ void wg_issue_qk(int32_t (&sacc)[8][4], uint32_t q_wg, const uint8_t *k_tile)
+{
+    const uint32_t k_sm = ta_smem_addr(k_tile);
+    ta_wg_fence();
+    ta_wg_qk<0>(sacc, ta_wg_desc(q_wg, D, 0), ta_wg_desc(k_sm, D, 0));
+#pragma unroll
+    for (int ks = 1; ks < D / 32; ks++) ta_wg_qk<1>(sacc, ta_wg_desc(q_wg, D, 32 * ks), ta_wg_desc(k_sm, D, 32 * ks));
+    ta_wg_commit();
+}
+
+/* An S accumulator as a float: mma.sync's are biased by the magic, wgmma's are plain (I2FP, exact below
+ * 2^24; |dot| <= 127 * 127 * 256). */
+template <int MMA> __device__ __forceinline__ float dot_to_float(int32_t x)
+{
+    return MMA == MMA_WG ? __int2float_rn(x) : ta_magic_to_float(x);
+}
+
+/* ---- one key block's softmax (SPEC sections 2-3), shared by both MMA kinds ------------------------------ */
+
+/* Where a thread's two rows (g and g + 8 of its warp's 16) stand: running max m and this lane's share of the
+ * row sum l (the quad's shares are added once at the end). */
+struct row_pair {
+    float m[2], l[2];
+};
+
+/* What a block's softmax hands to its P V: the p8 codes as the A fragments of the product, and per row the
+ * accumulator's rescale alpha and the product's scale ps * sv. */
+struct block_p {
+    uint32_t pf[2][4];
+    float alpha[2], pvs[2];
+};
+
+/* S of one block as floats (masked entries -inf; their accumulators INT32_MIN) and each row's block maximum,
+ * taken on the integers (order-preserving; DPX three-way max on sm_90) and converted once, so that
+ * (float)dot_max * qk_scale is max S exactly, as on the CPU. A row that sees no key of the block is "dead".
+ * After this sacc is no longer needed (the wgmma kernel reuses it for the next block's S). */
+template <int MMA>
+__device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_scale, int key0, int Nk, bool causal,
+                                             int wrow0, int row_a, int diag, int t, float (&s)[8][4], float (&mx)[2],
+                                             bool (&dead)[2])
+{
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+        for (int i = 0; i < 4; i++) s[nt][i] = __fmul_rn(dot_to_float<MMA>(sacc[nt][i]), qk_scale);
+
+    /* Masks (causal diagonal, keys past Nk) only on the blocks that need them. Key column c of the block is
+     * visible to a row when c <= that row's limit. */
+    if (key0 + KEYS > Nk || (causal && key0 + KEYS - 1 > wrow0 + diag)) {
+        int lim_a = Nk - 1 - key0, lim_b = lim_a;
+        if (causal) {
+            lim_a = min(lim_a, row_a + diag - key0);
+            lim_b = min(lim_b, row_a + 8 + diag - key0);
+        }
+        lim_a -= 2 * t, lim_b -= 2 * t;
+#pragma unroll
+        for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                int col = nt * 8 + (i & 1); /* minus 2t, folded into the limits */
+                if (col > (i < 2 ? lim_a : lim_b)) {
+                    s[nt][i] = -INFINITY;
+                    sacc[nt][i] = INT32_MIN;
+                }
+            }
+    }
+
+    int32_t im_a = max(sacc[0][0], sacc[0][1]), im_b = max(sacc[0][2], sacc[0][3]);
+#pragma unroll
+    for (int nt = 1; nt < 8; nt++) {
+        im_a = __vimax3_s32(im_a, sacc[nt][0], sacc[nt][1]);
+        im_b = __vimax3_s32(im_b, sacc[nt][2], sacc[nt][3]);
+    }
+#pragma unroll
+    for (int o = 1; o <= 2; o <<= 1) {
+        im_a = max(im_a, __shfl_xor_sync(0xffffffffu, im_a, o));
+        im_b = max(im_b, __shfl_xor_sync(0xffffffffu, im_b, o));
+    }
+    dead[0] = im_a == INT32_MIN, dead[1] = im_b == INT32_MIN;
+    mx[0] = dead[0] ? -INFINITY : __fmul_rn(dot_to_float<MMA>(im_a), qk_scale);
+    mx[1] = dead[1] ? -INFINITY : __fmul_rn(dot_to_float<MMA>(im_b), qk_scale);
+}
+
+/* The online-softmax step of one block: new maxima, alpha, P~ by EXP2, p8 against the row's block maximum
+ * (or the fixed scale), the row sums, and the fragments of P V. A dead row is left unchanged, as on the CPU:
+ * alpha = 1, P = 0, and a zero P V scale so the accumulator update is exact. */
+template <int EXP2>
+__device__ __forceinline__ void block_probs(const float (&s)[8][4], const float (&mx)[2], const bool (&dead)[2], float sv,
+                                            const prefill_args &a, int lane, row_pair &rp, block_p &bp)
+{
+    const float threshold_f = (float)a.threshold;
+    const int t = lane & 3;
+    float ps[2], p_max[2], m_new[2];
+#pragma unroll
+    for (int r = 0; r < 2; r++) m_new[r] = mx[r] > rp.m[r] ? mx[r] : rp.m[r];
+    if (EXP2 == EXP2_SAS_FAST) {
+        /* A dead row that has seen no key yet would give -inf - -inf = NaN, and a NaN lane's n would borrow
+         * into the other lane of the pair; its results are overwritten below anyway. */
+        float na[2], np[2];
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            na[r] = dead[r] ? 0.0f : __fsub_rn(m_new[r], rp.m[r]);
+            np[r] = dead[r] ? 0.0f : __fsub_rn(m_new[r], mx[r]);
+        }
+        float2 al = __half22float2(sas_exp2_neg_pair(na[0], na[1], threshold_f));
+        float2 pm = __half22float2(sas_exp2_neg_pair(np[0], np[1], threshold_f));
+        bp.alpha[0] = al.x, bp.alpha[1] = al.y, p_max[0] = pm.x, p_max[1] = pm.y;
+    } else {
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            bp.alpha[r] = exp2_of<EXP2>(__fsub_rn(rp.m[r], m_new[r]), a.threshold);
+            p_max[r] = exp2_of<EXP2>(__fsub_rn(mx[r], m_new[r]), a.threshold);
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++)
+        if (dead[r]) bp.alpha[r] = 1.0f, p_max[r] = 0.0f;
+
+    /* P~ -> p8, packed straight into the A fragments of P V (see prefill_tiles.cuh's V^T key order). */
+    float inv[2], mref[2];
+    if (a.p_fixed) {
+        ps[0] = ps[1] = 1.0f / (float)TA_P_MAX;
+        inv[0] = inv[1] = (float)TA_P_MAX;
+    } else {
+        /* ps = p_max / 255 and inv = 255 / p_max, exactly rounded as on the CPU, for both rows: the four
+         * lanes of the quad hold the same rows, so each divides once and they swap. p_max == 0: the whole
+         * block is below the SAS threshold and contributes nothing. */
+        float mine = t & 2 ? p_max[1] : p_max[0];
+        float quotient = mine > 0.0f ? (t & 1 ? __fdiv_rn(mine, (float)TA_P_MAX) : __fdiv_rn((float)TA_P_MAX, mine)) : 0.0f;
+        int quad = lane & ~3;
+        inv[0] = __shfl_sync(0xffffffffu, quotient, quad + 0);
+        ps[0] = __shfl_sync(0xffffffffu, quotient, quad + 1);
+        inv[1] = __shfl_sync(0xffffffffu, quotient, quad + 2);
+        ps[1] = __shfl_sync(0xffffffffu, quotient, quad + 3);
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++) mref[r] = dead[r] ? 0.0f : m_new[r]; /* dead: every s is -inf */
+    uint32_t pw[8][2];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+        float2 pa = p_pair<EXP2>(s[nt][0], s[nt][1], mref[0], a.threshold, threshold_f);
+        float2 pb = p_pair<EXP2>(s[nt][2], s[nt][3], mref[1], a.threshold, threshold_f);
+        pw[nt][0] = __byte_perm(p_code<EXP2>(pa.x, inv[0]), p_code<EXP2>(pa.y, inv[0]), 0x0040);
+        pw[nt][1] = __byte_perm(p_code<EXP2>(pb.x, inv[1]), p_code<EXP2>(pb.y, inv[1]), 0x0040);
+    }
+#pragma unroll
+    for (int kk = 0; kk < 2; kk++) {
+        bp.pf[kk][0] = __byte_perm(pw[4 * kk][0], pw[4 * kk + 1][0], 0x5410);
+        bp.pf[kk][1] = __byte_perm(pw[4 * kk][1], pw[4 * kk + 1][1], 0x5410);
+        bp.pf[kk][2] = __byte_perm(pw[4 * kk + 2][0], pw[4 * kk + 3][0], 0x5410);
+        bp.pf[kk][3] = __byte_perm(pw[4 * kk + 2][1], pw[4 * kk + 3][1], 0x5410);
+    }
+    uint32_t sum[2] = {0u, 0u};
+#pragma unroll
+    for (int kk = 0; kk < 2; kk++) {
+        sum[0] = __dp4a(bp.pf[kk][0], 0x01010101u, sum[0]);
+        sum[0] = __dp4a(bp.pf[kk][2], 0x01010101u, sum[0]);
+        sum[1] = __dp4a(bp.pf[kk][1], 0x01010101u, sum[1]);
+        sum[1] = __dp4a(bp.pf[kk][3], 0x01010101u, sum[1]);
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        bp.pvs[r] = dead[r] ? 0.0f : __fmul_rn(ps[r], sv);
+        if (!dead[r]) rp.m[r] = m_new[r];
+        rp.l[r] = __fadd_rn(__fmul_rn(bp.alpha[r], rp.l[r]), __fmul_rn(ps[r], (float)sum[r]));
+    }
+}
+
 /* ---- P V ----------------------------------------------------------------------------------------------- */
 
 /* acc = alpha acc + dot pvs for one block: the mma starts at the magic bias, so pacc read as a float is
@@ -116,35 +351,60 @@ __device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint
     }
 }
 
+/* The same update with the warpgroup's P V as two wgmma k-steps (keys 0-31, 32-63) on the V^T tile, whose
+ * 64-byte rows carry the 64-byte swizzle (wgmma.cuh), then one wait and the fold. (Two 64-channel products
+ * at D = 128, folding the first during the second, were within the noise: NOTES-prefill v8.) */
+template <int D>
+__device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t (&pacc)[D / 8][4], const block_p &bp,
+                                                 const uint8_t *vs_tile)
+{
+    const uint32_t vt = ta_smem_addr(vs_tile);
+    const float bias[2] = {TA_MAGIC_F * bp.pvs[0], TA_MAGIC_F * bp.pvs[1]};
+#pragma unroll
+    for (int dn = 0; dn < D / 8; dn++) pacc[dn][0] = pacc[dn][1] = pacc[dn][2] = pacc[dn][3] = TA_MAGIC_BITS;
+    ta_wg_fence();
+    ta_wg_pv<D>(pacc, bp.pf[0], ta_wg_desc(vt, KEYS, 0));
+    ta_wg_pv<D>(pacc, bp.pf[1], ta_wg_desc(vt, KEYS, 32));
+    ta_wg_commit();
+    ta_wg_wait<0>();
+#pragma unroll
+    for (int dn = 0; dn < D / 8; dn++)
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+            acc[dn][i] = fmaf(__int_as_float(pacc[dn][i]), bp.pvs[i >> 1], fmaf(bp.alpha[i >> 1], acc[dn][i], -bias[i >> 1]));
+}
+
 /* ---- the kernel ------------------------------------------------------------------------------------ */
 
-/* How key blocks reach shared memory (the PIPE template argument, one per kernel-table row):
- * PIPE_ALL      every thread issues cp.async for its chunks; one __syncthreads per key block.
- * PIPE_BULK     the same barrier, but thread 0 fills a stage with two bulk copies that complete a "full"
- *               mbarrier, so the other threads spend nothing on copies (sm_90; PIPE_ALL on older GPUs).
- * PIPE_PRODUCER one extra warp streams the blocks through full/empty mbarriers; the consumer warps never
- *               wait for each other, only for data (docs/DESIGN.md, "CUDA prefill pipelines"). */
-enum { PIPE_ALL = 0, PIPE_PRODUCER = 1, PIPE_BULK = 2 };
-
-/* Byte offset of the Q tiles (QSM rows): after the stages and the mbarriers, 128-byte aligned. */
+/* Byte offset of the Q tiles (QSM rows): after the stages and the mbarriers, 1024-byte aligned (wgmma
+ * reads them with the 128-byte swizzle, whose pattern repeats every 1024 bytes). */
 __host__ __device__ constexpr int prefill_q_offset(int stage_bytes, int stages)
 {
-    return (stage_bytes + 16 * stages + 127) / 128 * 128;
+    return (stage_bytes + 16 * stages + 1023) / 1024 * 1024;
 }
+
+/* Dynamic shared memory the kernel asks for: its layout plus the slack to align the base to 1024 bytes. */
+#define PREFILL_SMEM_ALIGN 1024
 
 /* QSM = 1: the warp's Q codes wait in shared memory (swizzled like K) and are reloaded by ldmatrix for
  * each block's QK^T, instead of holding 16 (D = 128) registers for the whole kernel. */
-template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PIPE_ROW, int QSM>
-__global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
+template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PIPE_ROW, int QSM, int MMA>
+__global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
 {
     constexpr int PIPE = PIPE_ROW == PIPE_BULK && !TA_BULK_COPY ? PIPE_ALL : PIPE_ROW;
-    extern __shared__ __align__(128) uint8_t smem[];
+    static_assert(MMA == MMA_SYNC || (QSM && PIPE_ROW == PIPE_PRODUCER && WARPS % 4 == 0 && D <= 128),
+                  "the wgmma rows read Q from shared memory and are fed by the producer warpgroup");
+    extern __shared__ __align__(128) uint8_t smem_raw[];
+    uint8_t *smem = smem_raw + ((PREFILL_SMEM_ALIGN - (ta_smem_addr(smem_raw) & (PREFILL_SMEM_ALIGN - 1))) &
+                                (PREFILL_SMEM_ALIGN - 1));
     constexpr int THREADS = WARPS * 32, ROWS = WARPS * 16;
     constexpr int KSTEPS = D / 32, DTILES = D / 8, TILE_BYTES = KEYS * D, STAGE_BYTES = 2 * TILE_BYTES;
     uint64_t *full = (uint64_t *)(smem + STAGES * STAGE_BYTES), *empty = full + STAGES;
     uint8_t *q_tile = smem + prefill_q_offset(STAGES * STAGE_BYTES, STAGES) + (threadIdx.x >> 5) * 16 * D;
 
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    /* The warp index through a shuffle: the compiler then knows it is warp-uniform, and so is every branch
+     * around a wgmma below (a possibly divergent one makes ptxas serialise the wgmmas, warning C7518). */
+    const int warp = __shfl_sync(0xffffffffu, threadIdx.x >> 5, 0), lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int64_t bh = blockIdx.x, b = bh / a.Hq;
     const int h = (int)(bh % a.Hq);
     const int64_t bhk = b * (a.Hq / a.group) + h / a.group;
@@ -153,7 +413,11 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
     const int wrow0 = q0 + warp * 16, row_a = wrow0 + g, row_b = row_a + 8;
     const int Nq = (int)a.Nq, Nk = (int)a.Nk, diag = (int)a.diag;
     const bool warp_live = wrow0 < Nq;
-    const int warp_last_row = min(wrow0 + 15, Nq - 1);
+    /* The rows that skip a key block together: the warp's 16, or the warpgroup's 64 (wgmma is collective). */
+    constexpr int UNIT_ROWS = MMA == MMA_WG ? 64 : 16;
+    const int unit_row0 = q0 + warp / (UNIT_ROWS / 16) * UNIT_ROWS;
+    const bool unit_live = unit_row0 < Nq;
+    const int unit_last_row = min(unit_row0 + UNIT_ROWS - 1, Nq - 1);
 
     int n_kb = a.nkb;
     if (a.causal) {
@@ -173,8 +437,9 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
         }
         __syncthreads();
     }
-    if (PIPE == PIPE_PRODUCER && warp == WARPS) {
-        for (int j = 0, s = 0, phase = 0; j < n_kb; j++) {
+    if (PIPE == PIPE_PRODUCER && warp >= WARPS) {
+        if (MMA == MMA_WG) ta_setmaxnreg_dec<WG_PRODUCER_REGS>();
+        for (int j = 0, s = 0, phase = 0; warp == WARPS && j < n_kb; j++) {
             if (j >= STAGES) ta_mbar_wait(&empty[s], phase ^ 1);
             stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)j * TILE_BYTES,
                                    vt_base + (int64_t)j * TILE_BYTES, &full[s], lane);
@@ -182,6 +447,7 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
         }
         return; /* no CTA-wide barrier follows */
     }
+    if (MMA == MMA_WG) ta_setmaxnreg_inc<wg_consumer_regs(WARPS)>();
     if (PIPE == PIPE_BULK && threadIdx.x == 0) {
         for (int s = 0; s < STAGES - 1 && s < n_kb; s++)
             stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)s * TILE_BYTES,
@@ -206,6 +472,11 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
             if (wrow0 + r < Nq) x = *(const uint4 *)(a.q_codes + (bh * a.nq_pad + wrow0 + r) * D + c * 16);
             *(uint4 *)(q_tile + r * D + ta_k_chunk(D, r, c) * 16) = x;
         }
+        if (MMA == MMA_WG) {
+            /* The warpgroup's wgmma reads all four warps' rows through the async proxy. */
+            ta_fence_proxy_async();
+            asm volatile("bar.sync %0, 128;\n" ::"r"(1 + warp / 4) : "memory");
+        }
         __syncwarp();
     } else {
         const int8_t *qa = a.q_codes + (bh * a.nq_pad + row_a) * D, *qb = qa + 8 * D;
@@ -220,13 +491,20 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
         }
     }
     const float sq = warp_live ? a.q_scale[bh * a.nqb + wrow0 / KEYS] : 0.0f;
-    const float threshold_f = (float)a.threshold;
     const float *k_scale = a.k_scale + bhk * a.nkb, *v_scale = a.v_scale + bhk * a.nkb;
-    float m_a = -INFINITY, m_b = -INFINITY, l_a = 0.0f, l_b = 0.0f;
+    float k_scale_next = k_scale[0], v_scale_next = v_scale[0]; /* nkb >= 1 */
+    row_pair rp = {{-INFINITY, -INFINITY}, {0.0f, 0.0f}};
     float acc[DTILES][4];
 #pragma unroll
     for (int dn = 0; dn < DTILES; dn++) acc[dn][0] = acc[dn][1] = acc[dn][2] = acc[dn][3] = 0.0f;
 
+    int32_t sacc[8][4], pacc[DTILES][4];
+    const uint32_t q_wg = ta_smem_addr(q_tile - (warp & 3) * 16 * D); /* wgmma: the warpgroup's 64 Q rows */
+    /* This warp is done with a stage (producer pipeline). */
+    auto release = [&](int st) {
+        __syncwarp();
+        if (lane == 0) ta_mbar_arrive(&empty[st]);
+    };
     int stage = 0, load_stage = STAGES - 1;
     uint32_t phase = 0;
     for (int j = 0; j < n_kb; j++) {
@@ -254,165 +532,38 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
         }
 
         const int key0 = j * KEYS;
-        if (warp_live && (!a.causal || key0 <= warp_last_row + diag)) {
-            const uint8_t *ks_tile = smem + stage * STAGE_BYTES, *vs_tile = ks_tile + TILE_BYTES;
+        const float ksc = k_scale_next, vsc = v_scale_next; /* loaded a block ahead: a global load per block */
+        if (j + 1 < n_kb) k_scale_next = k_scale[j + 1], v_scale_next = v_scale[j + 1];
+        const bool active = unit_live && (!a.causal || key0 <= unit_last_row + diag);
+        const uint8_t *ks_tile = smem + stage * STAGE_BYTES, *vs_tile = ks_tile + TILE_BYTES;
+        const float qk_scale = __fmul_rn(__fmul_rn(sq, ksc), a.score_scale);
+        float s[8][4], mx[2];
+        bool dead[2];
+        block_p bp;
 
-            /* S = Q K^T, accumulators biased by the magic so that they read back as floats. */
-            if (QSM) {
-                /* Matrix m of the x4 load: rows 8 (m & 1) .. + 7, bytes 16 (m >> 1) of the k-step. */
-                const int r = (lane & 7) + 8 * ((lane >> 3) & 1);
-#pragma unroll
-                for (int ks = 0; ks < KSTEPS; ks++)
-                    ta_ldmatrix_x4(qf[ks], ta_smem_addr(q_tile + r * D + ta_k_chunk(D, r, 2 * ks + (lane >> 4)) * 16));
-            }
-            int32_t sacc[8][4];
-#pragma unroll
-            for (int nt = 0; nt < 8; nt++) {
-                int r = nt * 8 + (lane & 7);
-#pragma unroll
-                for (int kp = 0; kp < KSTEPS / 2; kp++) {
-                    uint32_t kb[4];
-                    ta_ldmatrix_x4(kb, ta_smem_addr(ks_tile + r * D + ta_k_chunk(D, r, kp * 4 + (lane >> 3)) * 16));
-                    if (kp == 0) ta_mma_s8s8_from(sacc[nt], qf[0], kb[0], kb[1], TA_MAGIC_BITS);
-                    else ta_mma_s8s8(sacc[nt], qf[2 * kp], kb[0], kb[1]);
-                    ta_mma_s8s8(sacc[nt], qf[2 * kp + 1], kb[2], kb[3]);
+        if (MMA == MMA_WG) {
+            if (active) {
+                if (j == 0) wg_issue_qk<D>(sacc, q_wg, ks_tile);
+                ta_wg_wait<0>(); /* S of this block, issued during the last one */
+                block_scores<MMA>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, s, mx, dead);
+                /* S of the next block runs on the tensor cores during this block's softmax. */
+                if (j + 1 < n_kb && (!a.causal || key0 + KEYS <= unit_last_row + diag)) {
+                    const int next = stage + 1 == STAGES ? 0 : stage + 1;
+                    ta_mbar_wait(&full[next], next == 0 ? phase ^ 1 : phase);
+                    wg_issue_qk<D>(sacc, q_wg, smem + next * STAGE_BYTES);
                 }
+                block_probs<EXP2>(s, mx, dead, vsc, a, lane, rp, bp);
+                pv_accumulate_wg<D>(acc, pacc, bp, vs_tile);
             }
-
-            const float sv = v_scale[j];
-            const float qk_scale = __fmul_rn(__fmul_rn(sq, k_scale[j]), a.score_scale);
-
-            float s[8][4];
-#pragma unroll
-            for (int nt = 0; nt < 8; nt++)
-#pragma unroll
-                for (int i = 0; i < 4; i++) s[nt][i] = __fmul_rn(ta_magic_to_float(sacc[nt][i]), qk_scale);
-
-            /* Masks (causal diagonal, keys past Nk) only on the blocks that need them. Key column c of the
-             * block is visible to a row when c <= that row's limit. */
-            if (key0 + KEYS > Nk || (a.causal && key0 + KEYS - 1 > wrow0 + diag)) {
-                int lim_a = Nk - 1 - key0, lim_b = lim_a;
-                if (a.causal) {
-                    lim_a = min(lim_a, row_a + diag - key0);
-                    lim_b = min(lim_b, row_b + diag - key0);
-                }
-                lim_a -= 2 * t, lim_b -= 2 * t;
-#pragma unroll
-                for (int nt = 0; nt < 8; nt++)
-#pragma unroll
-                    for (int i = 0; i < 4; i++) {
-                        int col = nt * 8 + (i & 1); /* minus 2t, folded into the limits */
-                        if (col > (i < 2 ? lim_a : lim_b)) {
-                            s[nt][i] = -INFINITY;
-                            sacc[nt][i] = INT32_MIN;
-                        }
-                    }
+            release(stage);
+        } else {
+            if (active) {
+                qk_sync<D, QSM>(sacc, qf, q_tile, ks_tile, lane);
+                block_scores<MMA>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, s, mx, dead);
+                block_probs<EXP2>(s, mx, dead, vsc, a, lane, rp, bp);
+                pv_accumulate<D>(acc, vs_tile, bp.pf, bp.pvs, bp.alpha, lane);
             }
-
-            /* Row max on the biased integers (order-preserving; DPX three-way max on sm_90), converted
-             * once: (float)dot_max * qk_scale is max S exactly, as on the CPU. */
-            int32_t im_a = max(sacc[0][0], sacc[0][1]), im_b = max(sacc[0][2], sacc[0][3]);
-#pragma unroll
-            for (int nt = 1; nt < 8; nt++) {
-                im_a = __vimax3_s32(im_a, sacc[nt][0], sacc[nt][1]);
-                im_b = __vimax3_s32(im_b, sacc[nt][2], sacc[nt][3]);
-            }
-#pragma unroll
-            for (int o = 1; o <= 2; o <<= 1) {
-                im_a = max(im_a, __shfl_xor_sync(0xffffffffu, im_a, o));
-                im_b = max(im_b, __shfl_xor_sync(0xffffffffu, im_b, o));
-            }
-
-            /* Per-row block constants. A row that sees no key of this block ("dead") is left unchanged, as
-             * on the CPU: alpha = 1, P = 0, and a zero PV scale so the accumulator update is exact. */
-            float alpha[2], ps[2], pvs[2], p_max[2];
-            bool dead[2] = {im_a == INT32_MIN, im_b == INT32_MIN};
-            float mx[2] = {dead[0] ? -INFINITY : __fmul_rn(ta_magic_to_float(im_a), qk_scale),
-                           dead[1] ? -INFINITY : __fmul_rn(ta_magic_to_float(im_b), qk_scale)};
-            float m_old[2] = {m_a, m_b}, m_new[2];
-#pragma unroll
-            for (int r = 0; r < 2; r++) m_new[r] = mx[r] > m_old[r] ? mx[r] : m_old[r];
-            if (EXP2 == EXP2_SAS_FAST) {
-                /* A dead row that has seen no key yet would give -inf - -inf = NaN, and a NaN lane's n would
-                 * borrow into the other lane of the pair; its results are overwritten below anyway. */
-                float na[2], np[2];
-#pragma unroll
-                for (int r = 0; r < 2; r++) {
-                    na[r] = dead[r] ? 0.0f : __fsub_rn(m_new[r], m_old[r]);
-                    np[r] = dead[r] ? 0.0f : __fsub_rn(m_new[r], mx[r]);
-                }
-                float2 al = __half22float2(sas_exp2_neg_pair(na[0], na[1], threshold_f));
-                float2 pm = __half22float2(sas_exp2_neg_pair(np[0], np[1], threshold_f));
-                alpha[0] = al.x, alpha[1] = al.y, p_max[0] = pm.x, p_max[1] = pm.y;
-            } else {
-#pragma unroll
-                for (int r = 0; r < 2; r++) {
-                    alpha[r] = exp2_of<EXP2>(__fsub_rn(m_old[r], m_new[r]), a.threshold);
-                    p_max[r] = exp2_of<EXP2>(__fsub_rn(mx[r], m_new[r]), a.threshold);
-                }
-            }
-#pragma unroll
-            for (int r = 0; r < 2; r++)
-                if (dead[r]) alpha[r] = 1.0f, p_max[r] = 0.0f;
-
-            /* P~ -> p8, packed straight into the A fragments of P V (see prefill_tiles.cuh's V^T key order). */
-            uint32_t pf[2][4];
-            float inv[2], mref[2];
-            if (a.p_fixed) {
-                ps[0] = ps[1] = 1.0f / (float)TA_P_MAX;
-                inv[0] = inv[1] = (float)TA_P_MAX;
-            } else {
-                /* ps = p_max / 255 and inv = 255 / p_max, exactly rounded as on the CPU, for both rows:
-                 * the four lanes of the quad hold the same rows, so each divides once and they swap.
-                 * p_max == 0: the whole block is below the SAS threshold and contributes nothing. */
-                float mine = t & 2 ? p_max[1] : p_max[0];
-                float quotient = mine > 0.0f ? (t & 1 ? __fdiv_rn(mine, (float)TA_P_MAX) : __fdiv_rn((float)TA_P_MAX, mine))
-                                             : 0.0f;
-                int quad = lane & ~3;
-                inv[0] = __shfl_sync(0xffffffffu, quotient, quad + 0);
-                ps[0] = __shfl_sync(0xffffffffu, quotient, quad + 1);
-                inv[1] = __shfl_sync(0xffffffffu, quotient, quad + 2);
-                ps[1] = __shfl_sync(0xffffffffu, quotient, quad + 3);
-            }
-#pragma unroll
-            for (int r = 0; r < 2; r++) mref[r] = dead[r] ? 0.0f : m_new[r]; /* dead: every s is -inf */
-            uint32_t pw[8][2];
-#pragma unroll
-            for (int nt = 0; nt < 8; nt++) {
-                float2 pa = p_pair<EXP2>(s[nt][0], s[nt][1], mref[0], a.threshold, threshold_f);
-                float2 pb = p_pair<EXP2>(s[nt][2], s[nt][3], mref[1], a.threshold, threshold_f);
-                pw[nt][0] = __byte_perm(p_code<EXP2>(pa.x, inv[0]), p_code<EXP2>(pa.y, inv[0]), 0x0040);
-                pw[nt][1] = __byte_perm(p_code<EXP2>(pb.x, inv[1]), p_code<EXP2>(pb.y, inv[1]), 0x0040);
-            }
-#pragma unroll
-            for (int kk = 0; kk < 2; kk++) {
-                pf[kk][0] = __byte_perm(pw[4 * kk][0], pw[4 * kk + 1][0], 0x5410);
-                pf[kk][1] = __byte_perm(pw[4 * kk][1], pw[4 * kk + 1][1], 0x5410);
-                pf[kk][2] = __byte_perm(pw[4 * kk + 2][0], pw[4 * kk + 3][0], 0x5410);
-                pf[kk][3] = __byte_perm(pw[4 * kk + 2][1], pw[4 * kk + 3][1], 0x5410);
-            }
-#pragma unroll
-            for (int r = 0; r < 2; r++) pvs[r] = dead[r] ? 0.0f : __fmul_rn(ps[r], sv);
-            if (!dead[0]) m_a = m_new[0];
-            if (!dead[1]) m_b = m_new[1];
-
-            uint32_t sum_a = 0, sum_b = 0;
-#pragma unroll
-            for (int kk = 0; kk < 2; kk++) {
-                sum_a = __dp4a(pf[kk][0], 0x01010101u, sum_a);
-                sum_a = __dp4a(pf[kk][2], 0x01010101u, sum_a);
-                sum_b = __dp4a(pf[kk][1], 0x01010101u, sum_b);
-                sum_b = __dp4a(pf[kk][3], 0x01010101u, sum_b);
-            }
-            /* This lane's share of the row sum; the quad's shares are added once at the end. */
-            l_a = __fadd_rn(__fmul_rn(alpha[0], l_a), __fmul_rn(ps[0], (float)sum_a));
-            l_b = __fadd_rn(__fmul_rn(alpha[1], l_b), __fmul_rn(ps[1], (float)sum_b));
-
-            pv_accumulate<D>(acc, vs_tile, pf, pvs, alpha, lane);
-        }
-        if (PIPE == PIPE_PRODUCER) {
-            __syncwarp();
-            if (lane == 0) ta_mbar_arrive(&empty[stage]);
+            if (PIPE == PIPE_PRODUCER) release(stage);
         }
         if (++stage == STAGES) stage = 0, phase ^= 1;
         load_stage = load_stage + 1 == STAGES ? 0 : load_stage + 1;
@@ -422,10 +573,10 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
     if (!warp_live) return;
 #pragma unroll
     for (int o = 1; o <= 2; o <<= 1) {
-        l_a += __shfl_xor_sync(0xffffffffu, l_a, o);
-        l_b += __shfl_xor_sync(0xffffffffu, l_b, o);
+        rp.l[0] += __shfl_xor_sync(0xffffffffu, rp.l[0], o);
+        rp.l[1] += __shfl_xor_sync(0xffffffffu, rp.l[1], o);
     }
-    float l_row[2] = {l_a, l_b}, m_row[2] = {m_a, m_b};
+    const float *l_row = rp.l, *m_row = rp.m;
     int rows[2] = {row_a, row_b};
 #pragma unroll
     for (int r = 0; r < 2; r++) {
@@ -453,44 +604,64 @@ __global__ void __launch_bounds__((WARPS + (PIPE_ROW == PIPE_PRODUCER)) * 32, MI
 typedef void (*prefill_fn)(const prefill_args);
 
 /* One row per (padded head dim, CTA shape, pipeline). The launcher takes the first row whose d_pad fits,
- * or, when TURBOATTN_PREFILL_VARIANT=i is set (benchmarks), the i-th row of that head dim. */
+ * or, when TURBOATTN_PREFILL_VARIANT=i is set (benchmarks), the i-th row of that head dim among those the GPU
+ * can run (wgmma rows need compute capability 9.0). */
 typedef struct {
-    int d_pad, warps, stages, pipe, q_smem;
+    int d_pad, warps, stages, pipe, q_smem, mma;
     prefill_fn fn[EXP2_KINDS];
 } prefill_variant;
 
-#define PREFILL_VARIANT(D, W, MINB, ST, PIPE, QSM)                                                         \
-    {D, W, ST, PIPE, QSM,                                                                                  \
-     {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PIPE, QSM>, prefill_kernel<D, W, MINB, ST, EXP2_SAS, PIPE, QSM>, \
-      prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PIPE, QSM>}}
+#define PREFILL_ROW(D, W, MINB, ST, PIPE, QSM, MMA)                                                        \
+    {D, W, ST, PIPE, QSM, MMA,                                                                             \
+     {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PIPE, QSM, MMA>,                                       \
+      prefill_kernel<D, W, MINB, ST, EXP2_SAS, PIPE, QSM, MMA>, prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PIPE, QSM, MMA>}}
+#define PREFILL_VARIANT(D, W, MINB, ST, PIPE, QSM) PREFILL_ROW(D, W, MINB, ST, PIPE, QSM, MMA_SYNC)
+/* wgmma rows: warpgroups of consumer warps plus the producer warp, Q in shared memory. */
+#define PREFILL_WG(D, W, MINB, ST) PREFILL_ROW(D, W, MINB, ST, PIPE_PRODUCER, 1, MMA_WG)
 
 /* Shapes (consumer warps, CTAs per SM, stages, pipeline, Q in shared memory); the first row of each head dim
- * is the default. Measured on an H100 (NOTES-prefill.md v5-v7): the three pipelines are within about 3 %
- * of each other once the P V loop overlaps its tiles, because the warps stall on their own dependency
- * chains, not on copies or on each other. The bulk-copy rows are the default: the fewest instructions per
- * block, and the pipeline a warp-specialised wgmma kernel builds on. At D = 128, Q in shared memory frees
- * 16 registers (fewer spills) and was 2-7 % faster in every configuration of run 17; at D = 64 it made no
- * difference beyond the noise. More warps per CTA were 2-12 % slower. Warps per SM are multiples of 4
- * where possible: each scheduler has a quarter of the register file. */
+ * that the GPU can run is the default. Measured on an H100 (NOTES-prefill.md):
+ * - mma.sync rows (v5-v7): the three pipelines are within about 3 % of each other once the P V loop overlaps
+ *   its tiles, because the warps stall on their own dependency chains. At D = 128, Q in shared memory frees
+ *   16 registers and was 2-7 % faster; more warps per CTA were 2-12 % slower.
+ * - wgmma rows (v8, sm_90a only): at D = 128, two consumer warpgroups were 10-15 % faster than the best
+ *   mma.sync row in every configuration; at D = 64, three were within -4 % / +7 % of the mma.sync default
+ *   (faster without a causal mask, slower with it), so they are not its default. */
 static const prefill_variant prefill_variants[] = {
     PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 0),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL, 0),
     PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER, 0), PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 1),
+    PREFILL_WG(64, 12, 1, 4),
+    PREFILL_WG(128, 8, 1, 4),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 1), PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 0),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_ALL, 0),  PREFILL_VARIANT(128, 11, 1, 3, PIPE_PRODUCER, 0),
     PREFILL_VARIANT(128, 8, 1, 4, PIPE_BULK, 0),
     PREFILL_VARIANT(256, 8, 1, 2, PIPE_BULK, 0), PREFILL_VARIANT(256, 8, 1, 2, PIPE_ALL, 0),
 };
 
-static const prefill_variant *variant_for(int64_t D)
+/* wgmma rows run only where the sm_90a code does: compute capability 9.0 (asked once per device). */
+static int device_has_wgmma(int device)
+{
+    static int known[TA_MAX_DEVICES]; /* 0 unknown, 1 no, 2 yes */
+    if (!known[device]) {
+        int major = 0, minor = 0;
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+        cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+        cudaGetLastError();
+        known[device] = major == 9 && minor == 0 ? 2 : 1;
+    }
+    return known[device] == 2;
+}
+
+static const prefill_variant *variant_for(int64_t D, int wgmma)
 {
     const char *want = getenv("TURBOATTN_PREFILL_VARIANT");
-    int index = want ? atoi(want) : 0;
+    int index = want ? atoi(want) : 0, seen = 0;
     const prefill_variant *first = NULL;
     for (size_t i = 0; i < sizeof prefill_variants / sizeof prefill_variants[0]; i++) {
         const prefill_variant *v = &prefill_variants[i];
-        if (D > v->d_pad || (first && v->d_pad != first->d_pad)) continue;
+        if (D > v->d_pad || (first && v->d_pad != first->d_pad) || (v->mma == MMA_WG && !wgmma)) continue;
         if (!first) first = v;
-        if (v - first == index) return v;
+        if (seen++ == index) return v;
     }
     return first;
 }
@@ -615,7 +786,7 @@ static int check_problem(const ta_attn_params *p, const ta_view4 *q, const ta_vi
 static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view4 *k, const ta_view4 *v,
                        const ta_view4 *out, float *lse)
 {
-    const prefill_variant *var = variant_for(q->shape[3]);
+    const prefill_variant *var = variant_for(q->shape[3], device_has_wgmma(q->device_id));
     int64_t B = q->shape[0], Hq = q->shape[1], Hkv = k->shape[1], Nq = q->shape[2], Nk = k->shape[2];
     ta_prefill_operands ops;
     ops.d_pad = var->d_pad;
@@ -654,11 +825,12 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
 
     int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= 14 ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
-    int smem = var->q_smem ? prefill_q_offset(var->stages * 2 * KEYS * var->d_pad, var->stages) + var->warps * 16 * var->d_pad
-                           : var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0));
+    int smem = PREFILL_SMEM_ALIGN +
+               (var->q_smem ? prefill_q_offset(var->stages * 2 * KEYS * var->d_pad, var->stages) + var->warps * 16 * var->d_pad
+                            : var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0)));
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     dim3 grid((unsigned)(B * Hq), (unsigned)a.n_qtiles);
-    fn<<<grid, (var->warps + (var->pipe == PIPE_PRODUCER)) * 32, smem>>>(a);
+    fn<<<grid, (var->warps + prefill_producer_warps(var->pipe, var->mma)) * 32, smem>>>(a);
     TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
 }
