@@ -144,8 +144,9 @@ def test_attention_matches_cpu(case):
     np.testing.assert_allclose(lse[finite], lse_cpu[finite], rtol=0, atol=2e-3)
 
 
-# Rows of attn_prefill.cu's kernel table per padded head dim (TURBOATTN_PREFILL_VARIANT picks one): CTA
-# shapes, the three pipelines, Q codes in registers or in shared memory.
+# Rows of attn_prefill.cu's kernel table per padded head dim that an H100 runs (TURBOATTN_PREFILL_VARIANT picks
+# one): CTA shapes, the three pipelines, Q codes in registers or in shared memory, and the wgmma rows (one per
+# head dim 64 and 128; a GPU without them falls back to the head dim's default for the extra indices).
 PREFILL_VARIANTS = {64: 5, 128: 6, 256: 2}
 
 
