@@ -77,7 +77,7 @@ __host__ __device__ constexpr int prefill_producer_warps(int pipe, int mma)
     return pipe == PIPE_PRODUCER ? (mma == MMA_WG ? 4 : 1) : 0;
 }
 /* Registers per thread after setmaxnreg (multiples of 8, at most 240): the producer warpgroup keeps 40 and
- * the consumer warps share the rest of the SM's 64 K (8 warps: 232, as 12 warps at 168 before). */
+ * the consumer warps share the rest of the SM's 64 K (8 warps: 232; 12 warps: 152). */
 #define WG_PRODUCER_REGS 40
 __host__ __device__ constexpr int wg_consumer_regs(int consumer_warps)
 {
@@ -351,27 +351,33 @@ __device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint
     }
 }
 
-/* The same update with the warpgroup's P V as two wgmma k-steps (keys 0-31, 32-63) on the V^T tile, whose
- * 64-byte rows carry the 64-byte swizzle (wgmma.cuh), then one wait and the fold. (Two 64-channel products
- * at D = 128, folding the first during the second, were within the noise: NOTES-prefill v8.) */
-template <int D>
-__device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t (&pacc)[D / 8][4], const block_p &bp,
+/* The same update with the warpgroup's P V: wgmma k-steps (keys 0-31, 32-63) on the V^T tile, whose 64-byte
+ * rows carry the 64-byte swizzle (wgmma.cuh), then one wait and the fold. PARTS > 1 multiplies the channels
+ * in that many products one after the other through one accumulator tile of D / PARTS channels, so that the
+ * kernel fits more warps (NOTES-prefill v8). */
+template <int D, int PARTS>
+__device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t (&pacc)[D / 8 / PARTS][4], const block_p &bp,
                                                  const uint8_t *vs_tile)
 {
+    constexpr int CH = D / PARTS;
     const uint32_t vt = ta_smem_addr(vs_tile);
     const float bias[2] = {TA_MAGIC_F * bp.pvs[0], TA_MAGIC_F * bp.pvs[1]};
 #pragma unroll
-    for (int dn = 0; dn < D / 8; dn++) pacc[dn][0] = pacc[dn][1] = pacc[dn][2] = pacc[dn][3] = TA_MAGIC_BITS;
-    ta_wg_fence();
-    ta_wg_pv<D>(pacc, bp.pf[0], ta_wg_desc(vt, KEYS, 0));
-    ta_wg_pv<D>(pacc, bp.pf[1], ta_wg_desc(vt, KEYS, 32));
-    ta_wg_commit();
-    ta_wg_wait<0>();
+    for (int part = 0; part < PARTS; part++) {
 #pragma unroll
-    for (int dn = 0; dn < D / 8; dn++)
+        for (int dn = 0; dn < CH / 8; dn++) pacc[dn][0] = pacc[dn][1] = pacc[dn][2] = pacc[dn][3] = TA_MAGIC_BITS;
+        ta_wg_fence();
+        ta_wg_pv<CH>(pacc, bp.pf[0], ta_wg_desc(vt + part * CH * KEYS, KEYS, 0));
+        ta_wg_pv<CH>(pacc, bp.pf[1], ta_wg_desc(vt + part * CH * KEYS, KEYS, 32));
+        ta_wg_commit();
+        ta_wg_wait<0>();
 #pragma unroll
-        for (int i = 0; i < 4; i++)
-            acc[dn][i] = fmaf(__int_as_float(pacc[dn][i]), bp.pvs[i >> 1], fmaf(bp.alpha[i >> 1], acc[dn][i], -bias[i >> 1]));
+        for (int dn = 0; dn < CH / 8; dn++)
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+                acc[part * CH / 8 + dn][i] = fmaf(__int_as_float(pacc[dn][i]), bp.pvs[i >> 1],
+                                                  fmaf(bp.alpha[i >> 1], acc[part * CH / 8 + dn][i], -bias[i >> 1]));
+    }
 }
 
 /* ---- the kernel ------------------------------------------------------------------------------------ */
@@ -498,7 +504,8 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
 #pragma unroll
     for (int dn = 0; dn < DTILES; dn++) acc[dn][0] = acc[dn][1] = acc[dn][2] = acc[dn][3] = 0.0f;
 
-    int32_t sacc[8][4], pacc[DTILES][4];
+    constexpr int PV_PARTS = MMA == MMA_WG && WARPS > 8 && D == 128 ? 2 : 1; /* 12 warps: half the P V registers */
+    int32_t sacc[8][4], pacc[DTILES / PV_PARTS][4];
     const uint32_t q_wg = ta_smem_addr(q_tile - (warp & 3) * 16 * D); /* wgmma: the warpgroup's 64 Q rows */
     /* This warp is done with a stage (producer pipeline). */
     auto release = [&](int st) {
@@ -553,7 +560,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
                     wg_issue_qk<D>(sacc, q_wg, smem + next * STAGE_BYTES);
                 }
                 block_probs<EXP2>(s, mx, dead, vsc, a, lane, rp, bp);
-                pv_accumulate_wg<D>(acc, pacc, bp, vs_tile);
+                pv_accumulate_wg<D, PV_PARTS>(acc, pacc, bp, vs_tile);
             }
             release(stage);
         } else {
@@ -625,13 +632,14 @@ typedef struct {
  *   its tiles, because the warps stall on their own dependency chains. At D = 128, Q in shared memory frees
  *   16 registers and was 2-7 % faster; more warps per CTA were 2-12 % slower.
  * - wgmma rows (v8, sm_90a only): at D = 128, two consumer warpgroups were 10-15 % faster than the best
- *   mma.sync row in every configuration; at D = 64, three were within -4 % / +7 % of the mma.sync default
- *   (faster without a causal mask, slower with it), so they are not its default. */
+ *   mma.sync row in every configuration, and three (P V in two parts, 152 registers) another 3-11 % in
+ *   all but one (run 12); at D = 64, three were within -4 % / +7 % of the mma.sync default (faster without
+ *   a causal mask, slower with it), so they are not its default. */
 static const prefill_variant prefill_variants[] = {
     PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 0),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL, 0),
     PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER, 0), PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 1),
     PREFILL_WG(64, 12, 1, 4),
-    PREFILL_WG(128, 8, 1, 4),
+    PREFILL_WG(128, 12, 1, 4), PREFILL_WG(128, 8, 1, 4),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 1), PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 0),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_ALL, 0),  PREFILL_VARIANT(128, 11, 1, 3, PIPE_PRODUCER, 0),
     PREFILL_VARIANT(128, 8, 1, 4, PIPE_BULK, 0),
