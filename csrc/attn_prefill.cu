@@ -62,11 +62,10 @@ typedef struct {
  *               wait for each other, only for data (docs/DESIGN.md, "CUDA prefill pipelines"). */
 enum { PIPE_ALL = 0, PIPE_PRODUCER = 1, PIPE_BULK = 2 };
 
-
 /* How S = Q K^T and P V are multiplied (the MMA template argument):
  * MMA_SYNC  each warp on its own 16 rows with mma.sync m16n8k32 (sm_80 and later);
  * MMA_WG    each warpgroup on its 64 rows with wgmma (sm_90a), Q and the tiles read straight from shared
- *           memory (wgmma.cuh), P from registers; needs QSM = 1 and the producer warp. */
+ *           memory (wgmma.cuh), P from registers; needs QSM = 1 and the producer pipeline. */
 enum { MMA_SYNC = 0, MMA_WG = 1 };
 
 /* Warps that feed the pipeline: one producer warp, or for wgmma a whole producer warpgroup, because
@@ -81,9 +80,8 @@ __host__ __device__ constexpr int prefill_producer_warps(int pipe, int mma)
 #define WG_PRODUCER_REGS 40
 __host__ __device__ constexpr int wg_consumer_regs(int consumer_warps)
 {
-    return (65536 - 128 * WG_PRODUCER_REGS) / (32 * consumer_warps) / 8 * 8 > 240
-               ? 240
-               : (65536 - 128 * WG_PRODUCER_REGS) / (32 * consumer_warps) / 8 * 8;
+    const int regs = (65536 - 128 * WG_PRODUCER_REGS) / (32 * consumer_warps) / 8 * 8;
+    return regs > 240 ? 240 : regs;
 }
 
 /* ---- filling a pipeline stage: the K tile and the V^T tile of one 64-key block ------------------------ */
