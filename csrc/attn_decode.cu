@@ -364,6 +364,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     /* Work items come from a counter, not blockIdx: CUDA does not promise to start CTAs in index order,
      * and the look-back waits on lower items. A counter hands item i only to a CTA that is running, after
      * every lower item was handed out, so every item a CTA waits on belongs to a running CTA. */
+    if (*a.q_bad == a.q_call) return; /* uniform: written by an earlier kernel of the stream */
     __shared__ unsigned s_item;
     if (threadIdx.x == 0) s_item = atomicAdd(a.ticket, 1u);
     __syncthreads();
@@ -444,6 +445,8 @@ typedef struct {
     int64_t out_stride[4];
     float *lse;
     unsigned *ticket; /* the decode kernels' work counters: zeroed here for the next call (one memset fewer) */
+    const unsigned *q_bad;
+    unsigned q_call;
 } comb_args;
 
 #define COMB_WARPS 8
@@ -460,6 +463,7 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
     __shared__ float s_acc[COMB_WARPS][DEC_MAX_D];
     __shared__ float s_mlp[COMB_WARPS][3];
     if (blockIdx.x == 0 && threadIdx.x < DEC_COUNTERS) a.ticket[threadIdx.x] = 0; /* the decode kernels are done */
+    if (*a.q_bad == a.q_call) return; /* q is not finite: the call raises, out and lse stay as they were */
     int64_t row = blockIdx.x;
     int i = (int)(row % a.Nq), hq = (int)(row / a.Nq % a.Hq), b = (int)(row / ((int64_t)a.Nq * a.Hq));
     int h = hq / a.ratio, rho = (hq % a.ratio) * a.Nq + i, tile = rho / DEC_RT, r = rho % DEC_RT;
@@ -517,6 +521,25 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
     }
 }
 
+/* ---- q's NaN/Inf check ---------------------------------------------------------------------------------
+ * SPEC section 1 makes a non-finite input an error. A decode step is ~0.1 ms, so the check must not leave
+ * the GPU idle while the host looks at the answer: this kernel runs first and marks the call's number in a
+ * device word (which every later kernel of the call reads at entry, and then returns without work) and in a
+ * mapped host word. The host enqueues the whole call, then waits on an event recorded after this kernel only,
+ * reads the host word and raises; the decode kernels run on while it waits. */
+__global__ void dec_q_finite_kernel(const dec_view q, int64_t Hq, int64_t Nq, int64_t D, int64_t n, unsigned call,
+                                    unsigned *bad_dev, unsigned *bad_host)
+{
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < n; e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t d = e % D, i = e / D % Nq, h = e / (D * Nq) % Hq, b = e / (D * Nq * Hq);
+        float x = dec_load(q, b * q.stride[0] + h * q.stride[1] + i * q.stride[2] + d * q.stride[3]);
+        if (!(x - x == 0.0f)) { /* NaN and +-Inf both give NaN here */
+            *bad_dev = call;
+            *(volatile unsigned *)bad_host = call;
+        }
+    }
+}
+
 /* ---- launcher --------------------------------------------------------------------------------------- */
 
 static pthread_mutex_t dec_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -529,6 +552,12 @@ typedef struct {
     size_t lb_items;
     unsigned epoch;
     int sm_count, max_smem;
+    unsigned *q_bad;      /* device word: the number (q_call) of the last call whose q was not finite */
+    unsigned *q_bad_host; /* the same in mapped host memory, for the launching thread */
+    unsigned *q_bad_host_dev; /* q_bad_host as the kernel addresses it */
+    cudaEvent_t q_checked; /* recorded after dec_q_finite_kernel */
+    int q_event_made;
+    unsigned q_call; /* what dec_q_finite_kernel writes for this call */
 } dec_device_state;
 static dec_device_state dec_state[TA_MAX_DEVICES];
 static int dec_forced_bps; /* ta_decode_set_blocks_per_split */
@@ -692,10 +721,31 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ds->lb_items = items;
         ds->epoch = 0;
     }
+    /* q's check words and event, each made once per GPU (a failed step is retried by the next call) */
+    if (!ds->q_bad) {
+        TA_CUDA_TRY(cudaMalloc((void **)&ds->q_bad, sizeof(unsigned)));
+        TA_CUDA_TRY(cudaMemset(ds->q_bad, 0, sizeof(unsigned)));
+    }
+    if (!ds->q_bad_host) {
+        TA_CUDA_TRY(cudaHostAlloc((void **)&ds->q_bad_host, sizeof(unsigned), cudaHostAllocMapped));
+        *ds->q_bad_host = 0;
+    }
+    if (!ds->q_bad_host_dev) TA_CUDA_TRY(cudaHostGetDevicePointer((void **)&ds->q_bad_host_dev, ds->q_bad_host, 0));
+    if (!ds->q_event_made) {
+        TA_CUDA_TRY(cudaEventCreateWithFlags(&ds->q_checked, cudaEventDisableTiming));
+        ds->q_event_made = 1;
+    }
     if (++ds->epoch == 0) { /* wrapped: old words could carry a new epoch */
         TA_CUDA_TRY(cudaMemsetAsync(ds->lb_words, 0, ds->lb_items * DEC_RT * sizeof(unsigned long long),
                                     cudaStreamLegacy));
         ds->epoch = 1;
+    }
+    /* q's check has a call counter of its own: `epoch` restarts whenever the look-back words grow. */
+    if (++ds->q_call == 0) {
+        TA_CUDA_TRY(cudaMemsetAsync(ds->q_bad, 0, sizeof(unsigned), cudaStreamLegacy));
+        TA_CUDA_TRY(cudaStreamSynchronize(cudaStreamLegacy)); /* no kernel still writes the host word */
+        *ds->q_bad_host = 0;
+        ds->q_call = 1;
     }
     a.part_acc = ds->scratch;
     a.part_ml = ds->scratch + items * DEC_RT * D;
@@ -711,9 +761,15 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ta_set_error("too many query rows (%lld)", (long long)n_rows);
         return TA_ERR_INVALID;
     }
+    a.q_bad = ds->q_bad, a.q_call = ds->q_call;
     /* The counters start at zero (cudaMemset at allocation) and the combine kernel, last in the stream,
      * zeroes them again; a failed launch leaves that to the memset below. */
     unsigned *counters = a.ticket;
+    int64_t n_q = n_rows * D;
+    dec_q_finite_kernel<<<(unsigned)((n_q + 255) / 256 < 1024 ? (n_q + 255) / 256 : 1024), 256>>>(
+        a.q, a.Hq, a.Nq, D, n_q, a.q_call, ds->q_bad, ds->q_bad_host_dev);
+    TA_CUDA_TRY(cudaGetLastError());
+    TA_CUDA_TRY(cudaEventRecord(ds->q_checked, cudaStreamLegacy));
     int st = TA_OK;
     if (use_warp) {
         a.n_items = (int64_t)a.n_split * items_per_split;
@@ -736,12 +792,22 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     for (int i = 0; i < 4; i++) c.out_stride[i] = out->stride[i];
     c.lse = lse;
     c.ticket = counters;
+    c.q_bad = ds->q_bad, c.q_call = a.q_call;
     if (st == TA_OK) {
         combine_kernel<<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
         st = TA_CUDA_CHECK(cudaGetLastError());
     }
-    if (st != TA_OK) cudaMemsetAsync(counters, 0, DEC_COUNTERS * sizeof(unsigned), cudaStreamLegacy); /* best effort */
-    return st;
+    if (st != TA_OK) {
+        cudaMemsetAsync(counters, 0, DEC_COUNTERS * sizeof(unsigned), cudaStreamLegacy); /* best effort */
+        return st;
+    }
+    /* Only q's check is waited for; the decode kernels keep running. */
+    TA_CUDA_TRY(cudaEventSynchronize(ds->q_checked));
+    if (*(volatile unsigned *)ds->q_bad_host == a.q_call) {
+        ta_set_error("q contains NaN or Inf; inputs must be finite");
+        return TA_ERR_INVALID;
+    }
+    return TA_OK;
 }
 
 extern "C" int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out,

@@ -56,6 +56,9 @@ typedef struct {
     int cls_sm_end[3]; /* SMs [cls_sm_end[c - 1], cls_sm_end[c]) prefer class c */
     uint8_t cls_heads[DEC_MAX_CLASS_HEADS]; /* the heads, class by class, each class in head order */
     unsigned epoch;
+    const unsigned *q_bad; /* == q_call: q holds NaN or Inf (dec_q_finite_kernel ran first); every kernel
+                            * of the call then returns without work, so out and lse keep their contents */
+    unsigned q_call;
     int64_t item_base; /* work item of ticket 0 (the residual split runs as a launch of its own) */
     int64_t n_items;   /* items of this launch */
 } dec_args;

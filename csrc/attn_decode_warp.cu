@@ -368,6 +368,7 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     s.vzero = at, at += (D / 64) * DEC_BLOCK;
     s.S = (float *)at;
 
+    if (*a.q_bad == a.q_call) return; /* q is not finite (attn_decode.cu, dec_q_finite_kernel) */
     /* Work items from counters, per warp (see decode_kernel and wd_take_item). */
     int split, tile, b, h;
     if (MIXED) {

@@ -277,6 +277,41 @@ def test_decode_writes_every_output_element():
     np.testing.assert_allclose(lse_h, ref_lse, rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("n_tokens, bits, bad", [(64 * 6 + 9, [4, 2], np.nan), (64 * 3, 4, np.inf),
+                                                  (40, 4, -np.inf)])
+def test_decode_rejects_non_finite_q_and_leaves_out_alone(n_tokens, bits, bad):
+    """SPEC section 1: a NaN or Inf in q is a ValueError naming q, on every kernel path (compressed blocks
+    and residual rows, compressed only, residual only), and no output element is written. The next call on
+    the same cache is correct: the flag of the failed call does not stick."""
+    flashq_attention = _attention()
+    rng = np.random.default_rng(seed("nonfinite-q", n_tokens))
+    B, Hkv, ratio, nq, D = 2, 2, 4, 2, 128
+    k, v = make_kv(rng, B, Hkv, n_tokens, D)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=bits)
+    q = rng.standard_normal((B, Hkv * ratio, nq, D)).astype(np.float16)
+    q_bad = q.copy()
+    q_bad[1, 5, 1, 77] = bad
+    sentinel = np.float16(1234.0)
+    out = _buffers.from_numpy(np.full(q.shape, sentinel, np.float16))
+    lse = _buffers.from_numpy(np.full(q.shape[:3], 1234.0, np.float32))
+    with pytest.raises(ValueError, match="q contains NaN or Inf"):
+        _C.cuda_attention_kv(_buffers.from_numpy(q_bad), gpu, out, lse, 1.0 / np.sqrt(D), False, False, 8, False)
+    assert (_buffers.to_numpy(out) == sentinel).all(), "a kernel wrote out for a non-finite q"
+    assert (_buffers.to_numpy(lse) == 1234.0).all(), "a kernel wrote lse for a non-finite q"
+    with pytest.raises(ValueError, match="q contains NaN or Inf"):
+        flashq_attention(_buffers.from_numpy(q_bad), kv=gpu)
+    got = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q), kv=gpu)).astype(np.float32)
+    ref = np.asarray(flashq_attention(q, kv=quantize_kv(k, v, bits=bits))).astype(np.float32)
+    assert rel_l2(got, ref) < PARITY
+    # A larger cache next: the decode scratch grows and its look-back numbering restarts, q's check must not.
+    k2, v2 = make_kv(rng, 4, Hkv, 64 * 20 + 3, D)
+    q2 = rng.standard_normal((4, Hkv * ratio, nq, D)).astype(np.float16)
+    got = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q2), kv=quantize_kv_cuda(
+        _buffers.from_numpy(k2), _buffers.from_numpy(v2), bits=bits))).astype(np.float32)
+    ref = np.asarray(flashq_attention(q2, kv=quantize_kv(k2, v2, bits=bits))).astype(np.float32)
+    assert rel_l2(got, ref) < PARITY
+
+
 def test_decode_after_appends_tracks_the_cpu_cache():
     """Decode steps as a model would run them: append one token, attend, repeat."""
     flashq_attention = _attention()

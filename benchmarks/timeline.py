@@ -1,0 +1,65 @@
+"""GPU timeline of single calls, as benchmarks/prefill.py and decode.py time them (CUDA events around one
+call on the legacy stream): each kernel's start and length relative to the start event, and the idle gaps.
+Shows where a call's event time goes that no kernel accounts for (host work before the first launch, host
+synchronisations between kernels).
+
+    python benchmarks/timeline.py prefill 4096 128      # B*N = 32k, H = 32, fp16, non-causal
+    python benchmarks/timeline.py decode 1 32 32 32768  # B, Hq, Hkv, N, 4-bit cache, D = 128
+"""
+import math
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE)]
+
+import torch  # noqa: E402
+from torch.profiler import ProfilerActivity, profile  # noqa: E402
+
+import turboattn as ta  # noqa: E402
+from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
+
+
+def make_call(kind, args):
+    if kind == "prefill":
+        N, D = int(args[0]), int(args[1])
+        B = 32768 // N
+        q, k, v = (torch.randn(B, 32, N, D, device="cuda", dtype=torch.float16) for _ in range(3))
+        out = torch.empty_like(q)
+        return lambda: ta.flashq_attention(q, k, v, out=out)
+    B, Hq, Hkv, N = (int(x) for x in args)
+    k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16)
+    cache = quantize_kv_cuda(k, torch.randn_like(k), bits=4)
+    q = torch.randn(B, Hq, 1, 128, device="cuda", dtype=torch.float16)
+    out = torch.empty_like(q)
+    return lambda: ta._C.cuda_attention_kv(q, cache, out, None, 1 / math.sqrt(128), False, False, 8, False)
+
+
+def main():
+    kind, args = sys.argv[1], sys.argv[2:]
+    call = make_call(kind, args)
+    for _ in range(5):
+        call()
+    torch.cuda.synchronize()
+    marks = []
+    with profile(activities=[ProfilerActivity.CUDA, ProfilerActivity.CPU]) as prof:
+        for _ in range(3):
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            call()
+            stop.record()
+            stop.synchronize()
+            marks.append(start.elapsed_time(stop))
+    kernels = sorted((e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA),
+                     key=lambda e: e.time_range.start)
+    print(f"{kind} {' '.join(args)}: event times per call (ms): {', '.join(f'{m:.3f}' for m in marks)}")
+    prev_end = None
+    for e in kernels:
+        t0, t1 = e.time_range.start, e.time_range.end  # microseconds
+        gap = "" if prev_end is None else f" gap {t0 - prev_end:8.1f} us"
+        print(f"  {e.name[:70]:70s} start {t0:14.1f} len {t1 - t0:9.1f} us{gap}")
+        prev_end = t1
+
+
+if __name__ == "__main__":
+    main()
