@@ -26,6 +26,12 @@ for (Nq, Nk, D, causal) in [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 
     cache = ta.quantize_kv(k, v, bits=[4, 2])
     cache.append(k[:, :, :3], v[:, :, :3])
     ta.flashq_attention(q[:, :, -3:], kv=cache, causal=causal, return_lse=True)
+    bad = q[:, :, -3:].clone()
+    bad[0, 1, 2, 3] = float("nan")
+    try:  # q's NaN check: the decode kernels return without work
+        ta.flashq_attention(bad, kv=cache, causal=causal)
+    except ValueError:
+        pass
 torch.cuda.synchronize()
 print("sanitize cases done")
 PY
