@@ -300,6 +300,9 @@ def test_decode_rejects_non_finite_q_and_leaves_out_alone(n_tokens, bits, bad):
     assert (_buffers.to_numpy(lse) == 1234.0).all(), "a kernel wrote lse for a non-finite q"
     with pytest.raises(ValueError, match="q contains NaN or Inf"):
         flashq_attention(_buffers.from_numpy(q_bad), kv=gpu)
+    with pytest.raises(ValueError, match="q contains NaN or Inf"):  # BNHD: the check walks q by its strides
+        flashq_attention(_buffers.from_numpy(np.ascontiguousarray(q_bad.transpose(0, 2, 1, 3))), kv=gpu,
+                         layout="BNHD")
     got = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q), kv=gpu)).astype(np.float32)
     ref = np.asarray(flashq_attention(q, kv=quantize_kv(k, v, bits=bits))).astype(np.float32)
     assert rel_l2(got, ref) < PARITY
