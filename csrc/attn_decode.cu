@@ -361,10 +361,10 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     const int D = a.D, tid = threadIdx.x, warp = tid >> 5;
     dec_smem s = dec_carve(dec_smem_raw, D, a.rows_alloc, a.bps);
 
+    if (*a.q_bad == a.q_call) return; /* q is not finite (dec_q_finite_kernel, an earlier kernel of the stream) */
     /* Work items come from a counter, not blockIdx: CUDA does not promise to start CTAs in index order,
      * and the look-back waits on lower items. A counter hands item i only to a CTA that is running, after
      * every lower item was handed out, so every item a CTA waits on belongs to a running CTA. */
-    if (*a.q_bad == a.q_call) return; /* uniform: written by an earlier kernel of the stream */
     __shared__ unsigned s_item;
     if (threadIdx.x == 0) s_item = atomicAdd(a.ticket, 1u);
     __syncthreads();
