@@ -274,7 +274,7 @@ __device__ __forceinline__ void dec_quantize_q_row(const dec_args &a, int tile, 
  * p8[r * p_pitch + t] and the row's state; also multiplies the row's alpha product (what the splits after
  * this one apply to this one's l and acc). Max and integer sum do not depend on the order, and every
  * per-row float is the same operation for every LPR, so all forms give attn.c's numbers. */
-template <int LPR>
+template <int LPR, bool PAIRED = false>
 __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, int r_first, int rows, const float *S,
                                               uint8_t *p8, int p_pitch, int64_t key0, int n_keys, float sv)
 {
@@ -295,23 +295,40 @@ __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, i
     float alpha = 1.0f, ps = 0.0f, p_inv = 0.0f;
     int sum = 0;
     uint8_t *prow = p8 + r * p_pitch;
+    /* PAIRED: SAS with a threshold <= 14 (the caller checks), two values per paired EXP2, bit-identical. A
+     * row with a visible key has a finite m_new, so no NaN reaches it; other rows' values are not used. */
+    const float thr = (float)a.threshold;
     if (n_valid > 0) {
-        alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
+        float p_max;
+        if (PAIRED) { /* m_old = -inf gives alpha = 0 */
+            const float2 e = __half22float2(sas_exp2_neg_pair(__fsub_rn(m_new, m_old), __fsub_rn(m_new, row_max), thr));
+            alpha = e.x, p_max = e.y;
+        } else {
+            alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
+            p_max = dec_exp2(a, row_max - m_new);
+        }
         if (a.p_fixed) {
             ps = 1.0f / (float)TA_P_MAX;
             p_inv = (float)TA_P_MAX;
         } else {
-            float p_max = dec_exp2(a, row_max - m_new);
             ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
             p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
         }
     }
 #pragma unroll
-    for (int k = 0; k < TPL; k++) {
-        int t = sub + LPR * k, c = 0;
-        if (t < n_valid) c = (int)fminf(rintf(dec_exp2(a, sc[k] - m_new) * p_inv), (float)TA_P_MAX);
-        if (active) prow[t] = (uint8_t)c;
-        sum += c;
+    for (int k = 0; k < TPL; k += 2) { /* TPL = 64 / LPR >= 2 */
+        float e[2];
+        if (PAIRED) {
+            const float2 v = __half22float2(sas_exp2_neg_pair(__fsub_rn(m_new, sc[k]), __fsub_rn(m_new, sc[k + 1]), thr));
+            e[0] = v.x, e[1] = v.y;
+        }
+#pragma unroll
+        for (int u = 0; u < 2; u++) {
+            int t = sub + LPR * (k + u), c = 0;
+            if (t < n_valid) c = (int)fminf(rintf((PAIRED ? e[u] : dec_exp2(a, sc[k + u] - m_new)) * p_inv), (float)TA_P_MAX);
+            if (active) prow[t] = (uint8_t)c;
+            sum += c;
+        }
     }
 #pragma unroll
     for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);

@@ -151,7 +151,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, i
         uint2 raw[2][2][G][4];
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
-            if (sh == 1) dec_rows_step<LPR>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
+            if (sh == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
 #pragma unroll
             for (int kk = 0; kk < 2; kk++)
 #pragma unroll
@@ -160,7 +160,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, i
                     for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
                         raw[kk][hh][sh][i] = load_line<BITS>(vb + (int64_t)(32 * kk + 16 * hh + 4 * tq + i) * a.VT + sh * 8 * BITS);
         }
-        if (G == 1) dec_rows_step<LPR>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
+        if (G == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
 #pragma unroll
         for (int k = 0; k < 2; k++)
 #pragma unroll
@@ -442,7 +442,9 @@ static int wd_prepare(int device, int k, int mixed, size_t cta_bytes)
 int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *usable)
 {
     int k = wd_find(a->D, a->rows_alloc);
-    *usable = k >= 0 && a->n_blocks > 0;
+    /* The row step here is the paired SAS only (one form in the value loop: with the scalar form beside
+     * it, ptxas spilled 180 bytes more); exact softmax and thresholds above 14 go to the CTA kernel. */
+    *usable = k >= 0 && a->n_blocks > 0 && !a->exact && a->threshold <= 14;
     if (!*usable) return TA_OK;
     int cap = WD_S_BYTES / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;

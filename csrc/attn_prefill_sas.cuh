@@ -1,6 +1,7 @@
 /* The per-score softmax arithmetic of the CUDA prefill kernel (SPEC sections 2-3): P~ by SAS EXP2 and its
- * uint8 code p8, two scores of one row at a time, with the C path's float operations (the paired EXP2
- * is bit-identical to sas.h; tests/test_cuda_parity.py checks every float of its domain). Why not
+ * uint8 code p8, two scores of one row at a time, with the C path's float operations (the paired EXP2,
+ * sas_exp2_neg_pair in sas.h, is bit-identical to ta_sas_exp2; tests/test_cuda_parity.py checks every float
+ * of its domain). Why not
  * cheaper: any change to P~ before its 8-bit rounding flips codes, and a model of a 10-bit fixed-point
  * split of the argument (9 instead of 14 instructions per score) already moved outputs by 1.2e-3 to
  * 3.7e-3 relative L2 from C's, against SPEC section 6's 2e-3 (benchmarks/NOTES-prefill.md, v4). */
@@ -15,26 +16,6 @@
 #include "ta_consts.h"
 
 enum { EXP2_SAS_FAST = 0, EXP2_SAS = 1, EXP2_EXACT = 2, EXP2_KINDS = 3 };
-
-/* 2^-nt for two nt = m - S >= 0 (+inf allowed), for thresholds <= 14 (2^-n is then a normal float16
- * whose bits are (15 - n) << 10). Same float operations as sas.h for n and f (floorf(nt) == round-down
- * add of 2^23, minus 2^23; f = nt - n), the same float16 constants and Horner FMAs, and the same float16
- * product with 2^-n. A sparse value (nt > threshold) becomes nt = 15: f = 0 and 2^-15 encodes as the
- * bits 0, so the product is +0 without a branch. */
-__device__ __forceinline__ __half2 sas_exp2_neg_pair(float nt0, float nt1, float threshold)
-{
-    nt0 = nt0 > threshold ? 15.0f : nt0;
-    nt1 = nt1 > threshold ? 15.0f : nt1;
-    float x0 = __fadd_rd(nt0, 8388608.0f), x1 = __fadd_rd(nt1, 8388608.0f); /* 2^23 + floor(nt) */
-    float f0 = __fsub_rn(nt0, __fsub_rn(x0, 8388608.0f)), f1 = __fsub_rn(nt1, __fsub_rn(x1, 8388608.0f));
-    __half2 f = __floats2half2_rn(f0, f1);
-    __half2 p = __hfma2(f, __float2half2_rn((float)TA_SAS_C3), __float2half2_rn((float)TA_SAS_C2));
-    p = __hfma2(f, p, __float2half2_rn((float)TA_SAS_C1));
-    p = __hfma2(f, p, __float2half2_rn(1.0f));
-    uint32_t n01 = __byte_perm(__float_as_uint(x0), __float_as_uint(x1), 0x5410); /* n0 | n1 << 16 */
-    uint32_t pow2 = (0x000F000Fu - n01) << 10;
-    return __hmul2(p, *(__half2 *)&pow2);
-}
 
 template <int EXP2> __device__ __forceinline__ float exp2_of(float t, int threshold)
 {
