@@ -241,8 +241,9 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
 
 /* The online-softmax step of one block: new maxima, alpha, P~ by EXP2, p8 against the row's block maximum
  * (or the fixed scale), the row sums, and the fragments of P V. A dead row is left unchanged, as on the CPU:
- * alpha = 1, P = 0, and a zero P V scale so the accumulator update is exact. */
-template <int EXP2>
+ * alpha = 1, P = 0, and a zero P V scale so the accumulator update is exact. The MMA kind only picks the form
+ * of the SAS codes (p_codes_pair). */
+template <int EXP2, int MMA>
 __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float (&mx)[2], const bool (&dead)[2], float sv,
                                             const prefill_args &a, int lane, row_pair &rp, block_p &bp)
 {
@@ -282,9 +283,11 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
     } else {
         /* ps = p_max / 255 and inv = 255 / p_max, exactly rounded as on the CPU, for both rows: the four
          * lanes of the quad hold the same rows, so each divides once and they swap. p_max == 0: the whole
-         * block is below the SAS threshold and contributes nothing. */
+         * block is below the SAS threshold and contributes nothing (ps = 0); inv = 1 rather than 0 because
+         * sas_code_pair needs a normal float, and every code is 0 either way. */
         float mine = t & 2 ? p_max[1] : p_max[0];
-        float quotient = mine > 0.0f ? (t & 1 ? __fdiv_rn(mine, (float)TA_P_MAX) : __fdiv_rn((float)TA_P_MAX, mine)) : 0.0f;
+        float quotient = mine > 0.0f ? (t & 1 ? __fdiv_rn(mine, (float)TA_P_MAX) : __fdiv_rn((float)TA_P_MAX, mine))
+                                     : (t & 1 ? 0.0f : 1.0f);
         int quad = lane & ~3;
         inv[0] = __shfl_sync(0xffffffffu, quotient, quad + 0);
         ps[0] = __shfl_sync(0xffffffffu, quotient, quad + 1);
@@ -296,10 +299,8 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
     uint32_t pw[8][2];
 #pragma unroll
     for (int nt = 0; nt < 8; nt++) {
-        float2 pa = p_pair<EXP2>(s[nt][0], s[nt][1], mref[0], a.threshold, threshold_f);
-        float2 pb = p_pair<EXP2>(s[nt][2], s[nt][3], mref[1], a.threshold, threshold_f);
-        pw[nt][0] = __byte_perm(p_code<EXP2>(pa.x, inv[0]), p_code<EXP2>(pa.y, inv[0]), 0x0040);
-        pw[nt][1] = __byte_perm(p_code<EXP2>(pb.x, inv[1]), p_code<EXP2>(pb.y, inv[1]), 0x0040);
+        pw[nt][0] = p_codes_pair<EXP2, MMA == MMA_SYNC>(s[nt][0], s[nt][1], mref[0], inv[0], a.threshold, threshold_f);
+        pw[nt][1] = p_codes_pair<EXP2, MMA == MMA_SYNC>(s[nt][2], s[nt][3], mref[1], inv[1], a.threshold, threshold_f);
     }
 #pragma unroll
     for (int kk = 0; kk < 2; kk++) {
@@ -557,7 +558,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
                     ta_mbar_wait(&full[next], next == 0 ? phase ^ 1 : phase);
                     wg_issue_qk<D>(sacc, q_wg, smem + next * STAGE_BYTES);
                 }
-                block_probs<EXP2>(s, mx, dead, vsc, a, lane, rp, bp);
+                block_probs<EXP2, MMA>(s, mx, dead, vsc, a, lane, rp, bp);
                 pv_accumulate_wg<D, PV_PARTS>(acc, pacc, bp, vs_tile);
             }
             release(stage);
@@ -565,7 +566,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
             if (active) {
                 qk_sync<D, QSM>(sacc, qf, q_tile, ks_tile, lane);
                 block_scores<MMA>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, s, mx, dead);
-                block_probs<EXP2>(s, mx, dead, vsc, a, lane, rp, bp);
+                block_probs<EXP2, MMA>(s, mx, dead, vsc, a, lane, rp, bp);
                 pv_accumulate<D>(acc, vs_tile, bp.pf, bp.pvs, bp.alpha, lane);
             }
             if (PIPE == PIPE_PRODUCER) release(stage);
@@ -829,7 +830,9 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     a.causal = p->causal != 0, a.p_fixed = p->p_scale_fixed != 0, a.threshold = p->sas_threshold;
     a.score_scale = p->sm_scale * TA_LOG2E;
 
-    int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= 14 ? EXP2_SAS_FAST : EXP2_SAS);
+    /* The paired SAS kernels: up to threshold 14 (sas_exp2_neg_pair), 12 where their codes scale inv by 2^-n. */
+    int fast_max = var->mma == MMA_SYNC ? SAS_CODE_PAIR_T_MAX : 14;
+    int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= fast_max ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
     int smem = PREFILL_SMEM_ALIGN +
                (var->q_smem ? prefill_q_offset(var->stages * 2 * KEYS * var->d_pad, var->stages) + var->warps * 16 * var->d_pad
@@ -886,24 +889,30 @@ int ta_cuda_device_info(int device, int *count, char *name, int name_len, int *m
     return TA_OK;
 }
 
-__global__ void sas_check_kernel(const float *t, int64_t n, int threshold, float *fast, float *reference)
+__global__ void sas_check_kernel(const float *t, int64_t n, int threshold, float inv, float *fast, float *reference)
 {
     int64_t i = 2 * ((int64_t)blockIdx.x * blockDim.x + threadIdx.x);
     if (i >= n) return;
-    float t0 = t[i], t1 = i + 1 < n ? t[i + 1] : 0.0f;
-    float2 f = __half22float2(sas_exp2_neg_pair(__fsub_rn(0.0f, t0), __fsub_rn(0.0f, t1), (float)threshold));
-    fast[i] = f.x;
-    reference[i] = ta_sas_exp2(t0, threshold);
-    if (i + 1 < n) {
-        fast[i + 1] = f.y;
-        reference[i + 1] = ta_sas_exp2(t1, threshold);
+    float t0 = t[i], t1 = i + 1 < n ? t[i + 1] : 0.0f, nt0 = __fsub_rn(0.0f, t0), nt1 = __fsub_rn(0.0f, t1);
+    float f[2], r[2] = {ta_sas_exp2(t0, threshold), ta_sas_exp2(t1, threshold)};
+    if (inv > 0.0f) {
+        uint32_t codes = sas_code_pair(nt0, nt1, (float)threshold, inv);
+        f[0] = (float)(codes & 0xFF), f[1] = (float)(codes >> 8 & 0xFF);
+        r[0] = (float)(__float_as_uint(fmaf(r[0], inv, TA_MAGIC_F)) & 0xFF);
+        r[1] = (float)(__float_as_uint(fmaf(r[1], inv, TA_MAGIC_F)) & 0xFF);
+    } else {
+        float2 e = __half22float2(sas_exp2_neg_pair(nt0, nt1, (float)threshold));
+        f[0] = e.x, f[1] = e.y;
     }
+    fast[i] = f[0], reference[i] = r[0];
+    if (i + 1 < n) fast[i + 1] = f[1], reference[i + 1] = r[1];
 }
 
-int ta_cuda_sas_exp2_check(const float *t, int64_t n, int threshold, float *fast, float *reference)
+int ta_cuda_sas_exp2_check(const float *t, int64_t n, int threshold, float inv, float *fast, float *reference)
 {
-    if (threshold < 0 || threshold > 14) {
-        ta_set_error("threshold must be in [0, 14] for the paired SAS path (got %d)", threshold);
+    int t_max = inv > 0.0f ? SAS_CODE_PAIR_T_MAX : 14;
+    if (threshold < 0 || threshold > t_max) {
+        ta_set_error("threshold must be in [0, %d] for the paired SAS path (got %d)", t_max, threshold);
         return TA_ERR_INVALID;
     }
     if (n <= 0) return TA_OK;
@@ -913,7 +922,7 @@ int ta_cuda_sas_exp2_check(const float *t, int64_t n, int threshold, float *fast
     cudaError_t err = cudaMemcpy(buf, t, bytes, cudaMemcpyHostToDevice);
     if (err == cudaSuccess) {
         int64_t pairs = (n + 1) / 2;
-        sas_check_kernel<<<(unsigned)((pairs + 255) / 256), 256>>>(buf, n, threshold, buf + n, buf + 2 * n);
+        sas_check_kernel<<<(unsigned)((pairs + 255) / 256), 256>>>(buf, n, threshold, inv, buf + n, buf + 2 * n);
         err = cudaGetLastError();
     }
     if (err == cudaSuccess) err = cudaMemcpy(fast, buf + n, bytes, cudaMemcpyDeviceToHost);

@@ -22,25 +22,59 @@ template <int EXP2> __device__ __forceinline__ float exp2_of(float t, int thresh
     return EXP2 == EXP2_EXACT ? exp2f(t) : ta_sas_exp2(t, threshold);
 }
 
-/* P~ for two scores of one row against m (the row's running max, finite). */
-template <int EXP2>
-__device__ __forceinline__ float2 p_pair(float s0, float s1, float m, int threshold, float threshold_f)
+/* Largest SAS threshold of the mma.sync EXP2_SAS_FAST kernels. Their codes scale inv by 2^-n instead of
+ * forming P~ = poly * 2^-n in float16, which is the same number only while that product is a normal float16:
+ * poly >= 0.4999 for every float16 f in [0, 1] and n <= 12 keep it >= 2^-14. (The paired EXP2 alone, which
+ * the wgmma kernels' codes and everyone's alpha and p_max use, is exact up to 14; the launcher sends larger
+ * thresholds to the EXP2_SAS kernels.) */
+#define SAS_CODE_PAIR_T_MAX 12
+
+/* n given to a sparse score by sas_code_pair: inv * 2^-64 rounds to code 0 for every inv below 2^40 (inv =
+ * 255 / p_max <= 255 * 2^13), and inv's exponent (>= 127 + 7 for inv >= 255, 127 for inv = 1) stays
+ * normal. */
+#define SAS_SPARSE_NT 64.0f
+
+/* The p8 words of two scores of one row (p8 in the low byte, the magic above), for EXP2_SAS_FAST:
+ * p8 = rint(P~ * inv) with P~ = poly(f) * 2^-n exact (SAS_CODE_PAIR_T_MAX), so P~ * inv == poly * (inv *
+ * 2^-n) as real numbers and one FFMA rounds either once. 2^-n goes onto inv's exponent with one IMAD per
+ * score instead of a PRMT, an IMAD and an HMUL2 per pair. inv must be a positive normal float (the
+ * caller passes 1 where p_max is 0: every score of such a row is sparse). No clamp (see p_codes_pair). */
+__device__ __forceinline__ uint32_t sas_code_pair(float nt0, float nt1, float threshold, float inv)
 {
-    if (EXP2 == EXP2_SAS_FAST) return __half22float2(sas_exp2_neg_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f));
-    return make_float2(exp2_of<EXP2>(__fsub_rn(s0, m), threshold), exp2_of<EXP2>(__fsub_rn(s1, m), threshold));
+    const sas_pair_split s = sas_split_pair(nt0, nt1, threshold, SAS_SPARSE_NT);
+    const float2 p = __half22float2(s.poly);
+    /* (2^23 + n) << 23 wraps to n << 23: the bits of 2^23 move past bit 31. */
+    const float inv0 = __uint_as_float(__float_as_uint(inv) - (__float_as_uint(s.x0) << 23));
+    const float inv1 = __uint_as_float(__float_as_uint(inv) - (__float_as_uint(s.x1) << 23));
+    return __byte_perm(__float_as_uint(fmaf(p.x, inv0, TA_MAGIC_F)), __float_as_uint(fmaf(p.y, inv1, TA_MAGIC_F)),
+                       0x0040);
 }
 
-/* p8 = min(255, rint(p * inv)) in the low byte of the returned word (the rest is the magic).
- * Paired SAS path: no clamp and one FFMA. The clamp is dead there: over every float16 value of f and every
- * n <= 14, SAS EXP2 of a later (smaller) argument exceeds an earlier one by at most a factor 1.0019455
- * (checked exhaustively), so p * inv <= 255 * 1.0019455 * (1 + 2^-23) < 255.5; in p_scale="fixed" mode
- * p <= 1. The FFMA rounds p * inv + 1.5 * 2^23 once where C rounds the product and then to an integer;
- * the two differ only when the float product lies within 2^-17 of a half-integer (about 1 code in 10^5,
- * by one). Other paths keep the C sequence exactly. */
-template <int EXP2> __device__ __forceinline__ uint32_t p_code(float p, float inv)
+/* p8 = min(255, rint(p * inv)) in the low byte of the returned word (the rest is the magic), as C computes it. */
+__device__ __forceinline__ uint32_t p_code(float p, float inv)
 {
-    if (EXP2 == EXP2_SAS_FAST) return __float_as_uint(fmaf(p, inv, TA_MAGIC_F));
     return __float_as_uint(__fadd_rn(fminf(__fmul_rn(p, inv), (float)TA_P_MAX), TA_MAGIC_F));
+}
+
+/* The p8 codes of two scores s0, s1 of one row against m (the row's running max, finite) in the two low bytes.
+ * EXP2_SAS_FAST drops C's clamp and rounds p * inv + 1.5 * 2^23 once where C rounds the product and then to
+ * an integer. The clamp is dead there: over every float16 value of f and every n <= 14, SAS EXP2 of a later
+ * (smaller) argument exceeds an earlier one by at most a factor 1.0019455 (checked exhaustively), so p * inv
+ * <= 255 * 1.0019455 * (1 + 2^-23) < 255.5; in p_scale="fixed" mode p <= 1. The single rounding differs from
+ * C's two only when the float product lies within 2^-17 of a half-integer (about 1 code in 10^5, by one).
+ * Two forms give the same codes: INV_POW2 (sas_code_pair) was about 2 % faster in the mma.sync kernels (D = 64)
+ * and 2-3 % slower in the wgmma ones on an H100 (NOTES-prefill v10), so each kind keeps its faster form.
+ * Other EXP2 kinds keep the C sequence exactly. */
+template <int EXP2, bool INV_POW2>
+__device__ __forceinline__ uint32_t p_codes_pair(float s0, float s1, float m, float inv, int threshold, float threshold_f)
+{
+    if (EXP2 == EXP2_SAS_FAST && INV_POW2) return sas_code_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f, inv);
+    if (EXP2 == EXP2_SAS_FAST) {
+        const float2 p = __half22float2(sas_exp2_neg_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f));
+        return __byte_perm(__float_as_uint(fmaf(p.x, inv, TA_MAGIC_F)), __float_as_uint(fmaf(p.y, inv, TA_MAGIC_F)), 0x0040);
+    }
+    return __byte_perm(p_code(exp2_of<EXP2>(__fsub_rn(s0, m), threshold), inv),
+                       p_code(exp2_of<EXP2>(__fsub_rn(s1, m), threshold), inv), 0x0040);
 }
 
 #endif

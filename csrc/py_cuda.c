@@ -172,7 +172,12 @@ static PyObject *py_cuda_sas_exp2_check(PyObject *self, PyObject *args)
 {
     PyObject *t_obj;
     int threshold;
-    if (!PyArg_ParseTuple(args, "Oi:cuda_sas_exp2_check", &t_obj, &threshold)) return NULL;
+    float inv = 0.0f;
+    if (!PyArg_ParseTuple(args, "Oi|f:cuda_sas_exp2_check", &t_obj, &threshold, &inv)) return NULL;
+    if (!(inv >= 0.0f && inv < 1e30f)) {
+        PyErr_SetString(PyExc_ValueError, "inv must be a finite float >= 0 (0: check EXP2 instead of codes)");
+        return NULL;
+    }
     PyArrayObject *t = (PyArrayObject *)PyArray_FROMANY(t_obj, NPY_FLOAT32, 1, 1, NPY_ARRAY_C_CONTIGUOUS);
     if (!t) return NULL;
     npy_intp n = PyArray_SIZE(t);
@@ -181,7 +186,7 @@ static PyObject *py_cuda_sas_exp2_check(PyObject *self, PyObject *args)
     int status;
     ta_clear_error();
     Py_BEGIN_ALLOW_THREADS
-    status = ta_cuda_sas_exp2_check((const float *)PyArray_DATA(t), (int64_t)n, threshold,
+    status = ta_cuda_sas_exp2_check((const float *)PyArray_DATA(t), (int64_t)n, threshold, inv,
                                     (float *)PyArray_DATA((PyArrayObject *)fast),
                                     (float *)PyArray_DATA((PyArrayObject *)reference));
     Py_END_ALLOW_THREADS
@@ -240,7 +245,8 @@ PyMethodDef ta_cuda_methods[] = {
      "cuda_attention(q, k, v, out, lse=None, sm_scale=None, causal=False, softmax_exact=False, sas_threshold=8, "
      "p_scale_fixed=False): the CUDA prefill kernel on CUDA tensors, writing out (and lse, a float32 DeviceArray)."},
     {"cuda_sas_exp2_check", py_cuda_sas_exp2_check, METH_VARARGS,
-     "cuda_sas_exp2_check(t, threshold) -> (fast, reference): the prefill kernel's paired SAS EXP2 and sas.h's "
-     "scalar one, both on the GPU (test hook; threshold <= 14)."},
+     "cuda_sas_exp2_check(t, threshold, inv=0) -> (fast, reference): the prefill kernel's paired SAS EXP2 and "
+     "sas.h's scalar one, both on the GPU (test hook; threshold <= 14). With inv > 0, the p8 codes of the "
+     "EXP2_SAS_FAST kernels and one rounding of EXP2(t) * inv instead (threshold <= 12)."},
     {NULL, NULL, 0, NULL},
 };

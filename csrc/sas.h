@@ -32,25 +32,40 @@ __device__ __forceinline__ float ta_sas_exp2(float t, int threshold)
     return __half2float(__hmul(p, ta_sas_pow2_neg((int)n)));
 }
 
-/* ta_sas_exp2(-nt) for two nt = m - S >= 0 (+inf allowed, not NaN), for thresholds <= 14 (2^-n is then a
- * normal float16 whose bits are (15 - n) << 10). The same float operations as ta_sas_exp2 for n and f
- * (floorf(nt) == round-down add of 2^23, minus 2^23; f = nt - n), the same float16 constants and Horner
- * FMAs, and the same float16 product with 2^-n. A sparse value (nt > threshold) becomes nt = 15: f = 0 and
- * 2^-15 encodes as the bits 0, so the product is +0 without a branch. A NaN would corrupt the other half
- * (its n borrows across the 16-bit lanes): callers pass finite m. */
-__device__ __forceinline__ __half2 sas_exp2_neg_pair(float nt0, float nt1, float threshold)
+/* The two halves of SAS EXP2 for two nt = m - S >= 0 (+inf allowed, not NaN), with the same float operations as
+ * ta_sas_exp2: floorf(nt) == round-down add of 2^23, minus 2^23; f = nt - n; the same float16 constants and
+ * Horner FMAs. x0, x1 hold 2^23 + n, so n sits in their low bits. A sparse value (nt > threshold) becomes
+ * nt = sparse_nt, an integer, so that f = 0 and poly = 1 exactly; the caller picks an n whose power of two
+ * makes the result 0. A NaN would corrupt the other half (its n borrows across the 16-bit lanes of the
+ * callers' packing): callers pass finite m. */
+struct sas_pair_split {
+    __half2 poly; /* 2^-f of both values */
+    float x0, x1; /* 2^23 + n */
+};
+
+__device__ __forceinline__ sas_pair_split sas_split_pair(float nt0, float nt1, float threshold, float sparse_nt)
 {
-    nt0 = nt0 > threshold ? 15.0f : nt0;
-    nt1 = nt1 > threshold ? 15.0f : nt1;
-    float x0 = __fadd_rd(nt0, 8388608.0f), x1 = __fadd_rd(nt1, 8388608.0f); /* 2^23 + floor(nt) */
-    float f0 = __fsub_rn(nt0, __fsub_rn(x0, 8388608.0f)), f1 = __fsub_rn(nt1, __fsub_rn(x1, 8388608.0f));
+    nt0 = nt0 > threshold ? sparse_nt : nt0;
+    nt1 = nt1 > threshold ? sparse_nt : nt1;
+    sas_pair_split r;
+    r.x0 = __fadd_rd(nt0, 8388608.0f), r.x1 = __fadd_rd(nt1, 8388608.0f);
+    float f0 = __fsub_rn(nt0, __fsub_rn(r.x0, 8388608.0f)), f1 = __fsub_rn(nt1, __fsub_rn(r.x1, 8388608.0f));
     __half2 f = __floats2half2_rn(f0, f1);
     __half2 p = __hfma2(f, __float2half2_rn((float)TA_SAS_C3), __float2half2_rn((float)TA_SAS_C2));
     p = __hfma2(f, p, __float2half2_rn((float)TA_SAS_C1));
-    p = __hfma2(f, p, __float2half2_rn(1.0f));
-    uint32_t n01 = __byte_perm(__float_as_uint(x0), __float_as_uint(x1), 0x5410); /* n0 | n1 << 16 */
+    r.poly = __hfma2(f, p, __float2half2_rn(1.0f));
+    return r;
+}
+
+/* ta_sas_exp2(-nt) for two nt, for thresholds <= 14 (2^-n is then a normal float16 whose bits are
+ * (15 - n) << 10): a sparse value gets n = 15, and 2^-15 encodes as the bits 0, so the product is +0
+ * without a branch. */
+__device__ __forceinline__ __half2 sas_exp2_neg_pair(float nt0, float nt1, float threshold)
+{
+    sas_pair_split s = sas_split_pair(nt0, nt1, threshold, 15.0f);
+    uint32_t n01 = __byte_perm(__float_as_uint(s.x0), __float_as_uint(s.x1), 0x5410); /* n0 | n1 << 16 */
     uint32_t pow2 = (0x000F000Fu - n01) << 10;
-    return __hmul2(p, *(__half2 *)&pow2);
+    return __hmul2(s.poly, *(__half2 *)&pow2);
 }
 
 #else

@@ -65,6 +65,30 @@ def test_sas_pair_is_bit_identical(threshold):
         assert np.array_equal(cpu.view(np.uint32), reference.view(np.uint32))
 
 
+@pytest.mark.parametrize("threshold", [0, 8, 12])
+def test_sas_codes_pair_match_one_rounding_of_exp2_times_inv(threshold):
+    """The EXP2_SAS_FAST kernels put 2^-n on inv's exponent instead of forming P~ in float16; their codes must
+    equal one rounding of ta_sas_exp2(t) * inv. As in the kernel, a block whose largest score sits a below the
+    running max has p_max = EXP2(-a), inv = 255 / p_max and scores t <= -a; also the fixed scale (inv = 255,
+    t <= 0) and inv = 1 (p_max = 0: every score sparse)."""
+    rng = np.random.default_rng(100 + threshold)
+    near = np.array([np.float32(-n) + np.float32(d) * np.spacing(np.float32(n + 1))
+                     for n in range(threshold + 2) for d in (-2, -1, 0, 1, 2)], np.float32)
+    t_all = np.concatenate([-np.linspace(0.0, threshold + 2.0, 100_001, dtype=np.float32), near,
+                            -rng.uniform(0, threshold + 2, 50_001).astype(np.float32),
+                            np.array([-0.0, -np.inf, -(threshold + 1e-6)], np.float32)])
+    a = np.concatenate([[0.0, 0.5, threshold], rng.uniform(0, threshold, 5)]).astype(np.float32)
+    p_max = _C.cuda_sas_exp2_check(-a, threshold)[1]
+    cases = [(255.0, 0.0, 255), (1.0, threshold + 1e-3, 0)]
+    cases += [(float(np.float32(255.0) / pm), float(ai), 255) for pm, ai in zip(p_max, a) if pm > 0]
+    for inv, lo, top in cases:
+        t = np.append(t_all[t_all <= -lo], np.float32(-lo))
+        fast, reference = _C.cuda_sas_exp2_check(t, threshold, inv)
+        bad = np.flatnonzero(fast != reference)
+        assert bad.size == 0, f"inv={inv}: {bad.size} mismatches, first t={t[bad[:5]]} fast={fast[bad[:5]]} ref={reference[bad[:5]]}"
+        assert reference.max() == top and (reference[t < -threshold] == 0).all()
+
+
 # ---- stage-1 quantization: identical codes and scales -------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
