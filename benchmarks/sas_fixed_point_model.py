@@ -9,6 +9,12 @@ attn.c's order of float operations) and reports how far it moves p8 codes and at
 Result (recorded in benchmarks/NOTES-prefill.md, v4): 9.5 % of codes differ by one and outputs move by
 2.8e-3 to 3.7e-3 relative L2 (1.2e-3 with the fixed P scale, where only the 10-bit f differs) against
 SPEC section 6's CPU-vs-CUDA budget of 2e-3, so the kernel keeps C's operations.
+Session 7 added the float64 row with an exact softmax of the same scores: the fixed-point variant is as
+accurate as the spec's arithmetic (rel L2 vs that row 2.1e-3 / 6.6e-3 / 6.1e-3 against the spec's 1.9e-3 /
+6.5e-3 / 6.1e-3 at score scales 1 / 5 / 20, per-row P scale). The two differ from each other by more than
+either differs from the exact row because their rounding errors are independent; SPEC section 6's 2e-3
+is below the error of the SAS + p8 step itself, so it admits only implementations that repeat C's roundings
+(results/prefill-v10/sas_fixed_point_model.txt; NOTES-prefill.md, v10).
 
     python benchmarks/sas_fixed_point_model.py
 """
@@ -113,11 +119,22 @@ def row_outputs(nb, T, scale, fixed=False, seed=0):
                 codes = np.array([fast_code(min(f32(np.float64(f32(d)) * np.float64(y_mul) + np.float64(y_add)), y_max), pow_base, inv_h, 1024 * (T + 1)) for d in dots])
             l = alpha * l + ps * codes.sum(); acc = alpha * acc + ps * (codes @ v); m = m_new
         out.append(acc / l)
+    # The same row in float64 with an exact softmax of the same (already quantized) scores: what SAS and p8
+    # add, apart from the INT8 quantization of q, k and v that both variants share.
+    rr = np.random.default_rng(seed)
+    blocks = [(rr.integers(-3000, 3000, 64), rr.standard_normal((64, 16))) for _ in range(nb)]
+    s = np.concatenate([np.float64(f32(d.astype(f32) * qk)) for d, _ in blocks])
+    w = np.exp2(s - s.max())
+    out.append(w @ np.concatenate([v for _, v in blocks]) / w.sum())
     return out
 for scale in (1.0, 5.0, 20.0):
     for fixed in (False, True):
         num = den = 0.0
+        err = {"spec": 0.0, "fast": 0.0}
         for seed in range(20):
-            a, b = row_outputs(16, 8, scale, fixed, seed)
+            a, b, x = row_outputs(16, 8, scale, fixed, seed)
             num += ((a - b) ** 2).sum(); den += (a ** 2).sum()
-        print(f"score scale {scale} fixed {fixed}: rel L2 spec vs fast {np.sqrt(num / den):.2e}")
+            err["spec"] += ((a - x) ** 2).sum(); err["fast"] += ((b - x) ** 2).sum()
+        ref = sum(((row_outputs(16, 8, scale, fixed, seed)[2]) ** 2).sum() for seed in range(20))
+        print(f"score scale {scale} fixed {fixed}: rel L2 spec vs fast {np.sqrt(num / den):.2e}; "
+              f"vs exact softmax: spec {np.sqrt(err['spec'] / ref):.2e}, fast {np.sqrt(err['fast'] / ref):.2e}")
