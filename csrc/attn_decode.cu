@@ -668,6 +668,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.KB = kv->KB, a.VT = kv->VT;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
     a.mixed = kv->mixed_bits && kv->bits_host && kv->H <= DEC_MAX_CLASS_HEADS;
+    a.max_bits = kv->bits_host ? 0 : 8;
+    for (int h = 0; kv->bits_host && h < kv->H; h++) a.max_bits = kv->bits_host[h] > a.max_bits ? kv->bits_host[h] : a.max_bits;
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
     a.k_block_scale = kv->k_block_scale;
     a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;

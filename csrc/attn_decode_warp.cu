@@ -8,9 +8,10 @@
  * item), the column index a token (q.k) or a channel (p.v), the reduction index a channel (q.k) or a
  * token (p.v).
  *
- * Fragments without shared memory: lane (g, t) = (lane / 4, lane % 4) holds for its B operand 4
- * consecutive reduction elements of one column. The lane loads 4 "lines" (4 key channels, or 4 value
- * tokens) of one 8-element segment each: key segment g is tokens 8g..8g+7 of a channel, value segment g
+ * B fragments are built in registers: lane (g, t) = (lane / 4, lane % 4) holds for its B operand 4
+ * consecutive reduction elements of one column. The lane reads 4 "lines" (4 key channels, or 4 value
+ * tokens) of one 8-element segment each from the warp's stage, a shared-memory copy of the block (see
+ * "the warp's staging buffer" below): key segment g is tokens 8g..8g+7 of a channel, value segment g
  * is channels 8g..8g+7 (+64 per group) of a token. rebuild_lines turns them into 8 registers, element e of
  * the segment in register e, which is column g of n-tile e. Keys: token of (n-tile e, column n) is 8n + e;
  * values: channel of (n-tile 8G' + e, column n) is 8(n + 8G') + e. The A operands (q codes, P codes) come
@@ -25,27 +26,100 @@
 #define WD_WARPS 4
 #define WD_THREADS (32 * WD_WARPS)
 #define WD_PP 80          /* P tile pitch: the 8 rows of one ldmatrix phase land in 8 different bank groups */
-#define WD_S_BYTES 8192   /* per-warp score store: bps * rows * 64 floats at most */
+#define WD_S_BYTES 12288  /* per-warp score store: bps * rows * 64 floats at most */
 
 __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile pitch, same reason */
 
-/* Per-warp shared memory, every part a multiple of 16 bytes. */
-static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps)
+/* ---- the warp's staging buffer ----------------------------------------------------------------------
+ * The packed codes of the next block are copied into shared memory by cp.async while the warp computes the
+ * current one, so no register waits on global memory and none is held by a load in flight (prefetching
+ * into registers hid the latency but spilled: NOTES-decode, session 3). Keys: the D channel rows of
+ * 8·BITS bytes of one (block, head, batch), which are contiguous in k_codes, then its D steps and D zeros.
+ * Values: the block's 64 token rows of D·BITS/8 bytes, gathered from v_codes. The 32 lanes of one line load
+ * read rows 4 apart (lines 4 tq + i), so both layouts spread those rows over the banks: key channel c is row
+ * (c % 4) D / 4 + c / 4 (the four lanes' rows are then adjacent), and after every fourth token row come
+ * wd_pad(BITS) unused bytes. Line loads are then free of bank conflicts (2 lanes share a word at 2 bits;
+ * 8-byte lines are read by half-warps, and 8-bit key lines have 2-way conflicts). */
+__host__ __device__ constexpr int wd_pad(int bits) { return bits == 2 ? 16 : 32; }
+__host__ __device__ constexpr int wd_rows_bytes(int rows, int pitch, int bits) { return rows * pitch + rows / 4 * wd_pad(bits); }
+__host__ __device__ constexpr int wd_stage_bytes(int D, int bits)
 {
-    size_t n = sizeof(dec_rows);                            /* 640 */
-    n += (size_t)DEC_RT * wd_qp(D);                         /* q codes */
-    n += (size_t)DEC_RT * WD_PP;                            /* P codes */
+    return D * 8 * bits + 2 * D > wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits) ? D * 8 * bits + 2 * D
+                                                                               : wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits);
+}
+
+/* Rows of the q and P tiles: the mma's 16, or 8 when no item has more than 8 rows (HI = false; rows 8-15 of
+ * the A fragments are then zeros in registers), which leaves the score store room for more blocks. */
+__host__ __device__ constexpr int wd_tile_rows(bool hi) { return hi ? DEC_RT : 8; }
+
+/* Per-warp shared memory, every part a multiple of 16 bytes. */
+static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps, int max_bits)
+{
+    const int tr = wd_tile_rows(rows_alloc > 8);
+    size_t n = (size_t)wd_stage_bytes(D, max_bits); /* first: 16-byte aligned for cp.async */
+    n += sizeof(dec_rows);                          /* 640 */
+    n += (size_t)tr * wd_qp(D);                     /* q codes */
+    n += (size_t)tr * WD_PP;                        /* P codes */
     n += 2 * (size_t)(D / 64) * DEC_BLOCK;                  /* value steps and zeros of one block */
     n += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK; /* scores */
     return n;
 }
 
 typedef struct {
+    uint8_t *stage; /* wd_stage_bytes(D, max_bits) */
     dec_rows *rs;
     int8_t *q8;
     uint8_t *p8, *vstep, *vzero; /* vstep/vzero: [group][token] */
     float *S;                    /* [bps][rows_alloc][64] */
 } wd_smem;
+
+/* Issues the cp.async copies of key block j of (head h, batch b) into the stage and commits them. kbase:
+ * the lane's first chunk of block 0, a.k_codes + k_head_off[h] + b D CB + 16 lane (formed once per split: a
+ * load of k_head_off per block stalled the copies). */
+template <int BITS, int D>
+__device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kbase, int64_t j, int h,
+                                              int b)
+{
+    constexpr int CB = 8 * BITS, CPR = CB / 16, KROWS = D * CB; /* CPR: 16-byte chunks per row */
+    const int lane = threadIdx.x & 31;
+    const uint8_t *src = kbase + j * a.KB;
+    /* chunk 32 m + lane is channel c = 32 m / CPR + lane / CPR; 32 / CPR is a multiple of 4, so c % 4 is the
+     * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate */
+    const int c = lane / CPR;
+    uint8_t *dst = stage + (c % 4 * (D / 4) + c / 4) * CB + lane % CPR * 16;
+#pragma unroll
+    for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, src + 512 * m);
+    const int64_t grow = (j * a.H + h) * a.B + b;
+    if (lane < D / 8) { /* D / 16 chunks of steps, then as many of zeros */
+        const int half = lane / (D / 16), k = lane % (D / 16);
+        const uint8_t *meta = half ? (const uint8_t *)a.k_group_zero : a.k_group_step;
+        ta_cp_async16(stage + KROWS + half * D + 16 * k, meta + grow * D + 16 * k);
+    }
+    ta_cp_async_commit();
+}
+
+/* The same for value block j: its 64 token rows, one per cache row (VT bytes apart). vbase: the lane's first
+ * chunk of block 0, a.v_codes + (lane / CPT) VT + v_head_off[h] + b PV + 16 (lane % CPT). */
+template <int BITS, int D>
+__device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vbase, int64_t j)
+{
+    constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
+    const int lane = threadIdx.x & 31;
+    const uint8_t *src = vbase + j * DEC_BLOCK * a.VT;
+    uint8_t *dst = stage + lane / CPT * PV + lane / CPT / 4 * wd_pad(BITS) + lane % CPT * 16; /* as in wd_stage_keys */
+    const int64_t step = (int64_t)(32 / CPT) * a.VT;
+#pragma unroll
+    for (int m = 0; m < 2 * CPT; m++, src += step) /* chunk 32 m + lane: token 32 m / CPT + lane / CPT */
+        ta_cp_async16(dst + m * (32 / CPT * PV + 8 / CPT * wd_pad(BITS)), src);
+    ta_cp_async_commit();
+}
+
+/* A line from the stage (8-byte lines are 8-byte aligned there). */
+template <int BITS> __device__ __forceinline__ uint2 wd_line(const uint8_t *p)
+{
+    if (BITS == 8) return *(const uint2 *)p;
+    return load_line<BITS>(p);
+}
 
 /* Scores of one block for query row r (< rows) from its accumulators (columns 2t, 2t + 1 of the 8
  * n-tiles: tokens 16t + e and 16t + 8 + e) plus the row's integer offset (q . z, or -128 sum(q) for the
@@ -118,14 +192,14 @@ __device__ __forceinline__ int wd_zero_dot_v(const uint8_t *prow, const uint8_t 
  * once per split (wd_split), so that the block loop holds one row step instead of a branch over five: ncu
  * showed "no instruction" and "branch resolving" stalls at 11 % and 4.5 % of the samples (NOTES-decode). */
 template <int BITS, int D, bool HI, int LPR>
-__device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, int64_t item, int b, int h, int64_t j0,
-                                          int nb, int rows)
+__device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, const uint8_t *vbase, int64_t item, int b,
+                                          int h, int64_t j0, int nb, int rows)
 {
     constexpr int G = D / 64;
     constexpr bool FACT = BITS != 8;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = g, r1 = g + 8;
-    const int ld_row = (lane & 7) + 8 * ((lane >> 3) & 1), ld_col = 16 * (lane >> 4);
+    const int ld_row = (lane & 7) + (HI ? 8 * ((lane >> 3) & 1) : 0), ld_col = 16 * (lane >> 4); /* as for q */
     /* ---- phase 2: softmax steps and p.v ---- */
     float acc[D / 8][HI ? 4 : 2];
 #pragma unroll
@@ -135,7 +209,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, i
     /* Per block, all loads first: group 0's codes and the steps and zeros before the softmax step (which
      * does not need them and hides their latency), group 1's (D = 128) after it, so that fewer registers
      * are live across the step. */
-    const int vrow = D * BITS / 8;
+    constexpr int PV = D * BITS / 8, PAD = wd_pad(BITS);
+    const uint8_t *vl = s.stage + tq * (4 * PV + PAD) + g * BITS; /* line (token 4 tq, segment g): see wd_split */
     for (int jb = 0; jb < nb; jb++) {
         int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
         const float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
@@ -147,8 +222,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, i
             mst[k] = G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
             mze[k] = G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
         }
-        const uint8_t *vb = a.v_codes + j * DEC_BLOCK * a.VT + a.v_head_off[h] + (int64_t)b * vrow + g * BITS;
         uint2 raw[2][2][G][4];
+        ta_cp_async_wait<0>();
+        __syncwarp(); /* every lane's copies of block j have landed */
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
             if (sh == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
@@ -158,9 +234,11 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, i
                 for (int hh = 0; hh < 2; hh++)
 #pragma unroll
                     for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
-                        raw[kk][hh][sh][i] = load_line<BITS>(vb + (int64_t)(32 * kk + 16 * hh + 4 * tq + i) * a.VT + sh * 8 * BITS);
+                        raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV + (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
         }
         if (G == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
+        __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
+        if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, vbase, j + 1);
 #pragma unroll
         for (int k = 0; k < 2; k++)
 #pragma unroll
@@ -171,7 +249,10 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, i
         __syncwarp(); /* P codes, row state and value steps written */
         uint32_t pa[2][4];
 #pragma unroll
-        for (int kk = 0; kk < 2; kk++) ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
+        for (int kk = 0; kk < 2; kk++) {
+            ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
+            if (!HI) pa[kk][1] = pa[kk][3] = 0u;
+        }
         int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
         float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
         float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
@@ -244,33 +325,44 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = g, r1 = g + 8; /* the lane's accumulator rows */
-    const int ld_row = (lane & 7) + 8 * ((lane >> 3) & 1), ld_col = 16 * (lane >> 4); /* ldmatrix x4 address */
+    /* ldmatrix x4 address; with an 8-row tile, matrices 1 and 3 (rows 8-15) are replaced by zeros */
+    const int ld_row = (lane & 7) + (HI ? 8 * ((lane >> 3) & 1) : 0), ld_col = 16 * (lane >> 4);
 
     uint32_t qa[KC][4];
 #pragma unroll
-    for (int kk = 0; kk < KC; kk++) ta_ldmatrix_x4(qa[kk], ta_smem_addr(s.q8 + ld_row * QP + 32 * kk + ld_col));
+    for (int kk = 0; kk < KC; kk++) {
+        ta_ldmatrix_x4(qa[kk], ta_smem_addr(s.q8 + ld_row * QP + 32 * kk + ld_col));
+        if (!HI) qa[kk][1] = qa[kk][3] = 0u;
+    }
 
     /* ---- phase 1: q.k of every block ----
-     * All of a block's loads are issued before its first use; other warps on the SM hide their latency
-     * (prefetching the next block from registers cost more in spills than it gained: NOTES-decode.md). */
+     * Block j's lines, steps and zeros are read from the stage into registers first; then the copies of
+     * block j + 1 are issued into it, and they land while this block is computed. */
+    constexpr int KROWS = D * CB;
+    const uint8_t *kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): row tq */
+    const uint8_t *kbase = a.k_codes + a.k_head_off[h] + (int64_t)b * D * CB + 16 * lane;
+    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
     for (int jb = 0; jb < nb; jb++) {
-        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
-        const uint8_t *kb = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + g * BITS;
+        int64_t j = j0 + jb;
+        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b]; /* used at the end of the block */
         uint2 raw[KC][2][4];
         uint32_t st[KC][2], ze[KC][2];
+        ta_cp_async_wait<0>();
+        __syncwarp(); /* every lane's copies of block j have landed */
 #pragma unroll
         for (int kk = 0; kk < KC; kk++)
 #pragma unroll
             for (int hh = 0; hh < 2; hh++) {
                 int c0 = 32 * kk + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
-                st[kk][hh] = *(const uint32_t *)(a.k_group_step + grow * D + c0);
-                ze[kk][hh] = *(const uint32_t *)(a.k_group_zero + grow * D + c0);
+                st[kk][hh] = *(const uint32_t *)(s.stage + KROWS + c0);
+                ze[kk][hh] = *(const uint32_t *)(s.stage + KROWS + D + c0);
 #pragma unroll
-                for (int i = 0; i < 4; i++) raw[kk][hh][i] = load_line<BITS>(kb + (int64_t)(c0 + i) * CB);
+                for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
             }
-        const unsigned long long cmask =
-            FACT ? wd_clamp_mask<BITS, 2 * KC>(a.k_group_step + grow * D, (const uint8_t *)a.k_group_zero + grow * D) : 0;
+        const unsigned long long cmask = FACT ? wd_clamp_mask<BITS, 2 * KC>(s.stage + KROWS, s.stage + KROWS + D) : 0;
+        __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
         int32_t acc[8][4];
 #pragma unroll
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
@@ -292,7 +384,6 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         /* q . x̂ = q . (u·s clamped) + q . z, or q . (x̂ + 128) - 128 sum(q) */
         const int off0 = FACT ? wd_zero_dot_k<KC>(s.q8 + r0 * QP, ze) : -128 * s.rs->qsum[r0];
         const int off1 = !HI ? 0 : FACT ? wd_zero_dot_k<KC>(s.q8 + r1 * QP, ze) : -128 * s.rs->qsum[r1];
-        float sk = a.k_block_scale[grow];
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
         if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
         if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
@@ -303,15 +394,18 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
     if (tq == 0 && r0 < rows) dec_publish_max(a, item, r0, rmax0);
     if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
+    constexpr int CPT = D * BITS / 128;
+    const uint8_t *vbase = a.v_codes + (int64_t)(lane / CPT) * a.VT + a.v_head_off[h] + (int64_t)b * (D * BITS / 8) + lane % CPT * 16;
+    if (nb > 0) wd_stage_values<BITS, D>(a, s.stage, vbase, j0); /* lands during the look-back */
     dec_look_back(a, s.rs, split, tile, b, h, rows);
     __syncwarp();
 
     /* ---- phase 2 ---- */
-    if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, item, b, h, j0, nb, rows);
-    else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, item, b, h, j0, nb, rows);
-    else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, item, b, h, j0, nb, rows);
-    else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, item, b, h, j0, nb, rows);
-    else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, item, b, h, j0, nb, rows);
+    if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vbase, item, b, h, j0, nb, rows);
+    else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vbase, item, b, h, j0, nb, rows);
+    else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vbase, item, b, h, j0, nb, rows);
+    else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, vbase, item, b, h, j0, nb, rows);
+    else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, vbase, item, b, h, j0, nb, rows);
 }
 
 /* Mixed caches: work items come from counters, one per bit-width class (4-bit heads, 2-bit, 8-bit), and each SM prefers
@@ -361,9 +455,11 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     const int lane = threadIdx.x & 31;
     uint8_t *at = wd_raw + (size_t)(threadIdx.x >> 5) * warp_bytes;
     wd_smem s;
+    s.stage = at, at += wd_stage_bytes(D, a.max_bits);
     s.rs = (dec_rows *)at, at += sizeof(dec_rows);
-    s.q8 = (int8_t *)at, at += DEC_RT * wd_qp(D);
-    s.p8 = at, at += DEC_RT * WD_PP;
+    constexpr int TR = wd_tile_rows(HI);
+    s.q8 = (int8_t *)at, at += TR * wd_qp(D);
+    s.p8 = at, at += TR * WD_PP;
     s.vstep = at, at += (D / 64) * DEC_BLOCK;
     s.vzero = at, at += (D / 64) * DEC_BLOCK;
     s.S = (float *)at;
@@ -385,8 +481,9 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     const int64_t item = (((int64_t)split * a.n_tiles + tile) * a.B + b) * a.H + h;
     int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
 
-    for (int r = 0; r < DEC_RT; r++) dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * wd_qp(D), s.rs);
-    for (int i = lane; i < DEC_RT * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
+    /* rows <= TR; rows past `rows` get zero codes and an empty state */
+    for (int r = 0; r < TR; r++) dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * wd_qp(D), s.rs);
+    for (int i = lane; i < TR * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
     __syncwarp();
 
     long long end_max = 0;
@@ -405,17 +502,19 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
 typedef void (*wd_kernel_t)(const dec_args, int);
 
 /* One row per (head dim, rows 9..16 or not, CTAs per SM the registers are capped for). The first row of a
- * (D, hi) pair is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th (benchmarks). */
+ * (D, hi) pair is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th (benchmarks). At D = 128 the default
+ * is the 168-register row (12 warps per SM, no spills): with the stage, fewer warps no longer cost latency
+ * hiding (NOTES-decode, session 8). */
 #define WD_ROW(D, HI, MINB) {D, HI, MINB, {decode_warp_kernel<D, HI, MINB, false>, decode_warp_kernel<D, HI, MINB, true>}}
 static const struct {
     int D, hi, minb;
     wd_kernel_t kernel[2]; /* one bit width, several (MIXED) */
 } wd_table[] = {
-    WD_ROW(64, false, 4), WD_ROW(64, true, 2), WD_ROW(128, false, 4), WD_ROW(128, false, 3), WD_ROW(128, true, 2),
+    WD_ROW(64, false, 4), WD_ROW(64, true, 2), WD_ROW(128, false, 3), WD_ROW(128, false, 4), WD_ROW(128, true, 2),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
-static int wd_ctas[TA_MAX_DEVICES][WD_KERNELS][2][DEC_RT + 1]; /* occupancy by rows_alloc, 0: not asked yet */
+static int wd_ctas[TA_MAX_DEVICES][WD_KERNELS][2][3][DEC_RT + 1]; /* occupancy by widest head and rows_alloc, 0: not asked yet */
 
 static int wd_find(int D, int rows_alloc)
 {
@@ -444,28 +543,51 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     int k = wd_find(a->D, a->rows_alloc);
     /* The row step here is the paired SAS only (one form in the value loop: with the scalar form beside
      * it, ptxas spilled 180 bytes more); exact softmax and thresholds above 14 go to the CTA kernel. */
-    *usable = k >= 0 && a->n_blocks > 0 && !a->exact && a->threshold <= 14;
+    /* The stage's cp.async copies move 16-byte chunks: the arrays and their rows must be 16-byte aligned.
+     * They are (separate allocations; at D = 64 and 128 every head's rows are multiples of 16 bytes). */
+    const uintptr_t align = (uintptr_t)a->k_codes | (uintptr_t)a->k_group_step | (uintptr_t)a->k_group_zero |
+                            (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VT;
+    *usable = k >= 0 && a->n_blocks > 0 && !a->exact && a->threshold <= 14 && (align & 15) == 0;
     if (!*usable) return TA_OK;
-    int cap = WD_S_BYTES / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
+    /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the
+     * row's CTAs per SM (minb) stay resident next to the stage. */
+    static int smem_sm[TA_MAX_DEVICES], smem_reserved[TA_MAX_DEVICES];
+    if (smem_sm[device] <= 0) {
+        TA_CUDA_TRY(cudaDeviceGetAttribute(&smem_reserved[device], cudaDevAttrReservedSharedMemoryPerBlock, device));
+        TA_CUDA_TRY(cudaDeviceGetAttribute(&smem_sm[device], cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
+    }
+    const int per_warp = (smem_sm[device] / wd_table[k].minb - smem_reserved[device]) / WD_WARPS;
+    int s_bytes = per_warp - (int)wd_warp_bytes(a->D, a->rows_alloc, 0, a->max_bits);
+    if (s_bytes > WD_S_BYTES) s_bytes = WD_S_BYTES;
+    int cap = s_bytes / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;
-    size_t cta_cap = WD_WARPS * wd_warp_bytes(a->D, a->rows_alloc, cap);
+    size_t cta_cap = WD_WARPS * wd_warp_bytes(a->D, a->rows_alloc, cap, a->max_bits);
     int st = wd_prepare(device, k, a->mixed, cta_cap);
     if (st != TA_OK) return st;
     /* Resident CTAs per SM, asked once per (GPU, kernel, rows): the query costs microseconds, and decode
      * runs every step. */
-    int *known = &wd_ctas[device][k][a->mixed][a->rows_alloc];
+    int *known = &wd_ctas[device][k][a->mixed][a->max_bits == 2 ? 0 : a->max_bits == 4 ? 1 : 2][a->rows_alloc];
     if (*known <= 0)
         TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(known, wd_table[k].kernel[a->mixed], WD_THREADS, cta_cap));
     int ctas = *known;
     int64_t bps;
     if (forced_bps > 0) {
         bps = forced_bps;
-    } else { /* one wave of resident warps */
-        int64_t items_per_split = (int64_t)a->n_tiles * a->B * a->H;
-        int64_t target = (int64_t)sm_count * (ctas > 0 ? ctas : 1) * WD_WARPS;
-        int64_t splits = (target + items_per_split - 1) / items_per_split;
-        if (splits < 1) splits = 1;
-        bps = (a->n_blocks + splits - 1) / splits;
+    } else {
+        /* Items are alike, so a launch takes about (waves of resident warps) x (blocks per item + the item's
+         * fixed work, counted as one block). The blocks per split with the fewest such steps win, the larger
+         * on a tie: a plan one item past a whole wave costs a whole extra wave (session 8: 1.29 waves made
+         * two shapes 6-12 % slower). */
+        const int64_t items_per_split = (int64_t)a->n_tiles * a->B * a->H;
+        const int64_t slots = (int64_t)sm_count * (ctas > 0 ? ctas : 1) * WD_WARPS;
+        int64_t best = -1;
+        bps = 1;
+        for (int c = 1; c <= cap; c++) {
+            const int64_t items = (a->n_blocks + c - 1) / c * items_per_split;
+            const int64_t cost = (items + slots - 1) / slots * (c + 1);
+            if (best < 0 || cost <= best) best = cost, bps = c;
+            if (c >= a->n_blocks) break; /* one split already */
+        }
     }
     a->bps = (int)(bps < cap ? bps : cap);
     return TA_OK;
@@ -475,7 +597,7 @@ int dec_warp_launch(const dec_args *a, int device)
 {
     int k = wd_find(a->D, a->rows_alloc);
     if (k < 0 || a->n_items <= 0) return TA_OK;
-    size_t warp_bytes = wd_warp_bytes(a->D, a->rows_alloc, a->bps);
+    size_t warp_bytes = wd_warp_bytes(a->D, a->rows_alloc, a->bps, a->max_bits);
     int st = wd_prepare(device, k, a->mixed, WD_WARPS * warp_bytes);
     if (st != TA_OK) return st;
     int64_t grid = (a->n_items + WD_WARPS - 1) / WD_WARPS;

@@ -1,0 +1,23 @@
+#!/bin/bash
+# session 8 run 4: the stage with run 3's profile fixes (k_block_scale loaded inside the iteration again; the
+# per-split source bases formed once) against HEAD (_baseline), same machine: both builds, decode parity
+# tests on the new one, kernel-only A/B x3, plus the 168-register row (TURBOATTN_DECODE_VARIANT=1, no
+# spills with the stage) of the new build.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PYTHONUNBUFFERED=1
+t0=$(date +%s)
+rm -rf build turboattn/_C*.so _baseline/build _baseline/turboattn/_C*.so
+(python3 setup.py -q build_ext --inplace > $OUT/build.log 2>&1; echo "new build rc=$?") &
+(cd _baseline && python3 setup.py -q build_ext --inplace > $OUT/build_base.log 2>&1; echo "base build rc=$?") &
+wait
+echo "builds: $(( $(date +%s) - t0 )) s"
+PYTHONPATH=$ROOT timeout 200 python3 -m pytest -q -x -p no:cacheprovider tests/test_cuda_kv.py > $OUT/tests.log 2>&1
+echo "tests rc=$?"; tail -1 $OUT/tests.log
+for r in base1 new1 v1new1 base2 new2 v1new2 base3 new3 v1new3; do
+  d=$ROOT; [[ $r == base* ]] && d=$ROOT/_baseline
+  v=0; [[ $r == v1* ]] && v=1
+  (cd $d && TURBOATTN_DECODE_VARIANT=$v PYTHONPATH=$d timeout 100 python3 $ROOT/benchmarks/_s8_ab.py > $OUT/ab_$r.log 2>&1); echo "$r rc=$? $(grep ALL $OUT/ab_$r.log)"
+done
+echo "total: $(( $(date +%s) - t0 )) s"

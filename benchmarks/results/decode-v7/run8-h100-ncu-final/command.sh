@@ -1,0 +1,1 @@
+OUT=$OUT MODE=stalls BITS=4 bash benchmarks/gpu_stalls_decode.sh && OUT=$OUT MODE=source BITS=4 bash benchmarks/gpu_stalls_decode.sh && mkdir -p $OUT/b8 && OUT=$OUT/b8 SHAPE="8 32 8 32768" MODE=stalls BITS=4 bash benchmarks/gpu_stalls_decode.sh   # on run 6 build
