@@ -197,15 +197,22 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
 {
     constexpr int G = D / 64;
     constexpr bool FACT = BITS != 8;
+    /* One query row (LPR = 32): the product is turned around, O^T = V^T P^T. The rebuilt value registers are
+     * then the A fragments (16 channels of m-tile p: rows g and g + 8 are channels 8 g + 2 p and 8 g + 2 p + 1
+     * of the group, k the same tokens), and the row's P codes the B fragment of column 0 (lanes g = 0; the
+     * other columns are zero). Half the mma of the n-tile form, and the fold runs on 16 values per lane
+     * instead of 32 (column 0 is in the lanes tq = 0, 2 channels per m-tile each). */
+    constexpr bool ONE = LPR == 32 && !HI;
+    constexpr int AT = ONE ? G : D / 8, AV = ONE ? 8 : (HI ? 4 : 2); /* accumulator tiles, values per tile */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
-    const int r0 = g, r1 = g + 8;
+    const int r0 = ONE ? 0 : g, r1 = g + 8; /* the rows this lane folds */
     const int ld_row = (lane & 7) + (HI ? 8 * ((lane >> 3) & 1) : 0), ld_col = 16 * (lane >> 4); /* as for q */
     /* ---- phase 2: softmax steps and p.v ---- */
-    float acc[D / 8][HI ? 4 : 2];
+    float acc[AT][AV];
 #pragma unroll
-    for (int nt = 0; nt < D / 8; nt++)
+    for (int nt = 0; nt < AT; nt++)
 #pragma unroll
-        for (int k = 0; k < (HI ? 4 : 2); k++) acc[nt][k] = 0.0f;
+        for (int k = 0; k < AV; k++) acc[nt][k] = 0.0f;
     /* Per block, all loads first: group 0's codes and the steps and zeros before the softmax step (which
      * does not need them and hides their latency), group 1's (D = 128) after it, so that fewer registers
      * are live across the step. */
@@ -247,9 +254,14 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                 s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
             }
         __syncwarp(); /* P codes, row state and value steps written */
-        uint32_t pa[2][4];
+        uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
 #pragma unroll
         for (int kk = 0; kk < 2; kk++) {
+            if (ONE) {
+                pa[kk][0] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 4 * tq) : 0u;
+                pa[kk][1] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 16 + 4 * tq) : 0u;
+                continue;
+            }
             ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
             if (!HI) pa[kk][1] = pa[kk][3] = 0u;
         }
@@ -262,7 +274,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
             /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
             const int off0 = FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r0];
             const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
-            int32_t c[8][4];
+            int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
 #pragma unroll
             for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
 #pragma unroll
@@ -279,19 +291,37 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                     scale_lines<BITS>(raw[kk][hh][sh], vs, bo[hh]);
                     if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
                 }
+                if constexpr (ONE) {
 #pragma unroll
-                for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
-            }
+                    for (int p = 0; p < 4; p++) {
+                        const uint32_t vt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
+                        ta_mma_u8u8(c[p], vt, pa[kk][0], pa[kk][1]);
+                    }
+                } else {
 #pragma unroll
-            for (int e = 0; e < 8; e++) {
-                float *o = acc[8 * sh + e];
-                if (up0) {
-                    o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] + off0), pv0));
-                    o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] + off0), pv0));
+                    for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
                 }
-                if (HI && up1) {
-                    o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] + off1), pv1));
-                    o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] + off1), pv1));
+            }
+            if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
+                float *o = acc[sh];
+#pragma unroll
+                for (int p = 0; p < 4; p++)
+                    if (up0) {
+                        o[2 * p] = __fadd_rn(__fmul_rn(al0, o[2 * p]), __fmul_rn((float)(c[p][0] + off0), pv0));
+                        o[2 * p + 1] = __fadd_rn(__fmul_rn(al0, o[2 * p + 1]), __fmul_rn((float)(c[p][2] + off0), pv0));
+                    }
+            } else {
+#pragma unroll
+                for (int e = 0; e < 8; e++) {
+                    float *o = acc[8 * sh + e];
+                    if (up0) {
+                        o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] + off0), pv0));
+                        o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] + off0), pv0));
+                    }
+                    if (HI && up1) {
+                        o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] + off1), pv1));
+                        o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] + off1), pv1));
+                    }
                 }
             }
         }
@@ -299,16 +329,24 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
     }
 
     float *pa_out = a.part_acc + item * DEC_RT * D;
+    if constexpr (ONE) {
+        if (tq == 0 && rows > 0)
 #pragma unroll
-    for (int sh = 0; sh < G; sh++)
+            for (int sh = 0; sh < G; sh++)
 #pragma unroll
-        for (int e = 0; e < 8; e++)
+                for (int k = 0; k < 8; k++) pa_out[8 * (g + 8 * sh) + k] = acc[sh][k];
+    } else {
 #pragma unroll
-            for (int cc = 0; cc < 2; cc++) {
-                int ch = 8 * (2 * tq + cc + 8 * sh) + e;
-                if (r0 < rows) pa_out[r0 * D + ch] = acc[8 * sh + e][cc];
-                if (HI && r1 < rows) pa_out[r1 * D + ch] = acc[8 * sh + e][HI ? 2 + cc : cc];
-            }
+        for (int sh = 0; sh < G; sh++)
+#pragma unroll
+            for (int e = 0; e < 8; e++)
+#pragma unroll
+                for (int cc = 0; cc < 2; cc++) {
+                    int ch = 8 * (2 * tq + cc + 8 * sh) + e;
+                    if (r0 < rows) pa_out[r0 * D + ch] = acc[8 * sh + e][cc];
+                    if (HI && r1 < rows) pa_out[r1 * D + ch] = acc[8 * sh + e][HI ? 2 + cc : cc];
+                }
+    }
     if (lane < rows) {
         float *ml = a.part_ml + (item * DEC_RT + lane) * 3;
         ml[0] = s.rs->m[lane], ml[1] = s.rs->l[lane], ml[2] = s.rs->aprod[lane];
