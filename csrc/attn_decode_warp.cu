@@ -144,6 +144,30 @@ __device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_ro
     return mx;
 }
 
+/* The same for the one-row form of phase 1 (S^T = K q^T, wd_split with ONE): lane (g, 0) holds column 0 of
+ * the 4 m-tiles, tokens 8 g + 2 p (c[p][0]) and 8 g + 2 p + 1 (c[p][2]); it stores them to S_row[8 g ..] and
+ * returns their maximum. The lanes tq > 0 hold the zero columns and store nothing. */
+__device__ __forceinline__ float wd_store_scores_one(const dec_args &a, const dec_rows *rs, int64_t key0, float sk,
+                                                     const int32_t c[8][4], int off, float *S_row)
+{
+    const int lane = threadIdx.x & 31, g = lane >> 2;
+    if (lane & 3) return -INFINITY;
+    const int n_valid = dec_n_valid(rs, 0, key0, DEC_BLOCK);
+    const float qk_scale = rs->sq[0] * sk * a.score_scale;
+    float v[8], mx = -INFINITY;
+#pragma unroll
+    for (int p = 0; p < 4; p++) {
+        const int t = 8 * g + 2 * p;
+        v[2 * p] = t < n_valid ? (float)(c[p][0] + off) * qk_scale : -INFINITY;
+        v[2 * p + 1] = t + 1 < n_valid ? (float)(c[p][2] + off) * qk_scale : -INFINITY;
+        mx = fmaxf(mx, fmaxf(v[2 * p], v[2 * p + 1]));
+    }
+    float4 *dst = (float4 *)(S_row + 8 * g);
+    dst[0] = make_float4(v[0], v[1], v[2], v[3]);
+    dst[1] = make_float4(v[4], v[5], v[6], v[7]);
+    return mx;
+}
+
 /* Warp-uniform: bit 4 gi + tq is set when lane tq's group gi of four lines (steps and zeros at
  * 16 gi + 4 tq) can reach the clamp (lines_can_clamp). The 8 lanes of one tq hold the same lines (other
  * elements), so lane (g, tq) tests only the groups gi = g (mod 8). */
@@ -355,20 +379,28 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
 
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
  * results. */
-template <int BITS, int D, bool HI>
+template <int BITS, int D, bool HI, bool ONE>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
                                          int h, int64_t j0, int nb, int rows)
 {
     constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8;
     constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
-    const int r0 = g, r1 = g + 8; /* the lane's accumulator rows */
+    const int r0 = ONE ? 0 : g, r1 = g + 8; /* the lane's accumulator rows */
     /* ldmatrix x4 address; with an 8-row tile, matrices 1 and 3 (rows 8-15) are replaced by zeros */
     const int ld_row = (lane & 7) + (HI ? 8 * ((lane >> 3) & 1) : 0), ld_col = 16 * (lane >> 4);
 
+    /* q as A; one row (ONE), q^T as B instead: qa[kk][0..1] is column 0, row 0's codes of channels
+     * 32 kk + 4 tq .. and 32 kk + 16 + 4 tq .., in the lanes g = 0 (the product is S^T = K q^T, as wd_values
+     * turns p.v around) */
     uint32_t qa[KC][4];
 #pragma unroll
     for (int kk = 0; kk < KC; kk++) {
+        if (ONE) {
+            qa[kk][0] = g == 0 ? *(const uint32_t *)(s.q8 + 32 * kk + 4 * tq) : 0u;
+            qa[kk][1] = g == 0 ? *(const uint32_t *)(s.q8 + 32 * kk + 16 + 4 * tq) : 0u;
+            continue;
+        }
         ta_ldmatrix_x4(qa[kk], ta_smem_addr(s.q8 + ld_row * QP + 32 * kk + ld_col));
         if (!HI) qa[kk][1] = qa[kk][3] = 0u;
     }
@@ -416,21 +448,31 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
                 scale_lines<BITS>(raw[kk][hh], st[kk][hh], bo[hh]);
                 if ((cmask >> (4 * (2 * kk + hh))) & 0xFu) clamp_lines(ze[kk][hh], bo[hh]);
             }
+            if constexpr (ONE) { /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
-            for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kk], bo[0][e], bo[1][e]);
+                for (int p = 0; p < 4; p++) {
+                    const uint32_t kt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
+                    ta_mma_u8s8(acc[p], kt, qa[kk][0], qa[kk][1]);
+                }
+            } else {
+#pragma unroll
+                for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kk], bo[0][e], bo[1][e]);
+            }
         }
         /* q . x̂ = q . (u·s clamped) + q . z, or q . (x̂ + 128) - 128 sum(q) */
         const int off0 = FACT ? wd_zero_dot_k<KC>(s.q8 + r0 * QP, ze) : -128 * s.rs->qsum[r0];
         const int off1 = !HI ? 0 : FACT ? wd_zero_dot_k<KC>(s.q8 + r1 * QP, ze) : -128 * s.rs->qsum[r1];
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-        if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
+        if (ONE) rmax0 = fmaxf(rmax0, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off0, Sb));
+        else if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
         if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
     }
-    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 1));
-    rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, 2));
+#pragma unroll
+    for (int o = ONE ? 4 : 1; o <= (ONE ? 16 : 2); o <<= 1) /* ONE: the lanes tq = 0; else each quad */
+        rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
     rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
     rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
-    if (tq == 0 && r0 < rows) dec_publish_max(a, item, r0, rmax0);
+    if ((ONE ? lane == 0 : tq == 0) && r0 < rows) dec_publish_max(a, item, r0, rmax0);
     if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
     constexpr int CPT = D * BITS / 128;
     const uint8_t *vbase = a.v_codes + (int64_t)(lane / CPT) * a.VT + a.v_head_off[h] + (int64_t)b * (D * BITS / 8) + lane % CPT * 16;
@@ -439,11 +481,15 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     __syncwarp();
 
     /* ---- phase 2 ---- */
-    if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vbase, item, b, h, j0, nb, rows);
-    else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vbase, item, b, h, j0, nb, rows);
-    else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vbase, item, b, h, j0, nb, rows);
-    else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, vbase, item, b, h, j0, nb, rows);
-    else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, vbase, item, b, h, j0, nb, rows);
+    if constexpr (ONE) {
+        wd_values<BITS, D, false, 32>(a, s, vbase, item, b, h, j0, nb, rows);
+    } else {
+        if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vbase, item, b, h, j0, nb, rows);
+        else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vbase, item, b, h, j0, nb, rows);
+        else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vbase, item, b, h, j0, nb, rows);
+        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, vbase, item, b, h, j0, nb, rows);
+        else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, vbase, item, b, h, j0, nb, rows);
+    }
 }
 
 /* Mixed caches: work items come from counters, one per bit-width class (4-bit heads, 2-bit, 8-bit), and each SM prefers
@@ -486,7 +532,7 @@ __device__ __forceinline__ bool wd_take_item(const dec_args &a, int *split, int 
 /* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
  * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
  * one-width caches by about 10 % (NOTES-decode, session 3). */
-template <int D, bool HI, int MINB, bool MIXED>
+template <int D, bool HI, int MINB, bool MIXED, bool ONE>
 __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {
     extern __shared__ __align__(16) uint8_t wd_raw[];
@@ -530,25 +576,29 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
     int nb = (int)max((int64_t)0, j1 - j0);
     const int bits = a.bits[h];
-    if (bits == 4) wd_split<4, D, HI>(a, s, item, split, tile, b, h, j0, nb, rows);
-    else if (bits == 2) wd_split<2, D, HI>(a, s, item, split, tile, b, h, j0, nb, rows);
-    else wd_split<8, D, HI>(a, s, item, split, tile, b, h, j0, nb, rows);
+    if (bits == 4) wd_split<4, D, HI, ONE>(a, s, item, split, tile, b, h, j0, nb, rows);
+    else if (bits == 2) wd_split<2, D, HI, ONE>(a, s, item, split, tile, b, h, j0, nb, rows);
+    else wd_split<8, D, HI, ONE>(a, s, item, split, tile, b, h, j0, nb, rows);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------------------ */
 
 typedef void (*wd_kernel_t)(const dec_args, int);
 
-/* One row per (head dim, rows 9..16 or not, CTAs per SM the registers are capped for). The first row of a
- * (D, hi) pair is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th (benchmarks). At D = 128 the default
- * is the 168-register row (12 warps per SM, no spills): with the stage, fewer warps no longer cost latency
- * hiding (NOTES-decode, session 8). */
-#define WD_ROW(D, HI, MINB) {D, HI, MINB, {decode_warp_kernel<D, HI, MINB, false>, decode_warp_kernel<D, HI, MINB, true>}}
+/* One row per (head dim, rows 9..16 or not, CTAs per SM the registers are capped for, one query row per item
+ * or not). The first row that fits a call is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th
+ * (benchmarks). At D = 128 the default is the 168-register row (12 warps per SM, no spills): with the stage,
+ * fewer warps no longer cost latency hiding. Calls with one row per item (rows_alloc = 1) first get its
+ * one-row form, both products turned around (wd_split, wd_values); variant 1 is then the general row
+ * (NOTES-decode, session 8). */
+#define WD_ROW(D, HI, MINB, ONE)                                                                               \
+    {D, HI, MINB, ONE, {decode_warp_kernel<D, HI, MINB, false, ONE>, decode_warp_kernel<D, HI, MINB, true, ONE>}}
 static const struct {
-    int D, hi, minb;
+    int D, hi, minb, one;
     wd_kernel_t kernel[2]; /* one bit width, several (MIXED) */
 } wd_table[] = {
-    WD_ROW(64, false, 4), WD_ROW(64, true, 2), WD_ROW(128, false, 3), WD_ROW(128, false, 4), WD_ROW(128, true, 2),
+    WD_ROW(64, false, 4, false), WD_ROW(64, true, 2, false),  WD_ROW(128, false, 3, true),
+    WD_ROW(128, false, 3, false), WD_ROW(128, false, 4, false), WD_ROW(128, true, 2, false),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
@@ -559,7 +609,7 @@ static int wd_find(int D, int rows_alloc)
     const char *env = getenv("TURBOATTN_DECODE_VARIANT");
     int want = env ? atoi(env) : 0, seen = 0, first = -1;
     for (int i = 0; i < WD_KERNELS; i++)
-        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8)) {
+        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8) && (!wd_table[i].one || rows_alloc == 1)) {
             if (first < 0) first = i;
             if (seen++ == want) return i;
         }
