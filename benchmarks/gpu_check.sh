@@ -26,6 +26,7 @@ for (Nq, Nk, D, causal) in [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 
     cache = ta.quantize_kv(k, v, bits=[4, 2])
     cache.append(k[:, :, :3], v[:, :, :3])
     ta.flashq_attention(q[:, :, -3:], kv=cache, causal=causal, return_lse=True)
+    ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal)  # one query row per item (the one-row forms)
     bad = q[:, :, -3:].clone()
     bad[0, 1, 2, 3] = float("nan")
     try:  # q's NaN check: the decode kernels return without work

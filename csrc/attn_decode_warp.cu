@@ -6,7 +6,8 @@
  * 128 sum(P) with the P codes (u8) as A, so the integers, and every float operation after them, are those
  * of the CTA kernel (attn_decode.cu) and of attn.c. The mma's row index is the query row (up to 16 per
  * item), the column index a token (q.k) or a channel (p.v), the reduction index a channel (q.k) or a
- * token (p.v).
+ * token (p.v). Items of one row turn both products around, and at 4 and 2 bits put the steps on q's and
+ * P's side as two base-256 digits (wd_keys_one, wd_values with DIG; attn_decode_common.cuh).
  *
  * B fragments are built in registers: lane (g, t) = (lane / 4, lane % 4) holds for its B operand 4
  * consecutive reduction elements of one column. The lane reads 4 "lines" (4 key channels, or 4 value
@@ -227,6 +228,12 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
      * other columns are zero). Half the mma of the n-tile form, and the fold runs on 16 values per lane
      * instead of 32 (column 0 is in the lanes tq = 0, 2 channels per m-tile each). */
     constexpr bool ONE = LPR == 32 && !HI;
+    /* DIG: one row at 4 and 2 bits, the value steps on P's side as in wd_keys_one: p_t s_t (<= 255·85) as two
+     * uint8 digits, B's columns 0 and 1 of group G' in rows 1 + 2 G' and 2 + 2 G' of the P tile (row 5 stays
+     * zero for the lanes g > 1); lane l makes those of tokens l and l + 32. Clamped codes are counted from
+     * the stage before it is released (lane (g, tq): channels 8 g + 2 tq and 8 g + 2 tq + 1 of the group). */
+    constexpr bool DIG = ONE && FACT;
+    constexpr int L = (1 << BITS) - 1;
     constexpr int AT = ONE ? G : D / 8, AV = ONE ? 8 : (HI ? 4 : 2); /* accumulator tiles, values per tile */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = ONE ? 0 : g, r1 = g + 8; /* the rows this lane folds */
@@ -268,19 +275,59 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                         raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV + (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
         }
         if (G == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
+        int vex[G][2] = {};
+        unsigned vclamp = 0;
+        if constexpr (DIG) { /* the row's P codes were written by the same lanes (dec_rows_step, LPR = 32) */
+#pragma unroll
+            for (int k = 0; k < 2; k++) {
+                const int t = lane + 32 * k, pt = s.p8[t];
+#pragma unroll
+                for (int gg = 0; gg < G; gg++) {
+                    const int w = pt * (int)((mst[k] >> (8 * gg)) & 0xffu);
+                    s.p8[(1 + 2 * gg) * WD_PP + t] = (uint8_t)w;
+                    s.p8[(2 + 2 * gg) * WD_PP + t] = (uint8_t)(w >> 8);
+                }
+            }
+            const int sh2 = 8 * G; /* two tokens' steps (zeros) in one word */
+            vclamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(mst[0] | mst[1] << sh2, mze[0] | mze[1] << sh2));
+            for (unsigned m = vclamp; m; m &= m - 1) {
+                const int src = __ffs(m) - 1;
+#pragma unroll
+                for (int k = 0; k < 2; k++) {
+                    const uint32_t ms = __shfl_sync(0xffffffffu, mst[k], src), mz = __shfl_sync(0xffffffffu, mze[k], src);
+#pragma unroll
+                    for (int gg = 0; gg < G; gg++) {
+                        const int st = (int)((ms >> (8 * gg)) & 0xffu), ze = (int)(int8_t)(mz >> (8 * gg));
+                        if (L * st + ze <= TA_INT8_MAX) continue;
+                        const int t = src + 32 * k, pt = s.p8[t];
+                        const uint32_t line = wd_line<BITS>(s.stage + t * PV + t / 4 * PAD + gg * 8 * BITS + g * BITS).x;
+#pragma unroll
+                        for (int u = 0; u < 2; u++) vex[gg][u] += pt * clamp_excess<BITS>(line, 2 * tq + u, st, ze);
+                    }
+                }
+            }
+        }
         __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
         if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, vbase, j + 1);
 #pragma unroll
         for (int k = 0; k < 2; k++)
 #pragma unroll
             for (int gg = 0; gg < G; gg++) {
-                s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
+                if (!DIG) s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
                 s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
             }
         __syncwarp(); /* P codes, row state and value steps written */
         uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
+        uint32_t vb[G][2][2]; /* DIG: group G' and kk's B fragment, the digits */
 #pragma unroll
-        for (int kk = 0; kk < 2; kk++) {
+        for (int gg = 0; gg < (DIG ? G : 0); gg++)
+#pragma unroll
+            for (int kk = 0; kk < 2; kk++) {
+                const uint8_t *row = s.p8 + (g == 0 ? 1 + 2 * gg : g == 1 ? 2 + 2 * gg : 5) * WD_PP + 32 * kk + 4 * tq;
+                vb[gg][kk][0] = *(const uint32_t *)row, vb[gg][kk][1] = *(const uint32_t *)(row + 16);
+            }
+#pragma unroll
+        for (int kk = 0; kk < (DIG ? 0 : 2); kk++) {
             if (ONE) {
                 pa[kk][0] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 4 * tq) : 0u;
                 pa[kk][1] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 16 + 4 * tq) : 0u;
@@ -292,7 +339,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
         int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
         float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
         float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
-        const unsigned long long vmask = FACT ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
+        const unsigned long long vmask = FACT && !DIG ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
             /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
@@ -306,20 +353,27 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                 uint32_t bo[2][8];
 #pragma unroll
                 for (int hh = 0; hh < 2; hh++) {
-                    int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
-                    const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
-                    if (!FACT) {
-                        rebuild_lines<BITS>(raw[kk][hh][sh], vs, vz, bo[hh]);
-                        continue;
+                    if constexpr (DIG) { /* the steps are in the digits (vb) */
+                        code_lines<BITS>(raw[kk][hh][sh], bo[hh]);
+                    } else {
+                        int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
+                        const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
+                        if (!FACT) {
+                            rebuild_lines<BITS>(raw[kk][hh][sh], vs, vz, bo[hh]);
+                            continue;
+                        }
+                        scale_lines<BITS>(raw[kk][hh][sh], vs, bo[hh]);
+                        if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
                     }
-                    scale_lines<BITS>(raw[kk][hh][sh], vs, bo[hh]);
-                    if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
                 }
                 if constexpr (ONE) {
+                    uint32_t b0, b1;
+                    if constexpr (DIG) b0 = vb[sh][kk][0], b1 = vb[sh][kk][1];
+                    else b0 = pa[kk][0], b1 = pa[kk][1];
 #pragma unroll
                     for (int p = 0; p < 4; p++) {
                         const uint32_t vt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
-                        ta_mma_u8u8(c[p], vt, pa[kk][0], pa[kk][1]);
+                        ta_mma_u8u8(c[p], vt, b0, b1);
                     }
                 } else {
 #pragma unroll
@@ -328,6 +382,16 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
             }
             if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
                 float *o = acc[sh];
+#pragma unroll
+                for (int p = 0; p < 4; p++) /* DIG: column 0 + 256 column 1, less the clamps */
+                    if (DIG) {
+                        c[p][0] += c[p][1] * 256;
+                        c[p][2] += c[p][3] * 256;
+                        if (vclamp) {
+                            c[p][0] -= __shfl_sync(0xffffffffu, vex[sh][0], (lane & ~3) | p);
+                            c[p][2] -= __shfl_sync(0xffffffffu, vex[sh][1], (lane & ~3) | p);
+                        }
+                    }
 #pragma unroll
                 for (int p = 0; p < 4; p++)
                     if (up0) {
@@ -377,6 +441,99 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
     }
 }
 
+/* Phase 1 for one query row at 4 and 2 bits (wd_split with ONE): S^T = K q^T with the key steps on q's side
+ * (code_lines). q_c s_c becomes two int8 digits (digits4), B's columns 0 and 1: rows 1 and 2 of the q tile,
+ * read by the lanes g = 0 and 1 (row 3 stays zero for the others). Lane l makes the digits of channels
+ * 4 l .. 4 l + 3 each block. A code clamps (SPEC section 4) only in a channel with L s + z > 127, about one
+ * in a block: such channels are found by a ballot, and the lanes read their lines again from the stage
+ * (before it is released) and count q_c max(0, u s + z − 127) for two tokens each, which is subtracted from
+ * the scores' integers. Returns the row's largest score. */
+template <int BITS, int D>
+__device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s, const uint8_t *kbase, int h, int b,
+                                             int64_t j0, int nb)
+{
+    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16, L = (1 << BITS) - 1;
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    const bool mine = 4 * lane < D; /* the lane makes the digits of channels 4 lane .. 4 lane + 3 */
+    const uint32_t q4 = mine ? *(const uint32_t *)(s.q8 + 4 * lane) : 0u;
+    int qc[4];
+#pragma unroll
+    for (int i = 0; i < 4; i++) qc[i] = (int)(int8_t)(q4 >> (8 * i));
+    int8_t *const dig = s.q8 + QP;
+    const int8_t *const brow = s.q8 + (g == 0 ? 1 : g == 1 ? 2 : 3) * QP + 4 * tq;
+    const uint8_t *const kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): see wd_split */
+    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    float rmax = -INFINITY;
+    for (int jb = 0; jb < nb; jb++) {
+        const int64_t j = j0 + jb;
+        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
+        uint2 raw[KC][2][4];
+        ta_cp_async_wait<0>();
+        __syncwarp(); /* every lane's copies of block j have landed */
+#pragma unroll
+        for (int kk = 0; kk < KC; kk++)
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++)
+#pragma unroll
+                for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+        const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
+        const uint32_t z4 = mine ? *(const uint32_t *)(s.stage + KROWS + D + 4 * lane) : 0u;
+        uint32_t w[4], lo, hi;
+#pragma unroll
+        for (int i = 0; i < 4; i++) w[i] = (uint32_t)(qc[i] * (int)((s4 >> (8 * i)) & 0xffu) + 128);
+        digits4(w, &lo, &hi);
+        if (mine) *(uint32_t *)(dig + 4 * lane) = lo, *(uint32_t *)(dig + QP + 4 * lane) = hi;
+        /* clamps: lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 */
+        unsigned clamp = __ballot_sync(0xffffffffu, mine && lines_can_clamp<BITS>(s4, z4));
+        const bool clamped = clamp != 0;
+        int ex[2] = {0, 0};
+        while (clamp) {
+            const int src = __ffs(clamp) - 1;
+            clamp &= clamp - 1;
+            const uint32_t ss = __shfl_sync(0xffffffffu, s4, src), zz = __shfl_sync(0xffffffffu, z4, src);
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                const int st = (int)((ss >> (8 * i)) & 0xffu), ze = (int)(int8_t)(zz >> (8 * i));
+                if (L * st + ze <= TA_INT8_MAX) continue;
+                const int qv = s.q8[4 * src + i];
+                const uint32_t line = wd_line<BITS>(s.stage + (i * (D / 4) + src) * CB + g * BITS).x;
+#pragma unroll
+                for (int u = 0; u < 2; u++) ex[u] += qv * clamp_excess<BITS>(line, 2 * tq + u, st, ze);
+            }
+        }
+        __syncwarp(); /* the stage is read and the digits are written */
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
+        int32_t acc[8][4]; /* m-tile p < 4: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
+#pragma unroll
+        for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
+#pragma unroll
+        for (int kk = 0; kk < KC; kk++) {
+            const uint32_t b0 = *(const uint32_t *)(brow + 32 * kk), b1 = *(const uint32_t *)(brow + 32 * kk + 16);
+            uint32_t u[2][8];
+            code_lines<BITS>(raw[kk][0], u[0]);
+            code_lines<BITS>(raw[kk][1], u[1]);
+#pragma unroll
+            for (int p = 0; p < 4; p++) {
+                const uint32_t kt[4] = {u[0][2 * p], u[0][2 * p + 1], u[1][2 * p], u[1][2 * p + 1]};
+                ta_mma_u8s8(acc[p], kt, b0, b1);
+            }
+        }
+        const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
+#pragma unroll
+        for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1, less the clamps */
+            acc[p][0] += acc[p][1] * 256;
+            acc[p][2] += acc[p][3] * 256;
+            if (clamped) {
+                acc[p][0] -= __shfl_sync(0xffffffffu, ex[0], (lane & ~3) | p);
+                acc[p][2] -= __shfl_sync(0xffffffffu, ex[1], (lane & ~3) | p);
+            }
+        }
+        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+        rmax = fmaxf(rmax, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off, Sb));
+    }
+    return rmax;
+}
+
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
  * results. */
 template <int BITS, int D, bool HI, bool ONE>
@@ -411,9 +568,10 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     constexpr int KROWS = D * CB;
     const uint8_t *kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): row tq */
     const uint8_t *kbase = a.k_codes + a.k_head_off[h] + (int64_t)b * D * CB + 16 * lane;
-    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
-    for (int jb = 0; jb < nb; jb++) {
+    if constexpr (ONE && FACT) rmax0 = wd_keys_one<BITS, D>(a, s, kbase, h, b, j0, nb);
+    else if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    for (int jb = 0; jb < (ONE && FACT ? 0 : nb); jb++) {
         int64_t j = j0 + jb;
         const float sk = a.k_block_scale[(j * a.H + h) * a.B + b]; /* used at the end of the block */
         uint2 raw[KC][2][4];
