@@ -29,6 +29,12 @@
 #define WD_PP 80          /* P tile pitch: the 8 rows of one ldmatrix phase land in 8 different bank groups */
 #define WD_S_BYTES 12288  /* per-warp score store: bps * rows * 64 floats at most */
 
+/* Kernel forms (compile-time rows of the dispatch table): any rows per item, one row (both products turned
+ * around, wd_keys_one), 2 to 4 rows at D = 128 (phase 1 by wd_keys_few). */
+#define WD_GENERAL 0
+#define WD_ONE 1
+#define WD_FEW 2
+
 __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile pitch, same reason */
 
 /* ---- the warp's staging buffer ----------------------------------------------------------------------
@@ -212,11 +218,16 @@ __device__ __forceinline__ int wd_zero_dot_v(const uint8_t *prow, const uint8_t 
     return d + __shfl_xor_sync(0xffffffffu, d, 2);
 }
 
+/* Byte offset of word wi (tokens 4 wi .. 4 wi + 3) of digit row n of group grp in wd_values' few-row digit
+ * tile: rows of 64 bytes, words XOR-swizzled by n / 2, so that the lanes (g, t) reading row g, words
+ * 8 kk + t (and + 4), hit 32 different banks. */
+__device__ __forceinline__ int wd_digit_at(int grp, int n, int wi) { return grp * 512 + n * 64 + ((wi ^ (4 * (n >> 1))) << 2); }
+
 /* Phase 2 of a split, from the running maximum of the earlier splits: per block the softmax step of every row
  * (dec_rows_step with LPR lanes per row) and p.v, then the split's partial results. A template on LPR, chosen
  * once per split (wd_split), so that the block loop holds one row step instead of a branch over five: ncu
  * showed "no instruction" and "branch resolving" stalls at 11 % and 4.5 % of the samples (NOTES-decode). */
-template <int BITS, int D, bool HI, int LPR>
+template <int BITS, int D, bool HI, int LPR, bool FEW = false>
 __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, const uint8_t *vbase, int64_t item, int b,
                                           int h, int64_t j0, int nb, int rows)
 {
@@ -233,6 +244,14 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
      * zero for the lanes g > 1); lane l makes those of tokens l and l + 32. Clamped codes are counted from
      * the stage before it is released (lane (g, tq): channels 8 g + 2 tq and 8 g + 2 tq + 1 of the group). */
     constexpr bool DIG = ONE && FACT;
+    /* VD: 2 to 4 rows at 4 and 2 bits, D = 128 (the WD_FEW kernel): O^T = V^T P^T as for one row, with B's 8
+     * columns the digits of the 4 rows (column n < 4 lo of row n, 4 + n hi), a tile of 8 rows of 64 bytes
+     * per group in the q tile (free in phase 2), words XOR-swizzled by row so that the B loads are free of
+     * bank conflicts. Lane l makes the digits of row l / 8, tokens 8 (l % 8) ..; after the mma lane (g, t)
+     * holds rows 2 t and 2 t + 1 (t < 2) as in wd_keys_few. Clamps: lane (g, tq) counts channels
+     * 8 g + 2 tq and 8 g + 2 tq + 1 for the 4 rows from the stage before it is released. */
+    constexpr bool VD = FEW && FACT;
+    static_assert(!FEW || (!HI && D == 128 && LPR >= 8 && LPR < 32), "the few-row form: 2 to 4 rows, D = 128");
     constexpr int L = (1 << BITS) - 1;
     constexpr int AT = ONE ? G : D / 8, AV = ONE ? 8 : (HI ? 4 : 2); /* accumulator tiles, values per tile */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
@@ -275,7 +294,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                         raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV + (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
         }
         if (G == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
-        int vex[G][2] = {};
+        constexpr int CR = VD ? 4 : 1;         /* rows the clamp counts are kept for */
+        int vx[DIG || VD ? G : 1][CR][2] = {}; /* lane (g, tq): channels 8 g + 2 tq + u of group G', row r */
         unsigned vclamp = 0;
         if constexpr (DIG) { /* the row's P codes were written by the same lanes (dec_rows_step, LPR = 32) */
 #pragma unroll
@@ -288,6 +308,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                     s.p8[(2 + 2 * gg) * WD_PP + t] = (uint8_t)(w >> 8);
                 }
             }
+        }
+        if constexpr (DIG || VD) { /* P codes of every row are written (dec_rows_step ends with __syncwarp) */
             const int sh2 = 8 * G; /* two tokens' steps (zeros) in one word */
             vclamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(mst[0] | mst[1] << sh2, mze[0] | mze[1] << sh2));
             for (unsigned m = vclamp; m; m &= m - 1) {
@@ -299,10 +321,14 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                     for (int gg = 0; gg < G; gg++) {
                         const int st = (int)((ms >> (8 * gg)) & 0xffu), ze = (int)(int8_t)(mz >> (8 * gg));
                         if (L * st + ze <= TA_INT8_MAX) continue;
-                        const int t = src + 32 * k, pt = s.p8[t];
+                        const int t = src + 32 * k;
                         const uint32_t line = wd_line<BITS>(s.stage + t * PV + t / 4 * PAD + gg * 8 * BITS + g * BITS).x;
+                        const int d0 = clamp_excess<BITS>(line, 2 * tq, st, ze), d1 = clamp_excess<BITS>(line, 2 * tq + 1, st, ze);
 #pragma unroll
-                        for (int u = 0; u < 2; u++) vex[gg][u] += pt * clamp_excess<BITS>(line, 2 * tq + u, st, ze);
+                        for (int r = 0; r < CR; r++) {
+                            const int pr = s.p8[r * WD_PP + t];
+                            vx[DIG || VD ? gg : 0][r][0] += pr * d0, vx[DIG || VD ? gg : 0][r][1] += pr * d1;
+                        }
                     }
                 }
             }
@@ -318,7 +344,42 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
             }
         __syncwarp(); /* P codes, row state and value steps written */
         uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
-        uint32_t vb[G][2][2]; /* DIG: group G' and kk's B fragment, the digits */
+        uint32_t vb[G][2][2]; /* DIG, VD: group G' and kk's B fragment, the digits */
+        int voff[VD ? G : 1][2]; /* VD: p_r . z of rows 2 (tq & 1) + v */
+        if constexpr (VD) {
+            const int dr = lane >> 3, t0 = 8 * (lane & 7);
+            const uint2 pp = *(const uint2 *)(s.p8 + dr * WD_PP + t0);
+            uint8_t *const tile = (uint8_t *)s.q8;
+#pragma unroll
+            for (int gg = 0; gg < G; gg++) {
+                const uint2 ss = *(const uint2 *)(s.vstep + gg * DEC_BLOCK + t0), zz = *(const uint2 *)(s.vzero + gg * DEC_BLOCK + t0);
+                int zd = dp4a_us(pp.x, zz.x, dp4a_us(pp.y, zz.y, 0));
+                zd += __shfl_xor_sync(0xffffffffu, zd, 1);
+                zd += __shfl_xor_sync(0xffffffffu, zd, 2);
+                zd += __shfl_xor_sync(0xffffffffu, zd, 4); /* row dr in lanes 8 dr .. */
+                voff[gg][0] = __shfl_sync(0xffffffffu, zd, 16 * (tq & 1));
+                voff[gg][1] = __shfl_sync(0xffffffffu, zd, 16 * (tq & 1) + 8);
+#pragma unroll
+                for (int m = 0; m < 2; m++) {
+                    const uint32_t pw = m ? pp.y : pp.x, sw = m ? ss.y : ss.x;
+                    uint32_t w[4];
+#pragma unroll
+                    for (int i = 0; i < 4; i++) w[i] = ((pw >> (8 * i)) & 0xffu) * ((sw >> (8 * i)) & 0xffu);
+                    const uint32_t x = __byte_perm(w[0], w[1], 0x5140), y = __byte_perm(w[2], w[3], 0x5140);
+                    const int wi = 2 * (lane & 7) + m; /* word of tokens 4 wi .. 4 wi + 3 */
+                    *(uint32_t *)(tile + wd_digit_at(gg, dr, wi)) = __byte_perm(x, y, 0x5410);
+                    *(uint32_t *)(tile + wd_digit_at(gg, 4 + dr, wi)) = __byte_perm(x, y, 0x7632);
+                }
+            }
+            __syncwarp(); /* the digit tile is written */
+#pragma unroll
+            for (int gg = 0; gg < G; gg++)
+#pragma unroll
+                for (int kk = 0; kk < 2; kk++) {
+                    vb[gg][kk][0] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + tq));
+                    vb[gg][kk][1] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + 4 + tq));
+                }
+        }
 #pragma unroll
         for (int gg = 0; gg < (DIG ? G : 0); gg++)
 #pragma unroll
@@ -327,7 +388,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                 vb[gg][kk][0] = *(const uint32_t *)row, vb[gg][kk][1] = *(const uint32_t *)(row + 16);
             }
 #pragma unroll
-        for (int kk = 0; kk < (DIG ? 0 : 2); kk++) {
+        for (int kk = 0; kk < (DIG || VD ? 0 : 2); kk++) {
             if (ONE) {
                 pa[kk][0] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 4 * tq) : 0u;
                 pa[kk][1] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 16 + 4 * tq) : 0u;
@@ -339,11 +400,19 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
         int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
         float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
         float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
-        const unsigned long long vmask = FACT && !DIG ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
+        int vup[2] = {0, 0}; /* VD: rows 2 (tq & 1) + v */
+        float val[2] = {1.0f, 1.0f}, vpv[2] = {0.0f, 0.0f};
+#pragma unroll
+        for (int v = 0; v < (VD ? 2 : 0); v++) {
+            const int r = 2 * (tq & 1) + v;
+            vup[v] = r < rows && s.rs->pvs[r] >= 0.0f;
+            if (vup[v]) val[v] = s.rs->alpha[r], vpv[v] = s.rs->pvs[r];
+        }
+        const unsigned long long vmask = FACT && !DIG && !VD ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
             /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
-            const int off0 = FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r0];
+            const int off0 = VD ? 0 : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r0];
             const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
             int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
 #pragma unroll
@@ -353,7 +422,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                 uint32_t bo[2][8];
 #pragma unroll
                 for (int hh = 0; hh < 2; hh++) {
-                    if constexpr (DIG) { /* the steps are in the digits (vb) */
+                    if constexpr (DIG || VD) { /* the steps are in the digits (vb) */
                         code_lines<BITS>(raw[kk][hh][sh], bo[hh]);
                     } else {
                         int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
@@ -366,9 +435,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                         if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
                     }
                 }
-                if constexpr (ONE) {
+                if constexpr (ONE || VD) {
                     uint32_t b0, b1;
-                    if constexpr (DIG) b0 = vb[sh][kk][0], b1 = vb[sh][kk][1];
+                    if constexpr (DIG || VD) b0 = vb[sh][kk][0], b1 = vb[sh][kk][1];
                     else b0 = pa[kk][0], b1 = pa[kk][1];
 #pragma unroll
                     for (int p = 0; p < 4; p++) {
@@ -388,8 +457,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                         c[p][0] += c[p][1] * 256;
                         c[p][2] += c[p][3] * 256;
                         if (vclamp) {
-                            c[p][0] -= __shfl_sync(0xffffffffu, vex[sh][0], (lane & ~3) | p);
-                            c[p][2] -= __shfl_sync(0xffffffffu, vex[sh][1], (lane & ~3) | p);
+                            c[p][0] -= __shfl_sync(0xffffffffu, vx[DIG ? sh : 0][0][0], (lane & ~3) | p);
+                            c[p][2] -= __shfl_sync(0xffffffffu, vx[DIG ? sh : 0][0][1], (lane & ~3) | p);
                         }
                     }
 #pragma unroll
@@ -398,6 +467,29 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                         o[2 * p] = __fadd_rn(__fmul_rn(al0, o[2 * p]), __fmul_rn((float)(c[p][0] + off0), pv0));
                         o[2 * p + 1] = __fadd_rn(__fmul_rn(al0, o[2 * p + 1]), __fmul_rn((float)(c[p][2] + off0), pv0));
                     }
+            } else if constexpr (VD) { /* lane (g, t < 2): c[p][2 u + v] is channel 8 g + 2 p + u, row 2 t + v */
+#pragma unroll
+                for (int p = 0; p < 4; p++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) c[p][e] += __shfl_xor_sync(0xffffffffu, c[p][e], 2) * 256; /* lo + 256 hi */
+#pragma unroll
+                for (int p = 0; p < 4; p++)
+#pragma unroll
+                    for (int v = 0; v < 2; v++)
+#pragma unroll
+                        for (int u = 0; u < 2; u++) {
+                            int x = c[p][2 * u + v];
+                            if (vclamp) { /* less the clamps, counted by lane (g, p) */
+                                const int src = (lane & ~3) | p;
+                                const int e0 = __shfl_sync(0xffffffffu, vx[VD ? sh : 0][VD ? v : 0][u], src);
+                                const int e1 = __shfl_sync(0xffffffffu, vx[VD ? sh : 0][VD ? 2 + v : 0][u], src);
+                                x -= (tq & 1) ? e1 : e0;
+                            }
+                            if (vup[v]) {
+                                float *o = &acc[8 * sh + 2 * p + v][u];
+                                *o = __fadd_rn(__fmul_rn(val[v], *o), __fmul_rn((float)(x + voff[VD ? sh : 0][v]), vpv[v]));
+                            }
+                        }
             } else {
 #pragma unroll
                 for (int e = 0; e < 8; e++) {
@@ -417,7 +509,20 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
     }
 
     float *pa_out = a.part_acc + item * DEC_RT * D;
-    if constexpr (ONE) {
+    if constexpr (VD) {
+        if (tq < 2)
+#pragma unroll
+            for (int sh = 0; sh < G; sh++)
+#pragma unroll
+                for (int p = 0; p < 4; p++)
+#pragma unroll
+                    for (int v = 0; v < 2; v++)
+#pragma unroll
+                        for (int u = 0; u < 2; u++) {
+                            const int r = 2 * tq + v;
+                            if (r < rows) pa_out[r * D + 64 * sh + 8 * g + 2 * p + u] = acc[8 * sh + 2 * p + v][u];
+                        }
+    } else if constexpr (ONE) {
         if (tq == 0 && rows > 0)
 #pragma unroll
             for (int sh = 0; sh < G; sh++)
@@ -441,6 +546,69 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
     }
 }
 
+/* Waits for a key block's copies, then reads its lines from the stage: raw[kk][hh][i] is channel
+ * 32 kk + 16 hh + 4 tq + i, segment g (tokens 8 g .. 8 g + 7); kl = the lane's line (channel 4 tq, segment g):
+ * see wd_split. */
+template <int BITS, int D>
+__device__ __forceinline__ void wd_key_lines(const uint8_t *kl, uint2 raw[D / 32][2][4])
+{
+    constexpr int CB = 8 * BITS;
+    ta_cp_async_wait<0>();
+    __syncwarp(); /* every lane's copies of the block have landed */
+#pragma unroll
+    for (int kk = 0; kk < D / 32; kk++)
+#pragma unroll
+        for (int hh = 0; hh < 2; hh++)
+#pragma unroll
+            for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+}
+
+/* S^T = K q^T of one block with the steps in B (the digit rows at brow, 32 channels per k-step): the codes
+ * as A, m-tile p's rows g and g + 8 being tokens 8 g + 2 p and 8 g + 2 p + 1. acc[p] must start at zero. */
+template <int BITS, int KC>
+__device__ __forceinline__ void wd_key_digit_mma(const uint2 raw[KC][2][4], const int8_t *brow, int32_t acc[][4])
+{
+#pragma unroll
+    for (int kk = 0; kk < KC; kk++) {
+        const uint32_t b0 = *(const uint32_t *)(brow + 32 * kk), b1 = *(const uint32_t *)(brow + 32 * kk + 16);
+        uint32_t u[2][8];
+        code_lines<BITS>(raw[kk][0], u[0]);
+        code_lines<BITS>(raw[kk][1], u[1]);
+#pragma unroll
+        for (int p = 0; p < 4; p++) {
+            const uint32_t kt[4] = {u[0][2 * p], u[0][2 * p + 1], u[1][2 * p], u[1][2 * p + 1]};
+            ta_mma_u8s8(acc[p], kt, b0, b1);
+        }
+    }
+}
+
+/* SPEC section 4's clamp with the key steps on q's side. For each channel c of the lanes in `clamp` (lane src
+ * holds the steps s4 and zeros z4 of channels 4 src ..) with L s + z > 127, lane (g, tq) reads the channel's
+ * line from the stage and adds q_rc max(0, u s + z − 127) of tokens 8 g + 2 tq + u to ex[r][u], r < R. */
+template <int BITS, int D, int R>
+__device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, uint32_t s4, uint32_t z4, int ex[R][2])
+{
+    constexpr int CB = 8 * BITS, QP = D + 16, L = (1 << BITS) - 1;
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    while (clamp) {
+        const int src = __ffs(clamp) - 1;
+        clamp &= clamp - 1;
+        const uint32_t ss = __shfl_sync(0xffffffffu, s4, src), zz = __shfl_sync(0xffffffffu, z4, src);
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int st = (int)((ss >> (8 * i)) & 0xffu), ze = (int)(int8_t)(zz >> (8 * i));
+            if (L * st + ze <= TA_INT8_MAX) continue;
+            const uint32_t line = wd_line<BITS>(s.stage + (i * (D / 4) + src) * CB + g * BITS).x;
+            const int d0 = clamp_excess<BITS>(line, 2 * tq, st, ze), d1 = clamp_excess<BITS>(line, 2 * tq + 1, st, ze);
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                const int qv = s.q8[r * QP + 4 * src + i];
+                ex[r][0] += qv * d0, ex[r][1] += qv * d1;
+            }
+        }
+    }
+}
+
 /* Phase 1 for one query row at 4 and 2 bits (wd_split with ONE): S^T = K q^T with the key steps on q's side
  * (code_lines). q_c s_c becomes two int8 digits (digits4), B's columns 0 and 1: rows 1 and 2 of the q tile,
  * read by the lanes g = 0 and 1 (row 3 stays zero for the others). Lane l makes the digits of channels
@@ -452,7 +620,7 @@ template <int BITS, int D>
 __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s, const uint8_t *kbase, int h, int b,
                                              int64_t j0, int nb)
 {
-    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16, L = (1 << BITS) - 1;
+    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const bool mine = 4 * lane < D; /* the lane makes the digits of channels 4 lane .. 4 lane + 3 */
     const uint32_t q4 = mine ? *(const uint32_t *)(s.q8 + 4 * lane) : 0u;
@@ -468,14 +636,7 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         const int64_t j = j0 + jb;
         const float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
         uint2 raw[KC][2][4];
-        ta_cp_async_wait<0>();
-        __syncwarp(); /* every lane's copies of block j have landed */
-#pragma unroll
-        for (int kk = 0; kk < KC; kk++)
-#pragma unroll
-            for (int hh = 0; hh < 2; hh++)
-#pragma unroll
-                for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+        wd_key_lines<BITS, D>(kl, raw);
         const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
         const uint32_t z4 = mine ? *(const uint32_t *)(s.stage + KROWS + D + 4 * lane) : 0u;
         uint32_t w[4], lo, hi;
@@ -486,46 +647,22 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         /* clamps: lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 */
         unsigned clamp = __ballot_sync(0xffffffffu, mine && lines_can_clamp<BITS>(s4, z4));
         const bool clamped = clamp != 0;
-        int ex[2] = {0, 0};
-        while (clamp) {
-            const int src = __ffs(clamp) - 1;
-            clamp &= clamp - 1;
-            const uint32_t ss = __shfl_sync(0xffffffffu, s4, src), zz = __shfl_sync(0xffffffffu, z4, src);
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-                const int st = (int)((ss >> (8 * i)) & 0xffu), ze = (int)(int8_t)(zz >> (8 * i));
-                if (L * st + ze <= TA_INT8_MAX) continue;
-                const int qv = s.q8[4 * src + i];
-                const uint32_t line = wd_line<BITS>(s.stage + (i * (D / 4) + src) * CB + g * BITS).x;
-#pragma unroll
-                for (int u = 0; u < 2; u++) ex[u] += qv * clamp_excess<BITS>(line, 2 * tq + u, st, ze);
-            }
-        }
+        int ex[1][2] = {};
+        if (clamped) wd_key_clamps<BITS, D, 1>(s, clamp, s4, z4, ex);
         __syncwarp(); /* the stage is read and the digits are written */
         if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
         int32_t acc[8][4]; /* m-tile p < 4: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
-#pragma unroll
-        for (int kk = 0; kk < KC; kk++) {
-            const uint32_t b0 = *(const uint32_t *)(brow + 32 * kk), b1 = *(const uint32_t *)(brow + 32 * kk + 16);
-            uint32_t u[2][8];
-            code_lines<BITS>(raw[kk][0], u[0]);
-            code_lines<BITS>(raw[kk][1], u[1]);
-#pragma unroll
-            for (int p = 0; p < 4; p++) {
-                const uint32_t kt[4] = {u[0][2 * p], u[0][2 * p + 1], u[1][2 * p], u[1][2 * p + 1]};
-                ta_mma_u8s8(acc[p], kt, b0, b1);
-            }
-        }
+        wd_key_digit_mma<BITS, KC>(raw, brow, acc);
         const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
 #pragma unroll
         for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1, less the clamps */
             acc[p][0] += acc[p][1] * 256;
             acc[p][2] += acc[p][3] * 256;
             if (clamped) {
-                acc[p][0] -= __shfl_sync(0xffffffffu, ex[0], (lane & ~3) | p);
-                acc[p][2] -= __shfl_sync(0xffffffffu, ex[1], (lane & ~3) | p);
+                acc[p][0] -= __shfl_sync(0xffffffffu, ex[0][0], (lane & ~3) | p);
+                acc[p][2] -= __shfl_sync(0xffffffffu, ex[0][1], (lane & ~3) | p);
             }
         }
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
@@ -534,14 +671,120 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
     return rmax;
 }
 
+/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 128 (wd_split with WD_FEW): wd_keys_one with B's 8
+ * columns the digits of 4 rows, column n < 4 lo of row n and column 4 + n hi of row n (rows past `rows` have
+ * zero q codes, so zero digits). The digit tile is 8 rows of QP bytes at q8 + 4 QP: q8's rows 4..7, then
+ * the P tile, which phase 1 does not use (wd_split clears it afterwards). Lane l makes the digits of
+ * channels 4 l .. 4 l + 3 for the 4 rows. After the mma, lane (g, t) holds columns 2 t and 2 t + 1: for
+ * t < 2 the lo sums of rows 2 t and 2 t + 1, to which lane t + 2 adds its hi sums (shfl xor 2). The zero
+ * terms q_r . z are summed over the warp by a reduce-scatter. Returns the largest scores of rows 2 t and
+ * 2 t + 1 (lanes t < 2). */
+template <int BITS, int D>
+__device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &s, const uint8_t *kbase, int h, int b,
+                                              int64_t j0, int nb, int rows)
+{
+    static_assert(D == 128, "lane l makes the digits of channels 4 l .. 4 l + 3");
+    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
+    static_assert(12 * QP <= 8 * QP + 8 * WD_PP, "the digit tile (q8's rows 4..11) ends inside the P tile");
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3, rp = tq & 1; /* rows 2 rp, 2 rp + 1 */
+    uint32_t q4[4];
+#pragma unroll
+    for (int r = 0; r < 4; r++) q4[r] = *(const uint32_t *)(s.q8 + r * QP + 4 * lane);
+    int8_t *const dig = s.q8 + 4 * QP;
+    const int8_t *const brow = dig + g * QP + 4 * tq;
+    const uint8_t *const kl = s.stage + tq * CB + g * BITS;
+    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    float2 mx = make_float2(-INFINITY, -INFINITY);
+    for (int jb = 0; jb < nb; jb++) {
+        const int64_t j = j0 + jb;
+        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
+        uint2 raw[KC][2][4];
+        wd_key_lines<BITS, D>(kl, raw);
+        const uint32_t s4 = *(const uint32_t *)(s.stage + KROWS + 4 * lane);
+        const uint32_t z4 = *(const uint32_t *)(s.stage + KROWS + D + 4 * lane);
+        int zd[4]; /* q_r . z over the lane's channels */
+#pragma unroll
+        for (int r = 0; r < 4; r++) {
+            uint32_t w[4], lo, hi;
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+                w[i] = (uint32_t)((int)(int8_t)(q4[r] >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
+            digits4(w, &lo, &hi);
+            *(uint32_t *)(dig + r * QP + 4 * lane) = lo;
+            *(uint32_t *)(dig + (4 + r) * QP + 4 * lane) = hi;
+            zd[r] = __dp4a((int)q4[r], (int)z4, 0);
+        }
+        /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the 4 rows */
+        unsigned clamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(s4, z4));
+        const bool clamped = clamp != 0;
+        int ex[4][2] = {};
+        if (clamped) wd_key_clamps<BITS, D, 4>(s, clamp, s4, z4, ex);
+        __syncwarp(); /* the stage is read and the digits are written */
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
+        int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
+#pragma unroll
+        for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
+        wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+#pragma unroll
+        for (int p = 0; p < 4; p++) /* lo + 256 hi (lanes tq < 2), less the clamps */
+#pragma unroll
+            for (int e = 0; e < 4; e++) acc[p][e] += __shfl_xor_sync(0xffffffffu, acc[p][e], 2) * 256;
+        if (clamped)
+#pragma unroll
+            for (int p = 0; p < 4; p++) {
+                const int src = (lane & ~3) | p;
+#pragma unroll
+                for (int v = 0; v < 2; v++)
+#pragma unroll
+                    for (int u = 0; u < 2; u++) {
+                        const int e0 = __shfl_sync(0xffffffffu, ex[v][u], src), e1 = __shfl_sync(0xffffffffu, ex[2 + v][u], src);
+                        acc[p][2 * u + v] -= rp ? e1 : e0;
+                    }
+            }
+        /* zero terms: rows 2 b4 + b3 end in the lanes with bits 4 and 3 = (b4, b3) */
+        const bool b4 = lane & 16, b3 = lane & 8;
+        const int e0 = (b4 ? zd[2] : zd[0]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[0] : zd[2], 16);
+        const int e1 = (b4 ? zd[3] : zd[1]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[1] : zd[3], 16);
+        int f = (b3 ? e1 : e0) + __shfl_xor_sync(0xffffffffu, b3 ? e0 : e1, 8);
+        f += __shfl_xor_sync(0xffffffffu, f, 4);
+        f += __shfl_xor_sync(0xffffffffu, f, 2);
+        f += __shfl_xor_sync(0xffffffffu, f, 1);
+        const int off[2] = {__shfl_sync(0xffffffffu, f, rp << 4), __shfl_sync(0xffffffffu, f, (rp << 4) | 8)};
+        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+#pragma unroll
+        for (int v = 0; v < 2; v++) { /* row 2 rp + v: tokens 8 g + e */
+            const int r = 2 * rp + v;
+            if (tq >= 2 || r >= rows) continue;
+            const int n_valid = dec_n_valid(s.rs, r, j * DEC_BLOCK, DEC_BLOCK);
+            const float qk_scale = s.rs->sq[r] * sk * a.score_scale;
+            float sc[8], m = -INFINITY;
+#pragma unroll
+            for (int p = 0; p < 4; p++)
+#pragma unroll
+                for (int u = 0; u < 2; u++) {
+                    const int t = 8 * g + 2 * p + u;
+                    sc[2 * p + u] = t < n_valid ? (float)(acc[p][2 * u + v] + off[v]) * qk_scale : -INFINITY;
+                    m = fmaxf(m, sc[2 * p + u]);
+                }
+            float4 *dst = (float4 *)(Sb + r * DEC_BLOCK + 8 * g);
+            dst[0] = make_float4(sc[0], sc[1], sc[2], sc[3]);
+            dst[1] = make_float4(sc[4], sc[5], sc[6], sc[7]);
+            if (v == 0) mx.x = fmaxf(mx.x, m);
+            else mx.y = fmaxf(mx.y, m);
+        }
+    }
+    return mx;
+}
+
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
  * results. */
-template <int BITS, int D, bool HI, bool ONE>
+template <int BITS, int D, bool HI, int FORM>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
                                          int h, int64_t j0, int nb, int rows)
 {
     constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8;
     constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
+    constexpr bool ONE = FORM == WD_ONE, KFEW = FORM == WD_FEW && FACT; /* KFEW: phase 1 by wd_keys_few */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = ONE ? 0 : g, r1 = g + 8; /* the lane's accumulator rows */
     /* ldmatrix x4 address; with an 8-row tile, matrices 1 and 3 (rows 8-15) are replaced by zeros */
@@ -569,9 +812,15 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     const uint8_t *kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): row tq */
     const uint8_t *kbase = a.k_codes + a.k_head_off[h] + (int64_t)b * D * CB + 16 * lane;
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
-    if constexpr (ONE && FACT) rmax0 = wd_keys_one<BITS, D>(a, s, kbase, h, b, j0, nb);
-    else if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
-    for (int jb = 0; jb < (ONE && FACT ? 0 : nb); jb++) {
+    if constexpr (ONE && FACT) {
+        rmax0 = wd_keys_one<BITS, D>(a, s, kbase, h, b, j0, nb);
+    } else if constexpr (KFEW) {
+        const float2 m = wd_keys_few<BITS, D>(a, s, kbase, h, b, j0, nb, rows);
+        rmax0 = m.x, rmax1 = m.y;
+    } else if (nb > 0) {
+        wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    }
+    for (int jb = 0; jb < ((ONE && FACT) || KFEW ? 0 : nb); jb++) {
         int64_t j = j0 + jb;
         const float sk = a.k_block_scale[(j * a.H + h) * a.B + b]; /* used at the end of the block */
         uint2 raw[KC][2][4];
@@ -625,13 +874,26 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         else if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
         if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
     }
+    if constexpr (KFEW) { /* lanes (g, t < 2): rows 2 t and 2 t + 1 */
 #pragma unroll
-    for (int o = ONE ? 4 : 1; o <= (ONE ? 16 : 2); o <<= 1) /* ONE: the lanes tq = 0; else each quad */
-        rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
-    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
-    rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
-    if ((ONE ? lane == 0 : tq == 0) && r0 < rows) dec_publish_max(a, item, r0, rmax0);
-    if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
+        for (int o = 4; o <= 16; o <<= 1) {
+            rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
+            rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, o));
+        }
+        if (lane < 2 && 2 * lane < rows) dec_publish_max(a, item, 2 * lane, rmax0);
+        if (lane < 2 && 2 * lane + 1 < rows) dec_publish_max(a, item, 2 * lane + 1, rmax1);
+        __syncwarp(); /* the digit tile's last reads are done */
+        for (int i = lane; i < wd_tile_rows(HI) * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* the digit tile's end */
+        __syncwarp();
+    } else {
+    #pragma unroll
+        for (int o = ONE ? 4 : 1; o <= (ONE ? 16 : 2); o <<= 1) /* ONE: the lanes tq = 0; else each quad */
+            rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
+        rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
+        rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
+        if ((ONE ? lane == 0 : tq == 0) && r0 < rows) dec_publish_max(a, item, r0, rmax0);
+        if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
+    }
     constexpr int CPT = D * BITS / 128;
     const uint8_t *vbase = a.v_codes + (int64_t)(lane / CPT) * a.VT + a.v_head_off[h] + (int64_t)b * (D * BITS / 8) + lane % CPT * 16;
     if (nb > 0) wd_stage_values<BITS, D>(a, s.stage, vbase, j0); /* lands during the look-back */
@@ -642,6 +904,11 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     if constexpr (ONE) {
         wd_values<BITS, D, false, 32>(a, s, vbase, item, b, h, j0, nb, rows);
     } else {
+        if constexpr (KFEW) {
+            if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vbase, item, b, h, j0, nb, rows);
+            else wd_values<BITS, D, HI, 8, true>(a, s, vbase, item, b, h, j0, nb, rows);
+            return;
+        }
         if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vbase, item, b, h, j0, nb, rows);
         else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vbase, item, b, h, j0, nb, rows);
         else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vbase, item, b, h, j0, nb, rows);
@@ -690,7 +957,7 @@ __device__ __forceinline__ bool wd_take_item(const dec_args &a, int *split, int 
 /* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
  * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
  * one-width caches by about 10 % (NOTES-decode, session 3). */
-template <int D, bool HI, int MINB, bool MIXED, bool ONE>
+template <int D, bool HI, int MINB, bool MIXED, int FORM>
 __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {
     extern __shared__ __align__(16) uint8_t wd_raw[];
@@ -734,40 +1001,46 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
     int nb = (int)max((int64_t)0, j1 - j0);
     const int bits = a.bits[h];
-    if (bits == 4) wd_split<4, D, HI, ONE>(a, s, item, split, tile, b, h, j0, nb, rows);
-    else if (bits == 2) wd_split<2, D, HI, ONE>(a, s, item, split, tile, b, h, j0, nb, rows);
-    else wd_split<8, D, HI, ONE>(a, s, item, split, tile, b, h, j0, nb, rows);
+    if (bits == 4) wd_split<4, D, HI, FORM>(a, s, item, split, tile, b, h, j0, nb, rows);
+    else if (bits == 2) wd_split<2, D, HI, FORM>(a, s, item, split, tile, b, h, j0, nb, rows);
+    else wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, nb, rows);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------------------ */
 
 typedef void (*wd_kernel_t)(const dec_args, int);
 
-/* One row per (head dim, rows 9..16 or not, CTAs per SM the registers are capped for, one query row per item
- * or not). The first row that fits a call is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th
- * (benchmarks). At D = 128 the default is the 168-register row (12 warps per SM, no spills): with the stage,
- * fewer warps no longer cost latency hiding. Calls with one row per item (rows_alloc = 1) first get its
- * one-row form, both products turned around (wd_split, wd_values); variant 1 is then the general row
- * (NOTES-decode, session 8). */
-#define WD_ROW(D, HI, MINB, ONE)                                                                               \
-    {D, HI, MINB, ONE, {decode_warp_kernel<D, HI, MINB, false, ONE>, decode_warp_kernel<D, HI, MINB, true, ONE>}}
+/* One row per (head dim, rows 9..16 or not, CTAs per SM the registers are capped for, form). The first row
+ * that fits a call is the default; TURBOATTN_DECODE_VARIANT=i picks the i-th (benchmarks). At D = 128 the
+ * default is the 168-register row (12 warps per SM, no spills): with the stage, fewer warps no longer cost
+ * latency hiding. Calls with one row per item (rows_alloc = 1) first get the one-row form, both products
+ * turned around (wd_split, wd_values); calls with 2 to 4 the few-row form (wd_keys_few); variant 1 is then
+ * the general row (NOTES-decode, sessions 8 and 9). */
+#define WD_ROW(D, HI, MINB, FORM)                                                                              \
+    {D, HI, MINB, FORM, {decode_warp_kernel<D, HI, MINB, false, FORM>, decode_warp_kernel<D, HI, MINB, true, FORM>}}
 static const struct {
-    int D, hi, minb, one;
+    int D, hi, minb, form;
     wd_kernel_t kernel[2]; /* one bit width, several (MIXED) */
 } wd_table[] = {
-    WD_ROW(64, false, 4, false), WD_ROW(64, true, 2, false),  WD_ROW(128, false, 3, true),
-    WD_ROW(128, false, 3, false), WD_ROW(128, false, 4, false), WD_ROW(128, true, 2, false),
+    WD_ROW(64, false, 4, WD_GENERAL),  WD_ROW(64, true, 2, WD_GENERAL),  WD_ROW(128, false, 3, WD_ONE),
+    WD_ROW(128, false, 3, WD_FEW),     WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
+    WD_ROW(128, true, 2, WD_GENERAL),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
 static int wd_ctas[TA_MAX_DEVICES][WD_KERNELS][2][3][DEC_RT + 1]; /* occupancy by widest head and rows_alloc, 0: not asked yet */
+
+static int wd_form_fits(int form, int rows_alloc)
+{
+    return form == WD_GENERAL || (form == WD_ONE && rows_alloc == 1) || (form == WD_FEW && rows_alloc >= 2 && rows_alloc <= 4);
+}
 
 static int wd_find(int D, int rows_alloc)
 {
     const char *env = getenv("TURBOATTN_DECODE_VARIANT");
     int want = env ? atoi(env) : 0, seen = 0, first = -1;
     for (int i = 0; i < WD_KERNELS; i++)
-        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8) && (!wd_table[i].one || rows_alloc == 1)) {
+        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8) && wd_form_fits(wd_table[i].form, rows_alloc)) {
             if (first < 0) first = i;
             if (seen++ == want) return i;
         }

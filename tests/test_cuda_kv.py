@@ -279,8 +279,8 @@ def clamped_codes(x, bits, axis):
 @pytest.mark.parametrize("bits", [4, 2])
 @pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128)])
 def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
-    """The clamp is where the GPU kernels differ most from a plain rebuild (the one-row forms put the steps
-    on q's and P's side and subtract what the clamp takes off afterwards). Leaving that out changes lse
+    """The clamp is where the GPU kernels differ most from a plain rebuild (the one-row and few-row forms put
+    the steps on q's and P's side and subtract what the clamp takes off afterwards). Leaving that out changes lse
     by 1.6e-3 (4 bits) to 4e-3 (2 bits) on this data; the integers are the CPU's, so GPU and CPU agree to
     float rounding."""
     rng = np.random.default_rng(seed("clamp", bits, ratio, nq, D))
