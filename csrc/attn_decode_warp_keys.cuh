@@ -1,0 +1,300 @@
+/* Phase 1 of the warp decode kernel (attn_decode_warp.cu), the key side: a block's scores from the mma
+ * accumulators to the score store, the keys' zero term, and the one-row and few-row forms, whose key steps
+ * are on q's side as base-256 digits (wd_keys_one, wd_keys_few). Included by attn_decode_warp.cu only. */
+#ifndef TA_ATTN_DECODE_WARP_KEYS_CUH
+#define TA_ATTN_DECODE_WARP_KEYS_CUH
+
+#include "attn_decode_warp_stage.cuh"
+
+/* Scores of one block for query row r (< rows) from its accumulators (columns 2t, 2t + 1 of the 8
+ * n-tiles: tokens 16t + e and 16t + 8 + e) plus the row's integer offset (q . z, or -128 sum(q) for the
+ * x̂ + 128 form) into S_row[0..64); returns their maximum. */
+__device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_rows *rs, int r, int64_t key0, float sk,
+                                                 const int32_t acc[8][4], int half, int off, float *S_row)
+{
+    const int tq = threadIdx.x & 3;
+    int n_valid = dec_n_valid(rs, r, key0, DEC_BLOCK);
+    float qk_scale = rs->sq[r] * sk * a.score_scale;
+    float v[16], mx = -INFINITY;
+#pragma unroll
+    for (int e = 0; e < 8; e++) {
+        int t0 = 16 * tq + e;
+        v[e] = t0 < n_valid ? (float)(acc[e][2 * half] + off) * qk_scale : -INFINITY;
+        v[e + 8] = t0 + 8 < n_valid ? (float)(acc[e][2 * half + 1] + off) * qk_scale : -INFINITY;
+        mx = fmaxf(mx, fmaxf(v[e], v[e + 8]));
+    }
+    float4 *dst = (float4 *)(S_row + 16 * tq);
+#pragma unroll
+    for (int k = 0; k < 4; k++) dst[k] = make_float4(v[4 * k], v[4 * k + 1], v[4 * k + 2], v[4 * k + 3]);
+    return mx;
+}
+
+/* The same for the one-row form of phase 1 (S^T = K q^T, wd_split with ONE): lane (g, 0) holds column 0 of
+ * the 4 m-tiles, tokens 8 g + 2 p (c[p][0]) and 8 g + 2 p + 1 (c[p][2]); it stores them to S_row[8 g ..] and
+ * returns their maximum. The lanes tq > 0 hold the zero columns and store nothing. */
+__device__ __forceinline__ float wd_store_scores_one(const dec_args &a, const dec_rows *rs, int64_t key0, float sk,
+                                                     const int32_t c[8][4], int off, float *S_row)
+{
+    const int lane = threadIdx.x & 31, g = lane >> 2;
+    if (lane & 3) return -INFINITY;
+    const int n_valid = dec_n_valid(rs, 0, key0, DEC_BLOCK);
+    const float qk_scale = rs->sq[0] * sk * a.score_scale;
+    float v[8], mx = -INFINITY;
+#pragma unroll
+    for (int p = 0; p < 4; p++) {
+        const int t = 8 * g + 2 * p;
+        v[2 * p] = t < n_valid ? (float)(c[p][0] + off) * qk_scale : -INFINITY;
+        v[2 * p + 1] = t + 1 < n_valid ? (float)(c[p][2] + off) * qk_scale : -INFINITY;
+        mx = fmaxf(mx, fmaxf(v[2 * p], v[2 * p + 1]));
+    }
+    float4 *dst = (float4 *)(S_row + 8 * g);
+    dst[0] = make_float4(v[0], v[1], v[2], v[3]);
+    dst[1] = make_float4(v[4], v[5], v[6], v[7]);
+    return mx;
+}
+
+/* The keys' zero term q . z of one row: the lane's 8 KC channels (those of its steps and zeros), summed over
+ * the 4 lanes of its quad. */
+template <int KC> __device__ __forceinline__ int wd_zero_dot_k(const int8_t *qrow, const uint32_t ze[KC][2])
+{
+    const int tq = threadIdx.x & 3;
+    int d = 0;
+#pragma unroll
+    for (int kk = 0; kk < KC; kk++)
+#pragma unroll
+        for (int hh = 0; hh < 2; hh++) d = __dp4a(*(const int *)(qrow + 32 * kk + 16 * hh + 4 * tq), (int)ze[kk][hh], d);
+    d += __shfl_xor_sync(0xffffffffu, d, 1);
+    return d + __shfl_xor_sync(0xffffffffu, d, 2);
+}
+
+/* Waits for a key block's copies, then reads its lines from the stage: raw[kk][hh][i] is channel
+ * 32 kk + 16 hh + 4 tq + i, segment g (tokens 8 g .. 8 g + 7); kl = the lane's line (channel 4 tq, segment g):
+ * see wd_split. */
+template <int BITS, int D>
+__device__ __forceinline__ void wd_key_lines(const uint8_t *kl, uint2 raw[D / 32][2][4])
+{
+    constexpr int CB = 8 * BITS;
+    ta_cp_async_wait<0>();
+    __syncwarp(); /* every lane's copies of the block have landed */
+#pragma unroll
+    for (int kk = 0; kk < D / 32; kk++)
+#pragma unroll
+        for (int hh = 0; hh < 2; hh++)
+#pragma unroll
+            for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+}
+
+/* S^T = K q^T of one block with the steps in B (the digit rows at brow, 32 channels per k-step): the codes
+ * as A, m-tile p's rows g and g + 8 being tokens 8 g + 2 p and 8 g + 2 p + 1. acc[p] must start at zero. */
+template <int BITS, int KC>
+__device__ __forceinline__ void wd_key_digit_mma(const uint2 raw[KC][2][4], const int8_t *brow, int32_t acc[][4])
+{
+#pragma unroll
+    for (int kk = 0; kk < KC; kk++) {
+        const uint32_t b0 = *(const uint32_t *)(brow + 32 * kk), b1 = *(const uint32_t *)(brow + 32 * kk + 16);
+        uint32_t u[2][8];
+        code_lines<BITS>(raw[kk][0], u[0]);
+        code_lines<BITS>(raw[kk][1], u[1]);
+#pragma unroll
+        for (int p = 0; p < 4; p++) {
+            const uint32_t kt[4] = {u[0][2 * p], u[0][2 * p + 1], u[1][2 * p], u[1][2 * p + 1]};
+            ta_mma_u8s8(acc[p], kt, b0, b1);
+        }
+    }
+}
+
+/* SPEC section 4's clamp with the key steps on q's side. For each channel c of the lanes in `clamp` (lane src
+ * holds the steps s4 and zeros z4 of channels 4 src ..) with L s + z > 127, lane (g, tq) reads the channel's
+ * line from the stage and adds q_rc max(0, u s + z − 127) of tokens 8 g + 2 tq + u to ex[r][u], r < R. */
+template <int BITS, int D, int R>
+__device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, uint32_t s4, uint32_t z4, int ex[R][2])
+{
+    constexpr int CB = 8 * BITS, QP = D + 16, L = (1 << BITS) - 1;
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    while (clamp) {
+        const int src = __ffs(clamp) - 1;
+        clamp &= clamp - 1;
+        const uint32_t ss = __shfl_sync(0xffffffffu, s4, src), zz = __shfl_sync(0xffffffffu, z4, src);
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int st = (int)((ss >> (8 * i)) & 0xffu), ze = (int)(int8_t)(zz >> (8 * i));
+            if (L * st + ze <= TA_INT8_MAX) continue;
+            const uint32_t line = wd_line<BITS>(s.stage + (i * (D / 4) + src) * CB + g * BITS).x;
+            const int d0 = clamp_excess<BITS>(line, 2 * tq, st, ze), d1 = clamp_excess<BITS>(line, 2 * tq + 1, st, ze);
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                const int qv = s.q8[r * QP + 4 * src + i];
+                ex[r][0] += qv * d0, ex[r][1] += qv * d1;
+            }
+        }
+    }
+}
+
+/* Phase 1 for one query row at 4 and 2 bits (wd_split with ONE): S^T = K q^T with the key steps on q's side
+ * (code_lines). q_c s_c becomes two int8 digits (digits4), B's columns 0 and 1: rows 1 and 2 of the q tile,
+ * read by the lanes g = 0 and 1 (row 3 stays zero for the others). Lane l makes the digits of channels
+ * 4 l .. 4 l + 3 each block. A code clamps (SPEC section 4) only in a channel with L s + z > 127, about one
+ * in a block: such channels are found by a ballot, and the lanes read their lines again from the stage
+ * (before it is released) and count q_c max(0, u s + z − 127) for two tokens each, which is subtracted from
+ * the scores' integers. Returns the row's largest score. */
+template <int BITS, int D>
+__device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s, const uint8_t *kbase, int h, int b,
+                                             int64_t j0, int nb)
+{
+    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    const bool mine = 4 * lane < D; /* the lane makes the digits of channels 4 lane .. 4 lane + 3 */
+    const uint32_t q4 = mine ? *(const uint32_t *)(s.q8 + 4 * lane) : 0u;
+    int qc[4];
+#pragma unroll
+    for (int i = 0; i < 4; i++) qc[i] = (int)(int8_t)(q4 >> (8 * i));
+    int8_t *const dig = s.q8 + QP;
+    const int8_t *const brow = s.q8 + (g == 0 ? 1 : g == 1 ? 2 : 3) * QP + 4 * tq;
+    const uint8_t *const kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): see wd_split */
+    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    float rmax = -INFINITY;
+    for (int jb = 0; jb < nb; jb++) {
+        const int64_t j = j0 + jb;
+        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
+        uint2 raw[KC][2][4];
+        wd_key_lines<BITS, D>(kl, raw);
+        const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
+        const uint32_t z4 = mine ? *(const uint32_t *)(s.stage + KROWS + D + 4 * lane) : 0u;
+        uint32_t w[4], lo, hi;
+#pragma unroll
+        for (int i = 0; i < 4; i++) w[i] = (uint32_t)(qc[i] * (int)((s4 >> (8 * i)) & 0xffu) + 128);
+        digits4(w, &lo, &hi);
+        if (mine) *(uint32_t *)(dig + 4 * lane) = lo, *(uint32_t *)(dig + QP + 4 * lane) = hi;
+        /* clamps: lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 */
+        unsigned clamp = __ballot_sync(0xffffffffu, mine && lines_can_clamp<BITS>(s4, z4));
+        const bool clamped = clamp != 0;
+        int ex[1][2] = {};
+        if (clamped) wd_key_clamps<BITS, D, 1>(s, clamp, s4, z4, ex);
+        __syncwarp(); /* the stage is read and the digits are written */
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
+        int32_t acc[8][4]; /* m-tile p < 4: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
+#pragma unroll
+        for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
+        wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+        const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
+#pragma unroll
+        for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1, less the clamps */
+            acc[p][0] += acc[p][1] * 256;
+            acc[p][2] += acc[p][3] * 256;
+            if (clamped) {
+                acc[p][0] -= __shfl_sync(0xffffffffu, ex[0][0], (lane & ~3) | p);
+                acc[p][2] -= __shfl_sync(0xffffffffu, ex[0][1], (lane & ~3) | p);
+            }
+        }
+        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+        rmax = fmaxf(rmax, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off, Sb));
+    }
+    return rmax;
+}
+
+/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 128 (wd_split with WD_FEW): wd_keys_one with B's 8
+ * columns the digits of 4 rows, column n < 4 lo of row n and column 4 + n hi of row n (rows past `rows` have
+ * zero q codes, so zero digits). The digit tile is 8 rows of QP bytes at q8 + 4 QP: q8's rows 4..7, then
+ * the P tile, which phase 1 does not use (wd_split clears it afterwards). Lane l makes the digits of
+ * channels 4 l .. 4 l + 3 for the 4 rows. After the mma, lane (g, t) holds columns 2 t and 2 t + 1: for
+ * t < 2 the lo sums of rows 2 t and 2 t + 1, to which lane t + 2 adds its hi sums (shfl xor 2). The zero
+ * terms q_r . z are summed over the warp by a reduce-scatter. Returns the largest scores of rows 2 t and
+ * 2 t + 1 (lanes t < 2). */
+template <int BITS, int D>
+__device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &s, const uint8_t *kbase, int h, int b,
+                                              int64_t j0, int nb, int rows)
+{
+    static_assert(D == 128, "lane l makes the digits of channels 4 l .. 4 l + 3");
+    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
+    static_assert(12 * QP <= 8 * QP + 8 * WD_PP, "the digit tile (q8's rows 4..11) ends inside the P tile");
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3, rp = tq & 1; /* rows 2 rp, 2 rp + 1 */
+    uint32_t q4[4];
+#pragma unroll
+    for (int r = 0; r < 4; r++) q4[r] = *(const uint32_t *)(s.q8 + r * QP + 4 * lane);
+    int8_t *const dig = s.q8 + 4 * QP;
+    const int8_t *const brow = dig + g * QP + 4 * tq;
+    const uint8_t *const kl = s.stage + tq * CB + g * BITS;
+    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    float2 mx = make_float2(-INFINITY, -INFINITY);
+    for (int jb = 0; jb < nb; jb++) {
+        const int64_t j = j0 + jb;
+        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
+        uint2 raw[KC][2][4];
+        wd_key_lines<BITS, D>(kl, raw);
+        const uint32_t s4 = *(const uint32_t *)(s.stage + KROWS + 4 * lane);
+        const uint32_t z4 = *(const uint32_t *)(s.stage + KROWS + D + 4 * lane);
+        int zd[4]; /* q_r . z over the lane's channels */
+#pragma unroll
+        for (int r = 0; r < 4; r++) {
+            uint32_t w[4], lo, hi;
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+                w[i] = (uint32_t)((int)(int8_t)(q4[r] >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
+            digits4(w, &lo, &hi);
+            *(uint32_t *)(dig + r * QP + 4 * lane) = lo;
+            *(uint32_t *)(dig + (4 + r) * QP + 4 * lane) = hi;
+            zd[r] = __dp4a((int)q4[r], (int)z4, 0);
+        }
+        /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the 4 rows */
+        unsigned clamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(s4, z4));
+        const bool clamped = clamp != 0;
+        int ex[4][2] = {};
+        if (clamped) wd_key_clamps<BITS, D, 4>(s, clamp, s4, z4, ex);
+        __syncwarp(); /* the stage is read and the digits are written */
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
+        int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
+#pragma unroll
+        for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
+        wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+#pragma unroll
+        for (int p = 0; p < 4; p++) /* lo + 256 hi (lanes tq < 2), less the clamps */
+#pragma unroll
+            for (int e = 0; e < 4; e++) acc[p][e] += __shfl_xor_sync(0xffffffffu, acc[p][e], 2) * 256;
+        if (clamped)
+#pragma unroll
+            for (int p = 0; p < 4; p++) {
+                const int src = (lane & ~3) | p;
+#pragma unroll
+                for (int v = 0; v < 2; v++)
+#pragma unroll
+                    for (int u = 0; u < 2; u++) {
+                        const int e0 = __shfl_sync(0xffffffffu, ex[v][u], src), e1 = __shfl_sync(0xffffffffu, ex[2 + v][u], src);
+                        acc[p][2 * u + v] -= rp ? e1 : e0;
+                    }
+            }
+        /* zero terms: rows 2 b4 + b3 end in the lanes with bits 4 and 3 = (b4, b3) */
+        const bool b4 = lane & 16, b3 = lane & 8;
+        const int e0 = (b4 ? zd[2] : zd[0]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[0] : zd[2], 16);
+        const int e1 = (b4 ? zd[3] : zd[1]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[1] : zd[3], 16);
+        int f = (b3 ? e1 : e0) + __shfl_xor_sync(0xffffffffu, b3 ? e0 : e1, 8);
+        f += __shfl_xor_sync(0xffffffffu, f, 4);
+        f += __shfl_xor_sync(0xffffffffu, f, 2);
+        f += __shfl_xor_sync(0xffffffffu, f, 1);
+        const int off[2] = {__shfl_sync(0xffffffffu, f, rp << 4), __shfl_sync(0xffffffffu, f, (rp << 4) | 8)};
+        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+#pragma unroll
+        for (int v = 0; v < 2; v++) { /* row 2 rp + v: tokens 8 g + e */
+            const int r = 2 * rp + v;
+            if (tq >= 2 || r >= rows) continue;
+            const int n_valid = dec_n_valid(s.rs, r, j * DEC_BLOCK, DEC_BLOCK);
+            const float qk_scale = s.rs->sq[r] * sk * a.score_scale;
+            float sc[8], m = -INFINITY;
+#pragma unroll
+            for (int p = 0; p < 4; p++)
+#pragma unroll
+                for (int u = 0; u < 2; u++) {
+                    const int t = 8 * g + 2 * p + u;
+                    sc[2 * p + u] = t < n_valid ? (float)(acc[p][2 * u + v] + off[v]) * qk_scale : -INFINITY;
+                    m = fmaxf(m, sc[2 * p + u]);
+                }
+            float4 *dst = (float4 *)(Sb + r * DEC_BLOCK + 8 * g);
+            dst[0] = make_float4(sc[0], sc[1], sc[2], sc[3]);
+            dst[1] = make_float4(sc[4], sc[5], sc[6], sc[7]);
+            if (v == 0) mx.x = fmaxf(mx.x, m);
+            else mx.y = fmaxf(mx.y, m);
+        }
+    }
+    return mx;
+}
+
+#endif

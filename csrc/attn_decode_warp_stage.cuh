@@ -1,0 +1,131 @@
+/* The warp decode kernel's per-warp shared memory (attn_decode_warp.cu): its parts and sizes, the cp.async
+ * stage that holds the next block's packed codes, and the warp-uniform clamp test over a block's steps and
+ * zeros. Device code and host sizing; included by attn_decode_warp.cu only. */
+#ifndef TA_ATTN_DECODE_WARP_STAGE_CUH
+#define TA_ATTN_DECODE_WARP_STAGE_CUH
+
+#include "attn_decode_common.cuh"
+#include "cuda_common.cuh"
+
+#define WD_WARPS 4
+#define WD_THREADS (32 * WD_WARPS)
+#define WD_PP 80          /* P tile pitch: the 8 rows of one ldmatrix phase land in 8 different bank groups */
+#define WD_S_BYTES 12288  /* per-warp score store: bps * rows * 64 floats at most */
+
+/* Kernel forms (compile-time rows of the dispatch table): any rows per item, one row (both products turned
+ * around, wd_keys_one), 2 to 4 rows at D = 128 (phase 1 by wd_keys_few). */
+#define WD_GENERAL 0
+#define WD_ONE 1
+#define WD_FEW 2
+
+__host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile pitch, same reason */
+
+/* ---- the warp's staging buffer ----------------------------------------------------------------------
+ * The packed codes of the next block are copied into shared memory by cp.async while the warp computes the
+ * current one, so no register waits on global memory and none is held by a load in flight (prefetching
+ * into registers hid the latency but spilled: NOTES-decode, session 3). Keys: the D channel rows of
+ * 8·BITS bytes of one (block, head, batch), which are contiguous in k_codes, then its D steps and D zeros.
+ * Values: the block's 64 token rows of D·BITS/8 bytes, gathered from v_codes. The 32 lanes of one line load
+ * read rows 4 apart (lines 4 tq + i), so both layouts spread those rows over the banks: key channel c is row
+ * (c % 4) D / 4 + c / 4 (the four lanes' rows are then adjacent), and after every fourth token row come
+ * wd_pad(BITS) unused bytes. Line loads are then free of bank conflicts (2 lanes share a word at 2 bits;
+ * 8-byte lines are read by half-warps, and 8-bit key lines have 2-way conflicts). */
+__host__ __device__ constexpr int wd_pad(int bits) { return bits == 2 ? 16 : 32; }
+__host__ __device__ constexpr int wd_rows_bytes(int rows, int pitch, int bits) { return rows * pitch + rows / 4 * wd_pad(bits); }
+__host__ __device__ constexpr int wd_stage_bytes(int D, int bits)
+{
+    return D * 8 * bits + 2 * D > wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits) ? D * 8 * bits + 2 * D
+                                                                               : wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits);
+}
+
+/* Rows of the q and P tiles: the mma's 16, or 8 when no item has more than 8 rows (HI = false; rows 8-15 of
+ * the A fragments are then zeros in registers), which leaves the score store room for more blocks. */
+__host__ __device__ constexpr int wd_tile_rows(bool hi) { return hi ? DEC_RT : 8; }
+
+/* Per-warp shared memory, every part a multiple of 16 bytes. */
+static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps, int max_bits)
+{
+    const int tr = wd_tile_rows(rows_alloc > 8);
+    size_t n = (size_t)wd_stage_bytes(D, max_bits); /* first: 16-byte aligned for cp.async */
+    n += sizeof(dec_rows);                          /* 640 */
+    n += (size_t)tr * wd_qp(D);                     /* q codes */
+    n += (size_t)tr * WD_PP;                        /* P codes */
+    n += 2 * (size_t)(D / 64) * DEC_BLOCK;                  /* value steps and zeros of one block */
+    n += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK; /* scores */
+    return n;
+}
+
+typedef struct {
+    uint8_t *stage; /* wd_stage_bytes(D, max_bits) */
+    dec_rows *rs;
+    int8_t *q8;
+    uint8_t *p8, *vstep, *vzero; /* vstep/vzero: [group][token] */
+    float *S;                    /* [bps][rows_alloc][64] */
+} wd_smem;
+
+/* Issues the cp.async copies of key block j of (head h, batch b) into the stage and commits them. kbase:
+ * the lane's first chunk of block 0, a.k_codes + k_head_off[h] + b D CB + 16 lane (formed once per split: a
+ * load of k_head_off per block stalled the copies). */
+template <int BITS, int D>
+__device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kbase, int64_t j, int h,
+                                              int b)
+{
+    constexpr int CB = 8 * BITS, CPR = CB / 16, KROWS = D * CB; /* CPR: 16-byte chunks per row */
+    const int lane = threadIdx.x & 31;
+    const uint8_t *src = kbase + j * a.KB;
+    /* chunk 32 m + lane is channel c = 32 m / CPR + lane / CPR; 32 / CPR is a multiple of 4, so c % 4 is the
+     * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate */
+    const int c = lane / CPR;
+    uint8_t *dst = stage + (c % 4 * (D / 4) + c / 4) * CB + lane % CPR * 16;
+#pragma unroll
+    for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, src + 512 * m);
+    const int64_t grow = (j * a.H + h) * a.B + b;
+    if (lane < D / 8) { /* D / 16 chunks of steps, then as many of zeros */
+        const int half = lane / (D / 16), k = lane % (D / 16);
+        const uint8_t *meta = half ? (const uint8_t *)a.k_group_zero : a.k_group_step;
+        ta_cp_async16(stage + KROWS + half * D + 16 * k, meta + grow * D + 16 * k);
+    }
+    ta_cp_async_commit();
+}
+
+/* The same for value block j: its 64 token rows, one per cache row (VT bytes apart). vbase: the lane's first
+ * chunk of block 0, a.v_codes + (lane / CPT) VT + v_head_off[h] + b PV + 16 (lane % CPT). */
+template <int BITS, int D>
+__device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vbase, int64_t j)
+{
+    constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
+    const int lane = threadIdx.x & 31;
+    const uint8_t *src = vbase + j * DEC_BLOCK * a.VT;
+    uint8_t *dst = stage + lane / CPT * PV + lane / CPT / 4 * wd_pad(BITS) + lane % CPT * 16; /* as in wd_stage_keys */
+    const int64_t step = (int64_t)(32 / CPT) * a.VT;
+#pragma unroll
+    for (int m = 0; m < 2 * CPT; m++, src += step) /* chunk 32 m + lane: token 32 m / CPT + lane / CPT */
+        ta_cp_async16(dst + m * (32 / CPT * PV + 8 / CPT * wd_pad(BITS)), src);
+    ta_cp_async_commit();
+}
+
+/* A line from the stage (8-byte lines are 8-byte aligned there). */
+template <int BITS> __device__ __forceinline__ uint2 wd_line(const uint8_t *p)
+{
+    if (BITS == 8) return *(const uint2 *)p;
+    return load_line<BITS>(p);
+}
+
+/* Warp-uniform: bit 4 gi + tq is set when lane tq's group gi of four lines (steps and zeros at
+ * 16 gi + 4 tq) can reach the clamp (lines_can_clamp). The 8 lanes of one tq hold the same lines (other
+ * elements), so lane (g, tq) tests only the groups gi = g (mod 8). */
+template <int BITS, int NG>
+__device__ __forceinline__ unsigned long long wd_clamp_mask(const uint8_t *step, const uint8_t *zero)
+{
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    unsigned long long mask = 0;
+#pragma unroll
+    for (int base = 0; base < NG; base += 8) {
+        const int at = 16 * (base + g) + 4 * tq;
+        bool hit = base + g < NG && lines_can_clamp<BITS>(*(const uint32_t *)(step + at), *(const uint32_t *)(zero + at));
+        mask |= (unsigned long long)__ballot_sync(0xffffffffu, hit) << (4 * base);
+    }
+    return mask;
+}
+
+#endif
