@@ -433,9 +433,11 @@ static int ta_parse_stream(PyObject *stream, unsigned long long *handle)
     return 0;
 }
 
-/* Makes the consumer's stream wait for everything queued so far on the legacy default stream (which
- * covers every turboattn kernel that wrote this array) without blocking the host. */
-static int ta_order_before_stream(int device_id, unsigned long long handle)
+/* Work queued on `then` from now on waits for everything queued so far on `first` (stream handles; 1 is the
+ * legacy default stream), without blocking the host. Export: the consumer's stream waits for the legacy one,
+ * which covers every turboattn kernel that wrote the array. Import (dlpack.c): the legacy stream waits for
+ * the producer's current stream. */
+int ta_cuda_order_streams(int device_id, uintptr_t first, uintptr_t then)
 {
 #ifdef TA_WITH_CUDA
     cudaError_t err;
@@ -449,17 +451,17 @@ static int ta_order_before_stream(int device_id, unsigned long long handle)
     }
     if (err == cudaSuccess) {
         what = "cudaEventRecord";
-        err = cudaEventRecord(done, cudaStreamLegacy);
+        err = cudaEventRecord(done, (cudaStream_t)first);
     }
     if (err == cudaSuccess) {
         what = "cudaStreamWaitEvent";
-        err = cudaStreamWaitEvent((cudaStream_t)(uintptr_t)handle, done, 0);
+        err = cudaStreamWaitEvent((cudaStream_t)then, done, 0);
     }
     if (done) cudaEventDestroy(done); /* the runtime keeps it until the wait is satisfied */
     ta_cuda_leave(device_id, prev);
     return err == cudaSuccess ? 0 : ta_cuda_fail(err, what);
 #else
-    (void)device_id, (void)handle;
+    (void)device_id, (void)first, (void)then;
     PyErr_SetString(PyExc_RuntimeError, "turboattn was built without CUDA");
     return -1;
 #endif
@@ -528,7 +530,7 @@ static PyObject *ta_da_dlpack(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     exported->exported = 1; /* the consumer may use it on its own streams until it lets go */
     PyObject *capsule = NULL;
-    if (handle == 0 || ta_order_before_stream(a->device_id, handle) == 0)
+    if (handle == 0 || ta_cuda_order_streams(a->device_id, 1, (uintptr_t)handle) == 0)
         capsule = ta_export_capsule(exported, versioned, want_copy);
     Py_DECREF(exported);
     return capsule;

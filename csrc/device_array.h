@@ -7,6 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dlpack_abi.h"
@@ -69,6 +70,9 @@ int ta_device_array_ready(void);
 int ta_cuda_device_count(void); /* 0 without CUDA, without a device, or on any CUDA error */
 /* Blocking copy of nbytes from device memory to host memory, GIL released; RuntimeError on failure. */
 int ta_cuda_copy_to_host(void *dst, const void *src, size_t nbytes, int device_id);
+/* Work queued on stream `then` from now on waits for the work queued so far on stream `first` (handles; 1 is
+ * the legacy default stream); the host does not block. RuntimeError with CUDA's text on failure. */
+int ta_cuda_order_streams(int device_id, uintptr_t first, uintptr_t then);
 
 PyObject *ta_py_device_empty(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ta_py_device_from_numpy(PyObject *self, PyObject *args, PyObject *kwargs);

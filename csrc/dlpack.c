@@ -174,24 +174,9 @@ int ta_dlpack_keepalive_readonly(PyObject *keepalive)
 
 /* ---- taking a tensor from a producer -------------------------------------------------------------- */
 
-/* (device_type, device_id) from obj.__dlpack_device__(); device types we cannot read are refused here,
- * before the producer is asked to export anything. */
-static int ta_ask_device(PyObject *obj, const char *name, int *device_type, int *device_id)
+/* A device type and id we can read: CPU, or a visible CUDA device; ValueError naming `name` otherwise. */
+static int ta_check_device(const char *name, long type, long id)
 {
-    PyObject *dev = PyObject_CallMethod(obj, "__dlpack_device__", NULL);
-    if (!dev) return -1;
-    int ok = PyTuple_Check(dev) && PyTuple_GET_SIZE(dev) == 2;
-    long type = ok ? PyLong_AsLong(PyTuple_GET_ITEM(dev, 0)) : -1;
-    long id = ok ? PyLong_AsLong(PyTuple_GET_ITEM(dev, 1)) : -1;
-    Py_DECREF(dev);
-    if (!ok || PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s.__dlpack_device__() must return a (device_type, device_id) tuple of ints",
-                     name);
-        return -1;
-    }
-    *device_type = (int)type;
-    *device_id = (int)id;
     if (type == TA_DL_CPU) return 0;
     if (type != TA_DL_CUDA) {
         PyErr_Format(PyExc_ValueError, "%s is on DLPack device (%ld, %ld); turboattn reads CPU (1) and CUDA (2) "
@@ -212,6 +197,27 @@ static int ta_ask_device(PyObject *obj, const char *name, int *device_type, int 
 #endif
 }
 
+/* (device_type, device_id) from obj.__dlpack_device__(); device types we cannot read are refused here,
+ * before the producer is asked to export anything. */
+static int ta_ask_device(PyObject *obj, const char *name, int *device_type, int *device_id)
+{
+    PyObject *dev = PyObject_CallMethod(obj, "__dlpack_device__", NULL);
+    if (!dev) return -1;
+    int ok = PyTuple_Check(dev) && PyTuple_GET_SIZE(dev) == 2;
+    long type = ok ? PyLong_AsLong(PyTuple_GET_ITEM(dev, 0)) : -1;
+    long id = ok ? PyLong_AsLong(PyTuple_GET_ITEM(dev, 1)) : -1;
+    Py_DECREF(dev);
+    if (!ok || PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s.__dlpack_device__() must return a (device_type, device_id) tuple of ints",
+                     name);
+        return -1;
+    }
+    *device_type = (int)type;
+    *device_id = (int)id;
+    return ta_check_device(name, type, id);
+}
+
 /* ---- one stream synchronisation per producer and call ----------------------------------------------
  * PyTorch and CuPy serve __dlpack__(stream=1) by making the legacy stream wait for their *current* stream,
  * whatever the tensor: after one such import in a call, every later tensor of the same library on the same
@@ -223,10 +229,14 @@ static int ta_ask_device(PyObject *obj, const char *name, int *device_type, int 
 static _Thread_local struct {
     int active, device_id;
     int family; /* 0: none synchronised yet, 1: torch, 2: cupy */
+    /* the same for imports through an exchange table (below): which table, device and stream are ordered */
+    const void *api;
+    int api_device;
+    uintptr_t api_stream;
 } ta_sync_scope;
 
-void ta_dlpack_scope_begin(void) { ta_sync_scope.active = 1, ta_sync_scope.family = 0; }
-void ta_dlpack_scope_end(void) { ta_sync_scope.active = 0, ta_sync_scope.family = 0; }
+void ta_dlpack_scope_begin(void) { ta_sync_scope.active = 1, ta_sync_scope.family = 0, ta_sync_scope.api = NULL; }
+void ta_dlpack_scope_end(void) { ta_sync_scope.active = 0, ta_sync_scope.family = 0, ta_sync_scope.api = NULL; }
 
 /* 1 for PyTorch tensors, 2 for CuPy arrays (by their type's module), else 0: producers whose stream
  * handling is known to be per current stream. */
@@ -345,9 +355,127 @@ static PyObject *ta_take_capsule(PyObject *capsule, const char *name)
     return (PyObject *)owner;
 }
 
+/* ---- the C exchange table (DLPack 1.2) --------------------------------------------------------------
+ * A producer may put a table of C functions on its tensor type, `__dlpack_c_exchange_api__` (PyTorch does
+ * from 2.10): an owning export without running Python, and the producer's current stream on a device. Through
+ * it an import skips __dlpack_device__, __dlpack__ and the capsule, which cost PyTorch about 6 microseconds
+ * per tensor, two per decode call (NOTES-decode, session 10). Stream order is ours to keep then: when the
+ * producer's current stream is not the legacy stream (or a blocking default stream, which the legacy stream
+ * waits for by itself), the legacy stream waits on an event recorded on it, once per scope, table, device and
+ * stream. Tables are looked up once per type and kept, with a reference to the type; a type without a usable
+ * table (none, or no major-1 table of minor >= 2 along its chain) keeps the __dlpack__ path.
+ * TURBOATTN_DLPACK_C_API=0 turns this path off (for A/B timings). */
+#define TA_API_TYPES 8
+static struct {
+    PyTypeObject *type;
+    const ta_dl_exchange_api *api; /* NULL: the type has no usable table */
+} ta_api_types[TA_API_TYPES];
+static int ta_api_n; /* guarded by the GIL */
+
+static const ta_dl_exchange_api *ta_api_of_type(PyTypeObject *type)
+{
+    PyObject *cap = PyObject_GetAttrString((PyObject *)type, "__dlpack_c_exchange_api__");
+    const ta_dl_exchange_header *h = NULL;
+    if (cap && PyCapsule_IsValid(cap, TA_DL_EXCHANGE_CAPSULE)) h = PyCapsule_GetPointer(cap, TA_DL_EXCHANGE_CAPSULE);
+    Py_XDECREF(cap); /* the table itself lives as long as the process (the spec's rule for producers) */
+    PyErr_Clear();
+    for (; h; h = h->prev_api)
+        if (h->version.major == TA_DL_MAJOR && h->version.minor >= TA_DL_EXCHANGE_MINOR) {
+            const ta_dl_exchange_api *api = (const ta_dl_exchange_api *)h;
+            return api->managed_tensor_from_py_object_no_sync && api->current_work_stream ? api : NULL;
+        }
+    return NULL;
+}
+
+static const ta_dl_exchange_api *ta_exchange_api(PyObject *obj)
+{
+    static int enabled = -1;
+    if (enabled < 0) {
+        const char *env = getenv("TURBOATTN_DLPACK_C_API");
+        enabled = !(env && strcmp(env, "0") == 0);
+    }
+    if (!enabled) return NULL;
+    PyTypeObject *type = Py_TYPE(obj);
+    for (int i = 0; i < ta_api_n; i++)
+        if (ta_api_types[i].type == type) return ta_api_types[i].api;
+    const ta_dl_exchange_api *api = ta_api_of_type(type);
+    if (ta_api_n < TA_API_TYPES) {
+        Py_INCREF(type);
+        ta_api_types[ta_api_n].type = type, ta_api_types[ta_api_n].api = api;
+        ta_api_n++;
+    }
+    return api;
+}
+
+/* Orders the producer's current stream on device_id before the legacy stream (see above). */
+static int ta_exchange_order(const ta_dl_exchange_api *api, const char *name, int device_id)
+{
+    void *stream = NULL;
+    if (api->current_work_stream(TA_DL_CUDA, device_id, &stream) != 0) {
+        if (!PyErr_Occurred()) PyErr_Format(PyExc_RuntimeError, "%s: the producer could not name its stream", name);
+        return -1;
+    }
+    uintptr_t s = (uintptr_t)stream;
+    if (s <= 2) return 0; /* NULL or the legacy stream: in order already; 2, per-thread default: blocking */
+    if (ta_sync_scope.active && ta_sync_scope.api == api && ta_sync_scope.api_device == device_id &&
+        ta_sync_scope.api_stream == s)
+        return 0;
+    if (ta_cuda_order_streams(device_id, s, 1) < 0) return -1;
+    if (ta_sync_scope.active) ta_sync_scope.api = api, ta_sync_scope.api_device = device_id, ta_sync_scope.api_stream = s;
+    return 0;
+}
+
+/* The import through a table: export, own, check the device, order the streams. */
+static PyObject *ta_exchange_take(PyObject *obj, const ta_dl_exchange_api *api, const char *name)
+{
+    ta_dl_managed_v *managed = NULL;
+    if (api->managed_tensor_from_py_object_no_sync(obj, &managed) != 0 || !managed) {
+        if (!PyErr_Occurred()) PyErr_Format(PyExc_BufferError, "%s: the producer's DLPack export failed", name);
+        return NULL;
+    }
+    ta_dl_owner *owner = PyObject_New(ta_dl_owner, &ta_dl_owner_type);
+    if (!owner) {
+        ta_saved_error pending = ta_save_error();
+        if (managed->deleter) managed->deleter(managed);
+        ta_restore_error(pending);
+        return NULL;
+    }
+    owner->managed = managed, owner->versioned = 1; /* from here on, dropping the owner is the only cleanup */
+    const ta_dl_tensor *t = &managed->dl_tensor;
+    if (managed->version.major != TA_DL_MAJOR) {
+        PyErr_Format(PyExc_ValueError, "%s is a DLPack %u.%u tensor; turboattn reads DLPack 1.x", name,
+                     managed->version.major, managed->version.minor);
+    } else if (ta_check_device(name, t->device.device_type, t->device.device_id) == 0 &&
+               (t->device.device_type != TA_DL_CUDA || ta_exchange_order(api, name, t->device.device_id) == 0)) {
+        return (PyObject *)owner;
+    }
+    Py_DECREF(owner);
+    return NULL;
+}
+
+/* The owner's tensor, if it is well-formed; else ValueError and the owner dropped. */
+static PyObject *ta_checked_tensor(PyObject *owner, const char *name, const ta_dl_tensor **tensor)
+{
+    const ta_dl_tensor *t = ta_dl_owner_tensor(owner);
+    if (t->ndim < 0 || (t->ndim > 0 && !t->shape)) {
+        PyErr_Format(PyExc_ValueError, "%s: the producer gave a malformed DLPack tensor (ndim %d, shape %p)", name,
+                     t->ndim, (void *)t->shape);
+        Py_DECREF(owner);
+        return NULL;
+    }
+    *tensor = t;
+    return owner;
+}
+
 /* The whole import: device check, export, take, and a check that the tensor is where the producer said. */
 static PyObject *ta_dlpack_take(PyObject *obj, const char *name, const ta_dl_tensor **tensor)
 {
+    PyObject *owner;
+    const ta_dl_exchange_api *api = ta_exchange_api(obj);
+    if (api) {
+        if (!(owner = ta_exchange_take(obj, api, name))) return NULL;
+        return ta_checked_tensor(owner, name, tensor);
+    }
     int device_type, device_id;
     if (ta_ask_device(obj, name, &device_type, &device_id) < 0) return NULL;
     PyObject *capsule = ta_ask_capsule(obj, device_type, device_id);
@@ -355,7 +483,7 @@ static PyObject *ta_dlpack_take(PyObject *obj, const char *name, const ta_dl_ten
         if (ta_sync_scope.active) ta_sync_scope.family = 0; /* the failed export may not have synchronised */
         return NULL;
     }
-    PyObject *owner = ta_take_capsule(capsule, name);
+    owner = ta_take_capsule(capsule, name);
     ta_saved_error pending = ta_save_error(); /* an untaken capsule's destructor is producer code too */
     Py_DECREF(capsule);
     ta_restore_error(pending);
@@ -367,14 +495,7 @@ static PyObject *ta_dlpack_take(PyObject *obj, const char *name, const ta_dl_ten
         Py_DECREF(owner);
         return NULL;
     }
-    if (t->ndim < 0 || (t->ndim > 0 && !t->shape)) {
-        PyErr_Format(PyExc_ValueError, "%s: __dlpack__ gave a malformed tensor (ndim %d, shape %p)", name, t->ndim,
-                     (void *)t->shape);
-        Py_DECREF(owner);
-        return NULL;
-    }
-    *tensor = t;
-    return owner;
+    return ta_checked_tensor(owner, name, tensor);
 }
 
 static int ta_float_dtype(ta_dl_dtype dt, ta_dtype *out)

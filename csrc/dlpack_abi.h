@@ -68,6 +68,33 @@ _Static_assert(offsetof(ta_dl_managed_v, deleter) == 16 && offsetof(ta_dl_manage
                "DLManagedTensorVersioned layout");
 #endif
 
+/* The C exchange table (DLPack 1.2, `__dlpack_c_exchange_api__` on a producer's type): C functions that export
+ * a Python tensor without the Python-level __dlpack__ call. Only the header is stable across versions; the
+ * function slots below are those of major version 1, present from minor 2 on. */
+typedef struct ta_dl_exchange_header {
+    ta_dl_version version;
+    struct ta_dl_exchange_header *prev_api;
+} ta_dl_exchange_header;
+
+typedef struct {
+    ta_dl_exchange_header header;
+    void *managed_tensor_allocator; /* not used here */
+    /* An owning versioned tensor for py_object, with no stream synchronisation: 0, or -1 with an exception. */
+    int (*managed_tensor_from_py_object_no_sync)(void *py_object, ta_dl_managed_v **out);
+    void *managed_tensor_to_py_object_no_sync; /* not used here */
+    void *dltensor_from_py_object_no_sync;      /* not used here (non-owning, may be NULL) */
+    /* The producer's current stream on a device (NULL: its default stream): 0, or -1 with an exception. */
+    int (*current_work_stream)(int32_t device_type, int32_t device_id, void **out_stream);
+} ta_dl_exchange_api;
+
+#define TA_DL_EXCHANGE_MINOR 2
+#define TA_DL_EXCHANGE_CAPSULE "dlpack_exchange_api"
+
+#if UINTPTR_MAX == 0xffffffffffffffffu
+_Static_assert(offsetof(ta_dl_exchange_api, managed_tensor_from_py_object_no_sync) == 24 &&
+               offsetof(ta_dl_exchange_api, current_work_stream) == 48, "DLPackExchangeAPI layout");
+#endif
+
 #define TA_DL_CAPSULE "dltensor"
 #define TA_DL_CAPSULE_USED "used_dltensor"
 #define TA_DL_CAPSULE_V "dltensor_versioned"

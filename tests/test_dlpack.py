@@ -162,6 +162,15 @@ class CtypesProducer:
         if self.legacy_only and max_version is not None:
             raise TypeError("__dlpack__() got an unexpected keyword argument 'max_version'")
         versioned = max_version is not None and max_version[0] >= 1
+        managed = self.managed(versioned)
+        capsule = _capi.PyCapsule_New(ctypes.addressof(managed), NAME_V if versioned else NAME, _capsule_destructor)
+        if self.capsule_name is not None:
+            _capi.PyCapsule_SetName(capsule, self.capsule_name)
+        self.last_capsule = capsule
+        return capsule
+
+    def managed(self, versioned):
+        """A managed tensor as described, registered in _LIVE until its deleter runs (counted as an export)."""
         managed = DLManagedTensorVersioned() if versioned else DLManagedTensor()
         shape = (ctypes.c_int64 * max(1, self.ndim))(*self.array.shape[: self.ndim])
         item = self.array.dtype.itemsize
@@ -184,14 +193,9 @@ class CtypesProducer:
         if versioned:
             managed.version = DLPackVersion(*self.version)
             managed.flags = self.flags
-        address = ctypes.addressof(managed)
-        _LIVE[address] = (self, (managed, shape, strides, self.array))
+        _LIVE[ctypes.addressof(managed)] = (self, (managed, shape, strides, self.array))
         self.exports += 1
-        capsule = _capi.PyCapsule_New(address, NAME_V if versioned else NAME, _capsule_destructor)
-        if self.capsule_name is not None:
-            _capi.PyCapsule_SetName(capsule, self.capsule_name)
-        self.last_capsule = capsule
-        return capsule
+        return managed
 
 
 class NumpyProducer:
