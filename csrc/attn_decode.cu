@@ -523,10 +523,11 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
 
 /* ---- q's NaN/Inf check ---------------------------------------------------------------------------------
  * SPEC section 1 makes a non-finite input an error. A decode step is ~0.1 ms, so the check must not leave
- * the GPU idle while the host looks at the answer: this kernel runs first and marks the call's number in a
+ * the GPU idle while the host looks at the answer. When the warp kernel runs, it checks q itself (wd_check_q)
+ * and says so through mapped host words. Otherwise this kernel runs first and marks the call's number in a
  * device word (which every later kernel of the call reads at entry, and then returns without work) and in a
- * mapped host word. The host enqueues the whole call, then waits on an event recorded after this kernel only,
- * reads the host word and raises; the decode kernels run on while it waits. */
+ * mapped host word. The host enqueues the whole call, then waits for the check only (dec_wait_q_checked, or
+ * an event recorded after this kernel), reads the host word and raises; the decode kernels run on meanwhile. */
 __global__ void dec_q_finite_kernel(const dec_view q, int64_t Hq, int64_t Nq, int64_t D, int64_t n, unsigned call,
                                     unsigned *bad_dev, unsigned *bad_host)
 {
@@ -553,9 +554,10 @@ typedef struct {
     unsigned epoch;
     int sm_count, max_smem;
     unsigned *q_bad;      /* device word: the number (q_call) of the last call whose q was not finite */
-    unsigned *q_bad_host; /* the same in mapped host memory, for the launching thread */
-    unsigned *q_bad_host_dev; /* q_bad_host as the kernel addresses it */
-    cudaEvent_t q_checked; /* recorded after dec_q_finite_kernel */
+    unsigned *q_bad_host; /* mapped host memory: [0] the same, for the launching thread; [1] the number of the
+                           * last call whose q the warp kernel has checked */
+    unsigned *q_bad_host_dev; /* q_bad_host as the kernels address it */
+    cudaEvent_t q_checked; /* recorded after dec_q_finite_kernel, or after the warp kernel (dec_wait_q_checked) */
     int q_event_made;
     unsigned q_call; /* what dec_q_finite_kernel writes for this call */
 } dec_device_state;
@@ -649,6 +651,26 @@ static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int r
     return (int)(bps < cap ? bps : cap);
 }
 
+/* Waits until the warp kernel has checked every row of q (wd_check_q), reading the mapped word: the kernel says so
+ * within microseconds of its start, long before it ends. The event recorded after the kernel is the way out when
+ * it never says so (a kernel that failed). */
+static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
+{
+    const volatile unsigned *checked = ds->q_bad_host + 1;
+    for (unsigned spin = 1;; spin++) {
+        if (*checked == call) break;
+        if (spin % 256 != 0) continue;
+        cudaError_t err = cudaEventQuery(ds->q_checked);
+        if (err == cudaErrorNotReady) continue;
+        if (err != cudaSuccess) return TA_CUDA_CHECK(err);
+        if (*checked == call) break;
+        ta_set_error("internal error: the decode kernel ended without checking q");
+        return TA_ERR_INVALID;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the kernel wrote the "not finite" word first */
+    return TA_OK;
+}
+
 static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse)
 {
     int D = (int)q->shape[3], dev = q->device_id;
@@ -729,8 +751,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         TA_CUDA_TRY(cudaMemset(ds->q_bad, 0, sizeof(unsigned)));
     }
     if (!ds->q_bad_host) {
-        TA_CUDA_TRY(cudaHostAlloc((void **)&ds->q_bad_host, sizeof(unsigned), cudaHostAllocMapped));
-        *ds->q_bad_host = 0;
+        TA_CUDA_TRY(cudaHostAlloc((void **)&ds->q_bad_host, 2 * sizeof(unsigned), cudaHostAllocMapped));
+        ds->q_bad_host[0] = ds->q_bad_host[1] = 0;
     }
     if (!ds->q_bad_host_dev) TA_CUDA_TRY(cudaHostGetDevicePointer((void **)&ds->q_bad_host_dev, ds->q_bad_host, 0));
     if (!ds->q_event_made) {
@@ -745,8 +767,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     /* q's check has a call counter of its own: `epoch` restarts whenever the look-back words grow. */
     if (++ds->q_call == 0) {
         TA_CUDA_TRY(cudaMemsetAsync(ds->q_bad, 0, sizeof(unsigned), cudaStreamLegacy));
-        TA_CUDA_TRY(cudaStreamSynchronize(cudaStreamLegacy)); /* no kernel still writes the host word */
-        *ds->q_bad_host = 0;
+        TA_CUDA_TRY(cudaStreamSynchronize(cudaStreamLegacy)); /* no kernel still writes the host words */
+        ds->q_bad_host[0] = ds->q_bad_host[1] = 0;
         ds->q_call = 1;
     }
     a.part_acc = ds->scratch;
@@ -763,22 +785,24 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ta_set_error("too many query rows (%lld)", (long long)n_rows);
         return TA_ERR_INVALID;
     }
-    a.q_bad = ds->q_bad, a.q_call = ds->q_call;
+    a.q_bad = ds->q_bad, a.q_call = ds->q_call, a.q_host = ds->q_bad_host_dev;
     /* The counters start at zero (cudaMemset at allocation) and the combine kernel, last in the stream,
      * zeroes them again; a failed launch leaves that to the memset below. */
     unsigned *counters = a.ticket;
-    int64_t n_q = n_rows * D;
-    dec_q_finite_kernel<<<(unsigned)((n_q + 255) / 256 < 1024 ? (n_q + 255) / 256 : 1024), 256>>>(
-        a.q, a.Hq, a.Nq, D, n_q, a.q_call, ds->q_bad, ds->q_bad_host_dev);
-    TA_CUDA_TRY(cudaGetLastError());
-    TA_CUDA_TRY(cudaEventRecord(ds->q_checked, cudaStreamLegacy));
     int st = TA_OK;
     if (use_warp) {
         a.n_items = (int64_t)a.n_split * items_per_split;
-        st = dec_warp_launch(&a, dev); /* counters 0 .. DEC_TICKETS - 1 */
+        st = dec_warp_launch(&a, dev); /* counters 0 .. DEC_TICKETS - 1 and DEC_CHECKED; checks q */
+        if (st == TA_OK) st = TA_CUDA_CHECK(cudaEventRecord(ds->q_checked, cudaStreamLegacy));
         a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the words above */
         a.n_items = a.has_res ? items_per_split : 0;
         a.bps = 1;
+    } else {
+        int64_t n_q = n_rows * D;
+        dec_q_finite_kernel<<<(unsigned)((n_q + 255) / 256 < 1024 ? (n_q + 255) / 256 : 1024), 256>>>(
+            a.q, a.Hq, a.Nq, D, n_q, a.q_call, ds->q_bad, ds->q_bad_host_dev);
+        st = TA_CUDA_CHECK(cudaGetLastError());
+        if (st == TA_OK) st = TA_CUDA_CHECK(cudaEventRecord(ds->q_checked, cudaStreamLegacy));
     }
     if (st == TA_OK && a.n_items > 0) {
         a.ticket = counters + DEC_TICKETS;
@@ -804,7 +828,12 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         return st;
     }
     /* Only q's check is waited for; the decode kernels keep running. */
-    TA_CUDA_TRY(cudaEventSynchronize(ds->q_checked));
+    if (use_warp) {
+        st = dec_wait_q_checked(ds, a.q_call);
+        if (st != TA_OK) return st;
+    } else {
+        TA_CUDA_TRY(cudaEventSynchronize(ds->q_checked));
+    }
     if (*(volatile unsigned *)ds->q_bad_host == a.q_call) {
         ta_set_error("q contains NaN or Inf; inputs must be finite");
         return TA_ERR_INVALID;

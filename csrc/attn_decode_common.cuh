@@ -28,7 +28,8 @@ typedef struct {
 } dec_view;
 
 #define DEC_TICKETS 3                  /* work-item counters of the warp kernel, one per bit-width class */
-#define DEC_COUNTERS (DEC_TICKETS + 1) /* and one for the CTA kernel (the residual split) */
+#define DEC_CHECKED (DEC_TICKETS + 1)  /* after one for the CTA kernel (the residual split): q rows checked */
+#define DEC_COUNTERS (DEC_TICKETS + 2)
 #define DEC_MAX_CLASS_HEADS 256        /* KV heads the MIXED kernel form takes (more: the one-counter form) */
 
 typedef struct {
@@ -57,9 +58,12 @@ typedef struct {
     int cls_sm_end[3]; /* SMs [cls_sm_end[c - 1], cls_sm_end[c]) prefer class c */
     uint8_t cls_heads[DEC_MAX_CLASS_HEADS]; /* the heads, class by class, each class in head order */
     unsigned epoch;
-    const unsigned *q_bad; /* == q_call: q holds NaN or Inf (dec_q_finite_kernel ran first); every kernel
-                            * of the call then returns without work, so out and lse keep their contents */
+    unsigned *q_bad; /* == q_call: q holds NaN or Inf; every later kernel of the call then returns without work,
+                      * so out and lse keep their contents. Written by the warp kernel (wd_check_q), which checks q
+                      * itself, or by dec_q_finite_kernel, which runs first when the CTA kernel does all the work */
     unsigned q_call;
+    unsigned *q_host; /* the warp kernel's mapped host words: [0] = q_call when q is not finite, [1] = q_call once
+                       * every row of q is checked */
     int64_t item_base; /* work item of ticket 0 (the residual split runs as a launch of its own) */
     int64_t n_items;   /* items of this launch */
 } dec_args;
@@ -271,20 +275,26 @@ __device__ __forceinline__ int dec_n_valid(const dec_rows *rs, int r, int64_t ke
 }
 
 /* Row r of work-item tile `tile`: q's stage-1 INT8 codes (SPEC section 5: one block per row) into q8row[0..D)
- * and the row's initial state; rows past `rows` get zero codes and an empty state. */
-__device__ __forceinline__ void dec_quantize_q_row(const dec_args &a, int tile, int h, int b, int r, int rows,
+ * and the row's initial state; rows past `rows` get zero codes and an empty state. True (in every lane) when the
+ * row holds NaN or Inf. */
+__device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, int h, int b, int r, int rows,
                                                    int8_t *q8row, dec_rows *rs)
 {
     const int D = a.D, lane = threadIdx.x & 31;
     if (r >= rows) {
         for (int c = lane; c < D; c += 32) q8row[c] = 0;
         if (lane == 0) rs->m[r] = -INFINITY, rs->l[r] = 0.0f, rs->key_end[r] = 0, rs->sq[r] = 0.0f, rs->qsum[r] = 0, rs->aprod[r] = 1.0f;
-        return;
+        return false;
     }
     int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
     int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
     float amax = 0.0f;
-    for (int c = lane; c < D; c += 32) amax = fmaxf(amax, fabsf(dec_load(a.q, base + c * a.q.stride[3])));
+    bool finite = true;
+    for (int c = lane; c < D; c += 32) {
+        const float x = dec_load(a.q, base + c * a.q.stride[3]);
+        finite &= x - x == 0.0f; /* NaN and +-Inf both give NaN */
+        amax = fmaxf(amax, fabsf(x));
+    }
     amax = warp_max(amax);
     int zero_block = !(amax >= FLT_MIN);
     float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
@@ -312,6 +322,7 @@ __device__ __forceinline__ void dec_quantize_q_row(const dec_args &a, int tile, 
         }
         rs->key_end[r] = end;
     }
+    return !__all_sync(0xffffffffu, finite);
 }
 
 /* SPEC section 2's online softmax step (attn.c's attn_block_step) of one block [key0, key0 + n_keys) for rows

@@ -544,6 +544,27 @@ __device__ __forceinline__ bool wd_take_item(const dec_args &a, int *split, int 
     return true;
 }
 
+/* q's NaN/Inf check (SPEC section 1), done here rather than by a kernel of its own in front: that one cost a launch
+ * and its gap, 6-10 us of a 0.1 ms step (NOTES-decode, session 10). Each q row belongs to exactly one work item of
+ * split 0. A warp that finds NaN or Inf in its rows marks the call in the device word, which the later kernels
+ * read, and in the mapped host word; the last item of split 0 to count itself sets the host's "checked" word, so
+ * the host can raise or return while the kernel runs on (dec_launch). The fences order a mark before the count
+ * and the count before "checked". Every split of an item quantizes the same rows, so all of them return on a
+ * bad row, and none waits in a look-back for a split that returned. */
+__device__ __forceinline__ void wd_check_q(const dec_args &a, int split, bool bad)
+{
+    if (split != 0 || (threadIdx.x & 31) != 0) return;
+    if (bad) {
+        *(volatile unsigned *)a.q_bad = a.q_call;
+        *(volatile unsigned *)a.q_host = a.q_call;
+    }
+    __threadfence_system();
+    if (atomicAdd(a.ticket + DEC_CHECKED, 1u) == (unsigned)(a.n_tiles * a.B * a.H) - 1u) {
+        __threadfence_system();
+        *(volatile unsigned *)(a.q_host + 1) = a.q_call;
+    }
+}
+
 /* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
  * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
  * one-width caches by about 10 % (NOTES-decode, session 3). */
@@ -563,7 +584,6 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     s.vzero = at, at += (D / 64) * DEC_BLOCK;
     s.S = (float *)at;
 
-    if (*a.q_bad == a.q_call) return; /* q is not finite (attn_decode.cu, dec_q_finite_kernel) */
     /* Work items from counters, per warp (see decode_kernel and wd_take_item). */
     int split, tile, b, h;
     if (MIXED) {
@@ -581,7 +601,10 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
     int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
 
     /* rows <= TR; rows past `rows` get zero codes and an empty state */
-    for (int r = 0; r < TR; r++) dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * wd_qp(D), s.rs);
+    bool bad = false;
+    for (int r = 0; r < TR; r++) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * wd_qp(D), s.rs);
+    wd_check_q(a, split, bad);
+    if (bad) return;
     for (int i = lane; i < TR * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
     __syncwarp();
 
