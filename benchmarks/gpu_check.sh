@@ -2,13 +2,14 @@
 # One device call that checks everything GPU-side at once: build, the whole test suite (CUDA tests
 # included), compute-sanitizer memcheck and racecheck over the CUDA kernels (prefill, compression,
 # decode), and the quick decode benchmark. Usage: OUT=/dir bash benchmarks/gpu_check.sh
+# STAGES picks some of "test sanitize bench"; NO_BUILD=1 uses the tree's existing build.
 set -o pipefail
 OUT=${OUT:-/tmp/gpu_check}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv > "$OUT/gpu.txt" 2>&1
-python3 setup.py -q build_ext --inplace > "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
+[[ ${NO_BUILD:-0} == 1 ]] || python3 setup.py -q build_ext --inplace > "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 STAGES=${STAGES:-"test sanitize bench"}
 if [[ $STAGES == *test* ]]; then
 python3 -m pytest -q -p no:cacheprovider tests --ignore=tests/test_notebooks.py > "$OUT/pytest.log" 2>&1
@@ -31,6 +32,12 @@ for (Nq, Nk, D, causal) in [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 
     bad = q[:, :, -3:].clone()
     bad[0, 1, 2, 3] = float("nan")
     try:  # q's NaN check: the decode kernels return without work
+        ta.flashq_attention(bad, kv=cache, causal=causal)
+    except ValueError:
+        pass
+    bad = q[:, :2, -1:].clone()
+    bad[0, 1, 0, 3] = float("inf")
+    try:  # the same on the one-row form, whose warp kernel checks q itself
         ta.flashq_attention(bad, kv=cache, causal=causal)
     except ValueError:
         pass

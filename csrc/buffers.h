@@ -27,6 +27,9 @@ PyObject *ta_raise_status(int status);
 /* Array-of-strings helpers for messages. */
 const char *ta_dtype_name(ta_dtype dt);
 
+/* dlpack.c: a new reference to the NumPy dtype of a float view type (bfloat16 through ml_dtypes), or NULL. */
+PyObject *ta_numpy_descr_of(ta_dtype dt);
+
 /* DLPack import for objects that are not NumPy arrays (dlpack.c). Same contract as ta_view_from_object. */
 int ta_view_from_dlpack(PyObject *obj, const char *name, ta_view4 *view, PyObject **keepalive);
 

@@ -88,6 +88,8 @@ PyObject *ta_elem_numpy_descr(const ta_elem_type *elem)
     return ok ? (PyObject *)descr : NULL;
 }
 
+PyObject *ta_numpy_descr_of(ta_dtype dt) { return ta_elem_numpy_descr(ta_elem_by_name(ta_dtype_name(dt))); }
+
 PyObject *ta_elem_names(int device_array_only)
 {
     PyObject *names = PyList_New(0), *sep = NULL, *joined = NULL;

@@ -1,6 +1,7 @@
 /* Python bindings of the attention stage: _C.attention (dense k, v), _C.attention_kv (a QuantizedKV),
  * _C.sas_exp2. Every tensor check that can name a Python argument happens here, before any kernel runs;
- * turboattn/attention.py checks the keywords and allocates the outputs. */
+ * turboattn/attention.py checks the keywords and allocates the dense path's outputs (attention_kv makes its own,
+ * a decode step being short). */
 #include "bindings.h"
 
 #define NO_IMPORT_ARRAY
@@ -254,28 +255,47 @@ fail:
     return result;
 }
 
+/* A new C-contiguous array of `shape` and dtype `dtype` in the memory of `like`: a DeviceArray for CUDA, a NumPy
+ * array for the host. */
+static PyObject *new_array_like(const ta_view4 *like, int ndim, const int64_t *shape, ta_dtype dtype)
+{
+    if (like->device == TA_CUDA) return ta_device_array_new(ndim, shape, ta_dtype_name(dtype), like->device_id);
+    PyObject *descr = ta_numpy_descr_of(dtype);
+    if (!descr) return NULL;
+    npy_intp dims[4];
+    for (int i = 0; i < ndim; i++) dims[i] = (npy_intp)shape[i];
+    return PyArray_Empty(ndim, dims, (PyArray_Descr *)descr, 0); /* steals descr */
+}
+
+/* attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, bnhd)
+ * -> (out, lse). Outputs are made here when not given, so that a decode step does no Python work on q: out None
+ * makes one like q (q's shape, dtype and memory), lse True makes a float32 [B, Hq, Nq] (None: no lse), sm_scale
+ * None is 1 / sqrt(D). flashq_attention(q, kv=...) is the public path. */
 static PyObject *py_attention_kv(PyObject *self, PyObject *args)
 {
-    PyObject *q_obj, *kv_obj, *out_obj, *lse_obj;
-    double sm_scale;
+    PyObject *q_obj, *kv_obj, *out_obj, *lse_obj, *scale_obj;
     int causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, bnhd = 0;
-    if (!PyArg_ParseTuple(args, "OOOOdppipi|p:attention_kv", &q_obj, &kv_obj, &out_obj, &lse_obj, &sm_scale, &causal,
+    if (!PyArg_ParseTuple(args, "OOOOOppipi|p:attention_kv", &q_obj, &kv_obj, &out_obj, &lse_obj, &scale_obj, &causal,
                           &softmax_exact, &sas_threshold, &p_scale_fixed, &n_threads, &bnhd))
         return NULL;
-    PyObject *q_keep = NULL, *kv_keep = NULL, *out_keep = NULL, *result = NULL;
+    PyObject *q_keep = NULL, *kv_keep = NULL, *out_keep = NULL, *made_out = NULL, *made_lse = NULL, *result = NULL;
     ta_view4 q, out;
     ta_kv kv;
     ta_attn_params p;
     float *lse;
     ta_dlpack_scope_begin();
-    int imported = ta_view_from_object(q_obj, "q", &q, &q_keep) == 0 &&
-                   ta_view_from_object(out_obj, "out", &out, &out_keep) == 0;
+    int imported = ta_view_from_object(q_obj, "q", &q, &q_keep) == 0;
+    if (imported && out_obj == Py_None) imported = (out_obj = made_out = new_array_like(&q, 4, q.shape, q.dtype)) != NULL;
+    imported = imported && ta_view_from_object(out_obj, "out", &out, &out_keep) == 0;
     ta_dlpack_scope_end();
     if (!imported) goto fail;
     if (ta_check_finite(&q, "q") < 0) goto fail;
     if (bnhd) {
         bnhd_to_bhnd(&q), bnhd_to_bhnd(&out);
     }
+    if (lse_obj == Py_True && !(lse_obj = made_lse = new_array_like(&q, 3, q.shape, TA_F32))) goto fail;
+    double sm_scale = scale_obj == Py_None ? 1.0 / sqrt((double)q.shape[3]) : PyFloat_AsDouble(scale_obj);
+    if (sm_scale == -1.0 && PyErr_Occurred()) goto fail;
     if (ta_kv_from_pyobject(kv_obj, &kv, &kv_keep) < 0) goto fail;
     if (check_head_dim(&q) < 0 || check_out(out_obj, &out, &q) < 0 || lse_pointer(lse_obj, &q, &lse) < 0) goto fail;
     if (kv.residual_k.device != q.device) {
@@ -302,11 +322,13 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, TA_BQ, kv.block, n_threads) < 0)
         goto fail;
     if (run_attention(&p, &q, NULL, NULL, &kv, &out, lse) < 0) goto fail;
-    result = Py_NewRef(Py_None);
+    result = PyTuple_Pack(2, out_obj, lse ? lse_obj : Py_None);
 fail:
     Py_XDECREF(q_keep);
     Py_XDECREF(kv_keep);
     Py_XDECREF(out_keep);
+    Py_XDECREF(made_out);
+    Py_XDECREF(made_lse);
     return result;
 }
 
@@ -365,7 +387,8 @@ PyMethodDef ta_attn_methods[] = {
     {"attention_kv", py_attention_kv, METH_VARARGS,
      "attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, "
      "bnhd=False)\n--\n\n"
-     "SPEC section 5: attention of q against a QuantizedKV."},
+     "SPEC section 5: attention of q against a QuantizedKV -> (out, lse). out None: made like q; lse True: made "
+     "(float32 [B, Hq, Nq]), None: none; sm_scale None: 1 / sqrt(D)."},
     {"sas_exp2", py_sas_exp2, METH_VARARGS,
      "sas_exp2(x, threshold=8)\n--\n\nSAS EXP2 (SPEC section 3) of a float32 array of values <= 0."},
     {"_attn_simd", py_attn_simd, METH_VARARGS, "_attn_simd([level]) -> previous level (0 portable, 1 AVX2, 2 AVX-512)."},

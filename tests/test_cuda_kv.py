@@ -325,20 +325,22 @@ def test_decode_writes_every_output_element():
     np.testing.assert_allclose(lse_h, ref_lse, rtol=0, atol=2e-3)
 
 
-@pytest.mark.parametrize("n_tokens, bits, bad", [(64 * 6 + 9, [4, 2], np.nan), (64 * 3, 4, np.inf),
-                                                  (40, 4, -np.inf)])
-def test_decode_rejects_non_finite_q_and_leaves_out_alone(n_tokens, bits, bad):
+@pytest.mark.parametrize("n_tokens, bits, bad, ratio, nq", [(64 * 6 + 9, [4, 2], np.nan, 4, 2), (64 * 3, 4, np.inf, 4, 2),
+                                                             (40, 4, -np.inf, 4, 2), (64 * 5 + 3, 4, np.nan, 1, 1),
+                                                             (64 * 4, [2, 4], np.inf, 2, 1)])
+def test_decode_rejects_non_finite_q_and_leaves_out_alone(n_tokens, bits, bad, ratio, nq):
     """SPEC section 1: a NaN or Inf in q is a ValueError naming q, on every kernel path (compressed blocks
-    and residual rows, compressed only, residual only), and no output element is written. The next call on
-    the same cache is correct: the flag of the failed call does not stick."""
+    and residual rows, compressed only, residual only; one, two and eight query rows per KV head, which take
+    the warp kernel's one-row, few-row and general forms), and no output element is written. The warp kernel
+    checks q itself. The next call on the same cache is correct: the flag of the failed call does not stick."""
     flashq_attention = _attention()
     rng = np.random.default_rng(seed("nonfinite-q", n_tokens))
-    B, Hkv, ratio, nq, D = 2, 2, 4, 2, 128
+    B, Hkv, D = 2, 2, 128
     k, v = make_kv(rng, B, Hkv, n_tokens, D)
     gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=bits)
     q = rng.standard_normal((B, Hkv * ratio, nq, D)).astype(np.float16)
     q_bad = q.copy()
-    q_bad[1, 5, 1, 77] = bad
+    q_bad[1, Hkv * ratio - 1, nq - 1, 77] = bad
     sentinel = np.float16(1234.0)
     out = _buffers.from_numpy(np.full(q.shape, sentinel, np.float16))
     lse = _buffers.from_numpy(np.full(q.shape[:3], 1234.0, np.float32))

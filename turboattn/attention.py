@@ -189,6 +189,8 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
     if kv is not None and not all(hasattr(kv, name) for name in ("bits", "k_codes", "v_codes", "n_blocks")):
         raise TypeError(f"kv must be a QuantizedKV (got {type(kv).__name__})")
 
+    if kv is not None:
+        return _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fixed, layout == "BNHD")
     device = _device(q)
     if device[0] == "cpu" and not isinstance(q, np.ndarray):
         if not hasattr(q, "__dlpack__"):
@@ -206,9 +208,19 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
     lse = None
     if return_lse:
         lse = _empty_like_input(q, (B, H, Nq), "float32", device)
-    if kv is None:
-        _C.attention(q, k, v, out, lse, scale, causal, exact, threshold, fixed, block, block, 0, bnhd,
-                     qk_scale_token=token_scales, k_smooth=k_smooth, qk_equalize=qk_equalize)
-    else:
-        _C.attention_kv(q, kv, out, lse, scale, causal, exact, threshold, fixed, 0, bnhd)
+    _C.attention(q, k, v, out, lse, scale, causal, exact, threshold, fixed, block, block, 0, bnhd,
+                 qk_scale_token=token_scales, k_smooth=k_smooth, qk_equalize=qk_equalize)
+    return (out, lse) if return_lse else out
+
+
+def _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fixed, bnhd):
+    """flashq_attention with kv=: the C binding makes out (like q), lse and the default sm_scale itself, so a
+    decode step spends no Python time on q (its device, shape and dtype cost PyTorch several microseconds)."""
+    if not isinstance(q, np.ndarray) and not hasattr(q, "__dlpack__"):
+        raise TypeError(f"q must be a NumPy array or a DLPack tensor (got {type(q).__name__})")
+    if out is not None and _device(q)[0] == "cpu":
+        out = host_array(out, "out", sequences=False)
+    scale = None if sm_scale is None else _sm_scale(sm_scale, 1)
+    out, lse = _C.attention_kv(q, kv, out, True if return_lse else None, scale, causal, exact, threshold, fixed, 0,
+                               bnhd)
     return (out, lse) if return_lse else out
