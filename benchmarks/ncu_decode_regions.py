@@ -49,8 +49,14 @@ def main(path, warp_blocks, top=40):
         cum += e
         print(f"rows {a:5d}-{b:5d} n={b - a:4d} runs/wb={ex[a] / warp_blocks:6.2f} instr/wb={e / warp_blocks:7.1f} "
               f"samples={100 * s / total_samples:5.1f}% cum={100 * cum / total_ex:5.1f}%", dict(ops.most_common(6)))
-    stalls = {c: sum(num(r[hdr.index(c)]) for r in data) for c in hdr if c.startswith("stall_") and "Not Issued" not in c}
+    reasons = [c for c in hdr if c.startswith("stall_") and "Not Issued" not in c]
+    stalls = {c: sum(num(r[hdr.index(c)]) for r in data) for c in reasons}
     print({c: round(100 * v / total_samples, 1) for c, v in stalls.items() if v > 0.01 * total_samples})
+    print("by stall samples (the region's three largest reasons, % of all samples):")
+    for e, s, a, b, ops in sorted(agg, key=lambda x: -x[1])[:top // 2]:
+        why = sorted(((sum(num(data[n][hdr.index(c)]) for n in range(a, b)), c) for c in reasons), reverse=True)[:3]
+        print(f"rows {a:5d}-{b:5d} instr/wb={e / warp_blocks:7.1f} samples={100 * s / total_samples:5.1f}%",
+              " ".join(f"{c[6:]}={100 * v / total_samples:.1f}" for v, c in why), dict(ops.most_common(4)))
 
 
 if __name__ == "__main__":

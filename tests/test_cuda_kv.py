@@ -235,7 +235,7 @@ def test_decode_options(options):
 
 
 @pytest.mark.parametrize("knob", [("TURBOATTN_DECODE_KERNEL", "cta"), ("TURBOATTN_DECODE_VARIANT", "1")])
-@pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12)])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1)])
 def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
     """The benchmark knobs select another decode kernel (the CTA kernel everywhere, or another row of the
     warp kernel's table); each must agree with the CPU as the default does."""
