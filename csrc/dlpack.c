@@ -427,10 +427,25 @@ static int ta_exchange_order(const ta_dl_exchange_api *api, const char *name, in
     return 0;
 }
 
+/* PyTorch's __dlpack__ refuses a tensor that requires grad; its table does not ask. Such tensors are refused here
+ * too, so both paths agree and an output that autograd tracks is never written behind its back. */
+static int ta_refuse_grad(PyObject *obj, const char *name)
+{
+    PyObject *flag = PyObject_GetAttrString(obj, "requires_grad");
+    int yes = flag ? PyObject_IsTrue(flag) : 0;
+    Py_XDECREF(flag);
+    PyErr_Clear();
+    if (yes <= 0) return 0;
+    PyErr_Format(PyExc_BufferError, "%s requires grad, and DLPack does not export such tensors (pass %s.detach())",
+                 name, name);
+    return -1;
+}
+
 /* The import through a table: export, own, check the device, order the streams. */
 static PyObject *ta_exchange_take(PyObject *obj, const ta_dl_exchange_api *api, const char *name)
 {
     ta_dl_managed_v *managed = NULL;
+    if (ta_refuse_grad(obj, name) < 0) return NULL;
     if (api->managed_tensor_from_py_object_no_sync(obj, &managed) != 0 || !managed) {
         if (!PyErr_Occurred()) PyErr_Format(PyExc_BufferError, "%s: the producer's DLPack export failed", name);
         return NULL;

@@ -139,6 +139,37 @@ def test_table_error_paths_delete_once(case):
     assert settle(p) == ((0, 0) if case == "export fails" else (1, 1))
 
 
+def test_a_tensor_that_requires_grad_is_refused_before_export():
+    """PyTorch's __dlpack__ refuses such tensors; the table path must too (and never write an output autograd
+    tracks)."""
+    x = random_qkv(np.random.default_rng(47))
+    p = exchange_type()(x)
+    p.requires_grad = True
+    with pytest.raises(BufferError, match=r"out requires grad, and DLPack does not export such tensors \(pass out.detach\(\)\)"):
+        _C.view_info(p, "out", True)
+    assert p.table_exports == 0 and settle(p) == (0, 0)
+    p.requires_grad = False
+    assert _C.view_info(p, "q")[4] == x.ctypes.data
+    assert settle(p) == (1, 1)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not HAS_GPU, reason="no CUDA device")
+def test_gpu_torch_grad_tensors_are_refused_and_out_is_left_alone():
+    torch = pytest.importorskip("torch")
+    import turboattn as ta
+    k = torch.randn(1, 2, 200, 64, device="cuda", dtype=torch.float16)
+    cache = ta.quantize_kv(k, torch.randn_like(k), bits=4)
+    q = torch.randn(1, 4, 1, 64, device="cuda", dtype=torch.float16)
+    with pytest.raises(BufferError, match="q requires grad"):
+        ta.flashq_attention(q.clone().requires_grad_(), kv=cache)
+    out = torch.full_like(q, 7.0).requires_grad_()
+    with pytest.raises(BufferError, match="out requires grad"):
+        ta.flashq_attention(q, kv=cache, out=out)
+    torch.cuda.synchronize()
+    assert bool((out.detach() == 7.0).all())
+
+
 @pytest.mark.cuda
 @pytest.mark.skipif(not HAS_GPU, reason="no CUDA device")
 def test_gpu_torch_tensors_come_through_its_table(monkeypatch):
