@@ -48,8 +48,8 @@ __device__ __forceinline__ int wd_digit_at(int grp, int n, int wi) { return grp 
  * once per split (wd_split), so that the block loop holds one row step instead of a branch over five: ncu
  * showed "no instruction" and "branch resolving" stalls at 11 % and 4.5 % of the samples (NOTES-decode). */
 template <int BITS, int D, bool HI, int LPR, bool FEW = false>
-__device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, const uint8_t *vbase, int64_t item, int b,
-                                          int h, int64_t j0, int nb, int rows)
+__device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t item, int64_t j0,
+                                          int nb, int rows)
 {
     constexpr int G = D / 64;
     constexpr bool FACT = BITS != 8;
@@ -73,7 +73,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
     constexpr bool VD = FEW && FACT;
     static_assert(!FEW || (!HI && D == 128 && LPR >= 8 && LPR < 32), "the few-row form: 2 to 4 rows, D = 128");
     constexpr int L = (1 << BITS) - 1;
-    constexpr int AT = ONE ? G : D / 8, AV = ONE ? 8 : (HI ? 4 : 2); /* accumulator tiles, values per tile */
+    /* accumulator tiles, values per tile; one row: channels 2 lane and 2 lane + 1 of each group (wd_spread_one) */
+    constexpr int AT = ONE ? G : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = ONE ? 0 : g, r1 = g + 8; /* the rows this lane folds */
     const int ld_row = (lane & 7) + (HI ? 8 * ((lane >> 3) & 1) : 0), ld_col = 16 * (lane >> 4); /* as for q */
@@ -89,13 +90,14 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
     constexpr int PV = D * BITS / 8, PAD = wd_pad(BITS);
     const uint8_t *vl = s.stage + tq * (4 * PV + PAD) + g * BITS; /* line (token 4 tq, segment g): see wd_split */
     for (int jb = 0; jb < nb; jb++) {
-        int64_t j = j0 + jb, grow = (j * a.H + h) * a.B + b;
+        const int64_t j = j0 + jb;
+        const wd_cursor next = wd_cursor_next<D>(a, cur);
         const float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-        float sv = a.v_block_scale[grow];
+        float sv = a.v_block_scale[cur.grow];
         uint32_t mst[2], mze[2]; /* steps and zeros of tokens lane and lane + 32, G bytes each */
 #pragma unroll
         for (int k = 0; k < 2; k++) {
-            int64_t at = (((j * DEC_BLOCK + lane + 32 * k) * a.H + h) * a.B + b) * G;
+            const int64_t at = cur.vg + (int64_t)(32 * k) * a.H * a.B * G;
             mst[k] = G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
             mze[k] = G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
         }
@@ -154,7 +156,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
             }
         }
         __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
-        if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, vbase, j + 1);
+        if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
 #pragma unroll
         for (int k = 0; k < 2; k++)
 #pragma unroll
@@ -270,7 +272,6 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                 }
             }
             if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
-                float *o = acc[sh];
 #pragma unroll
                 for (int p = 0; p < 4; p++) /* DIG: column 0 + 256 column 1, less the clamps */
                     if (DIG) {
@@ -281,12 +282,13 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                             c[p][2] -= __shfl_sync(0xffffffffu, vx[DIG ? sh : 0][0][1], (lane & ~3) | p);
                         }
                     }
-#pragma unroll
-                for (int p = 0; p < 4; p++)
-                    if (up0) {
-                        o[2 * p] = __fadd_rn(__fmul_rn(al0, o[2 * p]), __fmul_rn((float)(c[p][0] + off0), pv0));
-                        o[2 * p + 1] = __fadd_rn(__fmul_rn(al0, o[2 * p + 1]), __fmul_rn((float)(c[p][2] + off0), pv0));
-                    }
+                /* the block's scores were read by the step: their place holds the group's 64 integers */
+                const int2 x = wd_spread_one(c, (int *)Sb);
+                float *o = acc[sh];
+                if (up0) {
+                    o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(x.x + off0), pv0));
+                    o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(x.y + off0), pv0));
+                }
             } else if constexpr (VD) { /* lane (g, t < 2): c[p][2 u + v] is channel 8 g + 2 p + u, row 2 t + v */
 #pragma unroll
                 for (int p = 0; p < 4; p++)
@@ -326,6 +328,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
             }
         }
         __syncwarp(); /* the next block rewrites the P codes, row state and value steps */
+        cur = next;
     }
 
     float *pa_out = a.part_acc + item * DEC_RT * D;
@@ -343,11 +346,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, c
                             if (r < rows) pa_out[r * D + 64 * sh + 8 * g + 2 * p + u] = acc[8 * sh + 2 * p + v][u];
                         }
     } else if constexpr (ONE) {
-        if (tq == 0 && rows > 0)
+        if (rows > 0)
 #pragma unroll
-            for (int sh = 0; sh < G; sh++)
-#pragma unroll
-                for (int k = 0; k < 8; k++) pa_out[8 * (g + 8 * sh) + k] = acc[sh][k];
+            for (int sh = 0; sh < G; sh++) *(float2 *)(pa_out + 64 * sh + 2 * lane) = make_float2(acc[sh][0], acc[sh][1]);
     } else {
 #pragma unroll
         for (int sh = 0; sh < G; sh++)
@@ -400,19 +401,21 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
      * block j + 1 are issued into it, and they land while this block is computed. */
     constexpr int KROWS = D * CB;
     const uint8_t *kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): row tq */
-    const uint8_t *kbase = a.k_codes + a.k_head_off[h] + (int64_t)b * D * CB + 16 * lane;
+    const wd_cursor first = wd_cursor_at<BITS, D>(a, h, b, j0);
+    wd_cursor cur = first;
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
     if constexpr (ONE && FACT) {
-        rmax0 = wd_keys_one<BITS, D>(a, s, kbase, h, b, j0, nb);
+        rmax0 = wd_keys_one<BITS, D>(a, s, first, j0, nb);
     } else if constexpr (KFEW) {
-        const float2 m = wd_keys_few<BITS, D>(a, s, kbase, h, b, j0, nb, rows);
+        const float2 m = wd_keys_few<BITS, D>(a, s, first, j0, nb, rows);
         rmax0 = m.x, rmax1 = m.y;
     } else if (nb > 0) {
-        wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+        wd_stage_keys<BITS, D>(a, s.stage, first.kc, first.grow);
     }
     for (int jb = 0; jb < ((ONE && FACT) || KFEW ? 0 : nb); jb++) {
-        int64_t j = j0 + jb;
-        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b]; /* used at the end of the block */
+        const int64_t j = j0 + jb;
+        const wd_cursor next = wd_cursor_next<D>(a, cur);
+        const float sk = a.k_block_scale[cur.grow]; /* used at the end of the block */
         uint2 raw[KC][2][4];
         uint32_t st[KC][2], ze[KC][2];
         ta_cp_async_wait<0>();
@@ -429,7 +432,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
             }
         const unsigned long long cmask = FACT ? wd_clamp_mask<BITS, 2 * KC>(s.stage + KROWS, s.stage + KROWS + D) : 0;
         __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
-        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
         int32_t acc[8][4];
 #pragma unroll
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
@@ -463,6 +466,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         if (ONE) rmax0 = fmaxf(rmax0, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off0, Sb));
         else if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
         if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
+        cur = next;
     }
     if constexpr (KFEW) { /* lanes (g, t < 2): rows 2 t and 2 t + 1 */
 #pragma unroll
@@ -477,33 +481,33 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         __syncwarp();
     } else {
     #pragma unroll
-        for (int o = ONE ? 4 : 1; o <= (ONE ? 16 : 2); o <<= 1) /* ONE: the lanes tq = 0; else each quad */
+        for (int o = 1; o <= (ONE ? 16 : 2); o <<= 1) /* ONE: the warp (wd_store_scores_one); else each quad */
             rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
         rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 1));
         rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, 2));
         if ((ONE ? lane == 0 : tq == 0) && r0 < rows) dec_publish_max(a, item, r0, rmax0);
         if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
     }
-    constexpr int CPT = D * BITS / 128;
-    const uint8_t *vbase = a.v_codes + (int64_t)(lane / CPT) * a.VT + a.v_head_off[h] + (int64_t)b * (D * BITS / 8) + lane % CPT * 16;
-    if (nb > 0) wd_stage_values<BITS, D>(a, s.stage, vbase, j0); /* lands during the look-back */
+    /* made again rather than kept across phase 1, where its registers are short */
+    const wd_cursor vfirst = wd_cursor_at<BITS, D>(a, h, b, j0);
+    if (nb > 0) wd_stage_values<BITS, D>(a, s.stage, vfirst.vc); /* lands during the look-back */
     dec_look_back(a, s.rs, split, tile, b, h, rows);
     __syncwarp();
 
     /* ---- phase 2 ---- */
     if constexpr (ONE) {
-        wd_values<BITS, D, false, 32>(a, s, vbase, item, b, h, j0, nb, rows);
+        wd_values<BITS, D, false, 32>(a, s, vfirst, item, j0, nb, rows);
     } else {
         if constexpr (KFEW) {
-            if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vbase, item, b, h, j0, nb, rows);
-            else wd_values<BITS, D, HI, 8, true>(a, s, vbase, item, b, h, j0, nb, rows);
+            if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vfirst, item, j0, nb, rows);
+            else wd_values<BITS, D, HI, 8, true>(a, s, vfirst, item, j0, nb, rows);
             return;
         }
-        if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vbase, item, b, h, j0, nb, rows);
-        else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vbase, item, b, h, j0, nb, rows);
-        else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vbase, item, b, h, j0, nb, rows);
-        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, vbase, item, b, h, j0, nb, rows);
-        else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, vbase, item, b, h, j0, nb, rows);
+        if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vfirst, item, j0, nb, rows);
+        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, vfirst, item, j0, nb, rows);
+        else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, vfirst, item, j0, nb, rows);
     }
 }
 

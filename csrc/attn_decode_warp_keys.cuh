@@ -29,28 +29,40 @@ __device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_ro
     return mx;
 }
 
-/* The same for the one-row form of phase 1 (S^T = K q^T, wd_split with ONE): lane (g, 0) holds column 0 of
- * the 4 m-tiles, tokens 8 g + 2 p (c[p][0]) and 8 g + 2 p + 1 (c[p][2]); it stores them to S_row[8 g ..] and
- * returns their maximum. The lanes tq > 0 hold the zero columns and store nothing. */
+/* One-row forms: after S^T = K q^T or O^T = V^T P^T only the lanes (g, 0) hold useful sums, column 0 of the
+ * four m-tiles (c[p][0]: element 8 g + 2 p, c[p][2]: 8 g + 2 p + 1). The float work per element would then
+ * keep 24 of 32 lanes idle, so those lanes first pass their 8 integers through shared memory (at, 64 ints) and
+ * every lane takes elements 2 lane and 2 lane + 1: the conversion and fold per element are the same
+ * operations, done by a quarter of the instructions. Returns the lane's two integers. */
+__device__ __forceinline__ int2 wd_spread_one(const int32_t c[][4], int *at)
+{
+    const int lane = threadIdx.x & 31;
+    if ((lane & 3) == 0) {
+        int4 *dst = (int4 *)(at + 2 * lane); /* 8 g */
+        dst[0] = make_int4(c[0][0], c[0][2], c[1][0], c[1][2]);
+        dst[1] = make_int4(c[2][0], c[2][2], c[3][0], c[3][2]);
+    }
+    __syncwarp();
+    const int2 x = ((const int2 *)at)[lane];
+    __syncwarp(); /* read before the next write */
+    return x;
+}
+
+/* The scores for the one-row form of phase 1 (S^T = K q^T, wd_split with ONE), spread by wd_spread_one through
+ * the row's own place in the score store: lane l stores tokens 2 l and 2 l + 1 to S_row and returns their
+ * maximum. */
 __device__ __forceinline__ float wd_store_scores_one(const dec_args &a, const dec_rows *rs, int64_t key0, float sk,
                                                      const int32_t c[8][4], int off, float *S_row)
 {
-    const int lane = threadIdx.x & 31, g = lane >> 2;
-    if (lane & 3) return -INFINITY;
+    const int lane = threadIdx.x & 31;
+    const int2 d = wd_spread_one(c, (int *)S_row);
     const int n_valid = dec_n_valid(rs, 0, key0, DEC_BLOCK);
     const float qk_scale = rs->sq[0] * sk * a.score_scale;
-    float v[8], mx = -INFINITY;
-#pragma unroll
-    for (int p = 0; p < 4; p++) {
-        const int t = 8 * g + 2 * p;
-        v[2 * p] = t < n_valid ? (float)(c[p][0] + off) * qk_scale : -INFINITY;
-        v[2 * p + 1] = t + 1 < n_valid ? (float)(c[p][2] + off) * qk_scale : -INFINITY;
-        mx = fmaxf(mx, fmaxf(v[2 * p], v[2 * p + 1]));
-    }
-    float4 *dst = (float4 *)(S_row + 8 * g);
-    dst[0] = make_float4(v[0], v[1], v[2], v[3]);
-    dst[1] = make_float4(v[4], v[5], v[6], v[7]);
-    return mx;
+    const int t = 2 * lane;
+    const float v0 = t < n_valid ? (float)(d.x + off) * qk_scale : -INFINITY;
+    const float v1 = t + 1 < n_valid ? (float)(d.y + off) * qk_scale : -INFINITY;
+    ((float2 *)S_row)[lane] = make_float2(v0, v1);
+    return fmaxf(v0, v1);
 }
 
 /* The keys' zero term q . z of one row: the lane's 8 KC channels (those of its steps and zeros), summed over
@@ -138,8 +150,7 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
  * (before it is released) and count q_c max(0, u s + z − 127) for two tokens each, which is subtracted from
  * the scores' integers. Returns the row's largest score. */
 template <int BITS, int D>
-__device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s, const uint8_t *kbase, int h, int b,
-                                             int64_t j0, int nb)
+__device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb)
 {
     constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
@@ -151,11 +162,12 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
     int8_t *const dig = s.q8 + QP;
     const int8_t *const brow = s.q8 + (g == 0 ? 1 : g == 1 ? 2 : 3) * QP + 4 * tq;
     const uint8_t *const kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): see wd_split */
-    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
     float rmax = -INFINITY;
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
-        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
+        const float sk = a.k_block_scale[cur.grow];
+        const wd_cursor next = wd_cursor_next<D>(a, cur);
         uint2 raw[KC][2][4];
         wd_key_lines<BITS, D>(kl, raw);
         const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
@@ -171,7 +183,7 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         int ex[1][2] = {};
         if (clamped) wd_key_clamps<BITS, D, 1>(s, clamp, s4, z4, ex);
         __syncwarp(); /* the stage is read and the digits are written */
-        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
         int32_t acc[8][4]; /* m-tile p < 4: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
@@ -188,6 +200,7 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         }
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
         rmax = fmaxf(rmax, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off, Sb));
+        cur = next;
     }
     return rmax;
 }
@@ -201,8 +214,8 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
  * terms q_r . z are summed over the warp by a reduce-scatter. Returns the largest scores of rows 2 t and
  * 2 t + 1 (lanes t < 2). */
 template <int BITS, int D>
-__device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &s, const uint8_t *kbase, int h, int b,
-                                              int64_t j0, int nb, int rows)
+__device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb,
+                                              int rows)
 {
     static_assert(D == 128, "lane l makes the digits of channels 4 l .. 4 l + 3");
     constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
@@ -214,11 +227,12 @@ __device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &
     int8_t *const dig = s.q8 + 4 * QP;
     const int8_t *const brow = dig + g * QP + 4 * tq;
     const uint8_t *const kl = s.stage + tq * CB + g * BITS;
-    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, kbase, j0, h, b);
+    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
     float2 mx = make_float2(-INFINITY, -INFINITY);
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
-        const float sk = a.k_block_scale[(j * a.H + h) * a.B + b];
+        const float sk = a.k_block_scale[cur.grow];
+        const wd_cursor next = wd_cursor_next<D>(a, cur);
         uint2 raw[KC][2][4];
         wd_key_lines<BITS, D>(kl, raw);
         const uint32_t s4 = *(const uint32_t *)(s.stage + KROWS + 4 * lane);
@@ -241,7 +255,7 @@ __device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &
         int ex[4][2] = {};
         if (clamped) wd_key_clamps<BITS, D, 4>(s, clamp, s4, z4, ex);
         __syncwarp(); /* the stage is read and the digits are written */
-        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, kbase, j + 1, h, b);
+        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
         int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
         for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
@@ -293,6 +307,7 @@ __device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &
             if (v == 0) mx.x = fmaxf(mx.x, m);
             else mx.y = fmaxf(mx.y, m);
         }
+        cur = next;
     }
     return mx;
 }

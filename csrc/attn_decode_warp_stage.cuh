@@ -63,23 +63,21 @@ typedef struct {
     float *S;                    /* [bps][rows_alloc][64] */
 } wd_smem;
 
-/* Issues the cp.async copies of key block j of (head h, batch b) into the stage and commits them. kbase:
- * the lane's first chunk of block 0, a.k_codes + k_head_off[h] + b D CB + 16 lane (formed once per split: a
- * load of k_head_off per block stalled the copies). */
+/* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the
+ * lane's first chunk of the block, a.k_codes + j KB + k_head_off[h] + b D CB + 16 lane; grow: the block's
+ * index (j H + h) B + b in the [cap, H, B] arrays. Both are advanced block by block by the callers (wd_cursor):
+ * formed from j in 64 bits, they cost about 40 instructions per block (ncu, session 10). */
 template <int BITS, int D>
-__device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kbase, int64_t j, int h,
-                                              int b)
+__device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kblk, int64_t grow)
 {
     constexpr int CB = 8 * BITS, CPR = CB / 16, KROWS = D * CB; /* CPR: 16-byte chunks per row */
     const int lane = threadIdx.x & 31;
-    const uint8_t *src = kbase + j * a.KB;
     /* chunk 32 m + lane is channel c = 32 m / CPR + lane / CPR; 32 / CPR is a multiple of 4, so c % 4 is the
      * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate */
     const int c = lane / CPR;
     uint8_t *dst = stage + (c % 4 * (D / 4) + c / 4) * CB + lane % CPR * 16;
 #pragma unroll
-    for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, src + 512 * m);
-    const int64_t grow = (j * a.H + h) * a.B + b;
+    for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, kblk + 512 * m);
     if (lane < D / 8) { /* D / 16 chunks of steps, then as many of zeros */
         const int half = lane / (D / 16), k = lane % (D / 16);
         const uint8_t *meta = half ? (const uint8_t *)a.k_group_zero : a.k_group_step;
@@ -88,20 +86,49 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
     ta_cp_async_commit();
 }
 
-/* The same for value block j: its 64 token rows, one per cache row (VT bytes apart). vbase: the lane's first
- * chunk of block 0, a.v_codes + (lane / CPT) VT + v_head_off[h] + b PV + 16 (lane % CPT). */
+/* The same for one value block: its 64 token rows, one per cache row (VT bytes apart). vblk: the lane's first
+ * chunk of the block, a.v_codes + (64 j + lane / CPT) VT + v_head_off[h] + b PV + 16 (lane % CPT). */
 template <int BITS, int D>
-__device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vbase, int64_t j)
+__device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vblk)
 {
     constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
     const int lane = threadIdx.x & 31;
-    const uint8_t *src = vbase + j * DEC_BLOCK * a.VT;
+    const uint8_t *src = vblk;
     uint8_t *dst = stage + lane / CPT * PV + lane / CPT / 4 * wd_pad(BITS) + lane % CPT * 16; /* as in wd_stage_keys */
     const int64_t step = (int64_t)(32 / CPT) * a.VT;
 #pragma unroll
     for (int m = 0; m < 2 * CPT; m++, src += step) /* chunk 32 m + lane: token 32 m / CPT + lane / CPT */
         ta_cp_async16(dst + m * (32 / CPT * PV + 8 / CPT * wd_pad(BITS)), src);
     ta_cp_async_commit();
+}
+
+/* Where block j of one (head, batch) lies in the cache, for a lane: its first key and value chunks for the
+ * stage copies and the block's index in the [cap, H, B] arrays. Made once per split (wd_cursor_at) and moved
+ * by whole blocks (wd_cursor_next); the products of j with H, B, KB and VT are not formed again. */
+typedef struct {
+    const uint8_t *kc, *vc; /* as kblk and vblk above */
+    int64_t grow;           /* (j H + h) B + b */
+    int64_t vg;             /* ((64 j + lane) H + h) B + b) G: the lane's token's value steps and zeros */
+} wd_cursor;
+
+template <int BITS, int D>
+__device__ __forceinline__ wd_cursor wd_cursor_at(const dec_args &a, int h, int b, int64_t j)
+{
+    constexpr int CB = 8 * BITS, PV = D * BITS / 8, CPT = PV / 16;
+    const int lane = threadIdx.x & 31;
+    wd_cursor c;
+    c.kc = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + 16 * lane;
+    c.vc = a.v_codes + (j * DEC_BLOCK + lane / CPT) * a.VT + a.v_head_off[h] + (int64_t)b * PV + lane % CPT * 16;
+    c.grow = (j * a.H + h) * a.B + b;
+    c.vg = (((j * DEC_BLOCK + lane) * a.H + h) * a.B + b) * (D / 64);
+    return c;
+}
+
+template <int D> __device__ __forceinline__ wd_cursor wd_cursor_next(const dec_args &a, wd_cursor c)
+{
+    const int64_t hb = (int64_t)a.H * a.B;
+    c.kc += a.KB, c.vc += DEC_BLOCK * a.VT, c.grow += hb, c.vg += hb * (DEC_BLOCK * (D / 64));
+    return c;
 }
 
 /* A line from the stage (8-byte lines are 8-byte aligned there). */
