@@ -189,16 +189,49 @@ template <int BITS> __device__ __forceinline__ void store_values(const dec_smem 
     }
 }
 
+/* Eight values of a row from element off on (channels 1 apart in memory when vec: one 16-byte load of half or
+ * bfloat16 values, two of float32). */
+__device__ __forceinline__ void dec_load8(const dec_view &x, int64_t off, bool vec, float v[8])
+{
+    if (vec && x.dtype == TA_F32) {
+        const float4 a = *(const float4 *)((const float *)x.data + off), b = *(const float4 *)((const float *)x.data + off + 4);
+        v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+    } else if (vec) {
+        const uint4 w = *(const uint4 *)((const uint16_t *)x.data + off);
+        const uint32_t p[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const __half2 hv = *(const __half2 *)&p[i];
+            const __nv_bfloat162 bv = *(const __nv_bfloat162 *)&p[i];
+            v[2 * i] = x.dtype == TA_F16 ? __low2float(hv) : __low2float(bv);
+            v[2 * i + 1] = x.dtype == TA_F16 ? __high2float(hv) : __high2float(bv);
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < 8; i++) v[i] = dec_load(x, off + i * x.stride[3]);
+    }
+}
+
 /* The residual rows as one stage-1 block (SPEC section 1 on n_res rows): codes + 128 into the tiles,
- * padding rows get code 0 (they are masked). Returns the block scale. */
+ * padding rows get code 0 (they are masked). Returns the block scale. Thread i takes channels 8 (i % (D / 8)) ..
+ * + 7 of rows i / (D / 8), i / (D / 8) + 128 / (D / 8), ...: their 8 values in one load where the rows are
+ * contiguous (the cache's own residual buffer always is). Element by element (a division, a dtype switch and a
+ * load per element, over the whole 64-row tile, twice) the residual split took 70-75 us for 37 rows at D = 128,
+ * as long as the compressed cache of 32k tokens (NOTES-decode, session 11). */
 __device__ float residual_block(const dec_view &x, int b, int h, int n_res, int D, const dec_smem &s, int keys)
 {
-    int tid = threadIdx.x, n = n_res * D;
-    int64_t base = b * x.stride[0] + h * x.stride[1];
+    const int tid = threadIdx.x, tpr = D / 8, rps = DEC_THREADS / tpr; /* threads per row, rows per round */
+    const int t0 = tid / tpr, c0 = 8 * (tid % tpr);
+    const bool on = t0 < rps; /* D = 48, 80, ...: the last threads of the CTA have no row */
+    const int64_t base = b * x.stride[0] + h * x.stride[1];
+    const bool vec = x.stride[3] == 1 && (x.stride[2] | x.stride[1] | x.stride[0]) % 8 == 0 &&
+                     ((uintptr_t)x.data & 15) == 0;
     float amax = 0.0f;
-    for (int e = tid; e < n; e += DEC_THREADS) {
-        int t = e / D, c = e - t * D;
-        amax = fmaxf(amax, fabsf(dec_load(x, base + t * x.stride[2] + c * x.stride[3])));
+    for (int t = t0; on && t < n_res; t += rps) {
+        float v[8];
+        dec_load8(x, base + t * x.stride[2] + c0 * x.stride[3], vec, v);
+#pragma unroll
+        for (int i = 0; i < 8; i++) amax = fmaxf(amax, fabsf(v[i]));
     }
     amax = warp_max(amax);
     __syncthreads(); /* s.red may still be read from the previous call */
@@ -208,14 +241,18 @@ __device__ float residual_block(const dec_view &x, int b, int h, int n_res, int 
     for (int w = 1; w < DEC_WARPS; w++) amax = fmaxf(amax, s.red[w]);
     int zero_block = !(amax >= FLT_MIN);
     float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
-    for (int e = tid; e < DEC_BLOCK * D; e += DEC_THREADS) {
-        int t = e / D, c = e - t * D, code = 0;
-        if (t < n_res && !zero_block) {
-            code = __float2int_rn(__fmul_rn(dec_load(x, base + t * x.stride[2] + c * x.stride[3]), inv));
-            code = min(TA_INT8_MAX, max(-TA_INT8_MAX, code));
+    for (int t = t0; on && t < DEC_BLOCK; t += rps) {
+        float v[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        if (t < n_res && !zero_block) dec_load8(x, base + t * x.stride[2] + c0 * x.stride[3], vec, v);
+        uint32_t w[2] = {0u, 0u}; /* codes + 128, little end first */
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            const int code = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(v[i], inv))));
+            w[i / 4] |= (uint32_t)(code + 128) << (8 * (i % 4));
+            if (!keys) s.vh[(c0 + i) * DEC_VP + t] = (uint8_t)(code + 128);
         }
-        if (keys) s.kh[t * s.KP + ((((c >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c & 15)] = (uint8_t)(code + 128);
-        else s.vh[c * DEC_VP + t] = (uint8_t)(code + 128);
+        if (keys) /* 8 channels inside one 16-byte chunk of the swizzled row */
+            *(uint2 *)(s.kh + t * s.KP + ((((c0 >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c0 & 15)) = make_uint2(w[0], w[1]);
     }
     return zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
 }
@@ -361,7 +398,13 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     const int D = a.D, tid = threadIdx.x, warp = tid >> 5;
     dec_smem s = dec_carve(dec_smem_raw, D, a.rows_alloc, a.bps);
 
-    if (*a.q_bad == a.q_call) return; /* q is not finite (dec_q_finite_kernel, an earlier kernel of the stream) */
+    /* Launched behind the warp kernel for the residual split, this kernel may run while that one does (programmatic
+     * dependent launch, dec_launch): every exit waits for the warp kernel to finish, so that the combine, which
+     * follows this kernel in the stream, follows both. */
+    if (*a.q_bad == a.q_call) { /* q is not finite (dec_q_finite_kernel, an earlier kernel of the stream) */
+        ta_pdl_wait();
+        return;
+    }
     /* Work items come from a counter, not blockIdx: CUDA does not promise to start CTAs in index order,
      * and the look-back waits on lower items. A counter hands item i only to a CTA that is running, after
      * every lower item was handed out, so every item a CTA waits on belongs to a running CTA. */
@@ -374,9 +417,14 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     int split = (int)(item / ((int64_t)a.H * a.B * a.n_tiles));
     int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
 
-    /* q: one stage-1 block per row (SPEC section 5), one warp per row. */
-    for (int r = warp; r < DEC_RT; r += DEC_WARPS) dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * D, s.rs);
-    __syncthreads();
+    /* q: one stage-1 block per row (SPEC section 5), one warp per row. Rows that are not finite: the warp kernel,
+     * which may still be running, marks the call and publishes nothing for them, so this item must not look back. */
+    bool bad = false;
+    for (int r = warp; r < DEC_RT; r += DEC_WARPS) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * D, s.rs);
+    if (__syncthreads_or(bad)) {
+        ta_pdl_wait();
+        return;
+    }
 
     int residual = split == a.n_split;
     long long end_max = 0;
@@ -433,6 +481,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
         float *ml = a.part_ml + (item * DEC_RT + tid) * 3;
         ml[0] = s.rs->m[tid], ml[1] = s.rs->l[tid], ml[2] = s.rs->aprod[tid];
     }
+    ta_pdl_wait();
 }
 
 /* ---- merging the splits ------------------------------------------------------------------------------- */
@@ -552,12 +601,13 @@ typedef struct {
     unsigned long long *lb_words; /* DEC_RT look-back words per work item, then DEC_COUNTERS counters */
     size_t lb_items;
     unsigned epoch;
-    int sm_count, max_smem;
+    int sm_count, max_smem, cc_major;
     unsigned *q_bad;      /* device word: the number (q_call) of the last call whose q was not finite */
     unsigned *q_bad_host; /* mapped host memory: [0] the same, for the launching thread; [1] the number of the
                            * last call whose q the warp kernel has checked */
     unsigned *q_bad_host_dev; /* q_bad_host as the kernels address it */
-    cudaEvent_t q_checked; /* recorded after dec_q_finite_kernel, or after the warp kernel (dec_wait_q_checked) */
+    cudaEvent_t q_checked; /* recorded after dec_q_finite_kernel, or after the warp kernel and the residual split
+                            * (dec_wait_q_checked) */
     int q_event_made;
     unsigned q_call; /* what dec_q_finite_kernel writes for this call */
 } dec_device_state;
@@ -652,8 +702,8 @@ static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int r
 }
 
 /* Waits until the warp kernel has checked every row of q (wd_check_q), reading the mapped word: the kernel says so
- * within microseconds of its start, long before it ends. The event recorded after the kernel is the way out when
- * it never says so (a kernel that failed). */
+ * within microseconds of its start, long before it ends. The event recorded after the kernel (after the residual
+ * split, which must follow the warp kernel directly) is the way out when it never says so (a kernel that failed). */
 static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
 {
     const volatile unsigned *checked = ds->q_bad_host + 1;
@@ -671,11 +721,46 @@ static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
     return TA_OK;
 }
 
+/* TURBOATTN_DECODE_PDL=0 launches the residual split after the warp kernel instead (benchmarks). */
+static int dec_pdl_allowed(void)
+{
+    static int allowed = -1;
+    if (allowed < 0) {
+        const char *env = getenv("TURBOATTN_DECODE_PDL");
+        allowed = !(env && strcmp(env, "0") == 0);
+    }
+    return allowed;
+}
+
+/* The CTA kernel on a->n_items items. Behind the warp kernel (pdl: the residual split on sm_90) it is a
+ * programmatic dependent launch: its CTAs start on the SMs the warp kernel leaves free, compute the residual rows'
+ * scores and wait in the look-back for the warp kernel's maxima, instead of starting after the warp kernel's
+ * last warp. Every exit of decode_kernel waits for the warp kernel to finish (ta_pdl_wait), so the combine, next
+ * in the stream, still follows both. 32-75 us of a 0.13-0.17 ms step were this split alone (NOTES-decode,
+ * session 11). */
+static int dec_cta_launch(const dec_args *a, int D, int pdl)
+{
+    cudaLaunchConfig_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.gridDim = dim3((unsigned)a->n_items);
+    cfg.blockDim = dim3(DEC_THREADS);
+    cfg.dynamicSmemBytes = dec_smem_bytes(D, a->rows_alloc, a->bps);
+    cfg.stream = cudaStreamLegacy;
+    cudaLaunchAttribute attr;
+    memset(&attr, 0, sizeof attr);
+    attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr.val.programmaticStreamSerializationAllowed = 1;
+    cfg.attrs = &attr;
+    cfg.numAttrs = pdl ? 1 : 0;
+    return TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, decode_kernel, *a));
+}
+
 static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse)
 {
     int D = (int)q->shape[3], dev = q->device_id;
     dec_device_state *ds = &dec_state[dev]; /* dev < TA_MAX_DEVICES: ta_device_enter checked it */
     if (ds->sm_count <= 0) TA_CUDA_TRY(cudaDeviceGetAttribute(&ds->sm_count, cudaDevAttrMultiProcessorCount, dev));
+    if (ds->cc_major <= 0) TA_CUDA_TRY(cudaDeviceGetAttribute(&ds->cc_major, cudaDevAttrComputeCapabilityMajor, dev));
 
     dec_args a;
     memset(&a, 0, sizeof a);
@@ -793,7 +878,6 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     if (use_warp) {
         a.n_items = (int64_t)a.n_split * items_per_split;
         st = dec_warp_launch(&a, dev); /* counters 0 .. DEC_TICKETS - 1 and DEC_CHECKED; checks q */
-        if (st == TA_OK) st = TA_CUDA_CHECK(cudaEventRecord(ds->q_checked, cudaStreamLegacy));
         a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the words above */
         a.n_items = a.has_res ? items_per_split : 0;
         a.bps = 1;
@@ -806,9 +890,10 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     }
     if (st == TA_OK && a.n_items > 0) {
         a.ticket = counters + DEC_TICKETS;
-        decode_kernel<<<(unsigned)a.n_items, DEC_THREADS, dec_smem_bytes(D, a.rows_alloc, a.bps)>>>(a);
-        st = TA_CUDA_CHECK(cudaGetLastError());
+        st = dec_cta_launch(&a, D, use_warp && ds->cc_major >= 9 && dec_pdl_allowed());
     }
+    /* after the residual split, whose launch must follow the warp kernel's directly to overlap it */
+    if (st == TA_OK && use_warp) st = TA_CUDA_CHECK(cudaEventRecord(ds->q_checked, cudaStreamLegacy));
 
     comb_args c;
     c.B = a.B, c.Hq = a.Hq, c.Nq = a.Nq, c.H = a.H, c.D = D, c.ratio = a.ratio, c.n_tiles = a.n_tiles;

@@ -288,23 +288,30 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
     }
     int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
     int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
+    /* the row's D / 32 values per lane are loaded together, once: a load per loop round waited a memory
+     * latency each, at the start of every work item */
+    float x[DEC_MAX_D / 32];
+#pragma unroll
+    for (int u = 0; u < DEC_MAX_D / 32; u++) {
+        const int c = lane + 32 * u;
+        x[u] = c < D ? dec_load(a.q, base + c * a.q.stride[3]) : 0.0f;
+    }
     float amax = 0.0f;
     bool finite = true;
-    for (int c = lane; c < D; c += 32) {
-        const float x = dec_load(a.q, base + c * a.q.stride[3]);
-        finite &= x - x == 0.0f; /* NaN and +-Inf both give NaN */
-        amax = fmaxf(amax, fabsf(x));
+#pragma unroll
+    for (int u = 0; u < DEC_MAX_D / 32; u++) {
+        finite &= x[u] - x[u] == 0.0f; /* NaN and +-Inf both give NaN */
+        amax = fmaxf(amax, fabsf(x[u]));
     }
     amax = warp_max(amax);
     int zero_block = !(amax >= FLT_MIN);
     float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
     int sum = 0;
-    for (int c = lane; c < D; c += 32) {
-        int code = 0;
-        if (!zero_block) {
-            code = __float2int_rn(__fmul_rn(dec_load(a.q, base + c * a.q.stride[3]), inv));
-            code = min(TA_INT8_MAX, max(-TA_INT8_MAX, code));
-        }
+#pragma unroll
+    for (int u = 0; u < DEC_MAX_D / 32; u++) {
+        const int c = lane + 32 * u;
+        if (c >= D) break;
+        const int code = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(x[u], inv))));
         q8row[c] = (int8_t)code;
         sum += code;
     }

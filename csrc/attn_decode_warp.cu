@@ -576,6 +576,7 @@ template <int D, bool HI, int MINB, bool MIXED, int FORM>
 __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {
     extern __shared__ __align__(16) uint8_t wd_raw[];
+    ta_pdl_trigger(); /* the residual split (decode_kernel) may start on free SMs and wait in its look-back */
     const int lane = threadIdx.x & 31;
     uint8_t *at = wd_raw + (size_t)(threadIdx.x >> 5) * warp_bytes;
     wd_smem s;

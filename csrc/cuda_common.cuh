@@ -195,4 +195,22 @@ __device__ __forceinline__ void ta_mma_u8s8(int32_t c[4], const uint32_t a[4], u
 TA_MMA_8BIT(ta_mma_s8u8, "s8", "u8")
 TA_MMA_8BIT(ta_mma_u8u8, "u8", "u8")
 
+/* ---- programmatic dependent launch (sm_90; no-ops elsewhere) ------------------------------------------
+ * A grid that calls ta_pdl_trigger lets the next kernel of the stream, launched with programmatic stream
+ * serialization, start before it finishes; that kernel's ta_pdl_wait returns once this grid has finished and its
+ * memory is visible. A kernel not launched that way returns from ta_pdl_wait at once. */
+__device__ __forceinline__ void ta_pdl_trigger(void)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void ta_pdl_wait(void)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
 #endif
