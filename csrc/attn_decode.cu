@@ -196,7 +196,7 @@ __device__ __forceinline__ void dec_load8(const dec_view &x, int64_t off, bool v
     if (vec && x.dtype == TA_F32) {
         const float4 a = *(const float4 *)((const float *)x.data + off), b = *(const float4 *)((const float *)x.data + off + 4);
         v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
-    } else if (vec) {
+    } else if (vec) { /* half or bfloat16: both conversions and a select keep one path (fewer registers) */
         const uint4 w = *(const uint4 *)((const uint16_t *)x.data + off);
         const uint32_t p[4] = {w.x, w.y, w.z, w.w};
 #pragma unroll
@@ -241,9 +241,10 @@ __device__ float residual_block(const dec_view &x, int b, int h, int n_res, int 
     for (int w = 1; w < DEC_WARPS; w++) amax = fmaxf(amax, s.red[w]);
     int zero_block = !(amax >= FLT_MIN);
     float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
-    for (int t = t0; on && t < DEC_BLOCK; t += rps) {
+    int t = t0;
+    for (; on && t < n_res; t += rps) {
         float v[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-        if (t < n_res && !zero_block) dec_load8(x, base + t * x.stride[2] + c0 * x.stride[3], vec, v);
+        if (!zero_block) dec_load8(x, base + t * x.stride[2] + c0 * x.stride[3], vec, v);
         uint32_t w[2] = {0u, 0u}; /* codes + 128, little end first */
 #pragma unroll
         for (int i = 0; i < 8; i++) {
@@ -253,6 +254,12 @@ __device__ float residual_block(const dec_view &x, int b, int h, int n_res, int 
         }
         if (keys) /* 8 channels inside one 16-byte chunk of the swizzled row */
             *(uint2 *)(s.kh + t * s.KP + ((((c0 >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c0 & 15)) = make_uint2(w[0], w[1]);
+    }
+    for (; on && t < DEC_BLOCK; t += rps) { /* padding rows: code 0 (their keys are masked, their P codes 0) */
+        if (keys) *(uint2 *)(s.kh + t * s.KP + ((((c0 >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c0 & 15)) = make_uint2(0x80808080u, 0x80808080u);
+        else
+#pragma unroll
+            for (int i = 0; i < 8; i++) s.vh[(c0 + i) * DEC_VP + t] = 0x80;
     }
     return zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
 }
@@ -421,10 +428,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
      * which may still be running, marks the call and publishes nothing for them, so this item must not look back. */
     bool bad = false;
     for (int r = warp; r < DEC_RT; r += DEC_WARPS) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * D, s.rs);
-    if (__syncthreads_or(bad)) {
-        ta_pdl_wait();
-        return;
-    }
+    const bool q_bad = __syncthreads_or(bad);
 
     int residual = split == a.n_split;
     long long end_max = 0;
@@ -447,6 +451,10 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     else if (bits == 2) split_scores<2>(a, s, j0, nb, h, b, rows);
     else split_scores<8>(a, s, j0, nb, h, b, rows);
 
+    if (q_bad) { /* before the look-back, which would wait for splits that publish nothing */
+        ta_pdl_wait();
+        return;
+    }
     publish_and_look_back(a, s, item, split, tile, b, h, nb, rows);
 
     /* Phase 2: softmax and p.v from the running maximum of the earlier splits. */
