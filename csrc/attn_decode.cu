@@ -44,7 +44,7 @@ typedef struct {
     float *S;       /* [bps][rows_alloc][64]: the scores of every block of the split */
     uint8_t *p8;    /* [RT][64] */
     dec_rows *rs;
-    float *red;                      /* [DEC_WARPS] */
+    float *red;                      /* [2][DEC_WARPS] */
     int KP, rows_alloc;
     int kswz; /* kh rows are stored with 16-byte chunk c at c ^ ((row >> 3) & kswz): conflict-free stores */
 } dec_smem;
@@ -59,7 +59,7 @@ __host__ __device__ static inline size_t dec_smem_bytes(int D, int rows_alloc, i
     n += (size_t)D * DEC_VP;                                  /* vh */
     n += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK; /* S */
     n += (size_t)DEC_RT * DEC_BLOCK;                          /* p8 */
-    n += sizeof(dec_rows) + sizeof(float) * DEC_WARPS;
+    n += sizeof(dec_rows) + sizeof(float) * 2 * DEC_WARPS;
     return n + 64;
 }
 
@@ -212,56 +212,67 @@ __device__ __forceinline__ void dec_load8(const dec_view &x, int64_t off, bool v
     }
 }
 
-/* The residual rows as one stage-1 block (SPEC section 1 on n_res rows): codes + 128 into the tiles,
- * padding rows get code 0 (they are masked). Returns the block scale. Thread i takes channels 8 (i % (D / 8)) ..
- * + 7 of rows i / (D / 8), i / (D / 8) + 128 / (D / 8), ...: their 8 values in one load where the rows are
- * contiguous (the cache's own residual buffer always is). Element by element (a division, a dtype switch and a
- * load per element, over the whole 64-row tile, twice) the residual split took 70-75 us for 37 rows at D = 128,
- * as long as the compressed cache of 32k tokens (NOTES-decode, session 11). */
-__device__ float residual_block(const dec_view &x, int b, int h, int n_res, int D, const dec_smem &s, int keys)
+/* Whether dec_load8 may read a row's 8 values at once (rows contiguous and 16-byte aligned). */
+__device__ __forceinline__ bool dec_rows_vec(const dec_view &x)
+{
+    return x.stride[3] == 1 && (x.stride[2] | x.stride[1] | x.stride[0]) % 8 == 0 && ((uintptr_t)x.data & 15) == 0;
+}
+
+/* The residual rows of K and of V as two stage-1 blocks (SPEC section 1 on n_res rows each): codes + 128 into kh
+ * and vh, padding rows code 0 (their keys are masked, their P codes 0); *sk and *sv get the block scales. Thread
+ * i takes channels 8 (i % (D / 8)) .. + 7 of rows i / (D / 8), i / (D / 8) + 128 / (D / 8), ...: 8 values in one
+ * load where the rows are contiguous (the cache's own residual buffer always is), and K and V in the same passes,
+ * two independent chains per thread. Element by element (a division, a dtype switch and a load per element, over
+ * the whole 64-row tile), and K and V one after the other, the residual split of (1, 32, 32, 32k + 37) took 75 us;
+ * at one CTA of 4 warps per SM it is latency-bound (NOTES-decode, session 11). */
+__device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int D, const dec_smem &s, float *sk,
+                                float *sv)
 {
     const int tid = threadIdx.x, tpr = D / 8, rps = DEC_THREADS / tpr; /* threads per row, rows per round */
     const int t0 = tid / tpr, c0 = 8 * (tid % tpr);
     const bool on = t0 < rps; /* D = 48, 80, ...: the last threads of the CTA have no row */
-    const int64_t base = b * x.stride[0] + h * x.stride[1];
-    const bool vec = x.stride[3] == 1 && (x.stride[2] | x.stride[1] | x.stride[0]) % 8 == 0 &&
-                     ((uintptr_t)x.data & 15) == 0;
-    float amax = 0.0f;
+    const dec_view &xk = a.res_k, &xv = a.res_v;
+    const int64_t bk = b * xk.stride[0] + h * xk.stride[1], bv = b * xv.stride[0] + h * xv.stride[1];
+    const bool veck = dec_rows_vec(xk), vecv = dec_rows_vec(xv);
+    float mk = 0.0f, mv = 0.0f;
     for (int t = t0; on && t < n_res; t += rps) {
-        float v[8];
-        dec_load8(x, base + t * x.stride[2] + c0 * x.stride[3], vec, v);
+        float k8[8], v8[8];
+        dec_load8(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
+        dec_load8(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
 #pragma unroll
-        for (int i = 0; i < 8; i++) amax = fmaxf(amax, fabsf(v[i]));
+        for (int i = 0; i < 8; i++) mk = fmaxf(mk, fabsf(k8[i])), mv = fmaxf(mv, fabsf(v8[i]));
     }
-    amax = warp_max(amax);
+    mk = warp_max(mk), mv = warp_max(mv);
     __syncthreads(); /* s.red may still be read from the previous call */
-    if ((tid & 31) == 0) s.red[tid >> 5] = amax;
+    if ((tid & 31) == 0) s.red[tid >> 5] = mk, s.red[DEC_WARPS + (tid >> 5)] = mv;
     __syncthreads();
-    amax = s.red[0];
-    for (int w = 1; w < DEC_WARPS; w++) amax = fmaxf(amax, s.red[w]);
-    int zero_block = !(amax >= FLT_MIN);
-    float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
+    mk = s.red[0], mv = s.red[DEC_WARPS];
+    for (int w = 1; w < DEC_WARPS; w++) mk = fmaxf(mk, s.red[w]), mv = fmaxf(mv, s.red[DEC_WARPS + w]);
+    const bool zk = !(mk >= FLT_MIN), zv = !(mv >= FLT_MIN); /* 127 / amax would overflow: all codes 0 */
+    const float ik = zk ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, mk), iv = zv ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, mv);
     int t = t0;
     for (; on && t < n_res; t += rps) {
-        float v[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-        if (!zero_block) dec_load8(x, base + t * x.stride[2] + c0 * x.stride[3], vec, v);
-        uint32_t w[2] = {0u, 0u}; /* codes + 128, little end first */
+        float k8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, v8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        if (!zk) dec_load8(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
+        if (!zv) dec_load8(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
+        uint32_t w[2] = {0u, 0u}; /* key codes + 128, little end first */
 #pragma unroll
         for (int i = 0; i < 8; i++) {
-            const int code = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(v[i], inv))));
-            w[i / 4] |= (uint32_t)(code + 128) << (8 * (i % 4));
-            if (!keys) s.vh[(c0 + i) * DEC_VP + t] = (uint8_t)(code + 128);
+            const int ck = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(k8[i], ik))));
+            const int cv = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(v8[i], iv))));
+            w[i / 4] |= (uint32_t)(ck + 128) << (8 * (i % 4));
+            s.vh[(c0 + i) * DEC_VP + t] = (uint8_t)(cv + 128);
         }
-        if (keys) /* 8 channels inside one 16-byte chunk of the swizzled row */
-            *(uint2 *)(s.kh + t * s.KP + ((((c0 >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c0 & 15)) = make_uint2(w[0], w[1]);
+        /* 8 channels inside one 16-byte chunk of the swizzled row */
+        *(uint2 *)(s.kh + t * s.KP + ((((c0 >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c0 & 15)) = make_uint2(w[0], w[1]);
     }
-    for (; on && t < DEC_BLOCK; t += rps) { /* padding rows: code 0 (their keys are masked, their P codes 0) */
-        if (keys) *(uint2 *)(s.kh + t * s.KP + ((((c0 >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c0 & 15)) = make_uint2(0x80808080u, 0x80808080u);
-        else
+    for (; on && t < DEC_BLOCK; t += rps) {
+        *(uint2 *)(s.kh + t * s.KP + ((((c0 >> 4) ^ ((t >> 3) & s.kswz))) << 4) + (c0 & 15)) = make_uint2(0x80808080u, 0x80808080u);
 #pragma unroll
-            for (int i = 0; i < 8; i++) s.vh[(c0 + i) * DEC_VP + t] = 0x80;
+        for (int i = 0; i < 8; i++) s.vh[(c0 + i) * DEC_VP + t] = 0x80;
     }
-    return zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
+    *sk = zk ? 0.0f : __fdiv_rn(mk, (float)TA_INT8_MAX);
+    *sv = zv ? 0.0f : __fdiv_rn(mv, (float)TA_INT8_MAX);
 }
 
 /* ---- the per-block steps ------------------------------------------------------------------------------ */
@@ -440,9 +451,11 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     const int n_res = (int)a.n_res;
 
     /* Phase 1: scores of every block of the split. */
+    float res_sv = 0.0f; /* the residual rows' value scale (their codes are quantized with the keys') */
     if (residual) {
         if (nb) {
-            float sk = residual_block(a.res_k, b, h, n_res, D, s, 1);
+            float sk;
+            residual_blocks(a, b, h, n_res, D, s, &sk, &res_sv);
             __syncthreads();
             block_scores(a, s, 0, sk, a.n_blocks * DEC_BLOCK, n_res, rows);
             __syncthreads();
@@ -465,8 +478,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
         for (int r = 0; r < DEC_RT; r++) acc[k][r] = 0.0f;
     if (residual) {
         if (nb) {
-            float sv = residual_block(a.res_v, b, h, n_res, D, s, 0);
-            block_softmax(a, s, 0, sv, a.n_blocks * DEC_BLOCK, n_res, rows);
+            block_softmax(a, s, 0, res_sv, a.n_blocks * DEC_BLOCK, n_res, rows);
             __syncthreads();
             block_pv(s, D, rows, acc);
         }
