@@ -1,9 +1,10 @@
 /* SPEC section 5 on the GPU: decode attention against the compressed KV cache (FlashDecoding split-K).
  *
  * This file holds the launcher, the split combine and the CTA kernel. The compressed blocks at head dim 64
- * and 128 go to the per-warp tensor-core kernel (attn_decode_warp.cu, faster); the CTA kernel takes the
- * residual rows and every other head dim (TURBOATTN_DECODE_KERNEL=cta forces it everywhere, for
- * comparisons). Both leave the same partial results per work item, which the combine merges.
+ * and 128 go to the per-warp tensor-core kernel (attn_decode_warp.cu, faster); the CTA kernel takes every
+ * other head dim (TURBOATTN_DECODE_KERNEL=cta forces it everywhere, for comparisons). The residual rows go to
+ * either (dec_warp_plan decides; attn_decode_residual.cuh). Both leave the same partial results per work item,
+ * which the combine merges.
  *
  * Work item = (split, row tile, batch, KV head); one CTA of 128 threads each here. A row tile is up to 16
  * (query head of the group, query token) pairs of one KV head, so every byte of the cache that a CTA
@@ -28,6 +29,7 @@
 #include <string.h>
 
 #include "attn_decode_common.cuh"
+#include "attn_decode_residual.cuh"
 #include "attn_decode_warp.cuh"
 #include "cuda_common.cuh"
 
@@ -187,35 +189,6 @@ template <int BITS> __device__ __forceinline__ void store_values(const dec_smem 
             for (int q = 0; q < 8; q++) *(uint32_t *)(s.vh + (8 * o + q) * DEC_VP + 4 * tq) = out[q];
         }
     }
-}
-
-/* Eight values of a row from element off on (channels 1 apart in memory when vec: one 16-byte load of half or
- * bfloat16 values, two of float32). */
-__device__ __forceinline__ void dec_load8(const dec_view &x, int64_t off, bool vec, float v[8])
-{
-    if (vec && x.dtype == TA_F32) {
-        const float4 a = *(const float4 *)((const float *)x.data + off), b = *(const float4 *)((const float *)x.data + off + 4);
-        v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
-    } else if (vec) { /* half or bfloat16: both conversions and a select keep one path (fewer registers) */
-        const uint4 w = *(const uint4 *)((const uint16_t *)x.data + off);
-        const uint32_t p[4] = {w.x, w.y, w.z, w.w};
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            const __half2 hv = *(const __half2 *)&p[i];
-            const __nv_bfloat162 bv = *(const __nv_bfloat162 *)&p[i];
-            v[2 * i] = x.dtype == TA_F16 ? __low2float(hv) : __low2float(bv);
-            v[2 * i + 1] = x.dtype == TA_F16 ? __high2float(hv) : __high2float(bv);
-        }
-    } else {
-#pragma unroll
-        for (int i = 0; i < 8; i++) v[i] = dec_load(x, off + i * x.stride[3]);
-    }
-}
-
-/* Whether dec_load8 may read a row's 8 values at once (rows contiguous and 16-byte aligned). */
-__device__ __forceinline__ bool dec_rows_vec(const dec_view &x)
-{
-    return x.stride[3] == 1 && (x.stride[2] | x.stride[1] | x.stride[0]) % 8 == 0 && ((uintptr_t)x.data & 15) == 0;
 }
 
 /* The residual rows of K and of V as two stage-1 blocks (SPEC section 1 on n_res rows each): codes + 128 into kh
@@ -629,7 +602,9 @@ typedef struct {
     cudaEvent_t q_checked; /* recorded after dec_q_finite_kernel, or after the warp kernel and the residual split
                             * (dec_wait_q_checked) */
     int q_event_made;
-    unsigned q_call; /* what dec_q_finite_kernel writes for this call */
+    unsigned q_call;     /* what dec_q_finite_kernel writes for this call */
+    uint8_t *image;      /* the residual rows' image (dec_image), grown on demand */
+    size_t image_bytes;
 } dec_device_state;
 static dec_device_state dec_state[TA_MAX_DEVICES];
 static int dec_forced_bps; /* ta_decode_set_blocks_per_split */
@@ -741,15 +716,12 @@ static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
     return TA_OK;
 }
 
-/* TURBOATTN_DECODE_PDL=0 launches the residual split after the warp kernel instead (benchmarks). */
+/* TURBOATTN_DECODE_PDL=0 launches the residual split (or the warp kernel behind the residual image) after the
+ * kernel before it instead (benchmarks). */
 static int dec_pdl_allowed(void)
 {
-    static int allowed = -1;
-    if (allowed < 0) {
-        const char *env = getenv("TURBOATTN_DECODE_PDL");
-        allowed = !(env && strcmp(env, "0") == 0);
-    }
-    return allowed;
+    const char *env = getenv("TURBOATTN_DECODE_PDL"); /* per call, as the other knobs: tests set it */
+    return !(env && strcmp(env, "0") == 0);
 }
 
 /* The CTA kernel on a->n_items items. Behind the warp kernel (pdl: the residual split on sm_90) it is a
@@ -760,18 +732,9 @@ static int dec_pdl_allowed(void)
  * session 11). */
 static int dec_cta_launch(const dec_args *a, int D, int pdl)
 {
-    cudaLaunchConfig_t cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.gridDim = dim3((unsigned)a->n_items);
-    cfg.blockDim = dim3(DEC_THREADS);
-    cfg.dynamicSmemBytes = dec_smem_bytes(D, a->rows_alloc, a->bps);
-    cfg.stream = cudaStreamLegacy;
     cudaLaunchAttribute attr;
-    memset(&attr, 0, sizeof attr);
-    attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attr.val.programmaticStreamSerializationAllowed = 1;
-    cfg.attrs = &attr;
-    cfg.numAttrs = pdl ? 1 : 0;
+    const cudaLaunchConfig_t cfg = ta_launch_config(dim3((unsigned)a->n_items), dim3(DEC_THREADS),
+                                                    dec_smem_bytes(D, a->rows_alloc, a->bps), pdl, &attr);
     return TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, decode_kernel, *a));
 }
 
@@ -806,8 +769,10 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.p_fixed = p->p_scale_fixed != 0;
 
     int64_t items_per_split = (int64_t)a.n_tiles * a.B * a.H;
+    a.has_res = kv->n_residual > 0;
     /* The per-warp tensor-core kernel takes the compressed blocks where it applies (TURBOATTN_DECODE_KERNEL=cta
-     * forces this file's kernel, for comparisons); this file's kernel takes the rest and the residual rows. */
+     * forces this file's kernel, for comparisons), and then the residual rows too when its plan allows
+     * (a.res_warp); this file's kernel takes the rest. */
     const char *which = getenv("TURBOATTN_DECODE_KERNEL");
     int use_warp = 0;
     if (!(which && strcmp(which, "cta") == 0)) {
@@ -827,7 +792,6 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         a.bps = kv->n_blocks > 0 ? dec_blocks_per_split(kv->n_blocks, items_per_split, a.rows_alloc, ds->sm_count, ctas_per_sm) : 1;
     }
     a.n_split = kv->n_blocks > 0 ? (int)((kv->n_blocks + a.bps - 1) / a.bps) : 0;
-    a.has_res = kv->n_residual > 0;
     int64_t n_items = (int64_t)(a.n_split + a.has_res) * items_per_split;
     if (n_items > 0x7fffffffLL) {
         ta_set_error("too many decode work items (%lld)", (long long)n_items);
@@ -849,6 +813,16 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         TA_CUDA_TRY(cudaMemset(ds->lb_words, 0, bytes));
         ds->lb_items = items;
         ds->epoch = 0;
+    }
+    if (a.res_warp) { /* the residual rows' image (dec_residual_image_kernel) */
+        size_t bytes = dec_image_bytes(a.B, a.H, D);
+        if (bytes > ds->image_bytes) {
+            if (ds->image) TA_CUDA_TRY(cudaFree(ds->image)); /* synchronises: no kernel still reads it */
+            ds->image = NULL, ds->image_bytes = 0;
+            TA_CUDA_TRY(cudaMalloc((void **)&ds->image, bytes));
+            ds->image_bytes = bytes;
+        }
+        a.res = dec_image_carve(ds->image, a.B, a.H, D);
     }
     /* q's check words and event, each made once per GPU (a failed step is retried by the next call) */
     if (!ds->q_bad) {
@@ -895,11 +869,19 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
      * zeroes them again; a failed launch leaves that to the memset below. */
     unsigned *counters = a.ticket;
     int st = TA_OK;
+    const int pdl = ds->cc_major >= 9 && dec_pdl_allowed();
     if (use_warp) {
-        a.n_items = (int64_t)a.n_split * items_per_split;
-        st = dec_warp_launch(&a, dev); /* counters 0 .. DEC_TICKETS - 1 and DEC_CHECKED; checks q */
-        a.item_base = a.n_items; /* the residual split, if any, below; its look-back sees the words above */
-        a.n_items = a.has_res ? items_per_split : 0;
+        a.n_items = (int64_t)(a.n_split + a.res_warp) * items_per_split;
+        if (a.res_warp) {
+            const unsigned grid = 2u * (unsigned)(a.B * a.H); /* K and V of each (h, b) */
+            if (D == 64) dec_residual_image_kernel<64><<<grid, DEC_IMAGE_THREADS>>>(a);
+            else dec_residual_image_kernel<128><<<grid, DEC_IMAGE_THREADS>>>(a);
+            st = TA_CUDA_CHECK(cudaGetLastError());
+        }
+        /* counters 0 .. DEC_TICKETS - 1 and DEC_CHECKED; checks q */
+        if (st == TA_OK) st = dec_warp_launch(&a, dev, a.res_warp && pdl);
+        a.item_base = a.n_items; /* the CTA kernel's residual split, if any, below; its look-back sees the words above */
+        a.n_items = a.has_res && !a.res_warp ? items_per_split : 0;
         a.bps = 1;
     } else {
         int64_t n_q = n_rows * D;
@@ -910,7 +892,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     }
     if (st == TA_OK && a.n_items > 0) {
         a.ticket = counters + DEC_TICKETS;
-        st = dec_cta_launch(&a, D, use_warp && ds->cc_major >= 9 && dec_pdl_allowed());
+        st = dec_cta_launch(&a, D, use_warp && pdl);
     }
     /* after the residual split, whose launch must follow the warp kernel's directly to overlap it */
     if (st == TA_OK && use_warp) st = TA_CUDA_CHECK(cudaEventRecord(ds->q_checked, cudaStreamLegacy));

@@ -32,6 +32,18 @@ typedef struct {
 #define DEC_COUNTERS (DEC_TICKETS + 2)
 #define DEC_MAX_CLASS_HEADS 256        /* KV heads the MIXED kernel form takes (more: the one-counter form) */
 
+/* The residual rows' stage-1 codes laid out as one 8-bit block of a cache with the same B, H and D (written by
+ * dec_residual_image_kernel, attn_decode_residual.cuh): the warp kernel takes them as its last split with the cache's own
+ * code path. Codes u = x8 + 127 with step 1 and zero -127, so SPEC section 4's rebuild gives x8 back; padding rows
+ * hold x8 = 0. The fields mean what dec_args' cache fields mean, for this block (j = 0). */
+typedef struct {
+    int64_t KB, VT;
+    int64_t *k_head_off, *v_head_off;
+    uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
+    int8_t *k_group_zero, *v_group_zero;
+    float *k_block_scale, *v_block_scale;
+} dec_image;
+
 typedef struct {
     dec_view q, res_k, res_v;
     int Hq, Nq, B, H, D, G, ratio, n_tiles, n_split, bps, has_res;
@@ -64,7 +76,9 @@ typedef struct {
     unsigned q_call;
     unsigned *q_host; /* the warp kernel's mapped host words: [0] = q_call when q is not finite, [1] = q_call once
                        * every row of q is checked */
-    int64_t item_base; /* work item of ticket 0 (the residual split runs as a launch of its own) */
+    int res_warp;      /* 1: the warp kernel takes the residual split too, from `res`; 0: the CTA kernel does */
+    dec_image res;
+    int64_t item_base; /* work item of ticket 0 (the CTA kernel's residual split runs as a launch of its own) */
     int64_t n_items;   /* items of this launch */
 } dec_args;
 

@@ -25,6 +25,7 @@
 #include "cuda_common.cuh"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* The values' zero term p . z of one row and channel group: 16 of the block's tokens per lane of the quad. */
 __device__ __forceinline__ int wd_zero_dot_v(const uint8_t *prow, const uint8_t *zrow)
@@ -368,10 +369,11 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 }
 
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
- * results. */
+ * results. Blocks j0 .. j0 + nb - 1 of the sequence, read from blocks jc .. of the cache `a` describes (jc = j0;
+ * 0 for the residual rows' image, wd_residual_args). */
 template <int BITS, int D, bool HI, int FORM>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
-                                         int h, int64_t j0, int nb, int rows)
+                                         int h, int64_t j0, int64_t jc, int nb, int rows)
 {
     constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8;
     constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
@@ -401,7 +403,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
      * block j + 1 are issued into it, and they land while this block is computed. */
     constexpr int KROWS = D * CB;
     const uint8_t *kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): row tq */
-    const wd_cursor first = wd_cursor_at<BITS, D>(a, h, b, j0);
+    const wd_cursor first = wd_cursor_at<BITS, D>(a, h, b, jc);
     wd_cursor cur = first;
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
     if constexpr (ONE && FACT) {
@@ -489,7 +491,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
     }
     /* made again rather than kept across phase 1, where its registers are short */
-    const wd_cursor vfirst = wd_cursor_at<BITS, D>(a, h, b, j0);
+    const wd_cursor vfirst = wd_cursor_at<BITS, D>(a, h, b, jc);
     if (nb > 0) wd_stage_values<BITS, D>(a, s.stage, vfirst.vc); /* lands during the look-back */
     dec_look_back(a, s.rs, split, tile, b, h, rows);
     __syncwarp();
@@ -569,14 +571,26 @@ __device__ __forceinline__ void wd_check_q(const dec_args &a, int split, bool ba
     }
 }
 
+/* The arguments with the cache replaced by the residual rows' image (dec_image): one 8-bit block, j = 0. */
+__device__ __forceinline__ dec_args wd_residual_args(const dec_args &a)
+{
+    dec_args r = a;
+    const dec_image &im = a.res;
+    r.KB = im.KB, r.VT = im.VT, r.k_head_off = im.k_head_off, r.v_head_off = im.v_head_off;
+    r.k_codes = im.k_codes, r.k_group_step = im.k_group_step, r.k_group_zero = im.k_group_zero;
+    r.v_codes = im.v_codes, r.v_group_step = im.v_group_step, r.v_group_zero = im.v_group_zero;
+    r.k_block_scale = im.k_block_scale, r.v_block_scale = im.v_block_scale;
+    return r;
+}
+
 /* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
  * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
  * one-width caches by about 10 % (NOTES-decode, session 3). */
-template <int D, bool HI, int MINB, bool MIXED, int FORM>
-__global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
+/* One work item of the warp. */
+template <int D, bool HI, bool MIXED, int FORM>
+__device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
 {
     extern __shared__ __align__(16) uint8_t wd_raw[];
-    ta_pdl_trigger(); /* the residual split (decode_kernel) may start on free SMs and wait in its look-back */
     const int lane = threadIdx.x & 31;
     uint8_t *at = wd_raw + (size_t)(threadIdx.x >> 5) * warp_bytes;
     wd_smem s;
@@ -615,13 +629,35 @@ __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec
 
     long long end_max = 0;
     for (int r = 0; r < rows; r++) end_max = max(end_max, s.rs->key_end[r]);
+    if (a.res_warp && split == a.n_split) {
+        /* The residual rows: block n_blocks of the sequence, block 0 of the image, in the 8-bit code path. A
+         * narrower cache's stage is too small for it; the host sized the score store so that an 8-bit stage fits
+         * after this split's one block of scores (dec_warp_plan). */
+        wd_smem rs = s;
+        if (a.max_bits < 8) rs.stage = (uint8_t *)(s.S + a.rows_alloc * DEC_BLOCK);
+        const int nb = (int64_t)a.n_blocks * DEC_BLOCK < end_max ? 1 : 0;
+        ta_pdl_wait(); /* dec_residual_image_kernel, launched before this kernel, has written the image */
+        wd_split<8, D, HI, FORM>(wd_residual_args(a), rs, item, split, tile, b, h, a.n_blocks, 0, nb, rows);
+        return;
+    }
     int64_t j0 = (int64_t)split * a.bps, j1 = min(a.n_blocks, j0 + a.bps);
     j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
     int nb = (int)max((int64_t)0, j1 - j0);
     const int bits = a.bits[h];
-    if (bits == 4) wd_split<4, D, HI, FORM>(a, s, item, split, tile, b, h, j0, nb, rows);
-    else if (bits == 2) wd_split<2, D, HI, FORM>(a, s, item, split, tile, b, h, j0, nb, rows);
-    else wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, nb, rows);
+    if (bits == 4) wd_split<4, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    else if (bits == 2) wd_split<2, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    else wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+}
+
+/* One warp per work item. Behind the residual image kernel (a programmatic dependent launch) every warp waits for
+ * that grid before it ends, so that the combine, next in the stream, follows both; otherwise ta_pdl_wait returns
+ * at once. */
+template <int D, bool HI, int MINB, bool MIXED, int FORM>
+__global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
+{
+    ta_pdl_trigger(); /* the residual split (decode_kernel), when it has it, may start on free SMs */
+    wd_item<D, HI, MIXED, FORM>(a, warp_bytes);
+    ta_pdl_wait();
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------------------ */
@@ -675,6 +711,26 @@ static int wd_prepare(int device, int k, int mixed, size_t cta_bytes)
     return TA_OK;
 }
 
+/* Per-warp shared memory of a launch with bps blocks per split: with the residual rows in the kernel and a cache
+ * narrower than 8 bits, at least one block of scores and then an 8-bit stage (wd_item). */
+static size_t wd_launch_warp_bytes(const dec_args *a, int bps)
+{
+    const size_t n = wd_warp_bytes(a->D, a->rows_alloc, bps, a->max_bits);
+    if (!a->res_warp || a->max_bits >= 8) return n;
+    const size_t r = wd_warp_bytes(a->D, a->rows_alloc, 1, a->max_bits) + (size_t)wd_stage_bytes(a->D, 8);
+    return r > n ? r : n;
+}
+
+/* TURBOATTN_DECODE_RESIDUAL=cta or =warp puts the residual split on that kernel whenever it can run there
+ * (benchmarks, tests; read per call): 0 and 1; otherwise -1, the plan's choice. */
+static int wd_residual_forced(void)
+{
+    const char *env = getenv("TURBOATTN_DECODE_RESIDUAL");
+    if (env && strcmp(env, "cta") == 0) return 0;
+    if (env && strcmp(env, "warp") == 0) return 1;
+    return -1;
+}
+
 int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *usable)
 {
     int k = wd_find(a->D, a->rows_alloc);
@@ -695,10 +751,16 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     }
     const int per_warp = (smem_sm[device] / wd_table[k].minb - smem_reserved[device]) / WD_WARPS;
     int s_bytes = per_warp - (int)wd_warp_bytes(a->D, a->rows_alloc, 0, a->max_bits);
+    /* The residual rows can be the last split of this kernel (an 8-bit block from dec_residual_image_kernel) when
+     * an 8-bit stage fits next to the other CTAs; below, the plan decides whether they are. */
+    const int res_need = a->rows_alloc * DEC_BLOCK * (int)sizeof(float) + (a->max_bits < 8 ? wd_stage_bytes(a->D, 8) : 0);
+    const int forced_res = wd_residual_forced();
+    const int res_ok = a->has_res && forced_res != 0 && res_need <= s_bytes;
+    a->res_warp = res_ok; /* for the shared-memory size below: the most a launch may ask */
     if (s_bytes > WD_S_BYTES) s_bytes = WD_S_BYTES;
     int cap = s_bytes / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;
-    size_t cta_cap = WD_WARPS * wd_warp_bytes(a->D, a->rows_alloc, cap, a->max_bits);
+    size_t cta_cap = WD_WARPS * wd_launch_warp_bytes(a, cap);
     int st = wd_prepare(device, k, a->mixed, cta_cap);
     if (st != TA_OK) return st;
     /* Resident CTAs per SM, asked once per (GPU, kernel, rows): the query costs microseconds, and decode
@@ -707,6 +769,8 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     if (*known <= 0)
         TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(known, wd_table[k].kernel[a->mixed], WD_THREADS, cta_cap));
     int ctas = *known;
+    const int64_t items_per_split = (int64_t)a->n_tiles * a->B * a->H;
+    const int64_t slots = (int64_t)sm_count * (ctas > 0 ? ctas : 1) * WD_WARPS;
     int64_t bps;
     if (forced_bps > 0) {
         bps = forced_bps;
@@ -715,8 +779,6 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
          * fixed work, counted as one block). The blocks per split with the fewest such steps win, the larger
          * on a tie: a plan one item past a whole wave costs a whole extra wave (session 8: 1.29 waves made
          * two shapes 6-12 % slower). */
-        const int64_t items_per_split = (int64_t)a->n_tiles * a->B * a->H;
-        const int64_t slots = (int64_t)sm_count * (ctas > 0 ? ctas : 1) * WD_WARPS;
         int64_t best = -1;
         bps = 1;
         for (int c = 1; c <= cap; c++) {
@@ -727,18 +789,29 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
         }
     }
     a->bps = (int)(bps < cap ? bps : cap);
+    /* Where the residual split ends soonest (NOTES-decode, session 12). Its items are one warp each here, or one
+     * CTA of 4 warps each in the CTA kernel, which starts on the SMs this kernel leaves free. If they fit in the
+     * free warps of this kernel's last wave but the CTA kernel's would not fit beside it, they run here, behind
+     * the image kernel (about 6 us, and it delays this kernel's CTAs on the SMs it holds). Otherwise the CTA
+     * kernel takes them: beside the wave when they fit, at its end when they do not, where the measured steps
+     * were no slower than with the split here and one more block per item. */
+    if (res_ok && forced_res < 0) {
+        const int64_t items = (a->n_blocks + a->bps - 1) / a->bps * items_per_split;
+        const int64_t slack = (items + slots - 1) / slots * slots - items;
+        a->res_warp = items_per_split <= slack && items_per_split > slack / WD_WARPS;
+    }
     return TA_OK;
 }
 
-int dec_warp_launch(const dec_args *a, int device)
+int dec_warp_launch(const dec_args *a, int device, int pdl)
 {
     int k = wd_find(a->D, a->rows_alloc);
     if (k < 0 || a->n_items <= 0) return TA_OK;
-    size_t warp_bytes = wd_warp_bytes(a->D, a->rows_alloc, a->bps, a->max_bits);
+    size_t warp_bytes = wd_launch_warp_bytes(a, a->bps);
     int st = wd_prepare(device, k, a->mixed, WD_WARPS * warp_bytes);
     if (st != TA_OK) return st;
-    int64_t grid = (a->n_items + WD_WARPS - 1) / WD_WARPS;
-    wd_table[k].kernel[a->mixed]<<<(unsigned)grid, WD_THREADS, WD_WARPS * warp_bytes>>>(*a, (int)warp_bytes);
-    TA_CUDA_TRY(cudaGetLastError());
-    return TA_OK;
+    cudaLaunchAttribute attr;
+    const cudaLaunchConfig_t cfg = ta_launch_config(dim3((unsigned)((a->n_items + WD_WARPS - 1) / WD_WARPS)),
+                                                    dim3(WD_THREADS), WD_WARPS * warp_bytes, pdl, &attr);
+    return TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, wd_table[k].kernel[a->mixed], *a, (int)warp_bytes));
 }

@@ -5,10 +5,12 @@
 #include "attn_decode_common.cuh"
 
 /* For the current device `device` (< TA_MAX_DEVICES): whether the kernel handles these arguments (head dim 64 or 128, at least one compressed block); if so,
- * sets a->bps for sm_count SMs (forced_bps > 0 overrides, capped by the score store). Returns a ta_status. */
+ * sets a->bps for sm_count SMs (forced_bps > 0 overrides, capped by the score store) and a->res_warp (the residual
+ * split in this kernel too, when a->has_res). Returns a ta_status. */
 int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *usable);
 
-/* Launches work items [0, a->n_items) on the legacy default stream; a->ticket must be zero. */
-int dec_warp_launch(const dec_args *a, int device);
+/* Launches work items [0, a->n_items) on the legacy default stream; a->ticket must be zero. pdl: as a programmatic
+ * dependent launch behind the kernel before it (dec_residual_image_kernel). */
+int dec_warp_launch(const dec_args *a, int device, int pdl);
 
 #endif

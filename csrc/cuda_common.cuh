@@ -7,6 +7,7 @@
 
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ta_status.h"
 
@@ -211,6 +212,21 @@ __device__ __forceinline__ void ta_pdl_wait(void)
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");
 #endif
+}
+
+/* A launch on the legacy default stream, as a programmatic dependent launch behind the kernel before it when pdl
+ * (sm_90; the caller checks). attr must live until cudaLaunchKernelEx has returned. */
+static inline cudaLaunchConfig_t ta_launch_config(dim3 grid, dim3 block, size_t smem, int pdl, cudaLaunchAttribute *attr)
+{
+    cudaLaunchConfig_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.gridDim = grid, cfg.blockDim = block, cfg.dynamicSmemBytes = smem, cfg.stream = cudaStreamLegacy;
+    memset(attr, 0, sizeof *attr);
+    attr->id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr->val.programmaticStreamSerializationAllowed = 1;
+    cfg.attrs = attr;
+    cfg.numAttrs = pdl ? 1 : 0;
+    return cfg;
 }
 
 #endif

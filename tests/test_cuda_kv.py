@@ -234,11 +234,14 @@ def test_decode_options(options):
     np.testing.assert_allclose(lse_g[finite], lse_c[finite], rtol=0, atol=2e-3)
 
 
-@pytest.mark.parametrize("knob", [("TURBOATTN_DECODE_KERNEL", "cta"), ("TURBOATTN_DECODE_VARIANT", "1")])
+@pytest.mark.parametrize("knob", [("TURBOATTN_DECODE_KERNEL", "cta"), ("TURBOATTN_DECODE_VARIANT", "1"),
+                                  ("TURBOATTN_DECODE_RESIDUAL", "cta"), ("TURBOATTN_DECODE_RESIDUAL", "warp"),
+                                  ("TURBOATTN_DECODE_PDL", "0")])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1)])
 def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
-    """The benchmark knobs select another decode kernel (the CTA kernel everywhere, or another row of the
-    warp kernel's table); each must agree with the CPU as the default does."""
+    """The benchmark knobs select another decode kernel (the CTA kernel everywhere, another row of the warp
+    kernel's table, the residual rows on the CTA kernel, no programmatic dependent launch); each must agree
+    with the CPU as the default does."""
     monkeypatch.setenv(*knob)
     rng = np.random.default_rng(seed(knob, D, ratio, nq))
     _C.decode_blocks_per_split(3)
@@ -247,6 +250,23 @@ def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
                                                  bits="mixed")
     finally:
         _C.decode_blocks_per_split(0)
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
+@pytest.mark.parametrize("bits", [4, 2, 8, "mixed"])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3)])
+@pytest.mark.parametrize("n_res", [1, 37, 63])
+def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq, n_res):
+    """The residual rows as the warp kernel's last split (an 8-bit block quantized by the image kernel, read
+    through the 8-bit code path, with a stage moved into the score store for narrower caches), in each of its
+    forms (one row, few rows, general with 10 or 24 rows per KV head, two row tiles), against the CPU. The
+    plan puts them there only for some shapes; the knob puts them there whenever it can."""
+    monkeypatch.setenv("TURBOATTN_DECODE_RESIDUAL", "warp")
+    rng = np.random.default_rng(seed(("res-warp", str(bits)), D, ratio, nq, n_res))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, Hkv=2, ratio=ratio, nq=nq, n_blocks=4, n_res=n_res, D=D,
+                                             bits=bits)
+    assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
@@ -305,6 +325,9 @@ def test_decode_only_residual_and_eight_bit_heads():
     assert rel_l2(out_g, out_c) < PARITY
     out_g, out_c, _, _ = decode_pair(rng, ratio=2, nq=2, n_blocks=3, n_res=0, bits=8)
     assert rel_l2(out_g, out_c) < PARITY
+    # 8-bit heads and residual rows: the warp kernel's stage already holds an 8-bit block (no relocated stage)
+    out_g, out_c, _, _ = decode_pair(rng, ratio=2, nq=2, n_blocks=3, n_res=17, bits=8)
+    assert rel_l2(out_g, out_c) < PARITY
 
 
 def test_decode_writes_every_output_element():
@@ -328,11 +351,15 @@ def test_decode_writes_every_output_element():
 @pytest.mark.parametrize("n_tokens, bits, bad, ratio, nq", [(64 * 6 + 9, [4, 2], np.nan, 4, 2), (64 * 3, 4, np.inf, 4, 2),
                                                              (40, 4, -np.inf, 4, 2), (64 * 5 + 3, 4, np.nan, 1, 1),
                                                              (64 * 4, [2, 4], np.inf, 2, 1)])
-def test_decode_rejects_non_finite_q_and_leaves_out_alone(n_tokens, bits, bad, ratio, nq):
+@pytest.mark.parametrize("residual", ["plan", "warp"])
+def test_decode_rejects_non_finite_q_and_leaves_out_alone(monkeypatch, n_tokens, bits, bad, ratio, nq, residual):
     """SPEC section 1: a NaN or Inf in q is a ValueError naming q, on every kernel path (compressed blocks
     and residual rows, compressed only, residual only; one, two and eight query rows per KV head, which take
-    the warp kernel's one-row, few-row and general forms), and no output element is written. The warp kernel
-    checks q itself. The next call on the same cache is correct: the flag of the failed call does not stick."""
+    the warp kernel's one-row, few-row and general forms; the residual rows in either kernel), and no output
+    element is written. The warp kernel checks q itself. The next call on the same cache is correct: the flag
+    of the failed call does not stick."""
+    if residual == "warp":
+        monkeypatch.setenv("TURBOATTN_DECODE_RESIDUAL", "warp")
     flashq_attention = _attention()
     rng = np.random.default_rng(seed("nonfinite-q", n_tokens))
     B, Hkv, D = 2, 2, 128

@@ -1,0 +1,147 @@
+/* The residual rows of a decode call (the last N mod 64 tokens, kept in the input dtype; SPEC section 4) as the warp
+ * kernel takes them: dec_residual_image_kernel quantizes them (SPEC section 1, one block of n_res rows for K and one
+ * for V) into one 8-bit block of a cache image (dec_image), and the warp kernel then attends that block as its last
+ * split with its 8-bit code path (docs/DESIGN.md, "The residual split"). Also the row loads that the CTA kernel's
+ * own residual split uses (residual_blocks). Device code and the image's host layout; included by attn_decode.cu. */
+#ifndef TA_ATTN_DECODE_RESIDUAL_CUH
+#define TA_ATTN_DECODE_RESIDUAL_CUH
+
+#include "attn_decode_common.cuh"
+#include "cuda_common.cuh"
+
+/* Eight values of a row from element off on (channels 1 apart in memory when vec: one 16-byte load of half or
+ * bfloat16 values, two of float32). */
+__device__ __forceinline__ void dec_load8(const dec_view &x, int64_t off, bool vec, float v[8])
+{
+    if (vec && x.dtype == TA_F32) {
+        const float4 a = *(const float4 *)((const float *)x.data + off), b = *(const float4 *)((const float *)x.data + off + 4);
+        v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+    } else if (vec) { /* half or bfloat16: both conversions and a select keep one path (fewer registers) */
+        const uint4 w = *(const uint4 *)((const uint16_t *)x.data + off);
+        const uint32_t p[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const __half2 hv = *(const __half2 *)&p[i];
+            const __nv_bfloat162 bv = *(const __nv_bfloat162 *)&p[i];
+            v[2 * i] = x.dtype == TA_F16 ? __low2float(hv) : __low2float(bv);
+            v[2 * i + 1] = x.dtype == TA_F16 ? __high2float(hv) : __high2float(bv);
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < 8; i++) v[i] = dec_load(x, off + i * x.stride[3]);
+    }
+}
+
+/* Whether dec_load8 may read a row's 8 values at once (rows contiguous and 16-byte aligned). */
+__device__ __forceinline__ bool dec_rows_vec(const dec_view &x)
+{
+    return x.stride[3] == 1 && (x.stride[2] | x.stride[1] | x.stride[0]) % 8 == 0 && ((uintptr_t)x.data & 15) == 0;
+}
+
+/* ---- the residual rows as an 8-bit cache block (dec_image) ----------------------------------------------- */
+
+/* Where the image's arrays lie in one allocation of dec_image_bytes (every part 16-byte aligned), for B, H, D. */
+static inline size_t dec_image_part(size_t n) { return (n + 15) & ~(size_t)15; }
+
+static inline size_t dec_image_bytes(int B, int H, int D)
+{
+    const size_t hb = (size_t)H * B, G = (size_t)(D + 63) / 64;
+    return 2 * dec_image_part(hb * D * DEC_BLOCK) + 2 * dec_image_part(hb * D) + 2 * dec_image_part(DEC_BLOCK * hb * G) +
+           2 * dec_image_part(hb * sizeof(float)) + 2 * dec_image_part((size_t)H * sizeof(int64_t));
+}
+
+static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
+{
+    const size_t hb = (size_t)H * B, G = (size_t)(D + 63) / 64;
+    dec_image im;
+    im.KB = (int64_t)hb * D * DEC_BLOCK, im.VT = (int64_t)hb * D;
+    im.k_codes = base, base += dec_image_part(hb * D * DEC_BLOCK);
+    im.v_codes = base, base += dec_image_part(hb * D * DEC_BLOCK);
+    im.k_group_step = base, base += dec_image_part(hb * D);
+    im.k_group_zero = (int8_t *)base, base += dec_image_part(hb * D);
+    im.v_group_step = base, base += dec_image_part(DEC_BLOCK * hb * G);
+    im.v_group_zero = (int8_t *)base, base += dec_image_part(DEC_BLOCK * hb * G);
+    im.k_block_scale = (float *)base, base += dec_image_part(hb * sizeof(float));
+    im.v_block_scale = (float *)base, base += dec_image_part(hb * sizeof(float));
+    im.k_head_off = (int64_t *)base, base += dec_image_part((size_t)H * sizeof(int64_t));
+    im.v_head_off = (int64_t *)base;
+    return im;
+}
+
+/* One CTA per (h, b, K or V): blockIdx.x = 2 (h B + b) + (1 for V). Each thread loads its 8-channel chunks of all
+ * its rows at once (one memory latency, not one per row: a two-pass loop over the rows took 16 us here, NOTES-decode
+ * session 12), then the block's amax, then codes u = x8 + 127 (padding rows: 127, x8 = 0). Values go out
+ * token-major, 8 bytes per chunk; keys are turned channel-major in shared memory and go out in 16-byte chunks. The
+ * CTA of K also writes the steps (1), zeros (-127) and scale of its keys and, for b = 0, the head offsets; the CTA
+ * of V those of its values. It lets the warp kernel, launched behind it, start at once (programmatic dependent
+ * launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read the image. Head dims 64
+ * and 128 (the warp kernel's). */
+#define DEC_IMAGE_THREADS 256
+
+template <int D>
+__global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(const dec_args a)
+{
+    ta_pdl_trigger();
+    constexpr int TPR = D / 8, RPS = DEC_IMAGE_THREADS / TPR, ROUNDS = DEC_BLOCK / RPS, G = D / 64;
+    __shared__ float red[DEC_IMAGE_THREADS / 32];
+    __shared__ __align__(16) uint8_t keys[D * DEC_BLOCK]; /* [channel][token] */
+    const int tid = threadIdx.x, is_v = blockIdx.x & 1, b = (blockIdx.x >> 1) % a.B, h = (blockIdx.x >> 1) / a.B;
+    const int64_t hb = (int64_t)h * a.B + b;
+    const dec_view &x = is_v ? a.res_v : a.res_k;
+    const dec_image &im = a.res;
+    const int t0 = tid / TPR, c0 = 8 * (tid % TPR), n_res = (int)a.n_res;
+    const int64_t base = b * x.stride[0] + h * x.stride[1] + c0 * x.stride[3];
+    const bool vec = dec_rows_vec(x);
+    float v[ROUNDS][8];
+    float m = 0.0f;
+#pragma unroll
+    for (int r = 0; r < ROUNDS; r++) {
+        const int t = t0 + RPS * r;
+        if (t < n_res) {
+            dec_load8(x, base + t * x.stride[2], vec, v[r]);
+        } else {
+#pragma unroll
+            for (int i = 0; i < 8; i++) v[r][i] = 0.0f;
+        }
+#pragma unroll
+        for (int i = 0; i < 8; i++) m = fmaxf(m, fabsf(v[r][i]));
+    }
+    m = warp_max(m);
+    if ((tid & 31) == 0) red[tid >> 5] = m;
+    __syncthreads();
+    m = red[0];
+    for (int w = 1; w < DEC_IMAGE_THREADS / 32; w++) m = fmaxf(m, red[w]);
+    const bool zero = !(m >= FLT_MIN); /* 127 / amax would overflow: all codes 0 */
+    const float inv = zero ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, m);
+#pragma unroll
+    for (int r = 0; r < ROUNDS; r++) {
+        const int t = t0 + RPS * r;
+        uint32_t w[2] = {0u, 0u};
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            const int c = t < n_res ? min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(v[r][i], inv)))) : 0;
+            w[i / 4] |= (uint32_t)(c + TA_INT8_MAX) << (8 * (i % 4));
+            if (!is_v) keys[(c0 + i) * DEC_BLOCK + t] = (uint8_t)(c + TA_INT8_MAX);
+        }
+        if (is_v) *(uint2 *)(im.v_codes + t * im.VT + hb * D + c0) = make_uint2(w[0], w[1]);
+    }
+    const float scale = zero ? 0.0f : __fdiv_rn(m, (float)TA_INT8_MAX);
+    if (is_v) {
+        for (int i = tid; i < DEC_BLOCK * G; i += DEC_IMAGE_THREADS) { /* [token, H, B, G] */
+            const int64_t at = (((int64_t)(i / G) * a.H + h) * a.B + b) * G + i % G;
+            im.v_group_step[at] = 1, im.v_group_zero[at] = -TA_INT8_MAX;
+        }
+        if (tid == 0) im.v_block_scale[hb] = scale;
+        return;
+    }
+    __syncthreads();
+    uint4 *dst = (uint4 *)(im.k_codes + hb * D * DEC_BLOCK);
+    for (int i = tid; i < D * DEC_BLOCK / 16; i += DEC_IMAGE_THREADS) dst[i] = ((const uint4 *)keys)[i];
+    for (int c = tid; c < D; c += DEC_IMAGE_THREADS) im.k_group_step[hb * D + c] = 1, im.k_group_zero[hb * D + c] = -TA_INT8_MAX;
+    if (tid == 0) {
+        im.k_block_scale[hb] = scale;
+        if (b == 0) im.k_head_off[h] = (int64_t)h * a.B * D * DEC_BLOCK, im.v_head_off[h] = (int64_t)h * a.B * D;
+    }
+}
+
+#endif
