@@ -221,8 +221,8 @@ __device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int 
     __syncthreads();
     mk = s.red[0], mv = s.red[DEC_WARPS];
     for (int w = 1; w < DEC_WARPS; w++) mk = fmaxf(mk, s.red[w]), mv = fmaxf(mv, s.red[DEC_WARPS + w]);
-    const bool zk = !(mk >= FLT_MIN), zv = !(mv >= FLT_MIN); /* 127 / amax would overflow: all codes 0 */
-    const float ik = zk ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, mk), iv = zv ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, mv);
+    const bool zk = ta_s1_zero(mk), zv = ta_s1_zero(mv); /* all codes 0: no loads */
+    const float ik = ta_s1_inv(mk), iv = ta_s1_inv(mv);
     int t = t0;
     for (; on && t < n_res; t += rps) {
         float k8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, v8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
@@ -231,8 +231,7 @@ __device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int 
         uint32_t w[2] = {0u, 0u}; /* key codes + 128, little end first */
 #pragma unroll
         for (int i = 0; i < 8; i++) {
-            const int ck = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(k8[i], ik))));
-            const int cv = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(v8[i], iv))));
+            const int ck = ta_s1_code(k8[i], ik), cv = ta_s1_code(v8[i], iv);
             w[i / 4] |= (uint32_t)(ck + 128) << (8 * (i % 4));
             s.vh[(c0 + i) * DEC_VP + t] = (uint8_t)(cv + 128);
         }
@@ -244,8 +243,8 @@ __device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int 
 #pragma unroll
         for (int i = 0; i < 8; i++) s.vh[(c0 + i) * DEC_VP + t] = 0x80;
     }
-    *sk = zk ? 0.0f : __fdiv_rn(mk, (float)TA_INT8_MAX);
-    *sv = zv ? 0.0f : __fdiv_rn(mv, (float)TA_INT8_MAX);
+    *sk = ta_s1_scale(mk);
+    *sv = ta_s1_scale(mv);
 }
 
 /* ---- the per-block steps ------------------------------------------------------------------------------ */

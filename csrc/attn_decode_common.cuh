@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "cuda_common.cuh"
 #include "sas.h"
 #include "ta_consts.h"
 #include "ta_tensor.h"
@@ -318,21 +319,20 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
         amax = fmaxf(amax, fabsf(x[u]));
     }
     amax = warp_max(amax);
-    int zero_block = !(amax >= FLT_MIN);
-    float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
+    const float inv = ta_s1_inv(amax);
     int sum = 0;
 #pragma unroll
     for (int u = 0; u < DEC_MAX_D / 32; u++) {
         const int c = lane + 32 * u;
         if (c >= D) break;
-        const int code = min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(x[u], inv))));
+        const int code = ta_s1_code(x[u], inv);
         q8row[c] = (int8_t)code;
         sum += code;
     }
     sum = warp_sum(sum);
     if (lane == 0) {
         rs->qsum[r] = sum;
-        rs->sq[r] = zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
+        rs->sq[r] = ta_s1_scale(amax);
         rs->m[r] = -INFINITY;
         rs->l[r] = 0.0f;
         rs->aprod[r] = 1.0f;

@@ -111,21 +111,20 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
     __syncthreads();
     m = red[0];
     for (int w = 1; w < DEC_IMAGE_THREADS / 32; w++) m = fmaxf(m, red[w]);
-    const bool zero = !(m >= FLT_MIN); /* 127 / amax would overflow: all codes 0 */
-    const float inv = zero ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, m);
+    const float inv = ta_s1_inv(m);
 #pragma unroll
     for (int r = 0; r < ROUNDS; r++) {
         const int t = t0 + RPS * r;
         uint32_t w[2] = {0u, 0u};
 #pragma unroll
         for (int i = 0; i < 8; i++) {
-            const int c = t < n_res ? min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(v[r][i], inv)))) : 0;
+            const int c = t < n_res ? ta_s1_code(v[r][i], inv) : 0;
             w[i / 4] |= (uint32_t)(c + TA_INT8_MAX) << (8 * (i % 4));
             if (!is_v) keys[(c0 + i) * DEC_BLOCK + t] = (uint8_t)(c + TA_INT8_MAX);
         }
         if (is_v) *(uint2 *)(im.v_codes + t * im.VT + hb * D + c0) = make_uint2(w[0], w[1]);
     }
-    const float scale = zero ? 0.0f : __fdiv_rn(m, (float)TA_INT8_MAX);
+    const float scale = ta_s1_scale(m);
     if (is_v) {
         for (int i = tid; i < DEC_BLOCK * G; i += DEC_IMAGE_THREADS) { /* [token, H, B, G] */
             const int64_t at = (((int64_t)(i / G) * a.H + h) * a.B + b) * G + i % G;

@@ -6,9 +6,11 @@
 #define TA_CUDA_COMMON_CUH
 
 #include <cuda_runtime.h>
+#include <float.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "ta_consts.h"
 #include "ta_status.h"
 
 /* Every runtime call and every launch goes through one of these: the first failure is recorded with its
@@ -195,6 +197,18 @@ __device__ __forceinline__ void ta_mma_u8s8(int32_t c[4], const uint32_t a[4], u
     }
 TA_MMA_8BIT(ta_mma_s8u8, "s8", "u8")
 TA_MMA_8BIT(ta_mma_u8u8, "u8", "u8")
+
+/* ---- SPEC section 1 on the GPU, one block ---------------------------------------------------------------
+ * 127 / amax and amax / 127 as C rounds them (no contraction, no fast division), and a code as nearbyintf(x * inv)
+ * clamped to +-127. A block whose amax is below FLT_MIN (127 / amax would overflow) is all zero with scale 0, as
+ * the CPU stores it: ta_s1_inv gives 0 there, so every code is 0. */
+__device__ __forceinline__ bool ta_s1_zero(float amax) { return !(amax >= FLT_MIN); }
+__device__ __forceinline__ float ta_s1_inv(float amax) { return ta_s1_zero(amax) ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax); }
+__device__ __forceinline__ float ta_s1_scale(float amax) { return ta_s1_zero(amax) ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX); }
+__device__ __forceinline__ int ta_s1_code(float x, float inv)
+{
+    return min(TA_INT8_MAX, max(-TA_INT8_MAX, __float2int_rn(__fmul_rn(x, inv))));
+}
 
 /* ---- programmatic dependent launch (sm_90; no-ops elsewhere) ------------------------------------------
  * A grid that calls ta_pdl_trigger lets the next kernel of the stream, launched with programmatic stream

@@ -63,20 +63,16 @@ __device__ float kvc_stage1(const kvc_source *x, int64_t b, int64_t h, int64_t n
     __syncthreads();
     amax = warp_amax[0];
     for (int w = 1; w < KVC_THREADS / 32; w++) amax = fmaxf(amax, warp_amax[w]);
-    int zero_block = !(amax >= FLT_MIN); /* 127 / amax would overflow: the CPU stores such a block as 0 */
-    float inv = zero_block ? 0.0f : __fdiv_rn((float)TA_INT8_MAX, amax);
+    const bool zero_block = ta_s1_zero(amax); /* all codes 0: no loads */
+    const float inv = ta_s1_inv(amax);
     for (int e = tid; e < n; e += KVC_THREADS) {
         int r = e / D, d = e - r * D;
         int c = 0;
-        if (!zero_block) {
-            float xv = kvc_load(x->data, x->dtype, base + r * x->stride[2] + d * x->stride[3]);
-            c = __float2int_rn(__fmul_rn(xv, inv)); /* nearbyintf(x * inv): no contraction */
-            c = min(TA_INT8_MAX, max(-TA_INT8_MAX, c));
-        }
+        if (!zero_block) c = ta_s1_code(kvc_load(x->data, x->dtype, base + r * x->stride[2] + d * x->stride[3]), inv);
         codes[e] = (int8_t)c;
     }
     __syncthreads();
-    return zero_block ? 0.0f : __fdiv_rn(amax, (float)TA_INT8_MAX);
+    return ta_s1_scale(amax);
 }
 
 /* Integer step and zero of one group, as compress_group in quant.c. */
