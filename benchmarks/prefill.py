@@ -34,19 +34,36 @@ SIZES = [1024, 4096, 16384]
 TOKENS, HEADS = 32768, 32
 
 
-def median_ms(fn, reps, warmup=3):
-    for _ in range(warmup):
-        fn()
+def interleaved_ms(fns, reps, warmup=3):
+    """median_ms for several functions whose timed runs take turns (rep i of each, then rep i + 1). Timed one
+    after the other, the first of several kernel variants came out 3-6 % slower than the same kernel timed later;
+    in turns the effect shrank to 0-2 % (NOTES-prefill, v11)."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
     torch.cuda.synchronize()
-    times = []
+    times = [[] for _ in fns]
     for _ in range(reps):
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop))
-    return statistics.median(times), times
+        for fn, t in zip(fns, times):
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            stop.record()
+            stop.synchronize()
+            t.append(start.elapsed_time(stop))
+    return [(statistics.median(t), t) for t in times]
+
+
+def median_ms(fn, reps, warmup=3):
+    return interleaved_ms([fn], reps, warmup)[0]
+
+
+def variant_call(w, call):
+    """call with the prefill kernel table's row w (TURBOATTN_PREFILL_VARIANT, read by the launcher on every call)."""
+    def run():
+        os.environ["TURBOATTN_PREFILL_VARIANT"] = str(w)
+        return call()
+    return run
 
 
 def turboattn_call(q, k, v, out, causal):
@@ -95,13 +112,14 @@ def one_config(N, D, causal, reps, variants):
             row[f"{name}_error"] = str(e).splitlines()[0]
 
     out = torch.full_like(q, float("nan"))
-    for w in variants:
-        os.environ["TURBOATTN_PREFILL_VARIANT"] = str(w)
-        out.fill_(float("nan"))
-        ms, samples = median_ms(turboattn_call(q, k, v, out, causal), reps)
+    call = turboattn_call(q, k, v, out, causal)
+    timings = interleaved_ms([variant_call(w, call) for w in variants], reps)
+    for w, (ms, samples) in zip(variants, timings):
         key = "turboattn" if w == variants[0] else f"turboattn_v{w}"
         row[f"{key}_ms"] = ms
         row[f"{key}_spread"] = (min(samples), max(samples))
+        out.fill_(float("nan"))
+        variant_call(w, call)()
         err = (out.float() - ref.float()).norm() / ref.float().norm()
         row[f"{key}_rel_l2_vs_sdpa"] = float(err)
         row[f"{key}_all_finite"] = bool(torch.isfinite(out).all())

@@ -172,6 +172,8 @@ def test_attention_matches_cpu(case):
 # one): CTA shapes, the three pipelines, Q codes in registers or in shared memory, and the wgmma rows (one per
 # head dim 64 and 128; a GPU without them falls back to the head dim's default for the extra indices).
 PREFILL_VARIANTS = {64: 5, 128: 7, 256: 2}
+# The wgmma rows among them.
+WGMMA_VARIANTS = {64: (4,), 128: (0, 1)}
 
 
 @pytest.mark.parametrize("D,variant", [(D, i) for D, n in PREFILL_VARIANTS.items() for i in range(n)])
@@ -189,6 +191,41 @@ def test_prefill_kernel_variants_keep_parity(monkeypatch, D, variant):
     assert np.isfinite(got).all(), "unwritten or non-finite output elements"
     assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL
     np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
+
+
+def rising_scores(rng, D, Nk, step, jump_at):
+    """q, k, v whose scores rise by about `step` (base 2) per 64-key block, plus one rise of 24 at block `jump_at`
+    (past every SAS threshold used here, so alpha = 0; 2^-24 for the exact softmax): the running maximum keeps
+    growing."""
+    Nq = 96
+    q = np.ones((1, 1, Nq, D)) + 0.1 * rng.standard_normal((1, 1, Nq, D))
+    per_unit = np.sqrt(D) * np.log2(np.e)  # score (base 2) of q . (g * ones) / sqrt(D), per unit of g
+    g = np.arange(Nk) // 64 * step / per_unit
+    g[np.arange(Nk) // 64 >= jump_at] += 24.0 / per_unit
+    k = g[None, None, :, None] * np.ones((1, 1, Nk, D)) + 0.3 * rng.standard_normal((1, 1, Nk, D))
+    v = rng.standard_normal((1, 1, Nk, D))
+    return [x.astype(np.float16) for x in (q, k, v)]
+
+
+@pytest.mark.parametrize("D", [64, 128])
+@pytest.mark.parametrize("step,jump_at", [(0.7, 5), (3.0, 7)])
+@pytest.mark.parametrize("softmax,threshold", [("sas", 8), ("sas", 20), ("exact", 8)])
+def test_prefill_lazy_rescale_keeps_parity(monkeypatch, D, step, jump_at, softmax, threshold):
+    """Rows whose maximum rises over 60 blocks, with one jump that makes alpha 0 (or 2^-24), on the wgmma rows:
+    alpha < 1 in almost every block, and an accumulator that must be dropped mid-row. They must agree with the
+    CPU. (Session 13 tried a lazily rescaled accumulator on these rows; this test was written for it and kept.)"""
+    rng = np.random.default_rng(seed(D, step, jump_at, softmax, threshold))
+    q, k, v = rising_scores(rng, D, 64 * 60 + 17, step, jump_at)
+    want, lse_cpu = flashq_attention(q, k, v, softmax=softmax, sas_threshold=threshold, return_lse=True)
+    for variant in WGMMA_VARIANTS[D]:
+        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
+        out = poisoned(q.shape, "float16")
+        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), softmax=softmax,
+                                    sas_threshold=threshold, return_lse=True, out=out)
+        got = _buffers.to_numpy(got).astype(np.float64)
+        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
+        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
+        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
 
 
 def test_direct_binding_writes_every_element_and_lse():
