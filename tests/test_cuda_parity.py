@@ -210,7 +210,7 @@ def rising_scores(rng, D, Nk, step, jump_at):
 @pytest.mark.parametrize("D", [64, 128])
 @pytest.mark.parametrize("step,jump_at", [(0.7, 5), (3.0, 7)])
 @pytest.mark.parametrize("softmax,threshold", [("sas", 8), ("sas", 20), ("exact", 8)])
-def test_prefill_lazy_rescale_keeps_parity(monkeypatch, D, step, jump_at, softmax, threshold):
+def test_prefill_rising_maximum_keeps_parity(monkeypatch, D, step, jump_at, softmax, threshold):
     """Rows whose maximum rises over 60 blocks, with one jump that makes alpha 0 (or 2^-24), on the wgmma rows:
     alpha < 1 in almost every block, and an accumulator that must be dropped mid-row. They must agree with the
     CPU. (Session 13 tried a lazily rescaled accumulator on these rows; this test was written for it and kept.)"""
