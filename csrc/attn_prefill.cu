@@ -36,7 +36,7 @@
 #include "ta_consts.h"
 
 #define KEYS TA_BK /* keys per block: the K/V quantization block */
-#define MAX_SEQ (1 << 22)
+#define MAX_SEQ (65535 * 64) /* rows of q or k: the grid's y dimension (at most 65535) counts tiles of >= 64 rows */
 
 typedef struct {
     const int8_t *q_codes, *k_codes, *vt_codes;

@@ -228,6 +228,16 @@ def test_prefill_rising_maximum_keeps_parity(monkeypatch, D, step, jump_at, soft
         np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
 
 
+def test_prefill_refuses_more_query_rows_than_its_grid_holds():
+    """One row past 65535 tiles of 64 rows: a clear error naming q, not CUDA's "invalid configuration argument"
+    from the launch."""
+    rng = np.random.default_rng(17)
+    q = rng.standard_normal((1, 1, 65535 * 64 + 1, 16)).astype(np.float16)
+    k, v = (rng.standard_normal((1, 1, 64, 16)).astype(np.float16) for _ in range(2))
+    with pytest.raises(ValueError, match="q has too many rows"):
+        flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)))
+
+
 def test_direct_binding_writes_every_element_and_lse():
     """_C.cuda_attention (no Python layer): poisoned out and lse are fully written; rows with no visible key
     are 0 with lse = -inf."""
