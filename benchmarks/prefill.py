@@ -25,10 +25,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from turboattn import _C
 
-try:
-    from turboattn import flashq_attention
-except ImportError:  # before the attention module is merged: the binding the Python layer calls
-    flashq_attention = None
+from turboattn import flashq_attention
 
 SIZES = [1024, 4096, 16384]
 TOKENS, HEADS = 32768, 32
@@ -66,10 +63,8 @@ def variant_call(w, call):
     return run
 
 
-def turboattn_call(q, k, v, out, causal):
-    if flashq_attention is not None:
-        return lambda: flashq_attention(q, k, v, causal=causal, out=out)
-    return lambda: _C.cuda_attention(q, k, v, out, causal=causal)
+def turboattn_call(q, k, v, out, causal, softmax="sas"):
+    return lambda: flashq_attention(q, k, v, causal=causal, out=out, softmax=softmax)
 
 
 def sdpa_call(q, k, v, causal, backend):
@@ -95,7 +90,7 @@ def ceilings():
     return {"copy_TBps": bw, "int8_mm_TOPS": ops / ms_i8 / 1e9, "fp16_mm_TFLOPS": ops / ms_f16 / 1e9}
 
 
-def one_config(N, D, causal, reps, variants):
+def one_config(N, D, causal, reps, variants, exact=True):
     B = TOKENS // N
     gen = torch.Generator(device="cuda").manual_seed(N * 1000 + D + causal)
     q, k, v = (torch.randn(B, HEADS, N, D, device="cuda", dtype=torch.float16, generator=gen) for _ in range(3))
@@ -112,14 +107,18 @@ def one_config(N, D, causal, reps, variants):
             row[f"{name}_error"] = str(e).splitlines()[0]
 
     out = torch.full_like(q, float("nan"))
-    call = turboattn_call(q, k, v, out, causal)
-    timings = interleaved_ms([variant_call(w, call) for w in variants], reps)
-    for w, (ms, samples) in zip(variants, timings):
-        key = "turboattn" if w == variants[0] else f"turboattn_v{w}"
+    # The default kernel with SAS (the spec's softmax), other variants, and softmax="exact" on the default
+    # kernel (the SFU's exp2: faster than SAS on Hopper, NOTES-prefill v12), all timed in turns.
+    sas = turboattn_call(q, k, v, out, causal)
+    calls = [("turboattn" if w == variants[0] else f"turboattn_v{w}", variant_call(w, sas)) for w in variants]
+    if exact:
+        calls.append(("turboattn_exact", variant_call(variants[0], turboattn_call(q, k, v, out, causal, "exact"))))
+    timings = interleaved_ms([c for _, c in calls], reps)
+    for (key, call), (ms, samples) in zip(calls, timings):
         row[f"{key}_ms"] = ms
         row[f"{key}_spread"] = (min(samples), max(samples))
         out.fill_(float("nan"))
-        variant_call(w, call)()
+        call()
         err = (out.float() - ref.float()).norm() / ref.float().norm()
         row[f"{key}_rel_l2_vs_sdpa"] = float(err)
         row[f"{key}_all_finite"] = bool(torch.isfinite(out).all())
@@ -146,8 +145,16 @@ def markdown(meta, rows):
         lines += [f"Measured ceilings: copy {c['copy_TBps']:.2f} TB/s (read+write), torch._int_mm INT8 "
                   f"{c['int8_mm_TOPS']:.0f} TOPS, FP16 matmul {c['fp16_mm_TFLOPS']:.0f} TFLOPS.", ""]
     lines += ["| N | D | causal | B | turboattn ms | TOPS-eq | SDPA flash ms | TFLOPS | cuDNN ms | TFLOPS | "
-              "x flash | x cuDNN | rel L2 vs SDPA | pre-pass ms (3 quantize calls) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "x flash | x cuDNN | rel L2 vs SDPA | pre-pass ms (3 quantize calls) | exact softmax ms (x flash, x cuDNN, "
+              "rel L2 vs SDPA) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def exact_cell(r):
+        e, fl, cu = r.get("turboattn_exact_ms"), r.get("sdpa_flash_ms"), r.get("sdpa_cudnn_ms")
+        if not e:
+            return "-"
+        return (f"{e:.3f} ({fl / e:.2f}x, " + (f"{cu / e:.2f}x" if cu else "-")
+                + f", {r['turboattn_exact_rel_l2_vs_sdpa']:.4f})")
 
     def rate(row, key):
         ms = row.get(f"{key}_ms")
@@ -158,7 +165,7 @@ def markdown(meta, rows):
         lines.append(f"| {r['N']} | {r['D']} | {r['causal']} | {r['B']} | {t:.3f} | {rate(r, 'turboattn')} | "
                      f"{fl:.3f} | {rate(r, 'sdpa_flash')} | " + (f"{cu:.3f} | {rate(r, 'sdpa_cudnn')} | " if cu else "- | - | ")
                      + f"{fl / t:.2f} | " + (f"{cu / t:.2f}" if cu else "-")
-                     + f" | {r['turboattn_rel_l2_vs_sdpa']:.4f} | {r['quantize_qkv_ms']:.3f} |")
+                     + f" | {r['turboattn_rel_l2_vs_sdpa']:.4f} | {r['quantize_qkv_ms']:.3f} | " + exact_cell(r) + " |")
     extra = sorted({k for r in rows for k in r if k.startswith("turboattn_v") and k.endswith("_ms")})
     if extra:
         lines += ["", "Other kernel variants (TURBOATTN_PREFILL_VARIANT), ms:", "",
@@ -179,10 +186,11 @@ def main():
                     help="kernel variants to time (TURBOATTN_PREFILL_VARIANT; 0 = default, listed first)")
     ap.add_argument("--dims", type=int, nargs="*", default=[64, 128])
     ap.add_argument("--no-ceilings", action="store_true")
+    ap.add_argument("--no-exact", action="store_true", help="skip the softmax=\"exact\" column")
     args = ap.parse_args()
     info = _C.cuda_info()
     meta = {"device": info["name"], "cc": info["cc"], "torch": torch.__version__, "cuda": torch.version.cuda,
-            "reps": args.reps, "path": "flashq_attention" if flashq_attention else "_C.cuda_attention",
+            "reps": args.reps, "path": "flashq_attention",
             "time": time.strftime("%Y-%m-%d %H:%M:%S")}
     if not args.no_ceilings:
         meta["ceilings"] = ceilings()
@@ -190,7 +198,7 @@ def main():
     for N in ([4096] if args.quick else SIZES):
         for D in args.dims:
             for causal in (False, True):
-                row = one_config(N, D, causal, args.reps, args.variants)
+                row = one_config(N, D, causal, args.reps, args.variants, not args.no_exact)
                 rows.append(row)
                 print(f"N={N:6d} D={D:3d} causal={causal!s:5}  turboattn {row['turboattn_ms']:8.3f} ms  "
                       f"flash {row['sdpa_flash_ms'] or float('nan'):8.3f}  cudnn {row['sdpa_cudnn_ms'] or float('nan'):8.3f}"

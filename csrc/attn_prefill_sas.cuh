@@ -17,9 +17,22 @@
 
 enum { EXP2_SAS_FAST = 0, EXP2_SAS = 1, EXP2_EXACT = 2, EXP2_KINDS = 3 };
 
+/* 2^t for softmax="exact" on the SFU: ex2.approx.ftz, within 2 ulp as CUDA's exp2f. exp2f wraps the same MUFU
+ * in a rescale for results below 2^-126 (an FSETP and two FMULs: four instructions a score instead of one; with
+ * exp2_code, 8-16 % of the exact kernels' time on an H100, NOTES-prefill v12). Flushing those results to 0
+ * changes nothing a p8 code or a row sum can show: a P~ below 2^-126 gives a nonzero code only in a block whose
+ * p_max is below 2^-117, and such a block's whole share of its row is below 2^-117 of the share of the block that
+ * set the row's maximum. alpha below 2^-126 likewise scales an accumulator that the new block outweighs by 2^126. */
+__device__ __forceinline__ float exp2_sfu(float t)
+{
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(t));
+    return r;
+}
+
 template <int EXP2> __device__ __forceinline__ float exp2_of(float t, int threshold)
 {
-    return EXP2 == EXP2_EXACT ? exp2f(t) : ta_sas_exp2(t, threshold);
+    return EXP2 == EXP2_EXACT ? exp2_sfu(t) : ta_sas_exp2(t, threshold);
 }
 
 /* Largest SAS threshold of the mma.sync EXP2_SAS_FAST kernels. Their codes scale inv by 2^-n instead of
@@ -56,6 +69,15 @@ __device__ __forceinline__ uint32_t p_code(float p, float inv)
     return __float_as_uint(__fadd_rn(fminf(__fmul_rn(p, inv), (float)TA_P_MAX), TA_MAGIC_F));
 }
 
+/* p8 of softmax="exact" in the low byte: rint(2^t * inv) rounded once (C rounds the product, then to an integer)
+ * and without C's clamp. The clamp is dead: t <= mx - m_new for every score of the row, where p_max = 2^(mx -
+ * m_new), so p * inv <= 255 (1 + 2^-21) < 255.5 even if the SFU's 2 ulp went the wrong way on both (fixed scale:
+ * p <= 2^0 = 1, inv = 255). */
+__device__ __forceinline__ uint32_t exp2_code(float t, float inv)
+{
+    return __float_as_uint(fmaf(exp2_sfu(t), inv, TA_MAGIC_F));
+}
+
 /* The p8 codes of two scores s0, s1 of one row against m (the row's running max, finite) in the two low bytes.
  * EXP2_SAS_FAST drops C's clamp and rounds p * inv + 1.5 * 2^23 once where C rounds the product and then to
  * an integer. The clamp is dead there: over every float16 value of f and every n <= 14, SAS EXP2 of a later
@@ -64,7 +86,7 @@ __device__ __forceinline__ uint32_t p_code(float p, float inv)
  * C's two only when the float product lies within 2^-17 of a half-integer (about 1 code in 10^5, by one).
  * Two forms give the same codes: INV_POW2 (sas_code_pair) was about 2 % faster in the mma.sync kernels (D = 64)
  * and 2-3 % slower in the wgmma ones on an H100 (NOTES-prefill v10), so each kind keeps its faster form.
- * Other EXP2 kinds keep the C sequence exactly. */
+ * EXP2_SAS keeps the C sequence exactly; EXP2_EXACT rounds once on the SFU (exp2_code). */
 template <int EXP2, bool INV_POW2>
 __device__ __forceinline__ uint32_t p_codes_pair(float s0, float s1, float m, float inv, int threshold, float threshold_f)
 {
@@ -73,6 +95,8 @@ __device__ __forceinline__ uint32_t p_codes_pair(float s0, float s1, float m, fl
         const float2 p = __half22float2(sas_exp2_neg_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f));
         return __byte_perm(__float_as_uint(fmaf(p.x, inv, TA_MAGIC_F)), __float_as_uint(fmaf(p.y, inv, TA_MAGIC_F)), 0x0040);
     }
+    if (EXP2 == EXP2_EXACT) /* one rounding and no clamp, as EXP2_SAS_FAST: see exp2_code below */
+        return __byte_perm(exp2_code(__fsub_rn(s0, m), inv), exp2_code(__fsub_rn(s1, m), inv), 0x0040);
     return __byte_perm(p_code(exp2_of<EXP2>(__fsub_rn(s0, m), threshold), inv),
                        p_code(exp2_of<EXP2>(__fsub_rn(s1, m), threshold), inv), 0x0040);
 }

@@ -140,6 +140,7 @@ CASES = [
     (1, 2, 2, 100, 190, 32, True, "float32", "gauss", {}),
     (1, 2, 1, 64, 190, 256, True, "float16", "gauss", {}),
     (1, 2, 2, 150, 150, 128, False, "float16", "outliers", {"softmax": "exact"}),
+    (1, 4, 2, 200, 333, 64, True, "bfloat16", "peaked", {"softmax": "exact", "p_scale": "fixed"}),
     (1, 2, 2, 150, 333, 64, True, "bfloat16", "gauss", {"p_scale": "fixed"}),
     (1, 2, 2, 150, 150, 128, True, "float16", "peaked", {"sas_threshold": 14}),
     (1, 2, 2, 150, 150, 64, False, "float32", "gauss", {"sas_threshold": 20}),  # subnormal 2^-n: generic SAS
@@ -222,6 +223,43 @@ def test_prefill_rising_maximum_keeps_parity(monkeypatch, D, step, jump_at, soft
         out = poisoned(q.shape, "float16")
         got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), softmax=softmax,
                                     sas_threshold=threshold, return_lse=True, out=out)
+        got = _buffers.to_numpy(got).astype(np.float64)
+        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
+        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
+        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
+
+
+def far_below(rng, D, Nq=80):
+    """q, k, v whose key blocks have their maxima 0 to 150 (base 2) below the rows' maximum, the last block cut
+    short: p_max of a block 126 or more below is a subnormal float (or 0), and 255 / p_max overflows."""
+    offsets = np.array([0, -120, -126, -130, -140, -150, 0, -2, -135])
+    per_unit = np.sqrt(D) * np.log2(np.e)  # as in rising_scores
+    g = np.repeat(offsets, 64)[: 64 * len(offsets) - 23] / per_unit
+    q = np.ones((1, 1, Nq, D)) + 0.1 * rng.standard_normal((1, 1, Nq, D))
+    k = g[None, None, :, None] * np.ones((1, 1, g.size, D)) + 0.3 * rng.standard_normal((1, 1, g.size, D))
+    v = rng.standard_normal((1, 1, g.size, D))
+    return [x.astype(np.float16) for x in (q, k, v)]
+
+
+@pytest.mark.parametrize("D", [64, 128])
+@pytest.mark.parametrize("softmax", ["sas", "exact"])
+def test_prefill_blocks_far_below_the_maximum_add_nothing(monkeypatch, D, softmax):
+    """Blocks 117 to 147 (base 2) below the rows' maximum add nothing visible. The CUDA exact softmax flushes
+    their subnormal p_max to 0 (ex2.approx.ftz, docs/DESIGN.md) where C's exp2f keeps it and 255 / p_max
+    overflows; outputs and lse must still agree, and match float64 attention (CPU: 0.008 relative L2)."""
+    rng = np.random.default_rng(seed(D, softmax, "far"))
+    q, k, v = far_below(rng, D)
+    qd, kd, vd = (x.astype(np.float64) for x in (q, k, v))
+    s = qd @ kd.transpose(0, 1, 3, 2) / np.sqrt(D)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    exact = (p / p.sum(-1, keepdims=True)) @ vd
+    want, lse_cpu = flashq_attention(q, k, v, softmax=softmax, return_lse=True)
+    assert rel_l2(np.asarray(want, np.float64), exact) < 0.02
+    for variant in (0,) + WGMMA_VARIANTS[D]:
+        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
+        out = poisoned(q.shape, "float16")
+        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), softmax=softmax, return_lse=True,
+                                    out=out)
         got = _buffers.to_numpy(got).astype(np.float64)
         assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
         assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"

@@ -1,0 +1,14 @@
+#!/bin/bash
+# session 14 run 3 (H100): the tree with the SFU exact softmax and prefill.py's exact column; build, prefill parity
+# tests (with the new far-below and exact cases), the full prefill benchmark of record.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
+t0=$(date +%s)
+nvidia-smi --query-gpu=name,driver_version --format=csv
+TURBOATTN_CUDA=1 python3 setup.py -q build_ext --inplace > $OUT/build.log 2>&1; echo "build rc=$? ($(( $(date +%s) - t0 )) s)"
+timeout 200 python3 -m pytest -q -p no:cacheprovider tests/test_cuda_parity.py > $OUT/tests.log 2>&1
+echo "tests rc=$? ($(( $(date +%s) - t0 )) s)"; tail -1 $OUT/tests.log; grep -E "^(FAILED|ERROR)" $OUT/tests.log | head -8
+python3 benchmarks/prefill.py --out $OUT 2>&1 | grep -v "^|" | tail -14
+echo "bench done ($(( $(date +%s) - t0 )) s)"
+cat $OUT/prefill.md
