@@ -266,6 +266,50 @@ def test_prefill_blocks_far_below_the_maximum_add_nothing(monkeypatch, D, softma
         np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("D", [64, 128])
+@pytest.mark.parametrize("softmax", ["sas", "exact"])
+def test_prefill_all_zero_blocks_keep_parity(monkeypatch, D, softmax):
+    """An all-zero q block and an all-zero k block (scale 0, so S = 0 over them), causal: masked keys must stay
+    masked where qk_scale is 0 (a form that multiplies the -inf of a masked score by qk_scale would make it NaN;
+    session 14 tried one, NOTES-prefill v12)."""
+    rng = np.random.default_rng(seed(D, softmax, "zero blocks"))
+    q, k, v = make_qkv(rng, 1, 2, 1, 200, 200, D, "float16", "outliers")
+    q[:, :, :64] = 0
+    k[:, :, 64:128] = 0
+    want, lse_cpu = flashq_attention(q, k, v, causal=True, softmax=softmax, return_lse=True)
+    for variant in (0,) + WGMMA_VARIANTS[D]:
+        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
+        out = poisoned(q.shape, "float16")
+        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), causal=True, softmax=softmax,
+                                    return_lse=True, out=out)
+        got = _buffers.to_numpy(got).astype(np.float64)
+        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
+        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
+        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
+
+
+@pytest.mark.parametrize("p_scale", ["row", "fixed"])
+@pytest.mark.parametrize("softmax", ["sas", "exact"])
+def test_prefill_huge_scores_keep_parity(monkeypatch, p_scale, softmax):
+    """Scores near 10^5 (base 2), where one rounding of S is larger than log2(255.5 / 255): p8 codes rounded once
+    without C's clamp (the exact softmax, SAS on the wgmma rows) must not pass 255, which holds only while every
+    t = S - m of a row is formed so that it cannot exceed the argument of the row's p_max."""
+    rng = np.random.default_rng(seed(p_scale, softmax, "huge"))
+    q, k, v = make_qkv(rng, 1, 2, 1, 150, 300, 64, "float16", "gauss")
+    want, lse_cpu = flashq_attention(q, k, v, causal=True, sm_scale=5000.0, softmax=softmax, p_scale=p_scale,
+                                     return_lse=True)
+    assert np.abs(np.asarray(lse_cpu)).max() > 3e4
+    for variant in (0,) + WGMMA_VARIANTS[64]:
+        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
+        out = poisoned(q.shape, "float16")
+        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), causal=True, sm_scale=5000.0,
+                                    softmax=softmax, p_scale=p_scale, return_lse=True, out=out)
+        got = _buffers.to_numpy(got).astype(np.float64)
+        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
+        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
+        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=2e-6, atol=2e-3)
+
+
 def test_prefill_refuses_more_query_rows_than_its_grid_holds():
     """One row past 65535 tiles of 64 rows: a clear error naming q, not CUDA's "invalid configuration argument"
     from the launch."""
