@@ -27,6 +27,7 @@ for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c i
     os.environ["TURBOATTN_DECODE_RESIDUAL"] = residual
     q, k, v = t(1, 4, Nq, D), t(1, 2, Nk, D), t(1, 2, Nk, D)
     ta.flashq_attention(q, k, v, causal=causal)
+    ta.flashq_attention(q, k, v, causal=causal, softmax="exact")  # the SFU's exp2 (prefill kernels' EXP2_EXACT)
     cache = ta.quantize_kv(k, v, bits=[4, 2])
     cache.append(k[:, :, :3], v[:, :, :3])
     ta.flashq_attention(q[:, :, -3:], kv=cache, causal=causal, return_lse=True)

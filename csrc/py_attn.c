@@ -51,7 +51,7 @@ static int check_head_dim(const ta_view4 *q)
 }
 
 /* out: the shape and dtype of q, on q's device, writeable. */
-static int check_out(PyObject *out_obj, const ta_view4 *out, const ta_view4 *q)
+static int check_out(const ta_view4 *out, const ta_view4 *q)
 {
     for (int i = 0; i < 4; i++)
         if (out->shape[i] != q->shape[i]) {
@@ -61,12 +61,8 @@ static int check_out(PyObject *out_obj, const ta_view4 *out, const ta_view4 *q)
                          (long long)out->shape[2], (long long)out->shape[3]);
             return -1;
         }
-    if (check_same_dtype(out, "out", q) || check_same_device(out, "out", q)) return -1;
-    if (PyArray_Check(out_obj) && !PyArray_ISWRITEABLE((PyArrayObject *)out_obj)) {
-        PyErr_SetString(PyExc_ValueError, "out must be writeable");
-        return -1;
-    }
-    return 0;
+    /* Writability was checked at import (ta_view_from_object_writable: NumPy flags and DLPack's read-only flag). */
+    return check_same_dtype(out, "out", q) || check_same_device(out, "out", q) ? -1 : 0;
 }
 
 /* lse: None, or float32 C-contiguous [B, Hq, Nq] in q's memory (a NumPy array for host inputs, a
@@ -226,7 +222,7 @@ static PyObject *py_attention(PyObject *self, PyObject *args, PyObject *kwargs)
     ta_dlpack_scope_begin();
     int imported = ta_view_from_object(q_obj, "q", &q, &q_keep) == 0 && ta_view_from_object(k_obj, "k", &k, &k_keep) == 0 &&
                    ta_view_from_object(v_obj, "v", &v, &v_keep) == 0 &&
-                   ta_view_from_object(out_obj, "out", &out, &out_keep) == 0;
+                   ta_view_from_object_writable(out_obj, "out", &out, &out_keep) == 0;
     ta_dlpack_scope_end();
     if (!imported) goto fail;
     /* Before the layout swap, so a bad element is reported at its index in the caller's layout. */
@@ -234,7 +230,7 @@ static PyObject *py_attention(PyObject *self, PyObject *args, PyObject *kwargs)
     if (bnhd) {
         bnhd_to_bhnd(&q), bnhd_to_bhnd(&k), bnhd_to_bhnd(&v), bnhd_to_bhnd(&out);
     }
-    if (check_dense(&q, &k, &v) < 0 || check_out(out_obj, &out, &q) < 0 || lse_pointer(lse_obj, &q, &lse) < 0)
+    if (check_dense(&q, &k, &v) < 0 || check_out(&out, &q) < 0 || lse_pointer(lse_obj, &q, &lse) < 0)
         goto fail;
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, block_q, block_k, n_threads) < 0)
         goto fail;
@@ -286,7 +282,7 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     ta_dlpack_scope_begin();
     int imported = ta_view_from_object(q_obj, "q", &q, &q_keep) == 0;
     if (imported && out_obj == Py_None) imported = (out_obj = made_out = new_array_like(&q, 4, q.shape, q.dtype)) != NULL;
-    imported = imported && ta_view_from_object(out_obj, "out", &out, &out_keep) == 0;
+    imported = imported && ta_view_from_object_writable(out_obj, "out", &out, &out_keep) == 0;
     ta_dlpack_scope_end();
     if (!imported) goto fail;
     if (ta_check_finite(&q, "q") < 0) goto fail;
@@ -297,7 +293,7 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     double sm_scale = scale_obj == Py_None ? 1.0 / sqrt((double)q.shape[3]) : PyFloat_AsDouble(scale_obj);
     if (sm_scale == -1.0 && PyErr_Occurred()) goto fail;
     if (ta_kv_from_pyobject(kv_obj, &kv, &kv_keep) < 0) goto fail;
-    if (check_head_dim(&q) < 0 || check_out(out_obj, &out, &q) < 0 || lse_pointer(lse_obj, &q, &lse) < 0) goto fail;
+    if (check_head_dim(&q) < 0 || check_out(&out, &q) < 0 || lse_pointer(lse_obj, &q, &lse) < 0) goto fail;
     if (kv.residual_k.device != q.device) {
         PyErr_Format(PyExc_ValueError, "kv is in %s memory but q is %s", kv.residual_k.device == TA_CUDA ? "CUDA" : "host",
                      q.device == TA_CUDA ? "on a CUDA device" : "in host memory");

@@ -412,7 +412,7 @@ def test_bad_out_raises():
         flashq_attention(q, k, v, out=np.empty(q.shape, np.float16))
     readonly = np.empty_like(q)
     readonly.flags.writeable = False
-    with pytest.raises(ValueError, match="out must be writeable"):
+    with pytest.raises(ValueError, match="out is read-only"):
         flashq_attention(q, k, v, out=readonly)
 
 
@@ -429,3 +429,34 @@ def test_k_v_and_kv_arguments_exclude_each_other():
         flashq_attention(np.ones((1, 3, 2, 64), np.float32), kv=kv)
     with pytest.raises(TypeError, match="kv must be a QuantizedKV"):
         flashq_attention(q, kv=object())
+
+
+def test_decode_out_is_checked_in_c():
+    """flashq_attention(q, kv=...) hands out to C as it is (session 14): a wrong type, a read-only array and a
+    wrong shape are refused, and a good out (also one behind a DLPack capsule) is written."""
+    q, k, v = _good()
+    kv = quantize_kv(k, v)
+    q1 = np.ascontiguousarray(q[:, :, -1:])
+    with pytest.raises(TypeError, match="out must be a NumPy array or a DLPack tensor"):
+        flashq_attention(q1, kv=kv, out=[0.0])
+    readonly = np.zeros_like(q1)
+    readonly.flags.writeable = False
+    with pytest.raises(ValueError, match="out is read-only"):
+        flashq_attention(q1, kv=kv, out=readonly)
+    with pytest.raises(ValueError, match="out must have the shape of q"):
+        flashq_attention(q1, kv=kv, out=np.zeros_like(q))
+    want = flashq_attention(q1, kv=kv)
+
+    class Capsule:  # a CPU DLPack producer that is not a NumPy array
+        def __init__(self, a):
+            self.a = a
+
+        def __dlpack__(self, **kw):
+            return self.a.__dlpack__(**kw)
+
+        def __dlpack_device__(self):
+            return self.a.__dlpack_device__()
+
+    for out in (np.full_like(q1, np.nan), Capsule(np.full_like(q1, np.nan))):
+        flashq_attention(q1, kv=kv, out=out)
+        np.testing.assert_array_equal(out if isinstance(out, np.ndarray) else out.a, want)
