@@ -99,7 +99,7 @@ __device__ __forceinline__ float dec_load(const dec_view &x, int64_t off)
 
 __device__ __forceinline__ float dec_exp2(const dec_args &a, float t)
 {
-    return a.exact ? exp2f(t) : ta_sas_exp2(t, a.threshold);
+    return a.exact ? exp2_sfu(t) : ta_sas_exp2(t, a.threshold);
 }
 
 __device__ __forceinline__ float warp_max(float x)
@@ -346,6 +346,14 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
     return !__all_sync(0xffffffffu, finite);
 }
 
+/* EXP2 of -n0 and -n1 (n >= 0, +inf gives 0): the paired SAS of sas.h (threshold <= 14), or the SFU's exp2 for
+ * softmax="exact". a.exact is the same for the whole launch, so the branch costs no divergence. */
+__device__ __forceinline__ float2 dec_exp2_neg_pair(const dec_args &a, float n0, float n1, float thr)
+{
+    if (a.exact) return make_float2(exp2_sfu(-n0), exp2_sfu(-n1));
+    return __half22float2(sas_exp2_neg_pair(n0, n1, thr));
+}
+
 /* SPEC section 2's online softmax step (attn.c's attn_block_step) of one block [key0, key0 + n_keys) for rows
  * [r_first, r_first + rows) of the work item, one warp: LPR lanes per row (rows <= 32 / LPR), each with
  * 64 / LPR of the block's scores (tokens sub + LPR k). Scores S[r][0..64) (masked ones -inf) -> P codes
@@ -373,13 +381,14 @@ __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, i
     float alpha = 1.0f, ps = 0.0f, p_inv = 0.0f;
     int sum = 0;
     uint8_t *prow = p8 + r * p_pitch;
-    /* PAIRED: SAS with a threshold <= 14 (the caller checks), two values per paired EXP2, bit-identical. A
-     * row with a visible key has a finite m_new, so no NaN reaches it; other rows' values are not used. */
+    /* PAIRED: SAS with a threshold <= 14 (the caller checks), two values per paired EXP2, bit-identical, or the
+     * exact softmax's SFU exp2 (as the scalar form's dec_exp2). A row with a visible key has a finite m_new, so
+     * no NaN reaches it; other rows' values are not used. */
     const float thr = (float)a.threshold;
     if (n_valid > 0) {
         float p_max;
         if (PAIRED) { /* m_old = -inf gives alpha = 0 */
-            const float2 e = __half22float2(sas_exp2_neg_pair(__fsub_rn(m_new, m_old), __fsub_rn(m_new, row_max), thr));
+            const float2 e = dec_exp2_neg_pair(a, __fsub_rn(m_new, m_old), __fsub_rn(m_new, row_max), thr);
             alpha = e.x, p_max = e.y;
         } else {
             alpha = dec_exp2(a, m_old - m_new); /* m_old = -inf gives 0 */
@@ -397,7 +406,7 @@ __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, i
     for (int k = 0; k < TPL; k += 2) { /* TPL = 64 / LPR >= 2 */
         float e[2];
         if (PAIRED) {
-            const float2 v = __half22float2(sas_exp2_neg_pair(__fsub_rn(m_new, sc[k]), __fsub_rn(m_new, sc[k + 1]), thr));
+            const float2 v = dec_exp2_neg_pair(a, __fsub_rn(m_new, sc[k]), __fsub_rn(m_new, sc[k + 1]), thr);
             e[0] = v.x, e[1] = v.y;
         }
 #pragma unroll

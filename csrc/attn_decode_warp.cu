@@ -734,13 +734,14 @@ static int wd_residual_forced(void)
 int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *usable)
 {
     int k = wd_find(a->D, a->rows_alloc);
-    /* The row step here is the paired SAS only (one form in the value loop: with the scalar form beside
-     * it, ptxas spilled 180 bytes more); exact softmax and thresholds above 14 go to the CTA kernel. */
+    /* The row step here is the paired one only (one form in the value loop: with the scalar form beside it,
+     * ptxas spilled 180 bytes more): SAS up to threshold 14, or the exact softmax's SFU pair; SAS thresholds
+     * above 14 go to the CTA kernel. */
     /* The stage's cp.async copies move 16-byte chunks: the arrays and their rows must be 16-byte aligned.
      * They are (separate allocations; at D = 64 and 128 every head's rows are multiples of 16 bytes). */
     const uintptr_t align = (uintptr_t)a->k_codes | (uintptr_t)a->k_group_step | (uintptr_t)a->k_group_zero |
                             (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VT;
-    *usable = k >= 0 && a->n_blocks > 0 && !a->exact && a->threshold <= 14 && (align & 15) == 0;
+    *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0;
     if (!*usable) return TA_OK;
     /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the
      * row's CTAs per SM (minb) stay resident next to the stage. */

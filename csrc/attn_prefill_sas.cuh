@@ -17,19 +17,6 @@
 
 enum { EXP2_SAS_FAST = 0, EXP2_SAS = 1, EXP2_EXACT = 2, EXP2_KINDS = 3 };
 
-/* 2^t for softmax="exact" on the SFU: ex2.approx.ftz, within 2 ulp as CUDA's exp2f. exp2f wraps the same MUFU
- * in a rescale for results below 2^-126 (an FSETP and two FMULs: four instructions a score instead of one; with
- * exp2_code, 8-16 % of the exact kernels' time on an H100, NOTES-prefill v12). Flushing those results to 0
- * changes nothing a p8 code or a row sum can show: a P~ below 2^-126 gives a nonzero code only in a block whose
- * p_max is below 2^-117, and such a block's whole share of its row is below 2^-117 of the share of the block that
- * set the row's maximum. alpha below 2^-126 likewise scales an accumulator that the new block outweighs by 2^126. */
-__device__ __forceinline__ float exp2_sfu(float t)
-{
-    float r;
-    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(t));
-    return r;
-}
-
 template <int EXP2> __device__ __forceinline__ float exp2_of(float t, int threshold)
 {
     return EXP2 == EXP2_EXACT ? exp2_sfu(t) : ta_sas_exp2(t, threshold);

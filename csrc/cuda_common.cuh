@@ -243,4 +243,18 @@ static inline cudaLaunchConfig_t ta_launch_config(dim3 grid, dim3 block, size_t 
     return cfg;
 }
 
+/* 2^t for softmax="exact" on the SFU (prefill and decode kernels): ex2.approx.ftz, within 2 ulp as CUDA's exp2f.
+ * exp2f wraps the same MUFU in a rescale for results below 2^-126 (an FSETP and two FMULs: four instructions a
+ * score instead of one; with exp2_code, 8-16 % of the prefill kernels' time on an H100, NOTES-prefill v12). C
+ * keeps exp2f; outputs agree within SPEC section 6's 2e-3 (docs/DESIGN.md). Flushing those results to 0
+ * changes nothing a p8 code or a row sum can show: a P~ below 2^-126 gives a nonzero code only in a block whose
+ * p_max is below 2^-117, and such a block's whole share of its row is below 2^-117 of the share of the block that
+ * set the row's maximum. alpha below 2^-126 likewise scales an accumulator that the new block outweighs by 2^126. */
+__device__ __forceinline__ float exp2_sfu(float t)
+{
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(t));
+    return r;
+}
+
 #endif

@@ -271,6 +271,21 @@ def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("residual", ["plan", "warp"])
+@pytest.mark.parametrize("bits", [4, 2, "mixed"])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3)])
+def test_decode_exact_softmax_on_the_warp_kernel(monkeypatch, residual, bits, D, ratio, nq):
+    """softmax="exact" runs on the warp kernel (the SFU's exp2 in its paired row step, session 14) in each of its
+    forms, with the residual rows where the plan puts them and in the warp kernel; C keeps exp2f."""
+    monkeypatch.setenv("TURBOATTN_DECODE_RESIDUAL", residual)
+    rng = np.random.default_rng(seed(("exact", residual, str(bits)), D, ratio, nq))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, Hkv=2, ratio=ratio, nq=nq, n_blocks=6, n_res=37, D=D,
+                                             bits=bits, softmax="exact")
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
 def clamp_kv(rng, B, H, N, D):
     """Integer-valued K and V whose 64-token blocks all have max |x| = 127 (stage-1 scale 1, so the codes are
     the values) and whose groups all reach 127 from a random low end: SPEC section 4's clamp
