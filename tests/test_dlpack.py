@@ -343,6 +343,27 @@ def test_import_negative_strides():
 
 
 @pytest.mark.skipif(ml_dtypes is None, reason="needs ml_dtypes")
+@pytest.mark.parametrize("path", ["prefill", "decode"])
+def test_bfloat16_dlpack_out_is_written_in_place(path):
+    """A host bfloat16 out behind a DLPack capsule (NumPy cannot import that dtype itself) is written where it
+    lives. Before session 14 the prefill path turned it into a NumPy copy and the caller's out stayed unwritten."""
+    import turboattn as ta
+    rng = np.random.default_rng(14)
+    q, k, v = (random_qkv(rng, (1, 2, 70, 64)).astype(ml_dtypes.bfloat16) for _ in range(3))
+    if path == "decode":
+        cache = ta.quantize_kv(k, v, bits=4)
+        q = np.ascontiguousarray(q[:, :, -1:])
+        run = lambda out=None: ta.flashq_attention(q, kv=cache, out=out)  # noqa: E731
+    else:
+        run = lambda out=None: ta.flashq_attention(q, k, v, causal=True, out=out)  # noqa: E731
+    want = run()
+    target = np.full(q.shape, np.nan, dtype=ml_dtypes.bfloat16)
+    p = CtypesProducer(target)
+    assert run(p) is p
+    np.testing.assert_array_equal(target.astype(np.float32), want.astype(np.float32))
+    assert settle(p)[0] == settle(p)[1]
+
+
 def test_import_bfloat16():
     x = random_qkv(np.random.default_rng(10)).astype(ml_dtypes.bfloat16)
     p = CtypesProducer(x)

@@ -8,7 +8,6 @@ import numbers
 import numpy as np
 
 from . import _C
-from ._host import host_array
 
 __all__ = ["flashq_attention"]
 
@@ -102,6 +101,12 @@ def _empty_like_input(x, shape, dtype_name, device):
         import ml_dtypes  # NumPy's bfloat16; a dependency, imported where it is needed
         return np.empty(shape, dtype=ml_dtypes.bfloat16)
     return np.empty(shape, dtype=np.dtype(dtype_name))
+
+
+def _check_out_type(out):
+    """out goes to C as it is, which imports NumPy arrays and DLPack tensors (writable, like q, on q's device)."""
+    if not isinstance(out, np.ndarray) and not hasattr(out, "__dlpack__"):
+        raise TypeError(f"out must be a NumPy array or a DLPack tensor (got {type(out).__name__})")
 
 
 def _is_cache(kv):
@@ -212,8 +217,8 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
     bnhd = layout == "BNHD"
     if out is None:
         out = _empty_like_input(q, shape, dtype_name, device)
-    elif device[0] == "cpu":
-        out = host_array(out, "out", sequences=False)
+    else:  # to C as it is: a bfloat16 DLPack out made into NumPy here was a copy, and the caller's out stayed unwritten
+        _check_out_type(out)
     lse = None
     if return_lse:
         lse = _empty_like_input(q, (B, H, Nq), "float32", device)
@@ -227,10 +232,10 @@ def _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fi
     decode step spends no Python time on q (its device, shape and dtype cost PyTorch several microseconds)."""
     if not isinstance(q, np.ndarray) and not hasattr(q, "__dlpack__"):
         raise TypeError(f"q must be a NumPy array or a DLPack tensor (got {type(q).__name__})")
-    # out goes to C as it is (a NumPy array or any DLPack tensor, checked writable there): asking a PyTorch q for
-    # its device here cost several microseconds of a decode step.
-    if out is not None and not isinstance(out, np.ndarray) and not hasattr(out, "__dlpack__"):
-        raise TypeError(f"out must be a NumPy array or a DLPack tensor (got {type(out).__name__})")
+    # out goes to C as it is (checked writable there): asking a PyTorch q for its device here cost several
+    # microseconds of a decode step.
+    if out is not None:
+        _check_out_type(out)
     scale = None if sm_scale is None else _sm_scale(sm_scale, 1)
     out, lse = _C.attention_kv(q, kv, out, True if return_lse else None, scale, causal, exact, threshold, fixed, 0,
                                bnhd)
