@@ -194,6 +194,20 @@ def test_prefill_kernel_variants_keep_parity(monkeypatch, D, variant):
     np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
 
 
+def assert_rows_match_cpu(monkeypatch, variants, q, k, v, want, lse_cpu, lse_rtol=0.0, **options):
+    """Each kernel row in `variants` (TURBOATTN_PREFILL_VARIANT), called with `options` on poisoned outputs,
+    writes every element and agrees with the CPU's out and lse."""
+    for variant in variants:
+        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
+        out = poisoned(q.shape, "float16")
+        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), return_lse=True, out=out,
+                                    **options)
+        got = _buffers.to_numpy(got).astype(np.float64)
+        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
+        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
+        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=lse_rtol, atol=2e-3)
+
+
 def rising_scores(rng, D, Nk, step, jump_at):
     """q, k, v whose scores rise by about `step` (base 2) per 64-key block, plus one rise of 24 at block `jump_at`
     (past every SAS threshold used here, so alpha = 0; 2^-24 for the exact softmax): the running maximum keeps
@@ -218,15 +232,8 @@ def test_prefill_rising_maximum_keeps_parity(monkeypatch, D, step, jump_at, soft
     rng = np.random.default_rng(seed(D, step, jump_at, softmax, threshold))
     q, k, v = rising_scores(rng, D, 64 * 60 + 17, step, jump_at)
     want, lse_cpu = flashq_attention(q, k, v, softmax=softmax, sas_threshold=threshold, return_lse=True)
-    for variant in WGMMA_VARIANTS[D]:
-        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
-        out = poisoned(q.shape, "float16")
-        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), softmax=softmax,
-                                    sas_threshold=threshold, return_lse=True, out=out)
-        got = _buffers.to_numpy(got).astype(np.float64)
-        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
-        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
-        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
+    assert_rows_match_cpu(monkeypatch, WGMMA_VARIANTS[D], q, k, v, want, lse_cpu, softmax=softmax,
+                          sas_threshold=threshold)
 
 
 def far_below(rng, D, Nq=80):
@@ -255,15 +262,7 @@ def test_prefill_blocks_far_below_the_maximum_add_nothing(monkeypatch, D, softma
     exact = (p / p.sum(-1, keepdims=True)) @ vd
     want, lse_cpu = flashq_attention(q, k, v, softmax=softmax, return_lse=True)
     assert rel_l2(np.asarray(want, np.float64), exact) < 0.02
-    for variant in (0,) + WGMMA_VARIANTS[D]:
-        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
-        out = poisoned(q.shape, "float16")
-        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), softmax=softmax, return_lse=True,
-                                    out=out)
-        got = _buffers.to_numpy(got).astype(np.float64)
-        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
-        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
-        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
+    assert_rows_match_cpu(monkeypatch, (0,) + WGMMA_VARIANTS[D], q, k, v, want, lse_cpu, softmax=softmax)
 
 
 @pytest.mark.parametrize("D", [64, 128])
@@ -277,15 +276,8 @@ def test_prefill_all_zero_blocks_keep_parity(monkeypatch, D, softmax):
     q[:, :, :64] = 0
     k[:, :, 64:128] = 0
     want, lse_cpu = flashq_attention(q, k, v, causal=True, softmax=softmax, return_lse=True)
-    for variant in (0,) + WGMMA_VARIANTS[D]:
-        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
-        out = poisoned(q.shape, "float16")
-        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), causal=True, softmax=softmax,
-                                    return_lse=True, out=out)
-        got = _buffers.to_numpy(got).astype(np.float64)
-        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
-        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
-        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
+    assert_rows_match_cpu(monkeypatch, (0,) + WGMMA_VARIANTS[D], q, k, v, want, lse_cpu, causal=True,
+                          softmax=softmax)
 
 
 @pytest.mark.parametrize("p_scale", ["row", "fixed"])
@@ -299,15 +291,8 @@ def test_prefill_huge_scores_keep_parity(monkeypatch, p_scale, softmax):
     want, lse_cpu = flashq_attention(q, k, v, causal=True, sm_scale=5000.0, softmax=softmax, p_scale=p_scale,
                                      return_lse=True)
     assert np.abs(np.asarray(lse_cpu)).max() > 3e4
-    for variant in (0,) + WGMMA_VARIANTS[64]:
-        monkeypatch.setenv("TURBOATTN_PREFILL_VARIANT", str(variant))
-        out = poisoned(q.shape, "float16")
-        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), causal=True, sm_scale=5000.0,
-                                    softmax=softmax, p_scale=p_scale, return_lse=True, out=out)
-        got = _buffers.to_numpy(got).astype(np.float64)
-        assert np.isfinite(got).all(), f"variant {variant}: unwritten or non-finite output elements"
-        assert rel_l2(got, np.asarray(want, np.float64)) < PARITY_TOL, f"variant {variant}"
-        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=2e-6, atol=2e-3)
+    assert_rows_match_cpu(monkeypatch, (0,) + WGMMA_VARIANTS[64], q, k, v, want, lse_cpu, lse_rtol=2e-6,
+                          causal=True, sm_scale=5000.0, softmax=softmax, p_scale=p_scale)
 
 
 def test_prefill_refuses_more_query_rows_than_its_grid_holds():
