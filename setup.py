@@ -3,7 +3,9 @@
 TURBOATTN_CUDA=1 requires nvcc, TURBOATTN_CUDA=0 forces a CPU-only build, unset means "if nvcc exists".
 TURBOATTN_SANITIZE=1 builds the C core with -fsanitize=address,undefined (used by .ci/sanitize).
 """
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +46,31 @@ NVCC = find_nvcc()
 SANITIZE = os.environ.get("TURBOATTN_SANITIZE", "") == "1"
 
 
+def local_includes(src):
+    """src and the csrc/ headers it includes, directly or not (`#include "name"`)."""
+    seen, todo = [], [src]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.exists():
+            continue
+        seen.append(path)
+        todo += [CSRC / name for name in re.findall(r'^\s*#\s*include\s+"([^"]+)"', path.read_text(), re.M)]
+    return sorted(seen)
+
+
+def cuda_object_key(src, flags, nvcc):
+    """What a CUDA object depends on: its source, the csrc/ headers it includes, the flags and nvcc's version.
+    nvcc takes minutes a file; a build whose key matches the object's stamp reuses the object (a rebuild after
+    a C-only change, or objects built once and carried to another Python version's build directory)."""
+    h = hashlib.sha256()
+    version = subprocess.run([nvcc, "--version"], capture_output=True, text=True).stdout
+    for part in (src.name, version, " ".join(flags)):
+        h.update(part.encode() + b"\0")
+    for path in local_includes(src):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 class BuildWithCuda(build_ext):
     """Compiles csrc/*.cu with nvcc into objects linked into the same extension."""
 
@@ -56,12 +83,20 @@ class BuildWithCuda(build_ext):
 
             # --threads 0: the three targets of one file compile in parallel (the largest file was the whole
             # build's critical path, about 5 minutes on a 16-core machine)
+            flags = ["-O3", "-std=c++17", "-Xcompiler", "-fPIC", "--expt-relaxed-constexpr", "-lineinfo",
+                     "--threads", "0", *CUDA_ARCH_FLAGS]
+
             def compile_one(src):
                 obj = build_tmp / (src.stem + ".o")
-                cmd = [NVCC, "-c", str(src), "-o", str(obj), "-O3", "-std=c++17", "-Xcompiler", "-fPIC",
-                       "-I" + str(CSRC), "--expt-relaxed-constexpr", "-lineinfo", "--threads", "0", *CUDA_ARCH_FLAGS]
+                stamp = obj.with_suffix(".key")
+                key = cuda_object_key(src, flags, NVCC)
+                if obj.exists() and stamp.exists() and stamp.read_text() == key:
+                    print(f"{obj}: up to date", flush=True)
+                    return str(obj)
+                cmd = [NVCC, "-c", str(src), "-o", str(obj), "-I" + str(CSRC), *flags]
                 print(" ".join(cmd), flush=True)
                 subprocess.run(cmd, check=True)
+                stamp.write_text(key)
                 return str(obj)
 
             with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
