@@ -50,6 +50,7 @@ typedef struct {
     int D;                                 /* real head dim (the kernel's is the padded one) */
     int nqb, nkb;                          /* scale blocks per (batch, head) of q and of k / v */
     int n_qtiles;
+    int tile_major;                        /* 1: a head's row tiles are consecutive CTAs of a 1-D grid */
     int causal, p_fixed, threshold;
     float score_scale;                     /* sm_scale * log2e, formed once in float32 as on the CPU */
 } prefill_args;
@@ -65,7 +66,8 @@ enum { PIPE_ALL = 0, PIPE_PRODUCER = 1, PIPE_BULK = 2 };
 /* How S = Q K^T and P V are multiplied (the MMA template argument):
  * MMA_SYNC  each warp on its own 16 rows with mma.sync m16n8k32 (sm_80 and later);
  * MMA_WG    each warpgroup on its 64 rows with wgmma (sm_90a), Q and the tiles read straight from shared
- *           memory (wgmma.cuh), P from registers; needs QSM = 1 and the producer pipeline. */
+ *           memory (wgmma.cuh), P from registers; needs QSM = 1 and either the producer pipeline (several
+ *           warpgroups per CTA) or, for a CTA of one warpgroup, the bulk pipeline. */
 enum { MMA_SYNC = 0, MMA_WG = 1 };
 
 /* Warps that feed the pipeline: one producer warp, or for wgmma a whole producer warpgroup, because
@@ -277,7 +279,17 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
 
     /* P~ -> p8, packed straight into the A fragments of P V (see prefill_tiles.cuh's V^T key order). */
     float inv[2], mref[2];
-    if (a.p_fixed) {
+    if (EXP2 == EXP2_EXACT) {
+        /* p8 = rint(P~ 255 / p_max) = rint(255 2^(s - mx)) with the row's per-block scale, rint(255 2^(s - m_new))
+         * with the fixed one: the codes need neither m_new nor a division (docs/DESIGN.md, "The exact softmax on
+         * the GPU"), and ps = p_max / 255 is one multiply off their path. */
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            inv[r] = (float)TA_P_MAX;
+            ps[r] = a.p_fixed ? 1.0f / (float)TA_P_MAX : __fmul_rn(p_max[r], 1.0f / (float)TA_P_MAX);
+            mref[r] = dead[r] ? 0.0f : a.p_fixed ? m_new[r] : mx[r]; /* dead: every s is -inf */
+        }
+    } else if (a.p_fixed) {
         ps[0] = ps[1] = 1.0f / (float)TA_P_MAX;
         inv[0] = inv[1] = (float)TA_P_MAX;
     } else {
@@ -294,8 +306,9 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
         inv[1] = __shfl_sync(0xffffffffu, quotient, quad + 2);
         ps[1] = __shfl_sync(0xffffffffu, quotient, quad + 3);
     }
+    if (EXP2 != EXP2_EXACT)
 #pragma unroll
-    for (int r = 0; r < 2; r++) mref[r] = dead[r] ? 0.0f : m_new[r]; /* dead: every s is -inf */
+        for (int r = 0; r < 2; r++) mref[r] = dead[r] ? 0.0f : m_new[r]; /* dead: every s is -inf */
     uint32_t pw[8][2];
 #pragma unroll
     for (int nt = 0; nt < 8; nt++) {
@@ -397,8 +410,10 @@ template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PIPE_ROW, 
 __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
 {
     constexpr int PIPE = PIPE_ROW == PIPE_BULK && !TA_BULK_COPY ? PIPE_ALL : PIPE_ROW;
-    static_assert(MMA == MMA_SYNC || (QSM && PIPE_ROW == PIPE_PRODUCER && WARPS % 4 == 0 && D <= 128),
-                  "the wgmma rows read Q from shared memory and are fed by the producer warpgroup");
+    static_assert(MMA == MMA_SYNC || (QSM && WARPS % 4 == 0 && D <= 128 &&
+                                      (PIPE_ROW == PIPE_PRODUCER || (PIPE_ROW == PIPE_BULK && WARPS == 4))),
+                  "the wgmma rows read Q from shared memory and are fed by the producer warpgroup, or are one "
+                  "warpgroup fed by its thread 0");
     extern __shared__ __align__(128) uint8_t smem_raw[];
     uint8_t *smem = smem_raw + ((PREFILL_SMEM_ALIGN - (ta_smem_addr(smem_raw) & (PREFILL_SMEM_ALIGN - 1))) &
                                 (PREFILL_SMEM_ALIGN - 1));
@@ -410,11 +425,15 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
     /* The warp index through a shuffle: the compiler then knows it is warp-uniform, and so is every branch
      * around a wgmma below (a possibly divergent one makes ptxas serialise the wgmmas, warning C7518). */
     const int warp = __shfl_sync(0xffffffffu, threadIdx.x >> 5, 0), lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-    const int64_t bh = blockIdx.x, b = bh / a.Hq;
+    /* Head-major (grid x = batch and head, y = row tile), or tile-major: a head's row tiles are consecutive
+     * CTAs, which run side by side and read the same K and V tiles from L2 (the small-CTA rows, whose tiles
+     * each stream the head's whole K and V). */
+    const int64_t bh = a.tile_major ? blockIdx.x / a.n_qtiles : blockIdx.x, b = bh / a.Hq;
+    const int tile = a.tile_major ? (int)(blockIdx.x % a.n_qtiles) : (int)blockIdx.y;
     const int h = (int)(bh % a.Hq);
     const int64_t bhk = b * (a.Hq / a.group) + h / a.group;
     /* Row indices within the sequence fit in int: the launcher refuses N >= 2^30. */
-    const int q0 = (a.n_qtiles - 1 - (int)blockIdx.y) * ROWS; /* longest causal tiles first */
+    const int q0 = (a.n_qtiles - 1 - tile) * ROWS; /* longest causal tiles first */
     const int wrow0 = q0 + warp * 16, row_a = wrow0 + g, row_b = row_a + 8;
     const int Nq = (int)a.Nq, Nk = (int)a.Nk, diag = (int)a.diag;
     const bool warp_live = wrow0 < Nq;
@@ -452,7 +471,12 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
         }
         return; /* no CTA-wide barrier follows */
     }
-    if (MMA == MMA_WG) ta_setmaxnreg_inc<wg_consumer_regs(WARPS)>();
+    if (MMA == MMA_WG && PIPE == PIPE_PRODUCER) ta_setmaxnreg_inc<wg_consumer_regs(WARPS)>();
+    /* One-warpgroup rows at D = 128: at the 168 registers of three CTAs per SM ptxas spilled 200-300 bytes in the
+     * loop, and its spills are not monotonic in the budget (3 stages: 0 bytes at 160 for the exact and the paired
+     * SAS kernels and 336 for EXP2_SAS, which takes 12 at 152), so the warpgroup hands registers back and ptxas
+     * allocates for the smaller budget (NOTES-prefill v13). */
+    if (MMA == MMA_WG && PIPE == PIPE_BULK && D == 128) ta_setmaxnreg_dec<EXP2 == EXP2_SAS ? 152 : 160>();
     if (PIPE == PIPE_BULK && threadIdx.x == 0) {
         for (int s = 0; s < STAGES - 1 && s < n_kb; s++)
             stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)s * TILE_BYTES,
@@ -503,7 +527,8 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
 #pragma unroll
     for (int dn = 0; dn < DTILES; dn++) acc[dn][0] = acc[dn][1] = acc[dn][2] = acc[dn][3] = 0.0f;
 
-    constexpr int PV_PARTS = MMA == MMA_WG && WARPS > 8 && D == 128 ? 2 : 1; /* 12 warps: half the P V registers */
+    /* 12 warps (152 registers) or one warpgroup at 3 CTAs per SM (168): half the P V registers */
+    constexpr int PV_PARTS = MMA == MMA_WG && D == 128 && (WARPS > 8 || PIPE_ROW == PIPE_BULK) ? 2 : 1;
     int32_t sacc[8][4], pacc[DTILES / PV_PARTS][4];
     const uint32_t q_wg = ta_smem_addr(q_tile - (warp & 3) * 16 * D); /* wgmma: the warpgroup's 64 Q rows */
     /* This warp is done with a stage (producer pipeline). */
@@ -514,12 +539,17 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
     int stage = 0, load_stage = STAGES - 1;
     uint32_t phase = 0;
     for (int j = 0; j < n_kb; j++) {
+        const int key0 = j * KEYS;
+        const bool active = unit_live && (!a.causal || key0 <= unit_last_row + diag);
+        /* wgmma: an active unit waited for block j's stage before it issued S(j) during block j - 1. An idle
+         * unit still waits, so that its releases (the empty barriers) keep pace with the stages. */
+        const bool landed = MMA == MMA_WG && j > 0 && active;
         if (PIPE == PIPE_PRODUCER) {
-            ta_mbar_wait(&full[stage], phase);
+            if (!landed) ta_mbar_wait(&full[stage], phase);
         } else if (PIPE == PIPE_BULK) {
             /* Block j has landed; after the barrier every warp has finished block j - 1, whose stage
              * thread 0 refills with block j + STAGES - 1. */
-            ta_mbar_wait(&full[stage], phase);
+            if (!landed) ta_mbar_wait(&full[stage], phase);
             __syncthreads();
             int next = j + STAGES - 1;
             if (threadIdx.x == 0 && next < n_kb)
@@ -537,10 +567,8 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
             ta_cp_async_commit();
         }
 
-        const int key0 = j * KEYS;
         const float ksc = k_scale_next, vsc = v_scale_next; /* loaded a block ahead: a global load per block */
         if (j + 1 < n_kb) k_scale_next = k_scale[j + 1], v_scale_next = v_scale[j + 1];
-        const bool active = unit_live && (!a.causal || key0 <= unit_last_row + diag);
         const uint8_t *ks_tile = smem + stage * STAGE_BYTES, *vs_tile = ks_tile + TILE_BYTES;
         const float qk_scale = __fmul_rn(__fmul_rn(sq, ksc), a.score_scale);
         float s[8][4], mx[2];
@@ -561,7 +589,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
                 block_probs<EXP2, MMA>(s, mx, dead, vsc, a, lane, rp, bp);
                 pv_accumulate_wg<D, PV_PARTS>(acc, pacc, bp, vs_tile);
             }
-            release(stage);
+            if (PIPE == PIPE_PRODUCER) release(stage);
         } else {
             if (active) {
                 qk_sync<D, QSM>(sacc, qf, q_tile, ks_tile, lane);
@@ -589,19 +617,34 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
         if (rows[r] >= Nq) continue;
         float l = l_row[r];
         if (a.lse && t == 0) a.lse[bh * a.Nq + rows[r]] = l > 0.0f ? (m_row[r] + log2f(l)) * TA_LN2 : -INFINITY;
-        int64_t base = b * a.out_stride[0] + h * a.out_stride[1] + rows[r] * a.out_stride[2];
+        /* out = acc / l as acc times one reciprocal per row (within an ulp of C's division; 64 divisions a
+         * thread were about 2 % of a 4k call's instructions), and a lane's two adjacent columns in one store
+         * where the row is contiguous and that store aligned. */
+        const float inv_l = l > 0.0f ? __frcp_rn(l) : 0.0f;
+        const int64_t base = b * a.out_stride[0] + h * a.out_stride[1] + rows[r] * a.out_stride[2];
+        const int elem = a.out_dtype == TA_F32 ? 4 : 2;
+        const bool pairs = a.out_stride[3] == 1 && ((uintptr_t)a.out + (uintptr_t)(base + 2 * t) * elem) % (2 * elem) == 0;
 #pragma unroll
-        for (int dn = 0; dn < DTILES; dn++)
+        for (int dn = 0; dn < DTILES; dn++) {
+            const int col = dn * 8 + 2 * t;
+            const float o0 = __fmul_rn(acc[dn][2 * r], inv_l), o1 = __fmul_rn(acc[dn][2 * r + 1], inv_l);
+            const int64_t off = base + col * a.out_stride[3];
+            if (pairs && col + 1 < a.D) {
+                if (a.out_dtype == TA_F16) *(__half2 *)((__half *)a.out + off) = __floats2half2_rn(o0, o1);
+                else if (a.out_dtype == TA_BF16) *(__nv_bfloat162 *)((__nv_bfloat16 *)a.out + off) = __floats2bfloat162_rn(o0, o1);
+                else *(float2 *)((float *)a.out + off) = make_float2(o0, o1);
+                continue;
+            }
 #pragma unroll
             for (int e = 0; e < 2; e++) {
-                int col = dn * 8 + 2 * t + e;
-                if (col >= a.D) continue;
-                float o = l > 0.0f ? __fdiv_rn(acc[dn][2 * r + e], l) : 0.0f;
-                int64_t off = base + col * a.out_stride[3];
-                if (a.out_dtype == TA_F16) ((__half *)a.out)[off] = __float2half_rn(o);
-                else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[off] = __float2bfloat16_rn(o);
-                else ((float *)a.out)[off] = o;
+                if (col + e >= a.D) continue;
+                const float o = e ? o1 : o0;
+                const int64_t at = off + e * a.out_stride[3];
+                if (a.out_dtype == TA_F16) ((__half *)a.out)[at] = __float2half_rn(o);
+                else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[at] = __float2bfloat16_rn(o);
+                else ((float *)a.out)[at] = o;
             }
+        }
     }
 }
 
@@ -613,17 +656,23 @@ typedef void (*prefill_fn)(const prefill_args);
  * or, when TURBOATTN_PREFILL_VARIANT=i is set (benchmarks), the i-th row of that head dim among those the GPU
  * can run (wgmma rows need compute capability 9.0). */
 typedef struct {
-    int d_pad, warps, stages, pipe, q_smem, mma;
+    int d_pad, warps, stages, pipe, q_smem, mma, tile_major;
     prefill_fn fn[EXP2_KINDS];
 } prefill_variant;
 
 #define PREFILL_ROW(D, W, MINB, ST, PIPE, QSM, MMA)                                                        \
-    {D, W, ST, PIPE, QSM, MMA,                                                                             \
+    {D, W, ST, PIPE, QSM, MMA, MMA == MMA_WG && W == 4,                                                    \
      {prefill_kernel<D, W, MINB, ST, EXP2_SAS_FAST, PIPE, QSM, MMA>,                                       \
       prefill_kernel<D, W, MINB, ST, EXP2_SAS, PIPE, QSM, MMA>, prefill_kernel<D, W, MINB, ST, EXP2_EXACT, PIPE, QSM, MMA>}}
 #define PREFILL_VARIANT(D, W, MINB, ST, PIPE, QSM) PREFILL_ROW(D, W, MINB, ST, PIPE, QSM, MMA_SYNC)
 /* wgmma rows: warpgroups of consumer warps plus the producer warp, Q in shared memory. */
 #define PREFILL_WG(D, W, MINB, ST) PREFILL_ROW(D, W, MINB, ST, PIPE_PRODUCER, 1, MMA_WG)
+/* wgmma rows of one warpgroup per CTA and MINB CTAs per SM, the same 12-16 warps per SM as the producer rows:
+ * thread 0 issues the bulk copies, so no producer warpgroup holds registers; the CTAs of an SM start, end and wait
+ * independently (one CTA's prologue, epilogue and P V waits overlap the others' loops), and 64-row tiles leave no
+ * partial tile at N a multiple of 64. Each CTA streams its head's whole K and V, so the grid is tile-major: the
+ * CTAs of one head run side by side and read them from L2. */
+#define PREFILL_WG_SOLO(D, MINB, ST) PREFILL_ROW(D, 4, MINB, ST, PIPE_BULK, 1, MMA_WG)
 
 /* Shapes (consumer warps, CTAs per SM, stages, pipeline, Q in shared memory); the first row of each head dim
  * that the GPU can run is the default. Measured on an H100 (NOTES-prefill.md):
@@ -633,12 +682,16 @@ typedef struct {
  * - wgmma rows (v8, sm_90a only): at D = 128, two consumer warpgroups were 10-15 % faster than the best
  *   mma.sync row in every configuration, and three (P V in two parts, 152 registers) another 3-11 % in
  *   all but one (run 12); at D = 64, three were within -4 % / +7 % of the mma.sync default (faster without
- *   a causal mask, slower with it), so they are not its default. */
+ *   a causal mask, slower with it).
+ * - one-warpgroup wgmma rows (v13): at D = 128, three CTAs per SM were 10-16 % faster than three warpgroups
+ *   under a producer with the exact softmax and 3-5 % with SAS; at D = 64, four CTAs per SM 5-9 % (exact) and
+ *   0-3 % (SAS) faster than the best mma.sync row. Both are their head dim's default. */
 static const prefill_variant prefill_variants[] = {
-    PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 0),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL, 0),
-    PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER, 0), PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 1),
+    PREFILL_WG_SOLO(64, 4, 4),
+    PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 1),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL, 0),
+    PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER, 0), PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 0),
     PREFILL_WG(64, 12, 1, 4),
-    PREFILL_WG(128, 12, 1, 4), PREFILL_WG(128, 8, 1, 4),
+    PREFILL_WG_SOLO(128, 3, 3), PREFILL_WG(128, 12, 1, 4), PREFILL_WG(128, 8, 1, 4),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 1), PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 0),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_ALL, 0),  PREFILL_VARIANT(128, 11, 1, 3, PIPE_PRODUCER, 0),
     PREFILL_VARIANT(128, 8, 1, 4, PIPE_BULK, 0),
@@ -838,7 +891,8 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
                (var->q_smem ? prefill_q_offset(var->stages * 2 * KEYS * var->d_pad, var->stages) + var->warps * 16 * var->d_pad
                             : var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0)));
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-    dim3 grid((unsigned)(B * Hq), (unsigned)a.n_qtiles);
+    a.tile_major = var->tile_major && B * Hq * a.n_qtiles < ((int64_t)1 << 31);
+    dim3 grid = a.tile_major ? dim3((unsigned)(B * Hq * a.n_qtiles)) : dim3((unsigned)(B * Hq), (unsigned)a.n_qtiles);
     fn<<<grid, (var->warps + prefill_producer_warps(var->pipe, var->mma)) * 32, smem>>>(a);
     TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
