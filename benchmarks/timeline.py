@@ -3,7 +3,7 @@ call on the legacy stream): each kernel's start and length relative to the start
 Shows where a call's event time goes that no kernel accounts for (host work before the first launch, host
 synchronisations between kernels).
 
-    python benchmarks/timeline.py prefill 4096 128      # B*N = 32k, H = 32, fp16, non-causal
+    python benchmarks/timeline.py prefill 4096 128      # B*N = 32k, H = 32, fp16, non-causal (add "exact": that softmax)
     python benchmarks/timeline.py decode 1 32 32 32768  # B, Hq, Hkv, N, 4-bit cache, D = 128
 """
 import math
@@ -23,10 +23,11 @@ from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
 def make_call(kind, args):
     if kind == "prefill":
         N, D = int(args[0]), int(args[1])
+        softmax = args[2] if len(args) > 2 else "sas"
         B = 32768 // N
         q, k, v = (torch.randn(B, 32, N, D, device="cuda", dtype=torch.float16) for _ in range(3))
         out = torch.empty_like(q)
-        return lambda: ta.flashq_attention(q, k, v, out=out)
+        return lambda: ta.flashq_attention(q, k, v, out=out, softmax=softmax)
     B, Hq, Hkv, N = (int(x) for x in args)
     k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16)
     cache = quantize_kv_cuda(k, torch.randn_like(k), bits=4)

@@ -158,13 +158,12 @@ __device__ __forceinline__ void qk_sync(int32_t (&sacc)[8][4], uint32_t (&qf)[D 
 /* wgmma (MMA_WG): S = Q K^T of one key block for the warpgroup's 64 rows into sacc as plain int32 dot
  * products, issued and committed but not waited for. */
 template <int D>
-__device__ __forceinline__ void wg_issue_qk(int32_t (&sacc)[8][4], uint32_t q_wg, const uint8_t *k_tile)
+__device__ __forceinline__ void wg_issue_qk(int32_t (&sacc)[8][4], uint64_t q_desc, uint64_t k_desc)
 {
-    const uint32_t k_sm = ta_smem_addr(k_tile);
     ta_wg_fence();
-    ta_wg_qk<0>(sacc, ta_wg_desc(q_wg, D, 0), ta_wg_desc(k_sm, D, 0));
+    ta_wg_qk<0>(sacc, q_desc, k_desc);
 #pragma unroll
-    for (int ks = 1; ks < D / 32; ks++) ta_wg_qk<1>(sacc, ta_wg_desc(q_wg, D, 32 * ks), ta_wg_desc(k_sm, D, 32 * ks));
+    for (int ks = 1; ks < D / 32; ks++) ta_wg_qk<1>(sacc, ta_wg_desc_at(q_desc, 32 * ks), ta_wg_desc_at(k_desc, 32 * ks));
     ta_wg_commit();
 }
 
@@ -369,18 +368,17 @@ __device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint
  * kernel fits more warps (NOTES-prefill v8). */
 template <int D, int PARTS>
 __device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t (&pacc)[D / 8 / PARTS][4], const block_p &bp,
-                                                 const uint8_t *vs_tile)
+                                                 uint64_t vt_desc)
 {
     constexpr int CH = D / PARTS;
-    const uint32_t vt = ta_smem_addr(vs_tile);
     const float bias[2] = {TA_MAGIC_F * bp.pvs[0], TA_MAGIC_F * bp.pvs[1]};
 #pragma unroll
     for (int part = 0; part < PARTS; part++) {
 #pragma unroll
         for (int dn = 0; dn < CH / 8; dn++) pacc[dn][0] = pacc[dn][1] = pacc[dn][2] = pacc[dn][3] = TA_MAGIC_BITS;
         ta_wg_fence();
-        ta_wg_pv<CH>(pacc, bp.pf[0], ta_wg_desc(vt + part * CH * KEYS, KEYS, 0));
-        ta_wg_pv<CH>(pacc, bp.pf[1], ta_wg_desc(vt + part * CH * KEYS, KEYS, 32));
+        ta_wg_pv<CH>(pacc, bp.pf[0], ta_wg_desc_at(vt_desc, part * CH * KEYS));
+        ta_wg_pv<CH>(pacc, bp.pf[1], ta_wg_desc_at(vt_desc, part * CH * KEYS + 32));
         ta_wg_commit();
         ta_wg_wait<0>();
 #pragma unroll
@@ -530,7 +528,10 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
     /* 12 warps (152 registers) or one warpgroup at 3 CTAs per SM (168): half the P V registers */
     constexpr int PV_PARTS = MMA == MMA_WG && D == 128 && (WARPS > 8 || PIPE_ROW == PIPE_BULK) ? 2 : 1;
     int32_t sacc[8][4], pacc[DTILES / PV_PARTS][4];
-    const uint32_t q_wg = ta_smem_addr(q_tile - (warp & 3) * 16 * D); /* wgmma: the warpgroup's 64 Q rows */
+    /* wgmma descriptors: the warpgroup's 64 Q rows, and stage 0's K and V^T tiles (a stage further is
+     * STAGE_BYTES further). */
+    const uint64_t q_desc = ta_wg_desc(ta_smem_addr(q_tile - (warp & 3) * 16 * D), D, 0);
+    const uint64_t k_desc0 = ta_wg_desc(ta_smem_addr(smem), D, 0), vt_desc0 = ta_wg_desc(ta_smem_addr(smem + TILE_BYTES), KEYS, 0);
     /* This warp is done with a stage (producer pipeline). */
     auto release = [&](int st) {
         __syncwarp();
@@ -577,17 +578,17 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
 
         if (MMA == MMA_WG) {
             if (active) {
-                if (j == 0) wg_issue_qk<D>(sacc, q_wg, ks_tile);
+                if (j == 0) wg_issue_qk<D>(sacc, q_desc, k_desc0);
                 ta_wg_wait<0>(); /* S of this block, issued during the last one */
                 block_scores<MMA>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, s, mx, dead);
                 /* S of the next block runs on the tensor cores during this block's softmax. */
                 if (j + 1 < n_kb && (!a.causal || key0 + KEYS <= unit_last_row + diag)) {
                     const int next = stage + 1 == STAGES ? 0 : stage + 1;
                     ta_mbar_wait(&full[next], next == 0 ? phase ^ 1 : phase);
-                    wg_issue_qk<D>(sacc, q_wg, smem + next * STAGE_BYTES);
+                    wg_issue_qk<D>(sacc, q_desc, ta_wg_desc_at(k_desc0, next * STAGE_BYTES));
                 }
                 block_probs<EXP2, MMA>(s, mx, dead, vsc, a, lane, rp, bp);
-                pv_accumulate_wg<D, PV_PARTS>(acc, pacc, bp, vs_tile);
+                pv_accumulate_wg<D, PV_PARTS>(acc, pacc, bp, ta_wg_desc_at(vt_desc0, stage * STAGE_BYTES));
             }
             if (PIPE == PIPE_PRODUCER) release(stage);
         } else {
@@ -857,16 +858,6 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     status = ta_prefill_quantize_cuda(q, k, v, &ops);
     if (status != TA_OK) return status;
 
-    /* The only synchronisation: a NaN/Inf must become a ValueError before the attention kernel runs. */
-    int bad[3];
-    TA_CUDA_TRY(cudaMemcpy(bad, ops.bad_input, sizeof bad, cudaMemcpyDeviceToHost));
-    const char *names[3] = {"q", "k", "v"};
-    for (int i = 0; i < 3; i++)
-        if (bad[i]) {
-            ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
-            return TA_ERR_INVALID;
-        }
-
     prefill_args a;
     a.q_codes = ops.q_codes, a.k_codes = ops.k_codes, a.vt_codes = ops.vt_codes;
     a.q_scale = ops.q_scale, a.k_scale = ops.k_scale, a.v_scale = ops.v_scale;
@@ -893,6 +884,18 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     a.tile_major = var->tile_major && B * Hq * a.n_qtiles < ((int64_t)1 << 31);
     dim3 grid = a.tile_major ? dim3((unsigned)(B * Hq * a.n_qtiles)) : dim3((unsigned)(B * Hq), (unsigned)a.n_qtiles);
+
+    /* The only synchronisation: a NaN/Inf must become a ValueError before the attention kernel runs. Everything
+     * the launch needs is ready before it, so the GPU waits only for this copy and the launch. */
+    int bad[3];
+    TA_CUDA_TRY(cudaMemcpy(bad, ops.bad_input, sizeof bad, cudaMemcpyDeviceToHost));
+    const char *names[3] = {"q", "k", "v"};
+    for (int i = 0; i < 3; i++)
+        if (bad[i]) {
+            ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
+            return TA_ERR_INVALID;
+        }
+
     fn<<<grid, (var->warps + prefill_producer_warps(var->pipe, var->mma)) * 32, smem>>>(a);
     TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
