@@ -117,8 +117,21 @@ __device__ __forceinline__ int code_col(const quant_job &jb, int r, int c)
     return jb.layout == LAYOUT_K_TILES ? ta_k_chunk(jb.d_out, r, c >> 4) * 16 + (c & 15) : c;
 }
 
+/* The packed 16-bit form of the block maximum and the finiteness check: four words of pairs (T2 = __half2 or
+ * __nv_bfloat162; the kernel says why this is the same maximum and a complete check). */
+template <typename T2, int WORDS>
+__device__ __forceinline__ void pairs_max_check(const uint32_t (&w)[WORDS], T2 zero, T2 &amax, T2 &check)
+{
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const T2 h2 = *(const T2 *)&w[i];
+        amax = __hmax2(amax, __habs2(h2));
+        check = __hfma2(h2, zero, check);
+    }
+}
+
 template <int WIDE, int MAXD>
-__global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 6) : (WIDE ? 2 : 4))
+__global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : (WIDE ? 2 : 4))
     quantize_blocks_kernel(quant_jobs jobs)
 {
     __shared__ float warp_amax[QUANT_THREADS / 32];
@@ -150,6 +163,13 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 6) : 
     group8<WIDE> x[QUANT_GROUPS_PER_THREAD(MAXD)];
     float amax = 0.0f;
     int bad = 0;
+    /* 16-bit inputs: the block maximum and the finiteness check run on the packed pairs, two elements an
+     * instruction. The maximum of |x| is itself a 16-bit value, so it is the same number as the float
+     * maximum; h * 0 + c stays 0 for finite h and becomes NaN at the first NaN or Inf (the maximum skips
+     * NaN, the check does not). Per element this was an unpack, a max and three instructions of check. */
+    __half2 amax_h = __float2half2_rn(0.0f), check_h = amax_h;
+    __nv_bfloat162 amax_b = __float2bfloat162_rn(0.0f), check_b = amax_b;
+    const bool half_in = !WIDE && jb.dtype == TA_F16, bf16_in = !WIDE && jb.dtype == TA_BF16;
 #pragma unroll
     for (int k = 0; k < QUANT_GROUPS_PER_THREAD(MAXD); k++) {
         int g = tid + k * QUANT_THREADS;
@@ -170,6 +190,11 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 6) : 
                 else x[k].w[i >> 1] = bits;
             }
         }
+        if (half_in || bf16_in) {
+            if (half_in) pairs_max_check(x[k].w, __float2half2_rn(0.0f), amax_h, check_h);
+            else pairs_max_check(x[k].w, __float2bfloat162_rn(0.0f), amax_b, check_b);
+            continue;
+        }
         float v[8];
         unpack<WIDE>(x[k], jb.dtype, v);
 #pragma unroll
@@ -177,6 +202,15 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 6) : 
             amax = fmaxf(amax, fabsf(v[i]));
             bad |= !(v[i] - v[i] == 0.0f); /* NaN and +-Inf both give NaN here */
         }
+    }
+    if (half_in) {
+        const float2 m = __half22float2(amax_h), c = __half22float2(check_h);
+        amax = fmaxf(m.x, m.y);
+        bad = !(c.x == 0.0f && c.y == 0.0f);
+    } else if (bf16_in) {
+        const float2 m = __bfloat1622float2(amax_b), c = __bfloat1622float2(check_b);
+        amax = fmaxf(m.x, m.y);
+        bad = !(c.x == 0.0f && c.y == 0.0f);
     }
     for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
     if ((tid & 31) == 0) warp_amax[tid >> 5] = amax;

@@ -120,10 +120,12 @@ def test_quantize_int8_strided_input_matches_cpu():
     np.testing.assert_array_equal(_buffers.to_numpy(scales), scales_cpu)
 
 
+@pytest.mark.parametrize("col", [4, 5])  # the low and the high half of a packed 16-bit pair
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_quantize_int8_rejects_non_finite(bad):
-    x = np.random.default_rng(1).standard_normal((1, 2, 70, 64)).astype(np.float32)
-    x[0, 1, 66, 5] = bad
+def test_quantize_int8_rejects_non_finite(bad, dtype, col):
+    x = np.random.default_rng(1).standard_normal((1, 2, 70, 64)).astype(DTYPES[dtype])
+    x[0, 1, 66, col] = bad
     with pytest.raises(ValueError, match="x contains NaN or Inf"):
         _C.cuda_quantize_int8(_buffers.from_numpy(x))
 
@@ -335,12 +337,13 @@ def test_attention_bnhd_strides_match_cpu():
     assert rel_l2(_buffers.to_numpy(got).astype(np.float64), np.asarray(ref, np.float64)) < PARITY_TOL
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 @pytest.mark.parametrize("name", ["q", "k", "v"])
-def test_non_finite_input_raises_before_the_kernel(name):
+def test_non_finite_input_raises_before_the_kernel(name, dtype):
     rng = np.random.default_rng(3)
-    tensors = dict(zip("qkv", make_qkv(rng, 1, 2, 2, 100, 100, 64, "float32")))
-    tensors[name][0, 1, 42, 7] = np.inf
-    out = poisoned((1, 2, 100, 64), "float32")
+    tensors = dict(zip("qkv", make_qkv(rng, 1, 2, 2, 100, 100, 64, dtype)))
+    tensors[name][0, 1, 42, 7] = np.inf if name != "k" else np.nan
+    out = poisoned((1, 2, 100, 64), dtype)
     with pytest.raises(ValueError, match=f"{name} contains NaN or Inf"):
         _C.cuda_attention(*(_buffers.from_numpy(tensors[n]) for n in "qkv"), out)
     assert np.isnan(_buffers.to_numpy(out)).all(), "the attention kernel ran on a non-finite input"
