@@ -95,6 +95,7 @@ class BuildWithCuda(build_ext):
                     return str(obj)
                 cmd = [NVCC, "-c", str(src), "-o", str(obj), "-I" + str(CSRC), *flags]
                 print(" ".join(cmd), flush=True)
+                stamp.unlink(missing_ok=True)  # an interrupted compile must not leave an object that looks current
                 subprocess.run(cmd, check=True)
                 stamp.write_text(key)
                 return str(obj)

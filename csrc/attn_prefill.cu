@@ -280,8 +280,8 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
     float inv[2], mref[2];
     if (EXP2 == EXP2_EXACT) {
         /* p8 = rint(P~ 255 / p_max) = rint(255 2^(s - mx)) with the row's per-block scale, rint(255 2^(s - m_new))
-         * with the fixed one: the codes need neither m_new nor a division (docs/DESIGN.md, "The exact softmax on
-         * the GPU"), and ps = p_max / 255 is one multiply off their path. */
+         * with the fixed one: the codes need neither m_new nor a division (docs/DESIGN.md, "CUDA float order
+         * against C"), and ps = p_max / 255 is one multiply off their path. */
 #pragma unroll
         for (int r = 0; r < 2; r++) {
             inv[r] = (float)TA_P_MAX;
@@ -525,7 +525,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
 #pragma unroll
     for (int dn = 0; dn < DTILES; dn++) acc[dn][0] = acc[dn][1] = acc[dn][2] = acc[dn][3] = 0.0f;
 
-    /* 12 warps (152 registers) or one warpgroup at 3 CTAs per SM (168): half the P V registers */
+    /* 12 warps (152 registers) or one warpgroup at 3 CTAs per SM (160 after setmaxnreg.dec): half the P V registers */
     constexpr int PV_PARTS = MMA == MMA_WG && D == 128 && (WARPS > 8 || PIPE_ROW == PIPE_BULK) ? 2 : 1;
     int32_t sacc[8][4], pacc[DTILES / PV_PARTS][4];
     /* wgmma descriptors: the warpgroup's 64 Q rows, and stage 0's K and V^T tiles (a stage further is
