@@ -36,6 +36,9 @@
 #include "ta_consts.h"
 
 #define KEYS TA_BK /* keys per block: the K/V quantization block */
+/* How far (log2 units) a block maximum may pass the running maximum before softmax="exact" with the per-row
+ * P scale moves it (block_probs): acc and l then grow by at most 2^8 between rescales, far from float's range. */
+#define LAZY_MAX_LOG2 8.0f
 #define MAX_SEQ (65535 * 64) /* rows of q or k: the grid's y dimension (at most 65535) counts tiles of >= 64 rows */
 
 typedef struct {
@@ -192,20 +195,24 @@ struct block_p {
 /* S of one block as floats (masked entries -inf; their accumulators INT32_MIN) and each row's block maximum,
  * taken on the integers (order-preserving; DPX three-way max on sm_90) and converted once, so that
  * (float)dot_max * qk_scale is max S exactly, as on the CPU. A row that sees no key of the block is "dead".
- * After this sacc is no longer needed (the wgmma kernel reuses it for the next block's S). */
-template <int MMA>
+ * softmax="exact" gets t = S - m_ref instead of S, one FMA a score (m_ref: the block maximum, or with the
+ * fixed P scale the new running maximum max(m_run, mx)); C rounds S and then t (docs/DESIGN.md, "CUDA float
+ * order against C"). After this sacc is no longer needed (the wgmma kernel reuses it for the next block's S). */
+template <int MMA, int EXP2>
 __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_scale, int key0, int Nk, bool causal,
-                                             int wrow0, int row_a, int diag, int t, float (&s)[8][4], float (&mx)[2],
-                                             bool (&dead)[2])
+                                             int wrow0, int row_a, int diag, int t, bool p_fixed, const float (&m_run)[2],
+                                             float (&s)[8][4], float (&mx)[2], bool (&dead)[2])
 {
+    if (EXP2 != EXP2_EXACT)
 #pragma unroll
-    for (int nt = 0; nt < 8; nt++)
+        for (int nt = 0; nt < 8; nt++)
 #pragma unroll
-        for (int i = 0; i < 4; i++) s[nt][i] = __fmul_rn(dot_to_float<MMA>(sacc[nt][i]), qk_scale);
+            for (int i = 0; i < 4; i++) s[nt][i] = __fmul_rn(dot_to_float<MMA>(sacc[nt][i]), qk_scale);
 
     /* Masks (causal diagonal, keys past Nk) only on the blocks that need them. Key column c of the block is
      * visible to a row when c <= that row's limit. */
-    if (key0 + KEYS > Nk || (causal && key0 + KEYS - 1 > wrow0 + diag)) {
+    const bool masked = key0 + KEYS > Nk || (causal && key0 + KEYS - 1 > wrow0 + diag);
+    if (masked) {
         int lim_a = Nk - 1 - key0, lim_b = lim_a;
         if (causal) {
             lim_a = min(lim_a, row_a + diag - key0);
@@ -218,7 +225,7 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
             for (int i = 0; i < 4; i++) {
                 int col = nt * 8 + (i & 1); /* minus 2t, folded into the limits */
                 if (col > (i < 2 ? lim_a : lim_b)) {
-                    s[nt][i] = -INFINITY;
+                    if (EXP2 != EXP2_EXACT) s[nt][i] = -INFINITY;
                     sacc[nt][i] = INT32_MIN;
                 }
             }
@@ -238,6 +245,29 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
     dead[0] = im_a == INT32_MIN, dead[1] = im_b == INT32_MIN;
     mx[0] = dead[0] ? -INFINITY : __fmul_rn(dot_to_float<MMA>(im_a), qk_scale);
     mx[1] = dead[1] ? -INFINITY : __fmul_rn(dot_to_float<MMA>(im_b), qk_scale);
+
+    if (EXP2 == EXP2_EXACT) {
+        /* The FMA keeps f * qk_scale unrounded, so the block maximum's own t would be m_ref's rounding error, up to
+         * |m_ref| 2^-24 above 0, and rint(255 2^t) could reach 256 once |m_ref| passes about 2^15.5. Taking m_ref
+         * |m_ref| 2^-23 higher keeps every t <= 0 (a relative change of P~ below 1e-4 for |m_ref| < 1000). */
+        float neg_ref[2];
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            const float ref = p_fixed ? fmaxf(m_run[r], mx[r]) : mx[r];
+            neg_ref[r] = dead[r] ? 0.0f : fmaf(fabsf(ref), -0x1p-23f, -ref);
+        }
+#pragma unroll
+        for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+            for (int i = 0; i < 4; i++) s[nt][i] = fmaf(dot_to_float<MMA>(sacc[nt][i]), qk_scale, neg_ref[i >> 1]);
+        /* A masked accumulator times a small qk_scale is no large negative number: masked scores are set. */
+        if (masked)
+#pragma unroll
+            for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+                for (int i = 0; i < 4; i++)
+                    if (sacc[nt][i] == INT32_MIN) s[nt][i] = -INFINITY;
+    }
 }
 
 /* The online-softmax step of one block: new maxima, alpha, P~ by EXP2, p8 against the row's block maximum
@@ -251,8 +281,14 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
     const float threshold_f = (float)a.threshold;
     const int t = lane & 3;
     float ps[2], p_max[2], m_new[2];
+    /* softmax="exact" with the per-row P scale moves the running maximum only when a block maximum passes it
+     * by more than LAZY_MAX_LOG2 (docs/DESIGN.md, "Lazy running maximum"): its codes are taken against the
+     * block maximum, so m only scales acc and l alike, and out = acc / l and lse do not depend on it. alpha is
+     * then exactly 1 in almost every block, and P V's fold skips the rescale. The fixed P scale's codes are
+     * taken against m itself, and SAS's P~ must match C bit for bit: those keep the strict maximum. */
+    const float lazy = EXP2 == EXP2_EXACT && !a.p_fixed ? LAZY_MAX_LOG2 : 0.0f;
 #pragma unroll
-    for (int r = 0; r < 2; r++) m_new[r] = mx[r] > rp.m[r] ? mx[r] : rp.m[r];
+    for (int r = 0; r < 2; r++) m_new[r] = mx[r] > rp.m[r] + lazy ? mx[r] : rp.m[r];
     if (EXP2 == EXP2_SAS_FAST) {
         /* A dead row that has seen no key yet would give -inf - -inf = NaN, and a NaN lane's n would borrow
          * into the other lane of the pair; its results are overwritten below anyway. */
@@ -268,7 +304,7 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
     } else {
 #pragma unroll
         for (int r = 0; r < 2; r++) {
-            bp.alpha[r] = exp2_of<EXP2>(__fsub_rn(rp.m[r], m_new[r]), a.threshold);
+            bp.alpha[r] = m_new[r] == rp.m[r] ? 1.0f : exp2_of<EXP2>(__fsub_rn(rp.m[r], m_new[r]), a.threshold);
             p_max[r] = exp2_of<EXP2>(__fsub_rn(mx[r], m_new[r]), a.threshold);
         }
     }
@@ -281,13 +317,10 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
     if (EXP2 == EXP2_EXACT) {
         /* p8 = rint(P~ 255 / p_max) = rint(255 2^(s - mx)) with the row's per-block scale, rint(255 2^(s - m_new))
          * with the fixed one: the codes need neither m_new nor a division (docs/DESIGN.md, "CUDA float order
-         * against C"), and ps = p_max / 255 is one multiply off their path. */
+         * against C"), s already holds that difference (block_scores), and ps = p_max / 255 is one multiply off
+         * their path. */
 #pragma unroll
-        for (int r = 0; r < 2; r++) {
-            inv[r] = (float)TA_P_MAX;
-            ps[r] = a.p_fixed ? 1.0f / (float)TA_P_MAX : __fmul_rn(p_max[r], 1.0f / (float)TA_P_MAX);
-            mref[r] = dead[r] ? 0.0f : a.p_fixed ? m_new[r] : mx[r]; /* dead: every s is -inf */
-        }
+        for (int r = 0; r < 2; r++) ps[r] = a.p_fixed ? 1.0f / (float)TA_P_MAX : __fmul_rn(p_max[r], 1.0f / (float)TA_P_MAX);
     } else if (a.p_fixed) {
         ps[0] = ps[1] = 1.0f / (float)TA_P_MAX;
         inv[0] = inv[1] = (float)TA_P_MAX;
@@ -311,6 +344,11 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
     uint32_t pw[8][2];
 #pragma unroll
     for (int nt = 0; nt < 8; nt++) {
+        if (EXP2 == EXP2_EXACT) {
+            pw[nt][0] = exact_codes_pair(s[nt][0], s[nt][1]);
+            pw[nt][1] = exact_codes_pair(s[nt][2], s[nt][3]);
+            continue;
+        }
         pw[nt][0] = p_codes_pair<EXP2, MMA == MMA_SYNC>(s[nt][0], s[nt][1], mref[0], inv[0], a.threshold, threshold_f);
         pw[nt][1] = p_codes_pair<EXP2, MMA == MMA_SYNC>(s[nt][2], s[nt][3], mref[1], inv[1], a.threshold, threshold_f);
     }
@@ -363,30 +401,34 @@ __device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint
 }
 
 /* The same update with the warpgroup's P V: wgmma k-steps (keys 0-31, 32-63) on the V^T tile, whose 64-byte
- * rows carry the 64-byte swizzle (wgmma.cuh), then one wait and the fold. PARTS > 1 multiplies the channels
- * in that many products one after the other through one accumulator tile of D / PARTS channels, so that the
- * kernel fits more warps (NOTES-prefill v8). */
+ * rows carry the 64-byte swizzle (wgmma.cuh), into a fresh plain int32 tile, then one wait and the fold, one
+ * I2FP and one FMA an element. The rescale by alpha runs while the product is in flight, and only where a row
+ * of the warp has alpha != 1 (with the lazy maximum of block_probs, almost never). PARTS > 1 multiplies the
+ * channels in that many products one after the other through one accumulator tile of D / PARTS channels, so
+ * that the kernel fits more warps (NOTES-prefill v8). */
 template <int D, int PARTS>
 __device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t (&pacc)[D / 8 / PARTS][4], const block_p &bp,
                                                  uint64_t vt_desc)
 {
     constexpr int CH = D / PARTS;
-    const float bias[2] = {TA_MAGIC_F * bp.pvs[0], TA_MAGIC_F * bp.pvs[1]};
+    const bool rescale = __any_sync(0xffffffffu, bp.alpha[0] != 1.0f || bp.alpha[1] != 1.0f);
 #pragma unroll
     for (int part = 0; part < PARTS; part++) {
-#pragma unroll
-        for (int dn = 0; dn < CH / 8; dn++) pacc[dn][0] = pacc[dn][1] = pacc[dn][2] = pacc[dn][3] = TA_MAGIC_BITS;
         ta_wg_fence();
-        ta_wg_pv<CH>(pacc, bp.pf[0], ta_wg_desc_at(vt_desc, part * CH * KEYS));
-        ta_wg_pv<CH>(pacc, bp.pf[1], ta_wg_desc_at(vt_desc, part * CH * KEYS + 32));
+        ta_wg_pv<CH, 0>(pacc, bp.pf[0], ta_wg_desc_at(vt_desc, part * CH * KEYS));
+        ta_wg_pv<CH, 1>(pacc, bp.pf[1], ta_wg_desc_at(vt_desc, part * CH * KEYS + 32));
         ta_wg_commit();
+        if (part == 0 && rescale)
+#pragma unroll
+            for (int dn = 0; dn < D / 8; dn++)
+#pragma unroll
+                for (int i = 0; i < 4; i++) acc[dn][i] = __fmul_rn(acc[dn][i], bp.alpha[i >> 1]);
         ta_wg_wait<0>();
 #pragma unroll
         for (int dn = 0; dn < CH / 8; dn++)
 #pragma unroll
             for (int i = 0; i < 4; i++)
-                acc[part * CH / 8 + dn][i] = fmaf(__int_as_float(pacc[dn][i]), bp.pvs[i >> 1],
-                                                  fmaf(bp.alpha[i >> 1], acc[part * CH / 8 + dn][i], -bias[i >> 1]));
+                acc[part * CH / 8 + dn][i] = fmaf(__int2float_rn(pacc[dn][i]), bp.pvs[i >> 1], acc[part * CH / 8 + dn][i]);
     }
 }
 
@@ -580,7 +622,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
             if (active) {
                 if (j == 0) wg_issue_qk<D>(sacc, q_desc, k_desc0);
                 ta_wg_wait<0>(); /* S of this block, issued during the last one */
-                block_scores<MMA>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, s, mx, dead);
+                block_scores<MMA, EXP2>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, a.p_fixed, rp.m, s, mx, dead);
                 /* S of the next block runs on the tensor cores during this block's softmax. */
                 if (j + 1 < n_kb && (!a.causal || key0 + KEYS <= unit_last_row + diag)) {
                     const int next = stage + 1 == STAGES ? 0 : stage + 1;
@@ -594,7 +636,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
         } else {
             if (active) {
                 qk_sync<D, QSM>(sacc, qf, q_tile, ks_tile, lane);
-                block_scores<MMA>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, s, mx, dead);
+                block_scores<MMA, EXP2>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, a.p_fixed, rp.m, s, mx, dead);
                 block_probs<EXP2, MMA>(s, mx, dead, vsc, a, lane, rp, bp);
                 pv_accumulate<D>(acc, vs_tile, bp.pf, bp.pvs, bp.alpha, lane);
             }

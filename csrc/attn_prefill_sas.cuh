@@ -65,6 +65,13 @@ __device__ __forceinline__ uint32_t exp2_code(float t, float inv)
     return __float_as_uint(fmaf(exp2_sfu(t), inv, TA_MAGIC_F));
 }
 
+/* The p8 codes of softmax="exact" for two scores of one row, given t = s - m_ref <= 0 (block_scores), in the two
+ * low bytes: rint(255 2^t), one rounding on the SFU (exp2_code). */
+__device__ __forceinline__ uint32_t exact_codes_pair(float t0, float t1)
+{
+    return __byte_perm(exp2_code(t0, (float)TA_P_MAX), exp2_code(t1, (float)TA_P_MAX), 0x0040);
+}
+
 /* The p8 codes of two scores s0, s1 of one row against m (the row's running max, finite) in the two low bytes.
  * EXP2_SAS_FAST drops C's clamp and rounds p * inv + 1.5 * 2^23 once where C rounds the product and then to
  * an integer. The clamp is dead there: over every float16 value of f and every n <= 14, SAS EXP2 of a later
@@ -73,7 +80,7 @@ __device__ __forceinline__ uint32_t exp2_code(float t, float inv)
  * C's two only when the float product lies within 2^-17 of a half-integer (about 1 code in 10^5, by one).
  * Two forms give the same codes: INV_POW2 (sas_code_pair) was about 2 % faster in the mma.sync kernels (D = 64)
  * and 2-3 % slower in the wgmma ones on an H100 (NOTES-prefill v10), so each kind keeps its faster form.
- * EXP2_SAS keeps the C sequence exactly; EXP2_EXACT rounds once on the SFU (exp2_code). */
+ * EXP2_SAS keeps the C sequence exactly; EXP2_EXACT uses exact_codes_pair. */
 template <int EXP2, bool INV_POW2>
 __device__ __forceinline__ uint32_t p_codes_pair(float s0, float s1, float m, float inv, int threshold, float threshold_f)
 {
@@ -82,8 +89,6 @@ __device__ __forceinline__ uint32_t p_codes_pair(float s0, float s1, float m, fl
         const float2 p = __half22float2(sas_exp2_neg_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f));
         return __byte_perm(__float_as_uint(fmaf(p.x, inv, TA_MAGIC_F)), __float_as_uint(fmaf(p.y, inv, TA_MAGIC_F)), 0x0040);
     }
-    if (EXP2 == EXP2_EXACT) /* one rounding and no clamp, as EXP2_SAS_FAST: see exp2_code below */
-        return __byte_perm(exp2_code(__fsub_rn(s0, m), inv), exp2_code(__fsub_rn(s1, m), inv), 0x0040);
     return __byte_perm(p_code(exp2_of<EXP2>(__fsub_rn(s0, m), threshold), inv),
                        p_code(exp2_of<EXP2>(__fsub_rn(s1, m), threshold), inv), 0x0040);
 }

@@ -91,31 +91,43 @@ template <int ACCUMULATE> __device__ __forceinline__ void ta_wg_qk(int32_t (&d)[
 #endif
 }
 
-/* d += A(64x32 u8, registers: the m16n8k32 A fragment of each warp) * B(32xN s8, shared): one k-step of
- * P V, N = D channels. */
-template <int D> __device__ __forceinline__ void ta_wg_pv(int32_t (&)[D / 8][4], const uint32_t (&)[4], uint64_t)
-{
-    __trap(); /* no wgmma row for this head dim; the kernel table never launches one */
-}
+/* d = A(64x32 u8, registers: the m16n8k32 A fragment of each warp) * B(32xN s8, shared) + (ACCUMULATE ? d : 0):
+ * one k-step of P V, N = D channels (the N of one product: 64 or 128). */
+template <int N, int ACCUMULATE> struct ta_wg_pv_n {
+    static __device__ __forceinline__ void run(int32_t (&)[N / 8][4], const uint32_t (&)[4], uint64_t)
+    {
+        __trap(); /* no wgmma row for this width; the kernel table never launches one */
+    }
+};
 
-template <> __device__ __forceinline__ void ta_wg_pv<64>(int32_t (&d)[8][4], const uint32_t (&a)[4], uint64_t b_desc)
-{
+template <int ACCUMULATE> struct ta_wg_pv_n<64, ACCUMULATE> {
+    static __device__ __forceinline__ void run(int32_t (&d)[8][4], const uint32_t (&a)[4], uint64_t b_desc)
+    {
 #if TA_WGMMA
-    asm volatile("wgmma.mma_async.sync.aligned.m64n64k32.s32.u8.s8 " TA_WG_R32 ", {%32,%33,%34,%35}, %36, 1;\n"
-                 : TA_WG_ACC32(d) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b_desc));
+        asm volatile("wgmma.mma_async.sync.aligned.m64n64k32.s32.u8.s8 " TA_WG_R32 ", {%32,%33,%34,%35}, %36, %37;\n"
+                     : TA_WG_ACC32(d) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b_desc), "n"(ACCUMULATE));
 #else
-    __trap();
+        __trap();
 #endif
-}
+    }
+};
 
-template <> __device__ __forceinline__ void ta_wg_pv<128>(int32_t (&d)[16][4], const uint32_t (&a)[4], uint64_t b_desc)
-{
+template <int ACCUMULATE> struct ta_wg_pv_n<128, ACCUMULATE> {
+    static __device__ __forceinline__ void run(int32_t (&d)[16][4], const uint32_t (&a)[4], uint64_t b_desc)
+    {
 #if TA_WGMMA
-    asm volatile("wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8 " TA_WG_R64 ", {%64,%65,%66,%67}, %68, 1;\n"
-                 : TA_WG_ACC64(d) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b_desc));
+        asm volatile("wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8 " TA_WG_R64 ", {%64,%65,%66,%67}, %68, %69;\n"
+                     : TA_WG_ACC64(d) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b_desc), "n"(ACCUMULATE));
 #else
-    __trap();
+        __trap();
 #endif
+    }
+};
+
+template <int N, int ACCUMULATE>
+__device__ __forceinline__ void ta_wg_pv(int32_t (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t b_desc)
+{
+    ta_wg_pv_n<N, ACCUMULATE>::run(d, a, b_desc);
 }
 
 #endif
