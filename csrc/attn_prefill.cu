@@ -48,6 +48,8 @@ typedef struct {
     int out_dtype;
     int64_t out_stride[4];
     float *lse;
+    const int *bad; /* the pre-pass's NaN/Inf flags of q, k, v: this call's input is bad where one equals epoch */
+    int epoch;
     int Hq, group;                         /* group = Hq / Hkv */
     int64_t Nq, Nk, nq_pad, nk_pad, diag;  /* diag = Nk - Nq: bottom-right causal alignment */
     int D;                                 /* real head dim (the kernel's is the padded one) */
@@ -477,6 +479,10 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
     const int wrow0 = q0 + warp * 16, row_a = wrow0 + g, row_b = row_a + 8;
     const int Nq = (int)a.Nq, Nk = (int)a.Nk, diag = (int)a.diag;
     const bool warp_live = wrow0 < Nq;
+    /* Read now, used before the first store: a non-finite input (the host raises ValueError) leaves out and lse
+     * untouched, without the host waiting for the flags between the pre-pass and this launch. */
+    const int4 flags = __ldcg((const int4 *)a.bad);
+    const bool refused = flags.x == a.epoch || flags.y == a.epoch || flags.z == a.epoch;
     /* The rows that skip a key block together: the warp's 16, or the warpgroup's 64 (wgmma is collective). */
     constexpr int UNIT_ROWS = MMA == MMA_WG ? 64 : 16;
     const int unit_row0 = q0 + warp / (UNIT_ROWS / 16) * UNIT_ROWS;
@@ -647,7 +653,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
     }
     if (PIPE == PIPE_ALL) ta_cp_async_wait<0>();
 
-    if (!warp_live) return;
+    if (!warp_live || refused) return;
 #pragma unroll
     for (int o = 1; o <= 2; o <<= 1) {
         rp.l[0] += __shfl_xor_sync(0xffffffffu, rp.l[0], o);
@@ -775,6 +781,9 @@ static const prefill_variant *variant_for(int64_t D, int wgmma)
 static struct {
     void *base;
     size_t bytes;
+    int *host_flags;     /* mapped host memory, bad_host of ta_prefill_operands (4 ints) */
+    cudaEvent_t prepass; /* recorded after the pre-pass: the host waits for this, not for the attention kernel */
+    int epoch;           /* the last call's flag value (quant.cuh) */
 } scratch[MAX_DEVICES];
 static pthread_mutex_t scratch_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -788,6 +797,19 @@ static int scratch_operands(int device, int64_t B, int64_t Hq, int64_t Hkv, ta_p
     size_t qs = round256(sizeof(float) * (size_t)(B * Hq * (dst->nq_pad / KEYS)));
     size_t kvs = round256(sizeof(float) * (size_t)(B * Hkv * (dst->nk_pad / KEYS)));
     size_t need = qc + 2 * kc + qs + 2 * kvs + 256;
+    if (!scratch[device].host_flags) {
+        void *flags = NULL;
+        cudaError_t err = cudaHostAlloc(&flags, 4 * sizeof(int), cudaHostAllocMapped | cudaHostAllocPortable);
+        if (err == cudaSuccess) memset(flags, 0, 4 * sizeof(int));
+        if (err == cudaSuccess) err = cudaEventCreateWithFlags(&scratch[device].prepass, cudaEventDisableTiming);
+        if (err != cudaSuccess) {
+            if (flags) cudaFreeHost(flags);
+            cudaGetLastError();
+            ta_set_error("could not set up the CUDA NaN/Inf flags: %s", cudaGetErrorString(err));
+            return err == cudaErrorMemoryAllocation ? TA_ERR_NOMEM : TA_ERR_CUDA;
+        }
+        scratch[device].host_flags = (int *)flags;
+    }
     if (scratch[device].bytes < need) {
         if (scratch[device].base) TA_CUDA_TRY(cudaFree(scratch[device].base)); /* synchronises: no user left */
         scratch[device].base = NULL;
@@ -800,15 +822,26 @@ static int scratch_operands(int device, int64_t B, int64_t Hq, int64_t Hkv, ta_p
             return TA_ERR_NOMEM;
         }
         scratch[device].bytes = need;
+        scratch[device].epoch = 0; /* fresh flags: cleared below */
     }
-    uint8_t *p = (uint8_t *)scratch[device].base;
+    /* The flags sit at the start of the block, where they stay while its size changes with the shapes. A new
+     * epoch per call; fresh flags, or the counter's wrap, clear both copies first. */
+    int *device_flags = (int *)scratch[device].base;
+    if (scratch[device].epoch == INT32_MAX) scratch[device].epoch = 0;
+    if (++scratch[device].epoch == 1) {
+        TA_CUDA_TRY(cudaMemset(device_flags, 0, 4 * sizeof(int)));
+        memset(scratch[device].host_flags, 0, 4 * sizeof(int));
+    }
+    uint8_t *p = (uint8_t *)scratch[device].base + 256;
     dst->q_codes = (int8_t *)p, p += qc;
     dst->k_codes = (int8_t *)p, p += kc;
     dst->vt_codes = (int8_t *)p, p += kc;
     dst->q_scale = (float *)p, p += qs;
     dst->k_scale = (float *)p, p += kvs;
     dst->v_scale = (float *)p, p += kvs;
-    dst->bad_input = (int *)p;
+    dst->bad_input = device_flags;
+    dst->bad_host = scratch[device].host_flags; /* portable mapped memory: its own address on the device (UVA) */
+    dst->epoch = scratch[device].epoch;
     return TA_OK;
 }
 
@@ -899,6 +932,7 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     if (status != TA_OK) return status;
     status = ta_prefill_quantize_cuda(q, k, v, &ops);
     if (status != TA_OK) return status;
+    TA_CUDA_TRY(cudaEventRecord(scratch[q->device_id].prepass, 0));
 
     prefill_args a;
     a.q_codes = ops.q_codes, a.k_codes = ops.k_codes, a.vt_codes = ops.vt_codes;
@@ -907,6 +941,7 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     a.out_dtype = (int)out->dtype;
     for (int i = 0; i < 4; i++) a.out_stride[i] = out->stride[i];
     a.lse = lse;
+    a.bad = ops.bad_input, a.epoch = ops.epoch;
     a.Hq = (int)Hq, a.group = (int)(Hq / Hkv);
     a.Nq = Nq, a.Nk = Nk, a.nq_pad = ops.nq_pad, a.nk_pad = ops.nk_pad, a.diag = Nk - Nq;
     a.D = (int)q->shape[3];
@@ -927,19 +962,20 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     a.tile_major = var->tile_major && B * Hq * a.n_qtiles < ((int64_t)1 << 31);
     dim3 grid = a.tile_major ? dim3((unsigned)(B * Hq * a.n_qtiles)) : dim3((unsigned)(B * Hq), (unsigned)a.n_qtiles);
 
-    /* The only synchronisation: a NaN/Inf must become a ValueError before the attention kernel runs. Everything
-     * the launch needs is ready before it, so the GPU waits only for this copy and the launch. */
-    int bad[3];
-    TA_CUDA_TRY(cudaMemcpy(bad, ops.bad_input, sizeof bad, cudaMemcpyDeviceToHost));
+    fn<<<grid, (var->warps + prefill_producer_warps(var->pipe, var->mma)) * 32, smem>>>(a);
+    TA_CUDA_TRY(cudaGetLastError());
+
+    /* The only synchronisation: a NaN/Inf becomes a ValueError before the call returns. The host waits for the
+     * pre-pass only, the attention kernel is queued behind it (the GPU idles for neither the host nor a copy),
+     * and that kernel checks the same flags before it writes, so a bad input leaves out and lse untouched. */
+    TA_CUDA_TRY(cudaEventSynchronize(scratch[q->device_id].prepass));
+    const volatile int *bad = ops.bad_host;
     const char *names[3] = {"q", "k", "v"};
     for (int i = 0; i < 3; i++)
-        if (bad[i]) {
+        if (bad[i] == ops.epoch) {
             ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
             return TA_ERR_INVALID;
         }
-
-    fn<<<grid, (var->warps + prefill_producer_warps(var->pipe, var->mma)) * 32, smem>>>(a);
-    TA_CUDA_TRY(cudaGetLastError());
     return TA_OK;
 }
 

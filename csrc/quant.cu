@@ -4,7 +4,8 @@
  * reduces the block's amax, and writes codes with exactly the CPU's float operations (quant.c:
  * inv = 127 / amax once, nearbyint(x * inv) clamped to +-127, scale = amax / 127, a block whose amax is
  * below FLT_MIN is all zero), so codes and scales are bit-identical. NaN/Inf are flagged in device memory
- * in the same pass; the host checks the flag before anything consumes the codes.
+ * in the same pass; the host checks the flag before it returns anything made from the codes (the attention
+ * kernel checks it too, before it writes).
  *
  * The attention pre-pass runs q, k and v through one launch and writes the padded operand layouts of
  * quant.cuh: K and V^T as swizzled tile images, V transposed through shared memory. */
@@ -42,7 +43,8 @@ typedef struct {
     int vec;          /* 1: every group of 8 elements is one aligned 16-byte (32 for float32) run */
     int8_t *codes;
     float *scales;
-    int *bad;
+    int *bad, *bad_host; /* NaN/Inf flags set to epoch; bad_host (mapped host memory) may be NULL */
+    int epoch;
     int64_t rows_out; /* code rows per (batch, head): N, or N padded to whole blocks */
     int d_out;        /* code columns: D, or the padded head dim (extra columns are zero) */
     int layout;
@@ -282,7 +284,10 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : 
         }
     }
     __syncthreads();
-    if (tid == 0 && tile_bad) *jb.bad = 1;
+    if (tid == 0 && tile_bad) {
+        *jb.bad = jb.epoch;
+        if (jb.bad_host) *jb.bad_host = jb.epoch;
+    }
 }
 
 /* ---- host side ----------------------------------------------------------------------------------- */
@@ -313,6 +318,8 @@ static void fill_job(quant_job *jb, const ta_view4 *x, int8_t *codes, float *sca
     jb->codes = codes;
     jb->scales = scales;
     jb->bad = bad;
+    jb->bad_host = NULL;
+    jb->epoch = 1;
     jb->rows_out = rows_out;
     jb->d_out = d_out;
     jb->layout = layout;
@@ -366,7 +373,7 @@ int ta_prefill_quantize_cuda(const ta_view4 *q, const ta_view4 *k, const ta_view
              LAYOUT_K_TILES, jobs.job[0].cta_end);
     fill_job(&jobs.job[2], v, dst->vt_codes, dst->v_scale, dst->bad_input + 2, dst->nk_pad, dst->d_pad,
              LAYOUT_VT_TILES, jobs.job[1].cta_end);
-    TA_CUDA_TRY(cudaMemsetAsync(dst->bad_input, 0, 3 * sizeof(int), 0));
+    for (int i = 0; i < 3; i++) jobs.job[i].bad_host = dst->bad_host + i, jobs.job[i].epoch = dst->epoch;
     return launch_jobs(&jobs);
 }
 

@@ -26,16 +26,20 @@ int ta_quantize_int8_cuda(const ta_view4 *x, int block, int8_t *codes, float *sc
  *            V transposed so that P.V's B operand has keys contiguous, in the key order that makes the
  *            P fragments the QK^T accumulators already hold a valid A operand without a shuffle
  *   q_scale [B, Hq, nq_pad / 64], k_scale and v_scale [B, Hkv, nk_pad / 64]
- *   bad_input[3]: set nonzero when q, k, v (in that order) hold a NaN or Inf. */
+ *   bad_input[3] (device) and bad_host[3] (mapped host memory): set to `epoch` when q, k, v (in that order)
+ *            hold a NaN or Inf. The call's epoch tells this call's flags from earlier calls' without clearing
+ *            them first (no memset ahead of the pre-pass). */
 typedef struct {
     int8_t *q_codes, *k_codes, *vt_codes;
     float *q_scale, *k_scale, *v_scale;
-    int *bad_input;
+    int *bad_input, *bad_host;
+    int epoch;
     int64_t nq_pad, nk_pad;
     int d_pad;
 } ta_prefill_operands;
 
-/* Launches the pre-pass on the legacy default stream (one kernel for q, k and v; no synchronisation). */
+/* Launches the pre-pass on the legacy default stream (one kernel for q, k and v; no synchronisation, no
+ * clearing of the flags: see bad_input above). */
 int ta_prefill_quantize_cuda(const ta_view4 *q, const ta_view4 *k, const ta_view4 *v, const ta_prefill_operands *dst);
 
 #ifdef __cplusplus
