@@ -1,0 +1,22 @@
+#!/bin/bash
+# session 17 run 2 (H100): run 1's pre-pass beside the attention kernel with the pre-pass asking for the largest
+# shared-memory carveout (so that both kernels' CTAs can share an SM); A/B against 0bff4ee (in _baseline/) and
+# 0 / 1 / 2 pre-pass CTAs per SM in alternating processes, timelines.
+set -uo pipefail
+cd "$(dirname "$0")/../../../.."
+export PYTHONUNBUFFERED=1
+t0=$(date +%s)
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+TURBOATTN_CUDA=1 python3 setup.py -q build_ext --inplace > $OUT/build.log 2>&1; echo "build rc=$? ($(( $(date +%s) - t0 )) s)"
+for f in attn_decode attn_decode_warp kv_compress; do cp build/temp.linux-x86_64-cpython-312/cuda/$f.* _baseline/build/temp.linux-x86_64-cpython-312/cuda/; done
+(cd _baseline && TURBOATTN_CUDA=1 python3 setup.py -q build_ext --inplace > $OUT/build_base.log 2>&1; echo "baseline build rc=$? ($(( $(date +%s) - t0 )) s)")
+PYTHONPATH=$PWD timeout 150 python3 -m pytest -q -p no:cacheprovider tests/test_cuda_parity.py -x > $OUT/pytest_parity.log 2>&1
+rc=$?; echo "parity rc=$rc: $(tail -1 $OUT/pytest_parity.log) ($(( $(date +%s) - t0 )) s)"; grep -E "^(FAILED|ERROR)|^E  " $OUT/pytest_parity.log | head -20
+[ $rc -eq 0 ] || exit 1
+for i in 1 2 3; do
+  PYTHONPATH=$PWD/_baseline python3 benchmarks/results/prefill-v15/ab.py base$i 2>&1 | grep -v warn
+  for c in 0 1 2; do TURBOATTN_PREPASS_CTAS=$c PYTHONPATH=$PWD python3 benchmarks/results/prefill-v15/ab.py new$i 2>&1 | grep -v warn; done
+done | tee $OUT/ab.txt
+echo "ab done ($(( $(date +%s) - t0 )) s)"
+for c in 1 2; do for sm in exact; do echo "== ctas=$c $sm"; TURBOATTN_PREPASS_CTAS=$c PYTHONPATH=$PWD python3 benchmarks/timeline.py prefill 4096 128 $sm 2>&1 | grep -v "warn" | tail -4; done; done | tee $OUT/timeline.txt
+echo "all done ($(( $(date +%s) - t0 )) s)"
