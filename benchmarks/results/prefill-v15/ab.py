@@ -26,4 +26,4 @@ for D, N, causal in cases:
     res.append(f"D={D} N={N} c={int(causal)} exact {statistics.median(times[0]):.3f} sas {statistics.median(times[1]):.3f}")
     del q, k, v, out
     torch.cuda.empty_cache()
-print(f"{label:6s} ctas={os.environ.get('TURBOATTN_PREPASS_CTAS', 'default')}: " + " | ".join(res), flush=True)
+print(f"{label:6s} ctas={os.environ.get('TURBOATTN_PREPASS_CTAS', 'default')} variant={os.environ.get('TURBOATTN_PREFILL_VARIANT', 'default')}: " + " | ".join(res), flush=True)
