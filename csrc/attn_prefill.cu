@@ -57,6 +57,7 @@ typedef struct {
     int n_qtiles;
     int tile_major;                        /* 1: a head's row tiles are consecutive CTAs of a 1-D grid */
     int causal, p_fixed, threshold;
+    int out_rows16;                        /* out: 16-bit values, rows of exactly D contiguous values, 16-byte aligned */
     float score_scale;                     /* sm_scale * log2e, formed once in float32 as on the CPU */
 } prefill_args;
 
@@ -434,6 +435,49 @@ __device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t
     }
 }
 
+/* ---- the output tile -------------------------------------------------------------------------------- */
+
+/* A one-warpgroup CTA's 64 output rows in 16-bit values (a.out_rows16: float16 or bfloat16 rows of exactly D
+ * values, each 16-byte aligned), written row by row in 16-byte pieces. A thread's fragment holds two columns of
+ * two rows per 8-column tile, so storing it directly puts each warp store on eight rows 16 bytes apart: about
+ * 4 us of a CTA's epilogue at D = 128, as long as its prologue (NOTES-prefill v16). The values pass through a
+ * stage buffer instead, which holds exactly 64 rows of D 16-bit values (2 tiles of 64 x D bytes). Piece c of
+ * row r sits at piece c ^ (r & 7) of its row, so that the eight rows of a fragment store hit 32 different banks.
+ * The caller has synchronised the CTA after its last block. */
+template <int D>
+__device__ __forceinline__ void store_tile_rows16(uint8_t *stage, const float (&acc)[D / 8][4], const float (&inv_l)[2],
+                                                  const prefill_args &a, int64_t tile_base, int warp, int lane)
+{
+    constexpr int PIECES = D / 8, ROW_BYTES = 2 * D; /* 16-byte pieces per row */
+    const int g = lane >> 2, t = lane & 3;
+    const bool bf16 = a.out_dtype == TA_BF16;
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        const int row = warp * 16 + g + 8 * r;
+#pragma unroll
+        for (int dn = 0; dn < PIECES; dn++) {
+            const float o0 = __fmul_rn(acc[dn][2 * r], inv_l[r]), o1 = __fmul_rn(acc[dn][2 * r + 1], inv_l[r]);
+            uint32_t w;
+            if (bf16) {
+                __nv_bfloat162 x = __floats2bfloat162_rn(o0, o1);
+                w = *(uint32_t *)&x;
+            } else {
+                __half2 x = __floats2half2_rn(o0, o1);
+                w = *(uint32_t *)&x;
+            }
+            *(uint32_t *)(stage + row * ROW_BYTES + ((dn ^ (row & 7)) * 16) + 4 * t) = w;
+        }
+    }
+    __syncthreads();
+    uint8_t *out = (uint8_t *)a.out + tile_base * 2;
+#pragma unroll
+    for (int k = 0; k < 64 * PIECES / 128; k++) {
+        const int i = (int)threadIdx.x + 128 * k, row = i / PIECES, c = i % PIECES;
+        const uint4 x = *(const uint4 *)(stage + row * ROW_BYTES + ((c ^ (row & 7)) * 16));
+        *(uint4 *)(out + (int64_t)row * a.out_stride[2] * 2 + c * 16) = x;
+    }
+}
+
 /* ---- the kernel ------------------------------------------------------------------------------------ */
 
 /* Byte offset of the Q tiles (QSM rows): after the stages and the mbarriers, 1024-byte aligned (wgmma
@@ -538,14 +582,28 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
         }
     }
 
+    /* The scales of the first block and of Q: loaded now, so that their latency overlaps the Q codes'. */
+    const float sq = warp_live ? a.q_scale[bh * a.nqb + wrow0 / KEYS] : 0.0f;
+    const float *k_scale = a.k_scale + bhk * a.nkb, *v_scale = a.v_scale + bhk * a.nkb;
+    float k_scale_next = k_scale[0], v_scale_next = v_scale[0]; /* nkb >= 1 */
+
     uint32_t qf[KSTEPS][4];
     if (QSM) {
-        /* 16 rows of D bytes, chunk c of row r at ta_k_chunk(D, r, c); rows past Nq are zero. */
-        for (int i = lane; i < 16 * D / 16; i += 32) {
-            int r = i / (D / 16), c = i % (D / 16);
-            uint4 x = make_uint4(0u, 0u, 0u, 0u);
-            if (wrow0 + r < Nq) x = *(const uint4 *)(a.q_codes + (bh * a.nq_pad + wrow0 + r) * D + c * 16);
-            *(uint4 *)(q_tile + r * D + ta_k_chunk(D, r, c) * 16) = x;
+        /* 16 rows of D bytes, chunk c of row r at ta_k_chunk(D, r, c); rows past Nq are zero. Every load is
+         * issued before the first store: a load-store loop waited for one memory latency per chunk, about 3.5 us
+         * of a CTA's prologue at D = 128 (NOTES-prefill v16). */
+        constexpr int PER_LANE = 16 * D / 16 / 32;
+        uint4 x[PER_LANE];
+#pragma unroll
+        for (int k = 0; k < PER_LANE; k++) {
+            const int i = lane + 32 * k, r = i / (D / 16), c = i % (D / 16);
+            x[k] = make_uint4(0u, 0u, 0u, 0u);
+            if (wrow0 + r < Nq) x[k] = *(const uint4 *)(a.q_codes + (bh * a.nq_pad + wrow0 + r) * D + c * 16);
+        }
+#pragma unroll
+        for (int k = 0; k < PER_LANE; k++) {
+            const int i = lane + 32 * k, r = i / (D / 16), c = i % (D / 16);
+            *(uint4 *)(q_tile + r * D + ta_k_chunk(D, r, c) * 16) = x[k];
         }
         if (MMA == MMA_WG) {
             /* The warpgroup's wgmma reads all four warps' rows through the async proxy. */
@@ -565,9 +623,6 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
             qf[ks][3] = lb ? *(const uint32_t *)(qb + c + 16) : 0u;
         }
     }
-    const float sq = warp_live ? a.q_scale[bh * a.nqb + wrow0 / KEYS] : 0.0f;
-    const float *k_scale = a.k_scale + bhk * a.nkb, *v_scale = a.v_scale + bhk * a.nkb;
-    float k_scale_next = k_scale[0], v_scale_next = v_scale[0]; /* nkb >= 1 */
     row_pair rp = {{-INFINITY, -INFINITY}, {0.0f, 0.0f}};
     float acc[DTILES][4];
 #pragma unroll
@@ -659,24 +714,34 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
         rp.l[0] += __shfl_xor_sync(0xffffffffu, rp.l[0], o);
         rp.l[1] += __shfl_xor_sync(0xffffffffu, rp.l[1], o);
     }
-    const float *l_row = rp.l, *m_row = rp.m;
-    int rows[2] = {row_a, row_b};
+    const int rows[2] = {row_a, row_b};
+    /* out = acc / l as acc times one reciprocal per row (within an ulp of C's division; 64 divisions a thread
+     * were about 2 % of a 4k call's instructions). */
+    float inv_l[2];
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        const float l = rp.l[r];
+        inv_l[r] = l > 0.0f ? __frcp_rn(l) : 0.0f;
+        if (a.lse && t == 0 && rows[r] < Nq) a.lse[bh * a.Nq + rows[r]] = l > 0.0f ? (rp.m[r] + log2f(l)) * TA_LN2 : -INFINITY;
+    }
+    /* Every warp of a one-warpgroup CTA is here when its 64 rows are all real (refused is the same for all). */
+    if (MMA == MMA_WG && PIPE_ROW == PIPE_BULK && a.out_rows16 && q0 + ROWS <= Nq) {
+        __syncthreads(); /* every warp is past its last block: stage 0 is free */
+        store_tile_rows16<D>(smem, acc, inv_l, a, b * a.out_stride[0] + h * a.out_stride[1] + (int64_t)q0 * a.out_stride[2],
+                             warp, lane);
+        return;
+    }
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         if (rows[r] >= Nq) continue;
-        float l = l_row[r];
-        if (a.lse && t == 0) a.lse[bh * a.Nq + rows[r]] = l > 0.0f ? (m_row[r] + log2f(l)) * TA_LN2 : -INFINITY;
-        /* out = acc / l as acc times one reciprocal per row (within an ulp of C's division; 64 divisions a
-         * thread were about 2 % of a 4k call's instructions), and a lane's two adjacent columns in one store
-         * where the row is contiguous and that store aligned. */
-        const float inv_l = l > 0.0f ? __frcp_rn(l) : 0.0f;
+        /* A lane's two adjacent columns in one store where the row is contiguous and that store aligned. */
         const int64_t base = b * a.out_stride[0] + h * a.out_stride[1] + rows[r] * a.out_stride[2];
         const int elem = a.out_dtype == TA_F32 ? 4 : 2;
         const bool pairs = a.out_stride[3] == 1 && ((uintptr_t)a.out + (uintptr_t)(base + 2 * t) * elem) % (2 * elem) == 0;
 #pragma unroll
         for (int dn = 0; dn < DTILES; dn++) {
             const int col = dn * 8 + 2 * t;
-            const float o0 = __fmul_rn(acc[dn][2 * r], inv_l), o1 = __fmul_rn(acc[dn][2 * r + 1], inv_l);
+            const float o0 = __fmul_rn(acc[dn][2 * r], inv_l[r]), o1 = __fmul_rn(acc[dn][2 * r + 1], inv_l[r]);
             const int64_t off = base + col * a.out_stride[3];
             if (pairs && col + 1 < a.D) {
                 if (a.out_dtype == TA_F16) *(__half2 *)((__half *)a.out + off) = __floats2half2_rn(o0, o1);
@@ -960,6 +1025,9 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
                             : var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0)));
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     a.tile_major = var->tile_major && B * Hq * a.n_qtiles < ((int64_t)1 << 31);
+    a.out_rows16 = (out->dtype == TA_F16 || out->dtype == TA_BF16) && a.D == var->d_pad && out->stride[3] == 1 &&
+                   out->stride[0] % 8 == 0 && out->stride[1] % 8 == 0 && out->stride[2] % 8 == 0 &&
+                   (uintptr_t)out->data % 16 == 0;
     dim3 grid = a.tile_major ? dim3((unsigned)(B * Hq * a.n_qtiles)) : dim3((unsigned)(B * Hq), (unsigned)a.n_qtiles);
 
     fn<<<grid, (var->warps + prefill_producer_warps(var->pipe, var->mma)) * 32, smem>>>(a);

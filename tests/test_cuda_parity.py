@@ -337,6 +337,30 @@ def test_attention_bnhd_strides_match_cpu():
     assert rel_l2(_buffers.to_numpy(got).astype(np.float64), np.asarray(ref, np.float64)) < PARITY_TOL
 
 
+@pytest.mark.parametrize("D", [64, 128])
+@pytest.mark.parametrize("N", [192, 130])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_output_rows_inside_a_wider_or_misaligned_out(dtype, N, D):
+    """The one-warpgroup rows write whole 64-row tiles through shared memory in 16-byte row pieces when out's rows
+    are 16-byte aligned, and element pairs otherwise (and in a partial last tile). out here is the left half of a
+    wider NaN tensor (row stride 2 D: the tile path), or starts 8 bytes into its buffer (the pair path); either
+    way the result matches the CPU and nothing outside out is written."""
+    torch = pytest.importorskip("torch")
+    tdtype = {"float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
+    rng = np.random.default_rng(seed("rows16", dtype, N, D))
+    q, k, v = make_qkv(rng, 1, 4, 2, N, N, D, dtype, "outliers")
+    want = np.asarray(flashq_attention(q, k, v, causal=True), np.float64)
+    tq, tk, tv = (torch.from_numpy(x.astype(np.float32)).to(tdtype).cuda() for x in (q, k, v))
+    wide = torch.full((1, 4, N, 2 * D), float("nan"), dtype=tdtype, device="cuda")
+    flat = torch.full((q.size + 8,), float("nan"), dtype=tdtype, device="cuda")
+    for out, rest in ((wide[..., :D], wide[..., D:]), (flat[4:4 + q.size].view(q.shape), torch.cat((flat[:4], flat[4 + q.size:])))):
+        flashq_attention(tq, tk, tv, causal=True, out=out)
+        got = out.float().cpu().numpy().astype(np.float64)
+        assert np.isfinite(got).all(), "unwritten output elements"
+        assert rel_l2(got, want) < PARITY_TOL
+        assert torch.isnan(rest).all(), "written outside out"
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 @pytest.mark.parametrize("name", ["q", "k", "v"])
 def test_non_finite_input_raises_and_leaves_out_untouched(name, dtype):
