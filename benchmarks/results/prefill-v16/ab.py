@@ -1,0 +1,29 @@
+"""Session 18 (prefill-v16): one process's median times (in turns) of turboattn prefill for one build or setting
+(argv: label; the setting comes from the environment). Same cases and method as prefill-v13 run 5's ab.py."""
+import os, sys, statistics
+import torch
+label = sys.argv[1]
+import turboattn
+from turboattn import flashq_attention
+cases = [(128, 4096, False), (128, 16384, False), (128, 4096, True), (64, 4096, False), (128, 1024, False)]
+res = []
+for D, N, causal in cases:
+    B = 32768 // N
+    g = torch.Generator(device="cuda").manual_seed(N + D)
+    q, k, v = (torch.randn(B, 32, N, D, device="cuda", dtype=torch.float16, generator=g) for _ in range(3))
+    out = torch.empty_like(q)
+    fns = [lambda sm=sm: flashq_attention(q, k, v, causal=causal, out=out, softmax=sm) for sm in ("exact", "sas")]
+    for f in fns:
+        for _ in range(3):
+            f()
+    torch.cuda.synchronize()
+    times = [[], []]
+    for _ in range(10):
+        for f, t in zip(fns, times):
+            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            s.record(); f(); e.record(); e.synchronize()
+            t.append(s.elapsed_time(e))
+    res.append(f"D={D} N={N} c={int(causal)} exact {statistics.median(times[0]):.3f} sas {statistics.median(times[1]):.3f}")
+    del q, k, v, out
+    torch.cuda.empty_cache()
+print(f"{label:6s} old_epilogue={os.environ.get('TURBOATTN_S18_OLD_EPILOGUE', '0')}: " + " | ".join(res), flush=True)
