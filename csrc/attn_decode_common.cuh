@@ -346,6 +346,28 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
     return !__all_sync(0xffffffffu, finite);
 }
 
+/* Rows 0 .. tr - 1 of a work item, as dec_quantize_q_row, after the lanes have asked L1 for every real row's
+ * lines: one row after another, a four-row item waited four memory latencies (q and the check took about 11 us of
+ * a 90 us warp, NOTES-decode session 18). Prefetches rather than loads held in registers, which made ptxas spill
+ * in the warp kernel's loops. Rows with a stride between elements are loaded as before. */
+template <int D>
+__device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile, int h, int b, int rows, int tr, int8_t *q8,
+                                                    int pitch, dec_rows *rs)
+{
+    if (a.q.stride[3] == 1) {
+        const int size = a.q.dtype == TA_F32 ? 4 : 2, lines = (D * size + 127) / 128 + 1; /* +1: rows need not be aligned */
+        for (int k = threadIdx.x & 31; k < rows * lines; k += 32) {
+            const int r = k / lines, rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
+            const int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
+            const char *p = (const char *)a.q.data + base * size + (k - r * lines) * 128;
+            asm volatile("prefetch.global.L1 [%0];" ::"l"(p));
+        }
+    }
+    bool bad = false;
+    for (int r = 0; r < tr; r++) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, q8 + r * pitch, rs);
+    return bad;
+}
+
 /* EXP2 of -n0 and -n1 (n >= 0, +inf gives 0): the paired SAS of sas.h (threshold <= 14), or the SFU's exp2 for
  * softmax="exact". a.exact is the same for the whole launch, so the branch costs no divergence. */
 __device__ __forceinline__ float2 dec_exp2_neg_pair(const dec_args &a, float n0, float n1, float thr)

@@ -620,8 +620,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
 
     /* rows <= TR; rows past `rows` get zero codes and an empty state */
-    bool bad = false;
-    for (int r = 0; r < TR; r++) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * wd_qp(D), s.rs);
+    const bool bad = dec_quantize_q_rows<D>(a, tile, h, b, rows, TR, s.q8, wd_qp(D), s.rs);
     wd_check_q(a, split, bad);
     if (bad) return;
     for (int i = lane; i < TR * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
