@@ -1,0 +1,26 @@
+"""Session 18 (decode-v15): one process's decode times (raw binding, in turns, 40 reps) for an A/B across two
+builds; run alternately with PYTHONPATH pointing at each tree. argv: label."""
+import math, os, sys
+import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from prefill import interleaved_ms
+import turboattn
+from turboattn import _C
+from turboattn.cuda_kv import quantize_kv_cuda
+
+label, res = sys.argv[1], []
+for B, Hq, Hkv, N in [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072)]:
+    g = torch.Generator(device="cuda").manual_seed(N + B)
+    k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16, generator=g)
+    v = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16, generator=g)
+    k[..., :4] *= 20
+    q = torch.randn(B, Hq, 1, 128, device="cuda", dtype=torch.float16, generator=g)
+    out = torch.empty_like(q)
+    caches = {bits: quantize_kv_cuda(k, v, bits=bits) for bits in (4, 2)}
+    forms = {f"{bits}b {'exact' if ex else 'sas'}": (lambda c=caches[bits], ex=ex: _C.cuda_attention_kv(
+        q, c, out, None, 1 / math.sqrt(128), False, ex, 8, False)) for bits, ex in ((4, False), (2, False), (4, True))}
+    times = interleaved_ms(list(forms.values()), 40)
+    res.append(f"({B},{Hq},{Hkv},{N}) " + " ".join(f"{n} {ms * 1000:.1f}" for n, (ms, _) in zip(forms, times)))
+    del k, v, q, out, caches
+    torch.cuda.empty_cache()
+print(f"{label:5s} us: " + " | ".join(res), flush=True)
