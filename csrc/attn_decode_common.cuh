@@ -289,6 +289,14 @@ __device__ __forceinline__ int dec_n_valid(const dec_rows *rs, int r, int64_t ke
     return visible < 0 ? 0 : (visible > n_keys ? n_keys : (int)visible);
 }
 
+/* Where row r of work-item tile `tile` starts in q (elements), and its query index i. */
+__device__ __forceinline__ int64_t dec_q_row_offset(const dec_args &a, int tile, int h, int b, int r, int *i)
+{
+    const int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq;
+    *i = rho % a.Nq;
+    return b * a.q.stride[0] + hq * a.q.stride[1] + *i * a.q.stride[2];
+}
+
 /* Row r of work-item tile `tile`: q's stage-1 INT8 codes (SPEC section 5: one block per row) into q8row[0..D)
  * and the row's initial state; rows past `rows` get zero codes and an empty state. True (in every lane) when the
  * row holds NaN or Inf. */
@@ -301,8 +309,8 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
         if (lane == 0) rs->m[r] = -INFINITY, rs->l[r] = 0.0f, rs->key_end[r] = 0, rs->sq[r] = 0.0f, rs->qsum[r] = 0, rs->aprod[r] = 1.0f;
         return false;
     }
-    int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
-    int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
+    int i;
+    const int64_t base = dec_q_row_offset(a, tile, h, b, r, &i);
     /* the row's D / 32 values per lane are loaded together, once: a load per loop round waited a memory
      * latency each, at the start of every work item */
     float x[DEC_MAX_D / 32];
@@ -349,18 +357,21 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
 /* Rows 0 .. tr - 1 of a work item, as dec_quantize_q_row, after the lanes have asked L1 for every real row's
  * lines: one row after another, a four-row item waited four memory latencies (q and the check took about 11 us of
  * a 90 us warp, NOTES-decode session 18). Prefetches rather than loads held in registers, which made ptxas spill
- * in the warp kernel's loops. Rows with a stride between elements are loaded as before. */
+ * in the warp kernel's loops. Rows with a stride between elements are loaded as before, without a prefetch. */
 template <int D>
 __device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile, int h, int b, int rows, int tr, int8_t *q8,
                                                     int pitch, dec_rows *rs)
 {
     if (a.q.stride[3] == 1) {
-        const int size = a.q.dtype == TA_F32 ? 4 : 2, lines = (D * size + 127) / 128 + 1; /* +1: rows need not be aligned */
+        /* A row spans at most `lines` 128-byte lines; each lane asks for one, at an address inside the row. */
+        const int size = a.q.dtype == TA_F32 ? 4 : 2, bytes = D * size, lines = (bytes + 127) / 128 + 1;
         for (int k = threadIdx.x & 31; k < rows * lines; k += 32) {
-            const int r = k / lines, rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq, i = rho % a.Nq;
-            const int64_t base = b * a.q.stride[0] + hq * a.q.stride[1] + i * a.q.stride[2];
-            const char *p = (const char *)a.q.data + base * size + (k - r * lines) * 128;
-            asm volatile("prefetch.global.L1 [%0];" ::"l"(p));
+            int i;
+            const int r = k / lines;
+            const char *row = (const char *)a.q.data + dec_q_row_offset(a, tile, h, b, r, &i) * size;
+            const char *p = (const char *)(((uintptr_t)row & ~(uintptr_t)127) + (uintptr_t)(k - r * lines) * 128);
+            if (p < row) p = row;
+            if (p < row + bytes) asm volatile("prefetch.global.L1 [%0];" ::"l"(p));
         }
     }
     bool bad = false;
