@@ -488,17 +488,36 @@ typedef struct {
     unsigned *ticket; /* the decode kernels' work counters: zeroed here for the next call (one memset fewer) */
     const unsigned *q_bad;
     unsigned q_call;
+    int free_splits; /* dec_args.free_splits: merge by the splits' maxima instead of replaying their alphas */
 } comb_args;
 
 #define COMB_WARPS 8
 #define COMB_BATCH 8
 #define COMB_LANE_D (DEC_MAX_D / 32)
 
+/* The weights of a fold (l, acc) <- (l, acc) * wa + (l_s, acc_s) * wb of a state whose maximum is M with a part
+ * whose maximum is m; M becomes the larger. Replayed splits ran from the CPU's running maximum: wa is the part's
+ * alpha product ap and wb = 1 (a multiply by 1 is exact, so this is the recurrence below bit for bit). Free
+ * splits each ran from their own maximum: both sides are rescaled to the larger (FlashDecoding's merge). A side
+ * at -inf holds l = 0 and acc = 0, so its weight only has to be finite. */
+__device__ __forceinline__ float comb_weights(bool free_splits, float &M, float m, float ap, float &wb)
+{
+    const float Mn = fmaxf(M, m);
+    float wa = ap;
+    wb = 1.0f;
+    if (free_splits) {
+        wa = M == Mn ? 1.0f : exp2f(M - Mn);
+        wb = m == Mn ? 1.0f : exp2f(m - Mn);
+    }
+    M = Mn;
+    return wa;
+}
+
 /* One CTA per output row. Split s ran the CPU's block steps from the CPU's running maximum, so the CPU's
  * state after it is (l, acc) = (l, acc) before it times the split's alpha product, plus its own. That
  * recurrence is associative in the pair (product, value), so each warp folds a contiguous run of splits
  * (loads issued COMB_BATCH splits at a time, without branches, so that they are in flight together) and
- * the runs are folded in order at the end. */
+ * the runs are folded in order at the end. Free splits (comb_weights) merge in the same order. */
 __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_args a)
 {
     __shared__ float s_acc[COMB_WARPS][DEC_MAX_D];
@@ -532,11 +551,12 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
         }
 #pragma unroll
         for (int u = 0; u < COMB_BATCH; u++) { /* identities past the run leave the state unchanged exactly */
-            M = fmaxf(M, m[u]);
-            L = __fadd_rn(__fmul_rn(L, ap[u]), l[u]);
+            float wb;
+            const float wa = comb_weights(a.free_splits, M, m[u], ap[u], wb);
+            L = __fadd_rn(__fmul_rn(L, wa), __fmul_rn(l[u], wb));
             AP = __fmul_rn(AP, ap[u]);
 #pragma unroll
-            for (int k = 0; k < COMB_LANE_D; k++) acc[k] = __fadd_rn(__fmul_rn(acc[k], ap[u]), pa[u][k]);
+            for (int k = 0; k < COMB_LANE_D; k++) acc[k] = __fadd_rn(__fmul_rn(acc[k], wa), __fmul_rn(pa[u][k], wb));
         }
     }
 #pragma unroll
@@ -548,10 +568,10 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
     for (int c = threadIdx.x; c < a.D; c += 32 * COMB_WARPS) { /* D >= 16: c = 0 is always here */
         float A = 0.0f, LL = 0.0f, MM = -INFINITY;
         for (int w = 0; w < COMB_WARPS; w++) {
-            float ap = s_mlp[w][2];
-            A = __fadd_rn(__fmul_rn(A, ap), s_acc[w][c]);
-            LL = __fadd_rn(__fmul_rn(LL, ap), s_mlp[w][1]);
-            MM = fmaxf(MM, s_mlp[w][0]);
+            float wb;
+            const float wa = comb_weights(a.free_splits, MM, s_mlp[w][0], s_mlp[w][2], wb);
+            A = __fadd_rn(__fmul_rn(A, wa), __fmul_rn(s_acc[w][c], wb));
+            LL = __fadd_rn(__fmul_rn(LL, wa), __fmul_rn(s_mlp[w][1], wb));
         }
         float o = LL > 0.0f ? A / LL : 0.0f;
         int64_t off = base + c * a.out_stride[3];
@@ -766,6 +786,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.score_scale = p->sm_scale * TA_LOG2E; /* formed once per call in float32, as attn.c */
     a.causal = p->causal != 0, a.exact = p->softmax_exact != 0, a.threshold = p->sas_threshold;
     a.p_fixed = p->p_scale_fixed != 0;
+    a.free_splits = a.exact && !a.p_fixed;
 
     int64_t items_per_split = (int64_t)a.n_tiles * a.B * a.H;
     a.has_res = kv->n_residual > 0;
@@ -905,6 +926,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     c.lse = lse;
     c.ticket = counters;
     c.q_bad = ds->q_bad, c.q_call = a.q_call;
+    c.free_splits = a.free_splits;
     if (st == TA_OK) {
         combine_kernel<<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
         st = TA_CUDA_CHECK(cudaGetLastError());

@@ -56,9 +56,12 @@ typedef struct {
     const float *k_block_scale, *v_block_scale;
     float score_scale;
     int causal, exact, threshold, p_fixed;
+    int free_splits; /* softmax="exact" with the per-row P scale: splits start from their own maximum (no
+                      * look-back), and the combine rescales them by their maxima (docs/DESIGN.md, "Free splits") */
     int rows_alloc;  /* rows of the score store: min(16, ratio * Nq) */
     float *part_acc; /* [items][DEC_RT][D] */
-    float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas */
+    float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas
+                      * (unused with free_splits) */
     unsigned long long *lb_word; /* [items][DEC_RT]: (epoch << 32) | bits of the split's largest score per row
                                   * (look-back); value and flag share one word, so no fence orders them */
     unsigned *ticket;  /* work-item counters, zero at launch: the warp kernel's DEC_TICKETS, or the CTA
@@ -432,20 +435,24 @@ __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, i
             p_inv = (float)TA_P_MAX;
         } else {
             ps = p_max > 0.0f ? p_max / (float)TA_P_MAX : 0.0f;
-            p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
+            if (!a.free_splits) p_inv = p_max > 0.0f ? (float)TA_P_MAX / p_max : 0.0f;
         }
     }
+    /* Free splits (exact softmax, per-row P scale) take the codes against the block's own maximum, rint(255
+     * 2^(S - row max)), as prefill's exact kernels do (NOTES-prefill v13): the same real number as C's
+     * rint(2^(S - m_new) * 255 / p_max), without the division and off the chain through m_new and alpha. */
+    const float ref = a.free_splits ? row_max : m_new, code_inv = a.free_splits ? (float)TA_P_MAX : p_inv;
 #pragma unroll
     for (int k = 0; k < TPL; k += 2) { /* TPL = 64 / LPR >= 2 */
         float e[2];
         if (PAIRED) {
-            const float2 v = dec_exp2_neg_pair(a, __fsub_rn(m_new, sc[k]), __fsub_rn(m_new, sc[k + 1]), thr);
+            const float2 v = dec_exp2_neg_pair(a, __fsub_rn(ref, sc[k]), __fsub_rn(ref, sc[k + 1]), thr);
             e[0] = v.x, e[1] = v.y;
         }
 #pragma unroll
         for (int u = 0; u < 2; u++) {
             int t = sub + LPR * (k + u), c = 0;
-            if (t < n_valid) c = (int)fminf(rintf((PAIRED ? e[u] : dec_exp2(a, sc[k + u] - m_new)) * p_inv), (float)TA_P_MAX);
+            if (t < n_valid) c = (int)fminf(rintf((PAIRED ? e[u] : dec_exp2(a, sc[k + u] - ref)) * code_inv), (float)TA_P_MAX);
             if (active) prow[t] = (uint8_t)c;
             sum += c;
         }
@@ -473,6 +480,7 @@ __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, i
  * (ncu: "membar", 0.53 cycles per issued instruction; NOTES-decode). */
 __device__ __forceinline__ void dec_publish_max(const dec_args &a, int64_t item, int r, float mx)
 {
+    if (a.free_splits) return; /* nobody looks back */
     *(volatile unsigned long long *)(a.lb_word + item * DEC_RT + r) =
         ((unsigned long long)a.epoch << 32) | __float_as_uint(mx);
 }
@@ -481,10 +489,13 @@ __device__ __forceinline__ void dec_publish_max(const dec_args &a, int64_t item,
  * splits published (a decoupled look-back). Earlier splits have lower work-item numbers, taken from a
  * counter by CTAs that were already running, so the wait always ends. SAS drops values below 2^-threshold
  * of the running maximum, so starting a split from its own maximum instead would change which scores
- * survive. One warp; writes rs->m[r] for r < rows. */
+ * survive. One warp; writes rs->m[r] for r < rows. With free_splits (exact softmax, per-row P scale) the
+ * split keeps m = -inf from dec_quantize_q_row and starts from its own maximum: its P codes are rint(255
+ * 2^(S - row max)) whatever m is, up to the SFU's rounding. */
 __device__ __forceinline__ void dec_look_back(const dec_args &a, dec_rows *rs, int split, int tile, int b, int h,
                                               int rows)
 {
+    if (a.free_splits) return;
     const int lane = threadIdx.x & 31;
     float pm[DEC_RT];
 #pragma unroll

@@ -220,7 +220,8 @@ def test_decode_splits_head_dims_and_dtypes(blocks_per_split, D, dtype):
 
 
 @pytest.mark.parametrize("options", [dict(causal=True), dict(softmax="exact"), dict(p_scale="fixed"),
-                                     dict(sas_threshold=3), dict(sm_scale=0.5), dict(causal=True, softmax="exact")])
+                                     dict(sas_threshold=3), dict(sm_scale=0.5), dict(causal=True, softmax="exact"),
+                                     dict(softmax="exact", p_scale="fixed")])
 def test_decode_options(options):
     rng = np.random.default_rng(seed(tuple(sorted(map(str, options.items())))))
     _C.decode_blocks_per_split(2)
@@ -284,6 +285,45 @@ def test_decode_exact_softmax_on_the_warp_kernel(monkeypatch, residual, bits, D,
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
+@pytest.mark.parametrize("profile", ["rising", "falling", "middle"])
+@pytest.mark.parametrize("kernel", ["warp", "cta"])
+@pytest.mark.parametrize("D,ratio,nq,causal", [(128, 1, 1, False), (128, 4, 1, False), (64, 2, 5, True)])
+def test_decode_exact_splits_from_their_own_maximum(monkeypatch, profile, kernel, D, ratio, nq, causal):
+    """softmax="exact" with the per-row P scale skips the look-back: each split starts from its own maximum and
+    the combine rescales the splits by their maxima (docs/DESIGN.md, "Free splits"). Here one block per split and
+    a score ramp along the sequence put the splits' maxima up to ~40 (base 2) apart, with the largest in the
+    last, first or middle split; the result must still be the CPU's sequential pass."""
+    if kernel == "cta":
+        monkeypatch.setenv("TURBOATTN_DECODE_KERNEL", "cta")
+    flashq_attention = _attention()
+    rng = np.random.default_rng(seed(("free-splits", profile, kernel), D, ratio, nq, causal))
+    B, Hkv, N = 2, 2, 64 * 9 + 21
+    k, v = make_kv(rng, B, Hkv, N, D)
+    k, v = k.astype(np.float32), v.astype(np.float32)
+    u = rng.standard_normal(D).astype(np.float32)
+    u /= np.linalg.norm(u)
+    x = np.linspace(0.0, 1.0, N, dtype=np.float32)
+    ramp = {"rising": x, "falling": 1.0 - x, "middle": 1.0 - 2.0 * np.abs(x - 0.5)}[profile]
+    k += (24.0 * ramp)[:, None] * u
+    q = rng.standard_normal((B, Hkv * ratio, nq, D)).astype(np.float32) + 4.0 * u
+    k, v, q = k.astype(np.float16), v.astype(np.float16), q.astype(np.float16)
+    cpu = quantize_kv(k, v, bits=4)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=4)
+    kw = dict(sm_scale=0.3, causal=causal, softmax="exact", return_lse=True)
+    out_c, lse_c = flashq_attention(q, kv=cpu, **kw)
+    _C.decode_blocks_per_split(1)
+    try:
+        out_g, lse_g = flashq_attention(_buffers.from_numpy(q), kv=gpu, **kw)
+    finally:
+        _C.decode_blocks_per_split(0)
+    out_g, lse_g = _buffers.to_numpy(out_g).astype(np.float32), _buffers.to_numpy(lse_g)
+    spread = (np.asarray(q, np.float32) @ u).mean() * 24.0 * 0.3 * np.log2(np.e)
+    assert spread > 30  # the first and last splits' maxima are that far apart (base 2)
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, np.asarray(lse_c), rtol=0, atol=2e-3)
 
 
 def clamp_kv(rng, B, H, N, D):
