@@ -61,7 +61,7 @@ typedef struct {
     int rows_alloc;  /* rows of the score store: min(16, ratio * Nq) */
     float *part_acc; /* [items][DEC_RT][D] */
     float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas
-                      * (unused with free_splits) */
+                      * (the product goes unused with free_splits) */
     unsigned long long *lb_word; /* [items][DEC_RT]: (epoch << 32) | bits of the split's largest score per row
                                   * (look-back); value and flag share one word, so no fence orders them */
     unsigned *ticket;  /* work-item counters, zero at launch: the warp kernel's DEC_TICKETS, or the CTA
