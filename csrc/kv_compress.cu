@@ -306,6 +306,133 @@ extern "C" int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta
     return TA_OK;
 }
 
+/* ---- append()'s tokens: checked and copied by one kernel, answered through mapped host memory ----------
+ * The old path was a memset, a check kernel per array, a blocking copy of the flags and then a copy kernel per
+ * array: about 0.05 ms a token, half a decode step (NOTES-decode, session 19). Here one kernel checks every value
+ * of k_new and v_new and copies their first `fill` rows into the residual window; its last CTA writes which
+ * arrays held NaN or Inf, then the call's number, to mapped host words, and the host spins on those. The rows
+ * it copies lie past the cache's n_residual, so when the host raises, the cache it leaves is unchanged. */
+
+__global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_view4 rk, const ta_view4 rv,
+                                   int64_t row0, int64_t fill, int64_t n, int itemsize, unsigned *counters,
+                                   unsigned *host, unsigned call)
+{
+    unsigned bad = 0;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < 2 * n; e += (int64_t)gridDim.x * blockDim.x) {
+        const bool second = e >= n;
+        const ta_view4 &x = second ? v : k, &dst = second ? rv : rk;
+        int64_t b, h, r, d;
+        kvc_index(x, second ? e - n : e, x.shape[2], &b, &h, &r, &d);
+        const int64_t so = b * x.stride[0] + h * x.stride[1] + r * x.stride[2] + d * x.stride[3];
+        if (!isfinite(kvc_load(x.data, (int)x.dtype, so))) bad |= second ? 2u : 1u;
+        if (r < fill) {
+            const int64_t dof = b * dst.stride[0] + h * dst.stride[1] + (row0 + r) * dst.stride[2] + d * dst.stride[3];
+            if (itemsize == 4) ((float *)dst.data)[dof] = ((const float *)x.data)[so];
+            else ((uint16_t *)dst.data)[dof] = ((const uint16_t *)x.data)[so];
+        }
+    }
+    bad = __reduce_or_sync(0xffffffffu, bad);
+    if ((threadIdx.x & 31) == 0 && bad) {
+        atomicOr(counters + 1, bad);
+        __threadfence(); /* the mark is done before this CTA counts itself below */
+    }
+    __syncthreads();
+    if (threadIdx.x != 0) return;
+    __threadfence();
+    if (atomicAdd(counters, 1u) != gridDim.x - 1) return;
+    /* the last CTA: every other CTA's marks are visible; reset the words for the next call, then answer */
+    __threadfence();
+    const unsigned all = atomicExch(counters + 1, 0u);
+    atomicExch(counters, 0u);
+    *(volatile unsigned *)(host + 1) = all;
+    __threadfence_system();
+    *(volatile unsigned *)host = call;
+}
+
+/* What take_tokens keeps per GPU, made on first use under kvc_flag_lock. */
+typedef struct {
+    unsigned *counters;          /* device: [0] CTAs done, [1] the OR of the arrays' bad bits */
+    unsigned *host, *host_dev;   /* mapped host memory: [0] the number of the last call answered, [1] its bad bits */
+    cudaEvent_t done;            /* recorded after the kernel: the way out of the spin if the kernel fails */
+    unsigned call;
+} kvc_take_state;
+static kvc_take_state kvc_take[TA_MAX_DEVICES];
+
+static cudaError_t kvc_take_prepare(kvc_take_state *ts)
+{
+    cudaError_t err = cudaSuccess;
+    if (!ts->counters && (err = cudaMalloc((void **)&ts->counters, 2 * sizeof(unsigned))) == cudaSuccess)
+        err = cudaMemset(ts->counters, 0, 2 * sizeof(unsigned));
+    if (err == cudaSuccess && !ts->host && (err = cudaHostAlloc((void **)&ts->host, 2 * sizeof(unsigned),
+                                                                 cudaHostAllocMapped)) == cudaSuccess)
+        ts->host[0] = ts->host[1] = 0;
+    if (err == cudaSuccess && !ts->host_dev) err = cudaHostGetDevicePointer((void **)&ts->host_dev, ts->host, 0);
+    if (err == cudaSuccess && !ts->done) err = cudaEventCreateWithFlags(&ts->done, cudaEventDisableTiming);
+    return err;
+}
+
+extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const *names, const ta_view4 *rk,
+                                   const ta_view4 *rv, int64_t row0, int64_t fill)
+{
+    const ta_view4 *src[2] = {k, v}, *dst[2] = {rk, rv};
+    for (int i = 0; i < 2; i++) {
+        const ta_view4 *a = src[i], *b = dst[i];
+        if (a->dtype != k->dtype || a->device_id != k->device_id || fill < 0 || fill > a->shape[2] || row0 < 0 ||
+            (fill > 0 && (b->dtype != a->dtype || b->shape[0] != a->shape[0] || b->shape[1] != a->shape[1] ||
+                          b->shape[3] != a->shape[3] || row0 + fill > b->shape[2] || b->device_id != a->device_id))) {
+            ta_set_error("take_tokens: mismatched views or rows out of range");
+            return TA_ERR_INVALID;
+        }
+        for (int j = 0; j < 4; j++)
+            if (v->shape[j] != k->shape[j]) {
+                ta_set_error("take_tokens: k and v differ in shape");
+                return TA_ERR_INVALID;
+            }
+    }
+    const int64_t n = k->shape[0] * k->shape[1] * k->shape[2] * k->shape[3];
+    if (n == 0) return TA_OK;
+    int prev = 0, dev = k->device_id, st = ta_device_enter(dev, &prev);
+    if (st != TA_OK) return st;
+    pthread_mutex_lock(&kvc_flag_lock);
+    kvc_take_state *ts = &kvc_take[dev];
+    cudaError_t err = kvc_take_prepare(ts);
+    unsigned call = 0, bad = 0;
+    if (err == cudaSuccess) {
+        call = ++ts->call ? ts->call : ++ts->call; /* 0 is the words' initial value */
+        take_tokens_kernel<<<kvc_grid(2 * n, 256), 256>>>(*k, *v, fill > 0 ? *rk : *k, fill > 0 ? *rv : *v, row0,
+                                                          fill, n, ta_dtype_size(k->dtype), ts->counters,
+                                                          ts->host_dev, call);
+        err = cudaGetLastError();
+    }
+    if (err == cudaSuccess) err = cudaEventRecord(ts->done, cudaStreamLegacy);
+    for (unsigned spin = 1; err == cudaSuccess; spin++) {
+        if (*(volatile unsigned *)ts->host == call) break;
+        if (spin % 256 != 0) continue;
+        err = cudaEventQuery(ts->done);
+        if (err == cudaErrorNotReady) {
+            err = cudaSuccess;
+            continue;
+        }
+        if (err == cudaSuccess && *(volatile unsigned *)ts->host != call) err = cudaErrorUnknown; /* ended unanswered */
+    }
+    if (err == cudaSuccess) {
+        __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the kernel wrote the bad bits before the call's number */
+        bad = *(volatile unsigned *)(ts->host + 1);
+    }
+    pthread_mutex_unlock(&kvc_flag_lock);
+    ta_device_leave(dev, prev);
+    if (err != cudaSuccess) {
+        ta_set_error("CUDA error while taking %s and %s: %s", names[0], names[1], cudaGetErrorString(err));
+        return TA_ERR_CUDA;
+    }
+    for (int i = 0; i < 2; i++)
+        if (bad & (1u << i)) {
+            ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
+            return TA_ERR_INVALID;
+        }
+    return TA_OK;
+}
+
 extern "C" int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes)
 {
     if (nbytes == 0) return TA_OK;

@@ -25,6 +25,13 @@ int ta_kv_compress_cuda(ta_kv *kv, const ta_view4 *k, const ta_view4 *v, int64_t
 #define TA_FINITE_MAX 2
 int ta_check_finite_cuda(const ta_view4 *const *x, const char *const *names, int count);
 
+/* append()'s new tokens: TA_ERR_INVALID ("<names[i]> contains NaN or Inf", k first) when k or v (CUDA views of
+ * one shape and dtype) holds a non-finite value; also copies their first `fill` rows into rows [row0, row0 +
+ * fill) of rk and rv (the residual window; unused when fill is 0), whatever it finds. One launch, and one wait
+ * for that kernel's answer. */
+int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const *names, const ta_view4 *rk,
+                        const ta_view4 *rv, int64_t row0, int64_t fill);
+
 /* Copies rows [src_row0, src_row0 + rows) of src into rows [dst_row0, ...) of dst (both CUDA views
  * [B, H, *, D] of one dtype, any strides). */
 int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta_view4 *src, int64_t src_row0, int64_t rows);

@@ -300,8 +300,8 @@ static int tokens_match_cache(const ta_view4 *k, const ta_view4 *v, int B, int H
 #endif
 
 /* append()'s per-call work in one binding, so that k_new and v_new are imported through DLPack once:
- * validation against the cache, the NaN/Inf check (one synchronisation), and the copy of the first
- * min(n, room) rows into the residual window at row `row`. Returns n, the number of new tokens. */
+ * validation against the cache, then one kernel (ta_take_tokens_cuda) for the NaN/Inf check and the copy of the
+ * first min(n, room) rows into the residual window at row `row`. Returns n, the number of new tokens. */
 static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
 {
     PyObject *k_obj, *v_obj, *rk_obj, *rv_obj;
@@ -314,13 +314,13 @@ static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
 #ifdef TA_WITH_CUDA
     PyObject *keep[4] = {NULL, NULL, NULL, NULL};
     ta_view4 k, v, rk, rv;
+    memset(&rk, 0, sizeof rk), memset(&rv, 0, sizeof rv); /* not imported when no row is copied */
     PyObject *result = NULL;
     ta_dlpack_scope_begin();
     int imported = ta_view_from_object(k_obj, "k_new", &k, &keep[0]) == 0 &&
                    ta_view_from_object(v_obj, "v_new", &v, &keep[1]) == 0;
     ta_dlpack_scope_end();
     if (!imported || tokens_match_cache(&k, &v, B, H, D, dtype, device) < 0) goto done;
-    const ta_view4 *views[2] = {&k, &v};
     const char *names[2] = {"k_new", "v_new"};
     int64_t n = k.shape[2], fill = n < room ? n : room;
     int st = TA_OK;
@@ -329,9 +329,7 @@ static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
         goto done;
     ta_clear_error();
     Py_BEGIN_ALLOW_THREADS
-    st = ta_check_finite_cuda(views, names, 2);
-    if (st == TA_OK && fill > 0) st = ta_copy_rows_cuda(&rk, row, &k, 0, fill);
-    if (st == TA_OK && fill > 0) st = ta_copy_rows_cuda(&rv, row, &v, 0, fill);
+    st = ta_take_tokens_cuda(&k, &v, names, &rk, &rv, row, fill);
     Py_END_ALLOW_THREADS
     result = st == TA_OK ? PyLong_FromLongLong((long long)n) : ta_raise_status(st);
 done:
