@@ -374,6 +374,11 @@ static cudaError_t kvc_take_prepare(kvc_take_state *ts)
 extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const *names, const ta_view4 *rk,
                                    const ta_view4 *rv, int64_t row0, int64_t fill)
 {
+    for (int j = 0; j < 4; j++)
+        if (v->shape[j] != k->shape[j]) {
+            ta_set_error("take_tokens: k and v differ in shape");
+            return TA_ERR_INVALID;
+        }
     const ta_view4 *src[2] = {k, v}, *dst[2] = {rk, rv};
     for (int i = 0; i < 2; i++) {
         const ta_view4 *a = src[i], *b = dst[i];
@@ -383,11 +388,6 @@ extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const c
             ta_set_error("take_tokens: mismatched views or rows out of range");
             return TA_ERR_INVALID;
         }
-        for (int j = 0; j < 4; j++)
-            if (v->shape[j] != k->shape[j]) {
-                ta_set_error("take_tokens: k and v differ in shape");
-                return TA_ERR_INVALID;
-            }
     }
     const int64_t n = k->shape[0] * k->shape[1] * k->shape[2] * k->shape[3];
     if (n == 0) return TA_OK;
