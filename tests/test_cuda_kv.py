@@ -118,12 +118,13 @@ def test_append_one_token_at_a_time_equals_one_shot():
     assert_same_cache(one_shot, cpu)
 
 
-def test_append_chunks_of_any_size():
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])  # 2- and 4-byte rows through the take-tokens kernel
+def test_append_chunks_of_any_size(dtype):
     rng = np.random.default_rng(5)
     B, H, D = 2, 2, 128
     chunks = [1, 70, 130, 3, 64, 63]
-    k, v = make_kv(rng, B, H, sum(chunks), D, "bfloat16")
-    cache = CudaQuantizedKV(B, H, D, bits=4, dtype="bfloat16")
+    k, v = make_kv(rng, B, H, sum(chunks), D, dtype)
+    cache = CudaQuantizedKV(B, H, D, bits=4, dtype=dtype)
     at = 0
     for n in chunks:
         cache.append(_buffers.from_numpy(np.ascontiguousarray(k[:, :, at:at + n])),
