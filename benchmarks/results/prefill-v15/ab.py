@@ -1,5 +1,7 @@
 """Session 17 (prefill-v15): one process's median times (in turns) of turboattn prefill at one TURBOATTN_PREPASS_CTAS setting
-(argv: label; the setting comes from the environment). Same cases and method as prefill-v13 run 5's ab.py."""
+(argv: label; the setting comes from the environment). Same cases and method as prefill-v13 run 5's ab.py.
+AB_SHOW lists the settings the output line names, as name=VARIABLE pairs separated by commas; the default names
+session 17's two. Session 18 (prefill-v16) used AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE."""
 import os, sys, statistics
 import torch
 label = sys.argv[1]
@@ -26,4 +28,6 @@ for D, N, causal in cases:
     res.append(f"D={D} N={N} c={int(causal)} exact {statistics.median(times[0]):.3f} sas {statistics.median(times[1]):.3f}")
     del q, k, v, out
     torch.cuda.empty_cache()
-print(f"{label:6s} ctas={os.environ.get('TURBOATTN_PREPASS_CTAS', 'default')} variant={os.environ.get('TURBOATTN_PREFILL_VARIANT', 'default')}: " + " | ".join(res), flush=True)
+show = os.environ.get("AB_SHOW", "ctas=TURBOATTN_PREPASS_CTAS,variant=TURBOATTN_PREFILL_VARIANT")
+settings = " ".join(f"{name}={os.environ.get(var, 'default')}" for name, var in (x.split("=", 1) for x in show.split(",")))
+print(f"{label:6s} {settings}: " + " | ".join(res), flush=True)

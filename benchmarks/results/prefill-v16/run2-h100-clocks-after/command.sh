@@ -17,9 +17,9 @@ rc=$?; echo "parity rc=$rc: $(tail -1 $OUT/pytest_parity.log) ($(( $(date +%s) -
 [ $rc -eq 0 ] || exit 1
 PYTHONPATH=$PWD python3 benchmarks/results/prefill-v16/trace.py $OUT 2>&1 | grep -v warn | tee $OUT/trace.txt
 for i in 1 2 3; do
-  PYTHONPATH=$PWD/_baseline python3 benchmarks/results/prefill-v16/ab.py base$i 2>&1 | grep -v warn
-  PYTHONPATH=$PWD python3 benchmarks/results/prefill-v16/ab.py new$i 2>&1 | grep -v warn
-  TURBOATTN_S18_OLD_EPILOGUE=1 PYTHONPATH=$PWD python3 benchmarks/results/prefill-v16/ab.py newQ$i 2>&1 | grep -v warn
+  PYTHONPATH=$PWD/_baseline AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE python3 benchmarks/results/prefill-v15/ab.py base$i 2>&1 | grep -v warn
+  PYTHONPATH=$PWD AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE python3 benchmarks/results/prefill-v15/ab.py new$i 2>&1 | grep -v warn
+  TURBOATTN_S18_OLD_EPILOGUE=1 PYTHONPATH=$PWD AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE python3 benchmarks/results/prefill-v15/ab.py newQ$i 2>&1 | grep -v warn
 done | tee $OUT/ab.txt
 PYTHONPATH=$PWD timeout 300 python3 -m pytest -q -p no:cacheprovider tests/test_dlpack.py tests/test_dlpack_exchange.py tests/test_dlpack_inputs.py tests/test_cuda_memory.py tests/test_leaks.py tests/test_package.py > $OUT/pytest_all.log 2>&1
 echo "suite rc=$?: $(tail -1 $OUT/pytest_all.log) ($(( $(date +%s) - t0 )) s)"; grep -E "^(FAILED|ERROR)|^E  " $OUT/pytest_all.log | head -20

@@ -15,8 +15,8 @@ PYTHONPATH=$PWD timeout 200 python3 -m pytest -q -p no:cacheprovider tests/test_
 rc=$?; echo "parity rc=$rc: $(tail -1 $OUT/pytest_parity.log) ($(( $(date +%s) - t0 )) s)"; grep -E "^(FAILED|ERROR)|^E  " $OUT/pytest_parity.log | head -20
 [ $rc -eq 0 ] || exit 1
 for i in 1 2 3; do
-  PYTHONPATH=$PWD/_baseline python3 benchmarks/results/prefill-v16/ab.py base$i 2>&1 | grep -v warn
-  PYTHONPATH=$PWD python3 benchmarks/results/prefill-v16/ab.py new$i 2>&1 | grep -v warn
-  TURBOATTN_S18_NO_PREFETCH=1 PYTHONPATH=$PWD python3 benchmarks/results/prefill-v16/ab.py nopf$i 2>&1 | grep -v warn
+  PYTHONPATH=$PWD/_baseline AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE python3 benchmarks/results/prefill-v15/ab.py base$i 2>&1 | grep -v warn
+  PYTHONPATH=$PWD AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE python3 benchmarks/results/prefill-v15/ab.py new$i 2>&1 | grep -v warn
+  TURBOATTN_S18_NO_PREFETCH=1 PYTHONPATH=$PWD AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE python3 benchmarks/results/prefill-v15/ab.py nopf$i 2>&1 | grep -v warn
 done | tee $OUT/ab.txt
 echo "all done ($(( $(date +%s) - t0 )) s)"
