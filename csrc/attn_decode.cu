@@ -720,19 +720,12 @@ static int dec_blocks_per_split(int64_t n_blocks, int64_t items_per_split, int r
  * split, which must follow the warp kernel directly) is the way out when it never says so (a kernel that failed). */
 static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
 {
-    const volatile unsigned *checked = ds->q_bad_host + 1;
-    for (unsigned spin = 1;; spin++) {
-        if (*checked == call) break;
-        if (spin % 256 != 0) continue;
-        cudaError_t err = cudaEventQuery(ds->q_checked);
-        if (err == cudaErrorNotReady) continue;
-        if (err != cudaSuccess) return TA_CUDA_CHECK(err);
-        if (*checked == call) break;
+    const cudaError_t err = ta_wait_mapped_word(ds->q_bad_host + 1, call, ds->q_checked);
+    if (err == cudaErrorUnknown && cudaEventQuery(ds->q_checked) == cudaSuccess) {
         ta_set_error("internal error: the decode kernel ended without checking q");
         return TA_ERR_INVALID;
     }
-    __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the kernel wrote the "not finite" word first */
-    return TA_OK;
+    return err == cudaSuccess ? TA_OK : TA_CUDA_CHECK(err);
 }
 
 /* TURBOATTN_DECODE_PDL=0 launches the residual split (or the warp kernel behind the residual image) after the

@@ -228,6 +228,26 @@ __device__ __forceinline__ void ta_pdl_wait(void)
 #endif
 }
 
+/* Host side: waits until a kernel writes `value` into the mapped host word `word`, spinning on it, which answers
+ * within microseconds of the write where an event or a blocking copy costs a synchronisation. `way_out`, an event
+ * recorded after that kernel, ends the wait when the kernel never writes: its error, or cudaErrorUnknown when it
+ * ended without writing. After cudaSuccess the kernel's earlier writes to mapped memory are visible too (it
+ * writes them, fences, then writes `word`). Decode's q check and append()'s tokens use it. */
+static inline cudaError_t ta_wait_mapped_word(const volatile unsigned *word, unsigned value, cudaEvent_t way_out)
+{
+    for (unsigned spin = 1;; spin++) {
+        if (*word == value) break;
+        if (spin % 256 != 0) continue;
+        const cudaError_t err = cudaEventQuery(way_out);
+        if (err == cudaErrorNotReady) continue;
+        if (err != cudaSuccess) return err;
+        if (*word == value) break;
+        return cudaErrorUnknown;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return cudaSuccess;
+}
+
 /* A launch on the legacy default stream, as a programmatic dependent launch behind the kernel before it when pdl
  * (sm_90; the caller checks). attr must live until cudaLaunchKernelEx has returned. */
 static inline cudaLaunchConfig_t ta_launch_config(dim3 grid, dim3 block, size_t smem, int pdl, cudaLaunchAttribute *attr)

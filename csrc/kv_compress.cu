@@ -405,20 +405,8 @@ extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const c
         err = cudaGetLastError();
     }
     if (err == cudaSuccess) err = cudaEventRecord(ts->done, cudaStreamLegacy);
-    for (unsigned spin = 1; err == cudaSuccess; spin++) {
-        if (*(volatile unsigned *)ts->host == call) break;
-        if (spin % 256 != 0) continue;
-        err = cudaEventQuery(ts->done);
-        if (err == cudaErrorNotReady) {
-            err = cudaSuccess;
-            continue;
-        }
-        if (err == cudaSuccess && *(volatile unsigned *)ts->host != call) err = cudaErrorUnknown; /* ended unanswered */
-    }
-    if (err == cudaSuccess) {
-        __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the kernel wrote the bad bits before the call's number */
-        bad = *(volatile unsigned *)(ts->host + 1);
-    }
+    if (err == cudaSuccess) err = ta_wait_mapped_word(ts->host, call, ts->done); /* bad bits are written first */
+    if (err == cudaSuccess) bad = *(volatile unsigned *)(ts->host + 1);
     pthread_mutex_unlock(&kvc_flag_lock);
     ta_device_leave(dev, prev);
     if (err != cudaSuccess) {
