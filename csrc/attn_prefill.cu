@@ -55,11 +55,31 @@ typedef struct {
     int D;                                 /* real head dim (the kernel's is the padded one) */
     int nqb, nkb;                          /* scale blocks per (batch, head) of q and of k / v */
     int n_qtiles;
-    int tile_major;                        /* 1: a head's row tiles are consecutive CTAs of a 1-D grid */
+    int tile_major;                        /* 1: 1-D grid, row tiles of head_group heads at a time (grid_tile) */
+    int head_group, n_heads;               /* heads per group of the tile-major grid; n_heads = B * Hq */
     int causal, p_fixed, threshold;
     int out_rows16;                        /* out: 16-bit values, rows of exactly D contiguous values, 16-byte aligned */
     float score_scale;                     /* sm_scale * log2e, formed once in float32 as on the CPU */
 } prefill_args;
+
+/* The (batch * Hq + head, row tile) of this CTA. Head-major grids: x = batch and head, y = row tile. Tile-major
+ * grids (the small-CTA rows, whose tiles each stream their head's whole K and V) run the row tiles of head_group
+ * heads as consecutive CTAs, which then read the same K and V tiles from L2; within a group the tile index is the
+ * slower one, so the group's longest causal tiles start first and its shortest end the grid (a list schedule of
+ * longest first: v17 in NOTES-prefill). head_group = 1 is one head's tiles after another. The launcher keeps the
+ * grid below 2^31 CTAs, so 32-bit arithmetic holds. */
+__device__ __forceinline__ void grid_tile(const prefill_args &a, int64_t &bh, int &tile)
+{
+    if (!a.tile_major) {
+        bh = blockIdx.x, tile = (int)blockIdx.y;
+        return;
+    }
+    const unsigned group = (unsigned)a.head_group, span = group * (unsigned)a.n_qtiles;
+    const unsigned first = blockIdx.x / span * group, within = blockIdx.x % span;
+    const unsigned heads = min(group, (unsigned)a.n_heads - first); /* the last group may be short */
+    tile = (int)(within / heads);
+    bh = first + within % heads;
+}
 
 /* How key blocks reach shared memory (the PIPE template argument, one per kernel-table row):
  * PIPE_ALL      every thread issues cp.async for its chunks; one __syncthreads per key block.
@@ -511,11 +531,10 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
     /* The warp index through a shuffle: the compiler then knows it is warp-uniform, and so is every branch
      * around a wgmma below (a possibly divergent one makes ptxas serialise the wgmmas, warning C7518). */
     const int warp = __shfl_sync(0xffffffffu, threadIdx.x >> 5, 0), lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-    /* Head-major (grid x = batch and head, y = row tile), or tile-major: a head's row tiles are consecutive
-     * CTAs, which run side by side and read the same K and V tiles from L2 (the small-CTA rows, whose tiles
-     * each stream the head's whole K and V). */
-    const int64_t bh = a.tile_major ? blockIdx.x / a.n_qtiles : blockIdx.x, b = bh / a.Hq;
-    const int tile = a.tile_major ? (int)(blockIdx.x % a.n_qtiles) : (int)blockIdx.y;
+    int64_t bh;
+    int tile;
+    grid_tile(a, bh, tile);
+    const int64_t b = bh / a.Hq;
     const int h = (int)(bh % a.Hq);
     const int64_t bhk = b * (a.Hq / a.group) + h / a.group;
     /* Row indices within the sequence fit in int: the launcher refuses N >= 2^30. */
@@ -984,6 +1003,19 @@ static int check_problem(const ta_attn_params *p, const ta_view4 *q, const ta_vi
     return TA_OK;
 }
 
+/* Heads per group of the tile-major grid (grid_tile). Without a mask every tile takes as long, and one head at a
+ * time keeps the fewest K and V bytes live in L2. With one, tiles run from 1 to n_qtiles key blocks: a grid that
+ * ends with a head's longest tiles idles most SMs while they finish (a list-schedule model of the 4k causal
+ * benchmark, 2 % of the kernel). Groups hold the K and V codes of at most L2_GROUP_BYTES, a sixth of an H100's
+ * L2, so the group's heads still read them from L2. TURBOATTN_PREFILL_HEAD_GROUP=n sets it (tests, benchmarks). */
+#define L2_GROUP_BYTES (8 << 20)
+static int head_group_for(int causal, int64_t n_heads, int64_t q_per_kv, int64_t kv_head_codes)
+{
+    const char *env = getenv("TURBOATTN_PREFILL_HEAD_GROUP"); /* per call, as the other knobs: tests set it */
+    int64_t group = env ? atoll(env) : !causal ? 1 : L2_GROUP_BYTES / (2 * kv_head_codes) * q_per_kv;
+    return (int)(group < 1 ? 1 : group > n_heads ? n_heads : group);
+}
+
 static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view4 *k, const ta_view4 *v,
                        const ta_view4 *out, float *lse)
 {
@@ -1025,6 +1057,8 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
                             : var->stages * (2 * KEYS * var->d_pad + (var->pipe != PIPE_ALL ? 2 * (int)sizeof(uint64_t) : 0)));
     TA_CUDA_TRY(cudaFuncSetAttribute((const void *)fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     a.tile_major = var->tile_major && B * Hq * a.n_qtiles < ((int64_t)1 << 31);
+    a.n_heads = (int)(B * Hq);
+    a.head_group = head_group_for(a.causal, B * Hq, Hq / Hkv, ops.nk_pad * var->d_pad);
     a.out_rows16 = (out->dtype == TA_F16 || out->dtype == TA_BF16) && a.D == var->d_pad && out->stride[3] == 1 &&
                    out->stride[0] % 8 == 0 && out->stride[1] % 8 == 0 && out->stride[2] % 8 == 0 &&
                    (uintptr_t)out->data % 16 == 0;

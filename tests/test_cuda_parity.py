@@ -199,6 +199,33 @@ def test_prefill_kernel_variants_keep_parity(monkeypatch, D, variant):
     np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("softmax", ["sas", "exact"])
+def test_prefill_head_groups_change_only_the_order(monkeypatch, softmax):
+    """The tile-major grid runs the row tiles of TURBOATTN_PREFILL_HEAD_GROUP heads at a time, longest causal tiles
+    first. Groups of 1, 4 (the last one short: 6 heads) and more than the heads give the same bits and agree with the
+    CPU: each CTA's tile is computed alone, whatever the order (causal, GQA, odd lengths, outlier keys)."""
+    B, Hq, Hkv, Nq, Nk, D = 1, 6, 2, 300, 421, 128
+    rng = np.random.default_rng(seed(Hq, Nq, Nk, softmax))
+    q, k, v = make_qkv(rng, B, Hq, Hkv, Nq, Nk, D, "float16", "outliers")
+    want, lse_cpu = flashq_attention(q, k, v, causal=True, softmax=softmax, return_lse=True)
+    outs = []
+    for group in ("1", "4", "9", None):
+        if group is None:
+            monkeypatch.delenv("TURBOATTN_PREFILL_HEAD_GROUP", raising=False)
+        else:
+            monkeypatch.setenv("TURBOATTN_PREFILL_HEAD_GROUP", group)
+        out = poisoned(q.shape, "float16")
+        got, lse = flashq_attention(*(_buffers.from_numpy(x) for x in (q, k, v)), causal=True, softmax=softmax,
+                                    return_lse=True, out=out)
+        got = _buffers.to_numpy(got)
+        assert np.isfinite(got).all(), f"head group {group}: unwritten or non-finite output elements"
+        assert rel_l2(got.astype(np.float64), np.asarray(want, np.float64)) < PARITY_TOL, f"head group {group}"
+        np.testing.assert_allclose(_buffers.to_numpy(lse), np.asarray(lse_cpu), rtol=0, atol=2e-3)
+        outs.append(got)
+    for got in outs[1:]:
+        assert np.array_equal(got, outs[0])
+
+
 def assert_rows_match_cpu(monkeypatch, variants, q, k, v, want, lse_cpu, lse_rtol=0.0, **options):
     """Each kernel row in `variants` (TURBOATTN_PREFILL_VARIANT), called with `options` on poisoned outputs,
     writes every element and agrees with the CPU's out and lse."""
