@@ -1,13 +1,16 @@
 """Session 17 (prefill-v15): one process's median times (in turns) of turboattn prefill at one TURBOATTN_PREPASS_CTAS setting
 (argv: label; the setting comes from the environment). Same cases and method as prefill-v13 run 5's ab.py.
 AB_SHOW lists the settings the output line names, as name=VARIABLE pairs separated by commas; the default names
-session 17's two. Session 18 (prefill-v16) used AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE."""
+session 17's two. Session 18 (prefill-v16) used AB_SHOW=old_epilogue=TURBOATTN_S18_OLD_EPILOGUE. AB_CASES, if set,
+replaces the cases: D:N:causal triples separated by commas (session 20, prefill-v17: the causal sizes)."""
 import os, sys, statistics
 import torch
 label = sys.argv[1]
 import turboattn
 from turboattn import flashq_attention
 cases = [(128, 4096, False), (128, 16384, False), (128, 4096, True), (64, 4096, False), (128, 1024, False)]
+if os.environ.get("AB_CASES"):
+    cases = [(int(d), int(n), bool(int(c))) for d, n, c in (x.split(":") for x in os.environ["AB_CASES"].split(","))]
 res = []
 for D, N, causal in cases:
     B = 32768 // N
