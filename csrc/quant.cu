@@ -50,7 +50,20 @@ typedef struct {
     int layout;
     int n_blocks;     /* ceil(N / 64): scale entries per (batch, head) */
     int64_t cta_end;  /* this job owns CTAs [previous job's cta_end, cta_end) */
+    uint32_t nb_mul, h_mul; /* udiv by n_blocks and by H (udiv_magic) */
+    int nb_shift, h_shift;
 } quant_job;
+
+/* n / d for n < 2^31 as one 32 x 32 -> 64-bit product and a shift, with mul and shift made on the host by
+ * udiv_magic. The CTA's (batch, head, block) took two 32-bit divisions by runtime values, about 40 dependent
+ * instructions of the ~190 that ran before a CTA's first load (NOTES-prefill v17). Exact: with s = 31 +
+ * ceil(log2 d) and mul = ceil(2^s / d) = (2^s + e) / d, 0 <= e < d, n mul / 2^s = n / d + n e / (d 2^s), and
+ * n e < 2^31 d <= 2^s makes the excess below 1 / d, too little to reach the next integer. mul < 2^32 because
+ * d > 2^(s - 32) unless d is a power of two (then mul = 2^31). */
+__device__ __forceinline__ uint32_t udiv(uint32_t n, uint32_t mul, int shift)
+{
+    return (uint32_t)(((uint64_t)n * mul) >> shift);
+}
 
 typedef struct {
     quant_job job[3];
@@ -107,6 +120,27 @@ __device__ __forceinline__ uint32_t code_of(float x, float inv)
     return __float_as_uint(__fadd_rn(y, TA_MAGIC_F));
 }
 
+/* code_of for float16 inputs, without the clamp, which is dead there: |x| <= amax for every x of the block, and
+ * a float16 amax is 0 (inv = 0) or at least 2^-24, so inv = 127 / amax is finite and |x inv| <= 127 (1 + 2^-24)^2
+ * after the two roundings, which rounds to 127 at most. (bfloat16 and float32 reach amax below 127 / FLT_MAX, where
+ * inv is infinite and the clamp decides.) */
+__device__ __forceinline__ uint32_t code_of_f16(float x, float inv)
+{
+    return __float_as_uint(__fadd_rn(__fmul_rn(x, inv), TA_MAGIC_F));
+}
+
+/* The codes of eight values, without the clamp for float16 inputs (a launch-uniform choice). */
+__device__ __forceinline__ void codes_of(const float v[8], float inv, bool f16, uint32_t c8[8])
+{
+    if (f16) {
+#pragma unroll
+        for (int i = 0; i < 8; i++) c8[i] = code_of_f16(v[i], inv);
+    } else {
+#pragma unroll
+        for (int i = 0; i < 8; i++) c8[i] = code_of(v[i], inv);
+    }
+}
+
 /* The low bytes of four code_of words as one little-endian word. */
 __device__ __forceinline__ uint32_t pack4(const uint32_t *c)
 {
@@ -138,7 +172,6 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : 
 {
     __shared__ float warp_amax[QUANT_THREADS / 32];
     __shared__ uint32_t vt_stage[QUANT_ROWS * (MAXD + 4) / 4]; /* codes [64][d_out + 4] bytes */
-    __shared__ int tile_bad;
 
     /* 32-bit index arithmetic: the launcher keeps the grid below 2^31 CTAs (64-bit division is a call). */
     const unsigned cta = blockIdx.x;
@@ -146,21 +179,22 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : 
     while (which + 1 < jobs.n_jobs && cta >= jobs.job[which].cta_end) which++;
     const quant_job &jb = jobs.job[which];
     const unsigned local = cta - (unsigned)(which ? jobs.job[which - 1].cta_end : 0);
-    const unsigned bh32 = local / (unsigned)jb.n_blocks;
-    int blk = (int)(local - bh32 * (unsigned)jb.n_blocks);
-    int64_t bh = bh32, b = bh32 / (unsigned)jb.H, h = bh32 % (unsigned)jb.H;
-    int64_t row0 = (int64_t)blk * QUANT_ROWS;
-    int rows_valid = (int)min((int64_t)QUANT_ROWS, jb.N - row0);
-    int D = jb.D, n_groups = QUANT_ROWS * D / 8;
-    int64_t base = b * jb.stride[0] + h * jb.stride[1] + row0 * jb.stride[2];
-    int tid = threadIdx.x;
-    if (tid == 0) tile_bad = 0;
+    const unsigned bh32 = udiv(local, jb.nb_mul, jb.nb_shift), b32 = udiv(bh32, jb.h_mul, jb.h_shift);
+    const int blk = (int)(local - bh32 * (unsigned)jb.n_blocks);
+    const int64_t bh = bh32, b = b32, h = bh32 - b32 * (unsigned)jb.H;
+    const int64_t row0 = (int64_t)blk * QUANT_ROWS;
+    const int rows_valid = (int)min((int64_t)QUANT_ROWS, jb.N - row0);
+    const int D = jb.D, n_groups = QUANT_ROWS * D / 8;
+    const int64_t base = b * jb.stride[0] + h * jb.stride[1] + row0 * jb.stride[2];
+    const int tid = threadIdx.x;
     /* Row and column of group g = tid + k * QUANT_THREADS (8 elements from e0 = 8 g): when a row's groups
-     * divide the CTA (D = 8, 16, ..., 256), one division per thread instead of one per group and pass. */
+     * divide the CTA (D = 8, 16, ..., 256), one division per thread instead of one per group and pass. Such
+     * rows with 16-byte runs (`fast`) then step by r_step rows per group, from one address per thread. */
     const int gpr = D / 8;
     const bool fast_pos = D % 8 == 0 && QUANT_THREADS % gpr == 0;
     const int r_tid = fast_pos ? tid / gpr : 0, c_tid = fast_pos ? (tid - r_tid * gpr) * 8 : 0;
     const int r_step = fast_pos ? QUANT_THREADS / gpr : 0;
+    const bool fast = fast_pos && jb.vec;
 
     group8<WIDE> x[QUANT_GROUPS_PER_THREAD(MAXD)];
     float amax = 0.0f;
@@ -172,12 +206,27 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : 
     __half2 amax_h = __float2half2_rn(0.0f), check_h = amax_h;
     __nv_bfloat162 amax_b = __float2bfloat162_rn(0.0f), check_b = amax_b;
     const bool half_in = !WIDE && jb.dtype == TA_F16, bf16_in = !WIDE && jb.dtype == TA_BF16;
+    if (fast) {
+        /* Every load first: the rows past N (a last, short block) read row rows_valid - 1 again and are zeroed
+         * afterwards, so no load waits behind a branch. */
+        const int64_t at = base + (int64_t)r_tid * jb.stride[2] + c_tid, step = (int64_t)r_step * jb.stride[2];
+#pragma unroll
+        for (int k = 0; k < QUANT_GROUPS_PER_THREAD(MAXD); k++) {
+            const int r = r_tid + k * r_step;
+            if (tid + k * QUANT_THREADS < n_groups) load_eight<WIDE>(jb.data, r < rows_valid ? at + k * step : base + (int64_t)(rows_valid - 1) * jb.stride[2] + c_tid, x[k]);
+        }
+#pragma unroll
+        for (int k = 0; k < QUANT_GROUPS_PER_THREAD(MAXD); k++)
+            if (r_tid + k * r_step >= rows_valid)
+                for (int i = 0; i < (WIDE ? 8 : 4); i++) x[k].w[i] = 0u;
+    }
 #pragma unroll
     for (int k = 0; k < QUANT_GROUPS_PER_THREAD(MAXD); k++) {
         int g = tid + k * QUANT_THREADS;
         if (g >= n_groups) continue; /* head dims below 256 leave the last groups empty (never stored) */
         int e0 = g * 8;
-        if (jb.vec) {
+        if (fast) {
+        } else if (jb.vec) {
             int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
             if (r < rows_valid) load_eight<WIDE>(jb.data, base + r * jb.stride[2] + c, x[k]);
             else
@@ -216,41 +265,62 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : 
     }
     for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
     if ((tid & 31) == 0) warp_amax[tid >> 5] = amax;
-    __syncthreads();
-    if (bad) tile_bad = 1;
+    /* The block's NaN/Inf answer rides on the barrier that publishes the warps' maxima. */
+    const int tile_bad = __syncthreads_or(bad);
     amax = warp_amax[0];
     for (int w = 1; w < QUANT_THREADS / 32; w++) amax = fmaxf(amax, warp_amax[w]);
     bool zero_block = !(amax >= FLT_MIN);
     float inv = zero_block ? 0.0f : (float)TA_INT8_MAX / amax;
-    if (tid == 0) jb.scales[bh * jb.n_blocks + blk] = zero_block ? 0.0f : amax / (float)TA_INT8_MAX;
+    if (tid == 0) {
+        jb.scales[bh * jb.n_blocks + blk] = zero_block ? 0.0f : amax / (float)TA_INT8_MAX;
+        if (tile_bad) {
+            *jb.bad = jb.epoch;
+            if (jb.bad_host) *jb.bad_host = jb.epoch;
+        }
+    }
 
     int d_out = jb.d_out, vt_pitch = d_out + 4; /* +4 bytes: the transposing reads walk a column */
     uint8_t *stage = (uint8_t *)vt_stage;
+    if (fast && jb.layout != LAYOUT_VT_TILES && d_out % 8 == 0) {
+        /* Rows of codes from one address per thread: r_step is a multiple of 8 rows, so every group of the thread
+         * has the same swizzled column (ta_k_chunk repeats every 8 rows). */
+        int8_t *dst = jb.codes + (bh * jb.rows_out + row0 + r_tid) * d_out + code_col(jb, r_tid, c_tid);
+        const int64_t dstep = (int64_t)r_step * d_out;
 #pragma unroll
-    for (int k = 0; k < QUANT_GROUPS_PER_THREAD(MAXD); k++) {
-        int g = tid + k * QUANT_THREADS;
-        if (g >= n_groups) continue;
-        float v[8];
-        unpack<WIDE>(x[k], jb.dtype, v);
-        uint32_t c8[8];
+        for (int k = 0; k < QUANT_GROUPS_PER_THREAD(MAXD); k++) {
+            if (tid + k * QUANT_THREADS >= n_groups || row0 + r_tid + k * r_step >= jb.rows_out) continue;
+            float v[8];
+            unpack<WIDE>(x[k], jb.dtype, v);
+            uint32_t c8[8];
+            codes_of(v, inv, half_in, c8);
+            *(uint2 *)(dst + k * dstep) = make_uint2(pack4(c8), pack4(c8 + 4));
+        }
+    } else {
 #pragma unroll
-        for (int i = 0; i < 8; i++) c8[i] = code_of(v[i], inv);
-        int e0 = g * 8;
-        if (jb.layout == LAYOUT_VT_TILES) {
-            /* the VT layout is only used with D % 16 == 0 */
-            int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
-            uint32_t *dst = (uint32_t *)(stage + r * vt_pitch + c); /* rows are 4-byte aligned only */
-            dst[0] = pack4(c8);
-            dst[1] = pack4(c8 + 4);
-        } else if (D % 8 == 0 && d_out % 8 == 0) {
-            int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
-            if (row0 + r < jb.rows_out)
-                *(uint2 *)(jb.codes + (bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)) =
-                    make_uint2(pack4(c8), pack4(c8 + 4));
-        } else {
-            for (int i = 0; i < 8; i++) {
-                int e = e0 + i, r = e / D, c = e % D;
-                if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)] = (int8_t)c8[i];
+        for (int k = 0; k < QUANT_GROUPS_PER_THREAD(MAXD); k++) {
+            int g = tid + k * QUANT_THREADS;
+            if (g >= n_groups) continue;
+            float v[8];
+            unpack<WIDE>(x[k], jb.dtype, v);
+            uint32_t c8[8];
+            codes_of(v, inv, half_in, c8);
+            int e0 = g * 8;
+            if (jb.layout == LAYOUT_VT_TILES) {
+                /* the VT layout is only used with D % 16 == 0 */
+                int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
+                uint32_t *dst = (uint32_t *)(stage + r * vt_pitch + c); /* rows are 4-byte aligned only */
+                dst[0] = pack4(c8);
+                dst[1] = pack4(c8 + 4);
+            } else if (D % 8 == 0 && d_out % 8 == 0) {
+                int r = fast_pos ? r_tid + k * r_step : e0 / D, c = fast_pos ? c_tid : e0 % D;
+                if (row0 + r < jb.rows_out)
+                    *(uint2 *)(jb.codes + (bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)) =
+                        make_uint2(pack4(c8), pack4(c8 + 4));
+            } else {
+                for (int i = 0; i < 8; i++) {
+                    int e = e0 + i, r = e / D, c = e % D;
+                    if (row0 + r < jb.rows_out) jb.codes[(bh * jb.rows_out + row0 + r) * d_out + code_col(jb, r, c)] = (int8_t)c8[i];
+                }
             }
         }
     }
@@ -283,16 +353,20 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : 
             *(uint4 *)(tile + d * QUANT_ROWS + ta_vt_chunk(d, run) * 16) = make_uint4(w[0], w[1], w[2], w[3]);
         }
     }
-    __syncthreads();
-    if (tid == 0 && tile_bad) {
-        *jb.bad = jb.epoch;
-        if (jb.bad_host) *jb.bad_host = jb.epoch;
-    }
 }
 
 /* ---- host side ----------------------------------------------------------------------------------- */
 
 static int itemsize_of(int dtype) { return dtype == TA_F32 ? 4 : 2; }
+
+/* mul and shift of udiv for a divisor 1 <= d < 2^31 (the grid, and so every quotient, stays below 2^31). */
+static void udiv_magic(uint32_t d, uint32_t *mul, int *shift)
+{
+    int l = 0;
+    while ((1ull << l) < d) l++;
+    *shift = 31 + l;
+    *mul = (uint32_t)(((1ull << *shift) + d - 1) / d);
+}
 
 /* 16-byte loads need D % 8 == 0, unit stride along D, and every row start aligned (group size: 16 bytes
  * for 2-byte types, 32 bytes as two float4 for float32, which only needs 16-byte alignment). */
@@ -325,6 +399,8 @@ static void fill_job(quant_job *jb, const ta_view4 *x, int8_t *codes, float *sca
     jb->layout = layout;
     jb->n_blocks = (int)((x->shape[2] + QUANT_ROWS - 1) / QUANT_ROWS);
     jb->cta_end = cta_begin + x->shape[0] * x->shape[1] * jb->n_blocks;
+    udiv_magic((uint32_t)(jb->n_blocks > 0 ? jb->n_blocks : 1), &jb->nb_mul, &jb->nb_shift);
+    udiv_magic((uint32_t)(jb->H > 0 ? jb->H : 1), &jb->h_mul, &jb->h_shift);
 }
 
 static int launch_one(const quant_jobs *jobs)
