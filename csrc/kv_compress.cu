@@ -25,6 +25,7 @@
 typedef struct {
     const void *data;
     int dtype;
+    int rows16; /* 16-bit values, rows of D unit-stride values starting on 16-byte boundaries (kvc_stage1_rows16) */
     int64_t stride[4];
 } kvc_source;
 
@@ -45,6 +46,9 @@ __device__ __forceinline__ float kvc_load(const void *data, int dtype, int64_t o
     if (dtype == TA_BF16) return __bfloat162float(((const __nv_bfloat16 *)data)[off]);
     return ((const float *)data)[off];
 }
+
+__device__ __forceinline__ float2 kvc_pair_to_float2(__half2 x) { return __half22float2(x); }
+__device__ __forceinline__ float2 kvc_pair_to_float2(__nv_bfloat162 x) { return __bfloat1622float2(x); }
 
 /* Stage 1 of rows [n0, n0 + 64) of (b, h): codes [64][D] into shared memory, returns the block scale
  * (every thread gets it). */
@@ -75,6 +79,67 @@ __device__ float kvc_stage1(const kvc_source *x, int64_t b, int64_t h, int64_t n
     return ta_s1_scale(amax);
 }
 
+/* Stage 1 with 16-byte loads for kvc_source.rows16: a thread loads all its pieces of the 64 x D tile first, takes
+ * the maximum of their packed pairs (the maximum of |x| is itself a 16-bit value, the same number as the float
+ * maximum, as in quant.cu), and writes the codes to shared memory eight at a time, with kvc_stage1's float
+ * operations. The element loop read every value twice at about 30 instructions each: with the divisions of stage
+ * 2, a 32k x 8-head compression ran at a tenth of the bandwidth (NOTES-decode, session 20). Inputs are finite
+ * (take_tokens checks them first). */
+template <typename T2>
+__device__ float kvc_stage1_rows16(const kvc_source *x, int64_t b, int64_t h, int64_t n0, int D, int8_t *codes)
+{
+    __shared__ float warp_amax[KVC_THREADS / 32];
+    constexpr int MAXP = KVC_BLOCK * KVC_MAX_D / 8 / KVC_THREADS;
+    const int tid = threadIdx.x, cpr = D / 8, pieces = KVC_BLOCK * cpr;
+    const char *base = (const char *)x->data + (b * x->stride[0] + h * x->stride[1] + n0 * x->stride[2]) * 2;
+    uint4 v[MAXP];
+#pragma unroll
+    for (int k = 0; k < MAXP; k++) {
+        const int p = tid + k * KVC_THREADS, r = p / cpr, c = p - r * cpr;
+        if (p < pieces) v[k] = __ldg((const uint4 *)(base + (r * x->stride[2] + c * 8) * 2));
+    }
+    T2 m2;
+    *(uint32_t *)&m2 = 0u;
+#pragma unroll
+    for (int k = 0; k < MAXP; k++)
+        if (tid + k * KVC_THREADS < pieces) {
+            const uint32_t w[4] = {v[k].x, v[k].y, v[k].z, v[k].w};
+#pragma unroll
+            for (int i = 0; i < 4; i++) m2 = __hmax2(m2, __habs2(*(const T2 *)&w[i]));
+        }
+    const float2 mf = kvc_pair_to_float2(m2);
+    float amax = fmaxf(mf.x, mf.y);
+    for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+    if ((tid & 31) == 0) warp_amax[tid >> 5] = amax;
+    __syncthreads();
+    amax = warp_amax[0];
+    for (int w = 1; w < KVC_THREADS / 32; w++) amax = fmaxf(amax, warp_amax[w]);
+    const float inv = ta_s1_inv(amax); /* 0 for a zero block: every code 0 */
+#pragma unroll
+    for (int k = 0; k < MAXP; k++) {
+        const int p = tid + k * KVC_THREADS, r = p / cpr, c = p - r * cpr;
+        if (p >= pieces) continue;
+        const uint32_t w[4] = {v[k].x, v[k].y, v[k].z, v[k].w};
+        uint32_t out[2] = {0u, 0u};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const float2 f = kvc_pair_to_float2(*(const T2 *)&w[i]);
+            const uint32_t pair = ((uint32_t)ta_s1_code(f.x, inv) & 0xFFu) | ((uint32_t)ta_s1_code(f.y, inv) & 0xFFu) << 8;
+            out[i >> 1] |= pair << (16 * (i & 1));
+        }
+        *(uint2 *)(codes + r * D + c * 8) = make_uint2(out[0], out[1]);
+    }
+    __syncthreads();
+    return ta_s1_scale(amax);
+}
+
+__device__ float kvc_stage1_any(const kvc_source *x, int64_t b, int64_t h, int64_t n0, int D, int8_t *codes)
+{
+    if (x->rows16 && x->dtype == TA_F16) return kvc_stage1_rows16<__half2>(x, b, h, n0, D, codes);
+    if (x->rows16) return kvc_stage1_rows16<__nv_bfloat162>(x, b, h, n0, D, codes);
+    return kvc_stage1(x, b, h, n0, D, codes);
+}
+
 /* Integer step and zero of one group, as compress_group in quant.c. */
 __device__ __forceinline__ void kvc_group_params(int lo, int hi, int bits, int *step)
 {
@@ -83,15 +148,25 @@ __device__ __forceinline__ void kvc_group_params(int lo, int hi, int bits, int *
     *step = s < 1 ? 1 : s;
 }
 
-__device__ __forceinline__ uint32_t kvc_code(int x, int lo, int s, int L)
+/* (x - lo + s / 2) / s as (n * m) >> 17 with m = kvc_step_mul(s), exact for numerators n <= 515 and steps
+ * 1 <= s <= 255: with m = (2^17 + e) / s, 0 <= e < s, the excess n e / (s 2^17) stays below 1 / s while
+ * n e < 2^17 (checked over every n and s). Here n <= 381 (x - lo <= 254, s / 2 <= 127). One division per group
+ * instead of one per code. */
+/* Threads per group in stage 2: n = the threads a group could have (256 / groups), as a power of two up to 4. */
+__device__ __forceinline__ int kvc_parts(int n) { return n >= 4 ? 4 : n >= 2 ? 2 : 1; }
+
+__device__ __forceinline__ uint32_t kvc_step_mul(int s) { return (131072u + (uint32_t)s - 1u) / (uint32_t)s; }
+
+__device__ __forceinline__ uint32_t kvc_code(int x, int lo, int s, uint32_t m, int L)
 {
-    int u = (x - lo + s / 2) / s; /* numerator >= 0: rounds half up */
-    return (uint32_t)(u > L ? L : u);
+    const uint32_t u = ((uint32_t)(x - lo + s / 2) * m) >> 17; /* numerator >= 0: rounds half up */
+    return u > (uint32_t)L ? (uint32_t)L : u;
 }
 
-__global__ void __launch_bounds__(KVC_THREADS) kv_compress_kernel(const kvc_args a)
+/* 3 CTAs an SM: ptxas then keeps the stage-2 loops without spills (79 registers; it had chosen 64 and spilled). */
+__global__ void __launch_bounds__(KVC_THREADS, 3) kv_compress_kernel(const kvc_args a)
 {
-    __shared__ int8_t codes[KVC_BLOCK * KVC_MAX_D];
+    __shared__ __align__(16) int8_t codes[KVC_BLOCK * KVC_MAX_D]; /* 8-byte stores in kvc_stage1_rows16 */
     int tid = threadIdx.x, D = a.D;
     int b = blockIdx.x % a.B, h = (blockIdx.x / a.B) % a.H;
     int64_t i = blockIdx.x / ((int64_t)a.B * a.H), j = a.blk0 + i;
@@ -99,58 +174,81 @@ __global__ void __launch_bounds__(KVC_THREADS) kv_compress_kernel(const kvc_args
     int bits = a.bits[h], L = (1 << bits) - 1;
     int64_t group_row = ((int64_t)j * a.H + h) * a.B + b; /* index of (j, h, b) in [cap, H, B] arrays */
 
-    /* Keys: one thread per channel; the channel's 64 codes become 64 * bits / 32 words. */
-    float k_scale = kvc_stage1(&a.k, b, h, n0, D, codes);
+    /* Keys: PK adjacent threads per channel (kvc_parts), each over 64 / PK of its tokens; the channel's lo and hi by
+     * shuffles, then each part packs its own words of the channel's 64 * bits / 32. One thread per channel left half
+     * the CTA idle at D = 128 and ran 64 codes a thread in one chain. */
+    float k_scale = kvc_stage1_any(&a.k, b, h, n0, D, codes);
     if (tid == 0) a.k_block_scale[group_row] = k_scale;
     int channel_bytes = KVC_BLOCK * bits / 8;
     uint8_t *kdst = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * channel_bytes;
-    for (int c = tid; c < D; c += KVC_THREADS) {
-        int lo = codes[c], hi = codes[c];
-        for (int t = 1; t < KVC_BLOCK; t++) {
-            int x = codes[t * D + c];
-            lo = min(lo, x), hi = max(hi, x);
-        }
+    const int PK = kvc_parts(KVC_THREADS / D), per_word = 32 / bits, kw = channel_bytes / 4 / PK, kt = KVC_BLOCK / PK;
+    for (int q0 = 0; q0 < D * PK; q0 += KVC_THREADS) { /* every thread runs every round: the shuffles */
+        const int q = q0 + tid, c = q / PK, part = q - c * PK;
+        const bool live = q < D * PK; /* whole channels: D * PK is a multiple of PK */
+        int lo = TA_INT8_MAX, hi = -TA_INT8_MAX;
+        if (live)
+            for (int t = part * kt; t < part * kt + kt; t++) {
+                int x = codes[t * D + c];
+                lo = min(lo, x), hi = max(hi, x);
+            }
+        for (int o = 1; o < PK; o <<= 1)
+            lo = min(lo, __shfl_xor_sync(0xffffffffu, lo, o)), hi = max(hi, __shfl_xor_sync(0xffffffffu, hi, o));
+        if (!live) continue;
         int s;
         kvc_group_params(lo, hi, bits, &s);
+        const uint32_t m = kvc_step_mul(s);
         uint32_t *dst = (uint32_t *)(kdst + (int64_t)c * channel_bytes);
-        int per_word = 32 / bits;
-        for (int w = 0; w < channel_bytes / 4; w++) {
+        for (int w = part * kw; w < part * kw + kw; w++) {
             uint32_t word = 0;
             for (int e = 0; e < per_word; e++)
-                word |= kvc_code(codes[(w * per_word + e) * D + c], lo, s, L) << (e * bits);
+                word |= kvc_code(codes[(w * per_word + e) * D + c], lo, s, m, L) << (e * bits);
             dst[w] = word;
         }
-        a.k_group_step[group_row * D + c] = (uint8_t)s;
-        a.k_group_zero[group_row * D + c] = (int8_t)lo;
+        if (part == 0) {
+            a.k_group_step[group_row * D + c] = (uint8_t)s;
+            a.k_group_zero[group_row * D + c] = (int8_t)lo;
+        }
     }
     __syncthreads(); /* V's stage 1 overwrites the codes */
 
-    /* Values: one thread per (token, run of 64 channels); earlier runs are whole, so run g starts at
-     * byte 64 * g * bits / 8 of the token's row. */
-    float v_scale = kvc_stage1(&a.v, b, h, n0, D, codes);
+    /* Values: PV adjacent threads per (token, run of 64 channels), each over len / PV of the run's channels (a
+     * multiple of 4 when D is a multiple of 16, so every part starts on a whole byte); earlier runs are whole, so
+     * run g starts at byte 64 * g * bits / 8 of the token's row. */
+    float v_scale = kvc_stage1_any(&a.v, b, h, n0, D, codes);
     if (tid == 0) a.v_block_scale[group_row] = v_scale;
     int64_t vrow = 0;
     for (int g = 0; g < a.G; g++) vrow += ((D - g * TA_KV_GROUP < TA_KV_GROUP ? D - g * TA_KV_GROUP : TA_KV_GROUP) * bits + 7) / 8;
-    int per_byte = 8 / bits;
-    for (int idx = tid; idx < KVC_BLOCK * a.G; idx += KVC_THREADS) {
-        int t = idx / a.G, g = idx - t * a.G;
-        int c0 = g * TA_KV_GROUP, len = D - c0 < TA_KV_GROUP ? D - c0 : TA_KV_GROUP;
+    const int per_byte = 8 / bits, items = KVC_BLOCK * a.G;
+    const int PV = D % 16 == 0 ? kvc_parts(KVC_THREADS / items) : 1;
+    for (int q0 = 0; q0 < items * PV; q0 += KVC_THREADS) {
+        const int q = q0 + tid, idx = q / PV, part = q - idx * PV;
+        const bool live = q < items * PV;
+        const int t = idx / a.G, g = idx - t * a.G;
+        const int c0 = g * TA_KV_GROUP, len = D - c0 < TA_KV_GROUP ? D - c0 : TA_KV_GROUP, cl = len / PV, e0 = part * cl;
         const int8_t *row = codes + t * D + c0;
-        int lo = row[0], hi = row[0];
-        for (int e = 1; e < len; e++) lo = min(lo, (int)row[e]), hi = max(hi, (int)row[e]);
+        int lo = TA_INT8_MAX, hi = -TA_INT8_MAX;
+        if (live)
+            for (int e = e0; e < e0 + cl; e++) lo = min(lo, (int)row[e]), hi = max(hi, (int)row[e]);
+        for (int o = 1; o < PV; o <<= 1)
+            lo = min(lo, __shfl_xor_sync(0xffffffffu, lo, o)), hi = max(hi, __shfl_xor_sync(0xffffffffu, hi, o));
+        if (!live) continue;
         int s;
         kvc_group_params(lo, hi, bits, &s);
+        const uint32_t m = kvc_step_mul(s);
         int64_t token = j * KVC_BLOCK + t;
         uint8_t *dst = a.v_codes + token * a.VT + a.v_head_off[h] + b * vrow + (int64_t)c0 * bits / 8;
-        for (int byte = 0; byte < (len * bits + 7) / 8; byte++) {
+        const int byte_end = PV == 1 ? (len * bits + 7) / 8 : (e0 + cl) * bits / 8;
+        for (int byte = e0 * bits / 8; byte < byte_end; byte++) {
             uint32_t packed = 0;
             for (int e = 0; e < per_byte && byte * per_byte + e < len; e++)
-                packed |= kvc_code(row[byte * per_byte + e], lo, s, L) << (e * bits);
+                packed |= kvc_code(row[byte * per_byte + e], lo, s, m, L) << (e * bits);
             dst[byte] = (uint8_t)packed;
         }
-        int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;
-        a.v_group_step[at] = (uint8_t)s;
-        a.v_group_zero[at] = (int8_t)lo;
+        if (part == 0) {
+            int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;
+            a.v_group_step[at] = (uint8_t)s;
+            a.v_group_zero[at] = (int8_t)lo;
+        }
     }
 }
 
@@ -160,6 +258,8 @@ static kvc_source kvc_source_of(const ta_view4 *x)
     s.data = x->data;
     s.dtype = (int)x->dtype;
     for (int i = 0; i < 4; i++) s.stride[i] = x->stride[i];
+    s.rows16 = x->dtype != TA_F32 && x->shape[3] % 8 == 0 && x->stride[3] == 1 && (uintptr_t)x->data % 16 == 0;
+    for (int i = 0; i < 3; i++) s.rows16 &= (x->stride[i] * 2) % 16 == 0;
     return s;
 }
 
@@ -313,24 +413,69 @@ extern "C" int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta
  * arrays held NaN or Inf, then the call's number, to mapped host words, and the host spins on those. The rows
  * it copies lie past the cache's n_residual, so when the host raises, the cache it leaves is unchanged. */
 
+/* Whether a 16-byte piece holds a NaN or an Inf: every exponent bit set, per value of the dtype. */
+__device__ __forceinline__ bool kvc_piece_bad(uint4 p, int dtype)
+{
+    const uint32_t w[4] = {p.x, p.y, p.z, p.w};
+    bool bad = false;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        if (dtype == TA_F32) bad |= (w[i] & 0x7F800000u) == 0x7F800000u;
+        else {
+            const uint32_t e = dtype == TA_F16 ? 0x7C00u : 0x7F80u;
+            bad |= (w[i] & e) == e || ((w[i] >> 16) & e) == e;
+        }
+    }
+    return bad;
+}
+
+/* The rows of take_tokens in 16-byte pieces (kvc_rows16: rows of D unit-stride values, a power-of-two number `cpr`
+ * of pieces a row, every row 16-byte aligned, in the arrays and in the residual windows). grid.y is (array, b, h);
+ * grid.x strides over that head's N rows and their pieces. One piece is 8 or 4 values against one value a thread
+ * per loop before, whose (b, h, r, d) took three 64-bit divisions: 0.49 ms for a 32k x 8-head compression's check,
+ * 10 % of the bandwidth (NOTES-decode, session 20). */
+__device__ __forceinline__ unsigned kvc_take_rows16(const ta_view4 k, const ta_view4 v, const ta_view4 rk,
+                                                    const ta_view4 rv, int64_t row0, int64_t fill, int cpr_log2)
+{
+    const int H = (int)k.shape[1], which = blockIdx.y % 2, bh = blockIdx.y / 2, b = bh / H, h = bh - b * H;
+    /* Copies, not references: a reference chosen at run time between two parameters made ptxas copy all four
+     * views to a 352-byte stack frame in every thread. */
+    const ta_view4 x = which ? v : k, dst = which ? rv : rk;
+    const int size = x.dtype == TA_F32 ? 4 : 2; /* rk and rv have their arrays' dtype */
+    const int64_t pieces = x.shape[2] << cpr_log2, vpp = 16 / size;
+    const char *src = (const char *)x.data + (b * x.stride[0] + h * x.stride[1]) * size;
+    bool bad = false;
+    for (int64_t p = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; p < pieces; p += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t r = p >> cpr_log2, c = (p & ((1 << cpr_log2) - 1)) * vpp;
+        const uint4 piece = __ldg((const uint4 *)(src + (r * x.stride[2] + c) * size));
+        bad |= kvc_piece_bad(piece, (int)x.dtype);
+        if (r < fill)
+            *(uint4 *)((char *)dst.data + (b * dst.stride[0] + h * dst.stride[1] + (row0 + r) * dst.stride[2] + c) * size) =
+                piece;
+    }
+    return bad ? (which ? 2u : 1u) : 0u;
+}
+
 __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_view4 rk, const ta_view4 rv,
-                                   int64_t row0, int64_t fill, int64_t n, int itemsize, unsigned *counters,
+                                   int64_t row0, int64_t fill, int64_t n, int itemsize, int cpr_log2, unsigned *counters,
                                    unsigned *host, unsigned call)
 {
     unsigned bad = 0;
-    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < 2 * n; e += (int64_t)gridDim.x * blockDim.x) {
-        const bool second = e >= n;
-        const ta_view4 &x = second ? v : k, &dst = second ? rv : rk;
-        int64_t b, h, r, d;
-        kvc_index(x, second ? e - n : e, x.shape[2], &b, &h, &r, &d);
-        const int64_t so = b * x.stride[0] + h * x.stride[1] + r * x.stride[2] + d * x.stride[3];
-        if (!isfinite(kvc_load(x.data, (int)x.dtype, so))) bad |= second ? 2u : 1u;
-        if (r < fill) {
-            const int64_t dof = b * dst.stride[0] + h * dst.stride[1] + (row0 + r) * dst.stride[2] + d * dst.stride[3];
-            if (itemsize == 4) ((float *)dst.data)[dof] = ((const float *)x.data)[so];
-            else ((uint16_t *)dst.data)[dof] = ((const uint16_t *)x.data)[so];
+    if (cpr_log2 >= 0) bad = kvc_take_rows16(k, v, rk, rv, row0, fill, cpr_log2);
+    else
+        for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < 2 * n; e += (int64_t)gridDim.x * blockDim.x) {
+            const bool second = e >= n;
+            const ta_view4 x = second ? v : k, dst = second ? rv : rk;
+            int64_t b, h, r, d;
+            kvc_index(x, second ? e - n : e, x.shape[2], &b, &h, &r, &d);
+            const int64_t so = b * x.stride[0] + h * x.stride[1] + r * x.stride[2] + d * x.stride[3];
+            if (!isfinite(kvc_load(x.data, (int)x.dtype, so))) bad |= second ? 2u : 1u;
+            if (r < fill) {
+                const int64_t dof = b * dst.stride[0] + h * dst.stride[1] + (row0 + r) * dst.stride[2] + d * dst.stride[3];
+                if (itemsize == 4) ((float *)dst.data)[dof] = ((const float *)x.data)[so];
+                else ((uint16_t *)dst.data)[dof] = ((const uint16_t *)x.data)[so];
+            }
         }
-    }
     bad = __reduce_or_sync(0xffffffffu, bad);
     if ((threadIdx.x & 31) == 0 && bad) {
         atomicOr(counters + 1, bad);
@@ -339,7 +484,7 @@ __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_
     __syncthreads();
     if (threadIdx.x != 0) return;
     __threadfence();
-    if (atomicAdd(counters, 1u) != gridDim.x - 1) return;
+    if (atomicAdd(counters, 1u) != gridDim.x * gridDim.y - 1) return;
     /* the last CTA: every other CTA's marks are visible; reset the words for the next call, then answer */
     __threadfence();
     const unsigned all = atomicExch(counters + 1, 0u);
@@ -371,6 +516,28 @@ static cudaError_t kvc_take_prepare(kvc_take_state *ts)
     return err;
 }
 
+/* log2 of the 16-byte pieces per row when kvc_take_rows16 can run on these views (NULL: no residual rows to
+ * copy), else -1: unit stride along D, rows of a power-of-two number of whole pieces, every row start 16-byte
+ * aligned, and 2 * B * H heads within grid.y. */
+static int kvc_rows16_log2(const ta_view4 *k, const ta_view4 *v, const ta_view4 *rk, const ta_view4 *rv)
+{
+    const ta_view4 *all[4] = {k, v, rk, rv};
+    const int64_t bytes = k->shape[3] * ta_dtype_size(k->dtype);
+    if (bytes % 16 != 0 || 2 * k->shape[0] * k->shape[1] > 65535) return -1;
+    int log2 = 0;
+    while (((int64_t)16 << log2) < bytes) log2++;
+    if (((int64_t)16 << log2) != bytes) return -1;
+    for (int i = 0; i < 4; i++) {
+        const ta_view4 *x = all[i];
+        if (!x) continue;
+        const int size = ta_dtype_size(x->dtype);
+        if (x->stride[3] != 1 || (uintptr_t)x->data % 16 != 0) return -1;
+        for (int j = 0; j < 3; j++)
+            if ((x->stride[j] * size) % 16 != 0) return -1;
+    }
+    return log2;
+}
+
 extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const *names, const ta_view4 *rk,
                                    const ta_view4 *rv, int64_t row0, int64_t fill)
 {
@@ -399,9 +566,13 @@ extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const c
     unsigned call = 0, bad = 0;
     if (err == cudaSuccess) {
         call = ++ts->call ? ts->call : ++ts->call; /* 0 is the words' initial value */
-        take_tokens_kernel<<<kvc_grid(2 * n, 256), 256>>>(*k, *v, fill > 0 ? *rk : *k, fill > 0 ? *rv : *v, row0,
-                                                          fill, n, ta_dtype_size(k->dtype), ts->counters,
-                                                          ts->host_dev, call);
+        const int cpr_log2 = kvc_rows16_log2(k, v, fill > 0 ? rk : NULL, fill > 0 ? rv : NULL);
+        /* at most about 4096 CTAs in all, as the element loop has: grid.x covers one head's pieces or 4096 / heads */
+        const int64_t heads = 2 * k->shape[0] * k->shape[1], per_head = ((k->shape[2] << (cpr_log2 > 0 ? cpr_log2 : 0)) + 255) / 256;
+        const int64_t cap = 4096 / heads > 1 ? 4096 / heads : 1;
+        const dim3 grid = cpr_log2 >= 0 ? dim3((unsigned)(per_head < cap ? per_head : cap), (unsigned)heads) : dim3(kvc_grid(2 * n, 256));
+        take_tokens_kernel<<<grid, 256>>>(*k, *v, fill > 0 ? *rk : *k, fill > 0 ? *rv : *v, row0, fill, n,
+                                          ta_dtype_size(k->dtype), cpr_log2, ts->counters, ts->host_dev, call);
         err = cudaGetLastError();
     }
     if (err == cudaSuccess) err = cudaEventRecord(ts->done, cudaStreamLegacy);
