@@ -81,6 +81,19 @@ def test_compression_is_byte_identical(bits, dtype, D):
     assert_same_cache(gpu, cpu)
 
 
+@pytest.mark.parametrize("D,dtype,bits", [(16, "float16", 2), (48, "bfloat16", 4), (96, "float16", "mixed"),
+                                           (256, "bfloat16", 8), (256, "float16", 2)])
+def test_compression_is_byte_identical_at_other_head_dims(D, dtype, bits):
+    """The 16-byte stage 1 and stage 2's 2-4 threads a group (kv_compress.cu) at head dims whose rows hold 2 to 32
+    pieces, with 1, 2 or 4 threads a key channel and a short last value run (D = 48, 96)."""
+    rng = np.random.default_rng(seed(("dims", dtype, str(bits)), D))
+    B, H, N = 1, 4, 64 * 2 + 9
+    k, v = make_kv(rng, B, H, N, D, dtype)
+    hb = head_bits(bits, H)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=hb)
+    assert_same_cache(gpu, quantize_kv(k, v, bits=hb))
+
+
 def test_odd_head_dim_and_extreme_blocks():
     """D = 80 (a short value run), a block of zeros, a block of subnormals and a block with one huge value."""
     rng = np.random.default_rng(7)
