@@ -160,6 +160,12 @@ def test_append_rejects_bad_tokens_and_keeps_the_cache():
     bad_v[0, 0, 2, 1] = -np.inf
     with pytest.raises(ValueError, match="v_new contains NaN or Inf"):
         cache.append(_buffers.from_numpy(k[:, :, :3].copy()), _buffers.from_numpy(bad_v))
+    # A chunk that would fill blocks: append makes room before the check (capacity only), and the check still
+    # raises before the cache's contents change.
+    long_k, long_v = (np.concatenate([x, x], axis=2)[:, :, :130].copy() for x in (k, v))
+    long_k[0, 0, 129, 0] = np.nan
+    with pytest.raises(ValueError, match="k_new"):
+        cache.append(_buffers.from_numpy(long_k), _buffers.from_numpy(long_v))
     with pytest.raises(TypeError, match="dtype"):
         cache.append(_buffers.from_numpy(k[:, :, :1].astype(np.float32)), _buffers.from_numpy(v[:, :, :1].astype(np.float32)))
     with pytest.raises(ValueError, match="B, H, D"):
