@@ -1006,7 +1006,7 @@ static int check_problem(const ta_attn_params *p, const ta_view4 *q, const ta_vi
 /* Heads per group of the tile-major grid (grid_tile). Without a mask every tile takes as long, and one head at a
  * time keeps the fewest K and V bytes live in L2. With one, tiles run from 1 to n_qtiles key blocks: a grid that
  * ends with a head's longest tiles idles most SMs while they finish (a list-schedule model of the 4k causal
- * benchmark, 2 % of the kernel). Groups hold the K and V codes of at most L2_GROUP_BYTES, a sixth of an H100's
+ * benchmark put it at 2 % of the kernel; groups measured -0.4 % there, -1 % at 16k, -2.5 % at D = 64). Groups hold the K and V codes of at most L2_GROUP_BYTES, a sixth of an H100's
  * L2, so the group's heads still read them from L2. TURBOATTN_PREFILL_HEAD_GROUP=n sets it (tests, benchmarks). */
 #define L2_GROUP_BYTES (8 << 20)
 static int head_group_for(int causal, int64_t n_heads, int64_t q_per_kv, int64_t kv_head_codes)

@@ -4,11 +4,11 @@
  *            +-127, scale = amax / 127, a tile whose amax is below FLT_MIN is all zero;
  *   stage 2: integer lo/hi per group, step = max(1, ceil((hi - lo) / L)), zero = lo,
  *            u = min(L, (x - lo + step / 2) / step), packed little-end first.
- * Keys group per channel over the block's 64 tokens (one thread per channel), values per token in runs
- * of 64 channels (one thread per token and run). The stage-1 codes sit in shared memory between the two
- * stages; K is finished before V reuses the buffer. Compression runs once per 64 appended tokens, and once over a
- * whole prefill when a cache is built: 16-bit rows take 16-byte loads (kvc_stage1_rows16), and stage 2 gives a
- * group 2-4 threads (kvc_parts) and divides by multiplying (kvc_step_mul). */
+ * Keys group per channel over the block's 64 tokens, values per token in runs of 64 channels; stage 2 gives each
+ * group 1-4 adjacent threads (kvc_parts). The stage-1 codes sit in shared memory between the two stages; K is
+ * finished before V reuses the buffer. Compression runs once per 64 appended tokens, and once over a whole prefill
+ * when a cache is built, so 16-bit rows take 16-byte loads (kvc_stage1_rows16) and stage 2 divides by multiplying
+ * (kvc_step_mul). */
 #include "kv_compress.cuh"
 
 #include <cuda_bf16.h>
