@@ -3,7 +3,9 @@ The pre-pass reads 2 bytes (fp16) and writes 1 byte (int8) per element, about 1.
 at about 2.3 TB/s (v14). Kernels here (CuPy RawKernel, 16-byte loads, grid-stride, 8 blocks of 256 threads per SM
 or as many as the occupancy allows): read-only, read 2 : write 1, and copy 1 : 1, over the same 805 MB of fp16 that
 q, k and v hold at B * N = 32k, H = 32, D = 128. Median of 20 runs, CUDA events."""
-import statistics
+import pathlib
+import sys
+
 import cupy as cp
 
 SRC = """
@@ -36,16 +38,8 @@ sink = cp.zeros(1, dtype=cp.uint32)
 sms = cp.cuda.Device().attributes["MultiProcessorCount"]
 
 
-def timed(fn, reps=20):
-    for _ in range(3):
-        fn()
-    cp.cuda.Device().synchronize()
-    ts = []
-    for _ in range(reps):
-        a, b = cp.cuda.Event(), cp.cuda.Event()
-        a.record(); fn(); b.record(); b.synchronize()
-        ts.append(cp.cuda.get_elapsed_time(a, b))
-    return statistics.median(ts)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from cupy_timed import timed  # noqa: E402  (prefill-v17/cupy_timed.py)
 
 
 for per_sm in (4, 8, 16, 32):

@@ -6,7 +6,9 @@
   thread four 16-byte loads issued together, a block-wide maximum (shuffles, shared memory, one barrier), then
   four 8-byte stores of a byte per element;
 - block_form2: the same CTA taking two blocks, the second block's loads issued before the first block's reduction."""
-import statistics
+import pathlib
+import sys
+
 import cupy as cp
 
 SRC = r"""
@@ -83,16 +85,8 @@ dst = cp.empty(nbytes // 8, dtype=cp.int32)
 sms = cp.cuda.Device().attributes["MultiProcessorCount"]
 
 
-def timed(fn, reps=20):
-    for _ in range(3):
-        fn()
-    cp.cuda.Device().synchronize()
-    ts = []
-    for _ in range(reps):
-        a, b = cp.cuda.Event(), cp.cuda.Event()
-        a.record(); fn(); b.record(); b.synchronize()
-        ts.append(cp.cuda.get_elapsed_time(a, b))
-    return statistics.median(ts)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from cupy_timed import timed  # noqa: E402  (prefill-v17/cupy_timed.py)
 
 
 def show(name, ms):

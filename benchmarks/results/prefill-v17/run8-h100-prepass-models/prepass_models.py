@@ -7,7 +7,7 @@ of block_form over the same 805 MB of fp16, median of 20 runs:
   per-group extras), folded into the codes through a runtime zero;
 - both."""
 import pathlib
-import statistics
+import sys
 
 import cupy as cp
 
@@ -49,16 +49,8 @@ src = cp.random.standard_normal(nbytes // 2, dtype=cp.float32).astype(cp.float16
 dst = cp.empty(nbytes // 8, dtype=cp.int32)
 
 
-def timed(fn, reps=20):
-    for _ in range(3):
-        fn()
-    cp.cuda.Device().synchronize()
-    ts = []
-    for _ in range(reps):
-        a, b = cp.cuda.Event(), cp.cuda.Event()
-        a.record(); fn(); b.record(); b.synchronize()
-        ts.append(cp.cuda.get_elapsed_time(a, b))
-    return statistics.median(ts)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from cupy_timed import timed  # noqa: E402  (prefill-v17/cupy_timed.py)
 
 
 for _ in range(2):
