@@ -4,6 +4,7 @@ KV cache (SPEC section 4: INT8 -> INT4/INT2 with integer step and zero, headwise
 The arithmetic lives in C (``turboattn._C``); this module checks arguments, allocates the cache's arrays
 in the layout of docs/DESIGN.md and decides which rows go where when tokens are appended.
 """
+import itertools
 import math
 import types
 
@@ -125,8 +126,9 @@ def _head_offsets(B, D, block, bits):
     """Byte offset of each head in a k_codes row (one block) and a v_codes row (one token), and row sizes."""
     key_bytes = [D * ((block * int(b) + 7) // 8) for b in bits]
     value_bytes = [_value_row_bytes(D, int(b)) for b in bits]
-    k_head_off = B * np.concatenate([[0], np.cumsum(key_bytes)[:-1]]).astype(np.int64)
-    v_head_off = B * np.concatenate([[0], np.cumsum(value_bytes)[:-1]]).astype(np.int64)
+    # plain prefix sums: for a few heads, NumPy's per-call cost was most of a CUDA cache's constructor
+    k_head_off = B * np.array([0, *itertools.accumulate(key_bytes[:-1])], dtype=np.int64)
+    v_head_off = B * np.array([0, *itertools.accumulate(value_bytes[:-1])], dtype=np.int64)
     return k_head_off, v_head_off, B * sum(key_bytes), B * sum(value_bytes)
 
 
