@@ -189,6 +189,10 @@ def test_constructor_rejects_bad_arguments():
         CudaQuantizedKV(1, 2, 100)
     with pytest.raises(ValueError, match="bits"):
         CudaQuantizedKV(1, 2, 64, bits=3)
+    with pytest.raises(ValueError, match="capacity"):
+        CudaQuantizedKV(1, 2, 64, capacity=-1)
+    with pytest.raises(AttributeError):
+        CudaQuantizedKV(1, 2, 64).residual_k = None  # the C view assumes the arrays stay
 
 
 # ---- decode attention -------------------------------------------------------------------------------------
@@ -483,6 +487,35 @@ def test_decode_after_appends_tracks_the_cpu_cache():
         out_g = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q), kv=gpu)).astype(np.float32)
         out_c = np.asarray(flashq_attention(q, kv=cpu)).astype(np.float32)
         assert rel_l2(out_g, out_c) < PARITY
+    assert_same_cache(gpu, cpu)
+
+
+def test_decode_follows_the_cache_as_its_arrays_grow():
+    """The C view kept on the cache (_c_kv) must follow every array replaced when capacity doubles: decode after
+    each append, across two growths, against the CPU cache."""
+    flashq_attention = _attention()
+    rng = np.random.default_rng(31)
+    B, Hkv, ratio, D, n0 = 2, 2, 4, 64, 64 * 2 + 61
+    k, v = make_kv(rng, B, Hkv, n0 + 3 + 130, D)
+    cpu = quantize_kv(k[:, :, :n0], v[:, :, :n0], bits=[4, 2])
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k[:, :, :n0].copy()), _buffers.from_numpy(v[:, :, :n0].copy()),
+                           bits=[4, 2])
+    assert gpu.k_codes.shape[0] == 2  # capacity of exactly the compressed blocks
+    steps = [(n0 + i, n0 + i + 1) for i in range(3)] + [(n0 + 3, n0 + 3 + 130)]
+    for lo, hi in [(None, None)] + steps:
+        if lo is not None:
+            kt, vt = np.ascontiguousarray(k[:, :, lo:hi]), np.ascontiguousarray(v[:, :, lo:hi])
+            cap, view = gpu.k_codes.shape[0], gpu._c_kv
+            cpu.append(kt, vt)
+            gpu.append(_buffers.from_numpy(kt), _buffers.from_numpy(vt))
+            # a new view exactly when the arrays were replaced (compressing a block reads the cache again)
+            assert (gpu._c_kv is view) == (gpu.k_codes.shape[0] == cap)
+        q = rng.standard_normal((B, Hkv * ratio, 1, D)).astype(np.float16)
+        out_g = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q), kv=gpu)).astype(np.float32)
+        out_c = np.asarray(flashq_attention(q, kv=cpu)).astype(np.float32)
+        assert gpu._c_kv is not None
+        assert rel_l2(out_g, out_c) < PARITY
+    assert gpu.k_codes.shape[0] == 8  # grew twice: 2 -> 4 -> 8
     assert_same_cache(gpu, cpu)
 
 

@@ -67,6 +67,8 @@ class CudaQuantizedKV:
         Dtype of the appended tokens (and of ``q`` in attention).
     device : int, default 0
         CUDA device id.
+    capacity : int, default 0
+        Blocks of 64 tokens to allocate now (a cache grows by doubling when it runs out).
 
     Example
     -------
@@ -80,7 +82,7 @@ class CudaQuantizedKV:
     is_cuda = True
     block = _BLOCK
 
-    def __init__(self, B, H, D, *, bits=4, dtype="float16", device=0):
+    def __init__(self, B, H, D, *, bits=4, dtype="float16", device=0, capacity=0):
         B, H, D = (_kv._check_int(x, n) for x, n in ((B, "B"), (H, "H"), (D, "D")))
         for value, name in ((B, "B"), (H, "H")):
             if value <= 0:
@@ -88,6 +90,9 @@ class CudaQuantizedKV:
         if D < 16 or D > 256 or D % 16:
             raise ValueError(f"D must be a multiple of 16 in [16, 256] for the CUDA cache (got {D})")
         self.device = _kv._check_int(device, "device")
+        capacity = _kv._check_int(capacity, "capacity")
+        if capacity < 0:
+            raise ValueError(f"capacity must be >= 0 (got {capacity})")
         self._dtype = _kv._resolve_dtype(dtype)
         self.B, self.H, self.D = B, H, D
         self.G = -(-D // _C.KV_GROUP)
@@ -96,19 +101,16 @@ class CudaQuantizedKV:
         for a in (bits, k_head_off, v_head_off):
             a.flags.writeable = False
         self._bits, self._k_head_off, self._v_head_off = bits, k_head_off, v_head_off
-        self.bits_device = _C.device_from_numpy(bits, self.device)
-        self.k_head_off_device = _C.device_from_numpy(k_head_off, self.device)
-        self.v_head_off_device = _C.device_from_numpy(v_head_off, self.device)
-        self._cap = 0
-        self._arrays = {name: self._empty(0, name) for name, *_ in _ARRAYS}
-        self.residual_k = _C.device_empty((B, H, _BLOCK, D), self._dtype.name, self.device)
-        self.residual_v = _C.device_empty((B, H, _BLOCK, D), self._dtype.name, self.device)
+        self._device_tables = tuple(_C.device_from_numpy(a, self.device) for a in (bits, k_head_off, v_head_off))
+        self._cap = capacity
+        self._arrays = {name: _C.device_empty((capacity * rows,) + tail(self), dtype, self.device)
+                        for name, dtype, rows, tail in _ARRAYS}
+        self._residual = tuple(_C.device_empty((B, H, _BLOCK, D), self._dtype.name, self.device) for _ in range(2))
+        # The C core's view of the arrays (csrc/py_cuda_kv.c), made by the first call that reads them; None
+        # whenever an array is replaced.
+        self._c_kv = None
         self.n_blocks = 0
         self.n_residual = 0
-
-    def _empty(self, cap, name):
-        _, dtype, rows, tail = next(a for a in _ARRAYS if a[0] == name)
-        return _C.device_empty((cap * rows,) + tail(self), dtype, self.device)
 
     # -- metadata, same names as QuantizedKV --
 
@@ -116,6 +118,12 @@ class CudaQuantizedKV:
     k_head_off = property(lambda self: self._k_head_off, doc="Byte offset of each head in a k_codes row.")
     v_head_off = property(lambda self: self._v_head_off, doc="Byte offset of each head in a v_codes row.")
     dtype = property(lambda self: self._dtype, doc="Dtype of the appended tokens and of the residual rows.")
+    bits_device = property(lambda self: self._device_tables[0], doc="Device copy of bits.")
+    k_head_off_device = property(lambda self: self._device_tables[1], doc="Device copy of k_head_off.")
+    v_head_off_device = property(lambda self: self._device_tables[2], doc="Device copy of v_head_off.")
+    residual_k = property(lambda self: self._residual[0],
+                          doc="DeviceArray [B, H, 64, D] of the input dtype: rows [0, n_residual) are the last tokens.")
+    residual_v = property(lambda self: self._residual[1], doc="The values' rows, as residual_k.")
 
     @property
     def n_tokens(self):
@@ -155,8 +163,9 @@ class CudaQuantizedKV:
         if n_blocks <= self._cap:
             return
         cap = max(n_blocks, 2 * self._cap)
+        self._c_kv = None
         for name, dtype, rows, tail in _ARRAYS:
-            new = self._empty(cap, name)
+            new = _C.device_empty((cap * rows,) + tail(self), dtype, self.device)
             used = self.n_blocks * rows * int(np.prod(tail(self))) * _ITEMSIZE[dtype]
             if used:
                 _C.cuda_copy_prefix(new, self._arrays[name], used)
@@ -280,6 +289,6 @@ def quantize_kv_cuda(k, v, bits=4, frac_2bit=None, layout="BHND"):
             raise ValueError(f"pass either bits or frac_2bit, not both (got bits={bits!r}, frac_2bit={frac_2bit})")
         kh, vh = _C.dlpack_to_numpy(kb), _C.dlpack_to_numpy(vb)
         head_bits = _kv._select_2bit_heads(kh, vh, frac, _BLOCK, kh.dtype)
-    cache = CudaQuantizedKV(B, H, D, bits=head_bits, dtype=kd, device=kdev[1])
+    cache = CudaQuantizedKV(B, H, D, bits=head_bits, dtype=kd, device=kdev[1], capacity=_N // _BLOCK)
     cache.append(kb, vb)
     return cache
