@@ -5,6 +5,7 @@ synchronisations between kernels).
 
     python benchmarks/timeline.py prefill 4096 128      # B*N = 32k, H = 32, fp16, non-causal (add "exact": that softmax)
     python benchmarks/timeline.py decode 1 32 32 32768  # B, Hq, Hkv, N, 4-bit cache, D = 128
+    python benchmarks/timeline.py compress 1 8 32768    # quantize_kv_cuda of B, H, N (fp16, D = 128, 4 bits)
 """
 import math
 import os
@@ -28,6 +29,10 @@ def make_call(kind, args):
         q, k, v = (torch.randn(B, 32, N, D, device="cuda", dtype=torch.float16) for _ in range(3))
         out = torch.empty_like(q)
         return lambda: ta.flashq_attention(q, k, v, out=out, softmax=softmax)
+    if kind == "compress":
+        B, H, N = (int(x) for x in args)
+        k, v = (torch.randn(B, H, N, 128, device="cuda", dtype=torch.float16) for _ in range(2))
+        return lambda: quantize_kv_cuda(k, v, bits=4)
     B, Hq, Hkv, N = (int(x) for x in args)
     k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16)
     cache = quantize_kv_cuda(k, torch.randn_like(k), bits=4)
@@ -60,6 +65,12 @@ def main():
         gap = "" if prev_end is None else f" gap {t0 - prev_end:8.1f} us"
         print(f"  {e.name[:70]:70s} start {t0:14.1f} len {t1 - t0:9.1f} us{gap}")
         prev_end = t1
+    # The host side on the same clock: the CUDA runtime calls (the events' records, launches, copies, waits).
+    runtime = sorted((e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CPU
+                      and e.name.startswith("cuda")), key=lambda e: e.time_range.start)
+    for e in runtime:
+        t0, t1 = e.time_range.start, e.time_range.end
+        print(f"  host {e.name[:65]:65s} start {t0:14.1f} len {t1 - t0:9.1f} us")
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ class CudaQuantizedKV:
         if capacity < 0:
             raise ValueError(f"capacity must be >= 0 (got {capacity})")
         self._dtype = _kv._resolve_dtype(dtype)
+        self._dtype_name = self._dtype.name  # NumPy builds the name on every read (about 2 us of an append)
         self.B, self.H, self.D = B, H, D
         self.G = -(-D // _C.KV_GROUP)
         bits = _kv._check_bits(bits, H)
@@ -105,7 +106,7 @@ class CudaQuantizedKV:
         self._cap = capacity
         self._arrays = {name: _C.device_empty((capacity * rows,) + tail(self), dtype, self.device)
                         for name, dtype, rows, tail in _ARRAYS}
-        self._residual = tuple(_C.device_empty((B, H, _BLOCK, D), self._dtype.name, self.device) for _ in range(2))
+        self._residual = tuple(_C.device_empty((B, H, _BLOCK, D), self._dtype_name, self.device) for _ in range(2))
         # The C core's view of the arrays (csrc/py_cuda_kv.c), made by the first call that reads them; None
         # whenever an array is replaced.
         self._c_kv = None
@@ -179,7 +180,7 @@ class CudaQuantizedKV:
             raise ValueError(f"layout must be 'BHND' or 'BNHD' (got {layout!r})")
         if layout == "BNHD":
             k, v = _bnhd_view(k, "k_new"), _bnhd_view(v, "v_new")
-        n = _C.cuda_take_tokens(k, v, self.B, self.H, self.D, self._dtype.name, self.device, self.residual_k,
+        n = _C.cuda_take_tokens(k, v, self.B, self.H, self.D, self._dtype_name, self.device, self.residual_k,
                                 self.residual_v, self.n_residual, room)
         return k, v, n
 
