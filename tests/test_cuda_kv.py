@@ -519,6 +519,21 @@ def test_decode_follows_the_cache_as_its_arrays_grow():
     assert_same_cache(gpu, cpu)
 
 
+def test_capacity_leaves_room_for_appends():
+    rng = np.random.default_rng(37)
+    k, v = make_kv(rng, 1, 2, 64 * 3 + 5, 64)
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), capacity=6)
+    assert gpu.k_codes.shape[0] == 6
+    arrays = gpu.k_codes
+    more_k, more_v = make_kv(rng, 1, 2, 64 * 3 - 5, 64)
+    gpu.append(_buffers.from_numpy(more_k), _buffers.from_numpy(more_v))
+    assert gpu.n_blocks == 6 and gpu.k_codes is arrays  # filled, not grown
+    cpu = quantize_kv(np.concatenate([k, more_k], axis=2), np.concatenate([v, more_v], axis=2))
+    assert_same_cache(gpu, cpu)
+    with pytest.raises(ValueError, match="capacity"):
+        quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), capacity=2)
+
+
 def test_decode_rejects_mismatched_q():
     flashq_attention = _attention()
     rng = np.random.default_rng(23)

@@ -250,7 +250,7 @@ class CudaQuantizedKV:
                 f"device=cuda:{self.device}, nbytes={self.nbytes}, compression_ratio={self.compression_ratio:.2f})")
 
 
-def quantize_kv_cuda(k, v, bits=4, frac_2bit=None, layout="BHND"):
+def quantize_kv_cuda(k, v, bits=4, frac_2bit=None, layout="BHND", capacity=None):
     """SPEC section 4 on CUDA tensors: compress K and V into a :class:`CudaQuantizedKV`.
 
     Parameters
@@ -263,6 +263,9 @@ def quantize_kv_cuda(k, v, bits=4, frac_2bit=None, layout="BHND"):
         Headwise mixed precision by SPEC section 4's rule (turboattn.kv.quantize_kv); the ranking is computed
         on a host copy of k and v, so it costs a device-to-host transfer.
     layout : "BHND" (default) or "BNHD"
+    capacity : int or None
+        Blocks of 64 tokens to allocate, at least the N // 64 that k fills (the default). Room for the tokens a
+        generation will append spares the cache a doubling copy of all its blocks when it outgrows its arrays.
 
     Returns
     -------
@@ -290,6 +293,10 @@ def quantize_kv_cuda(k, v, bits=4, frac_2bit=None, layout="BHND"):
             raise ValueError(f"pass either bits or frac_2bit, not both (got bits={bits!r}, frac_2bit={frac_2bit})")
         kh, vh = _C.dlpack_to_numpy(kb), _C.dlpack_to_numpy(vb)
         head_bits = _kv._select_2bit_heads(kh, vh, frac, _BLOCK, kh.dtype)
-    cache = CudaQuantizedKV(B, H, D, bits=head_bits, dtype=kd, device=kdev[1], capacity=_N // _BLOCK)
+    if capacity is None:
+        capacity = _N // _BLOCK
+    elif _kv._check_int(capacity, "capacity") < _N // _BLOCK:
+        raise ValueError(f"capacity must be at least the {_N // _BLOCK} blocks that k fills (got {capacity})")
+    cache = CudaQuantizedKV(B, H, D, bits=head_bits, dtype=kd, device=kdev[1], capacity=capacity)
     cache.append(kb, vb)
     return cache
