@@ -138,11 +138,25 @@ static int ta_require_device(int device_id)
 }
 
 #ifdef TA_WITH_CUDA
+/* Whether host memory is pageable (not pinned, registered or managed): only from there does cudaMemcpyAsync
+ * copy the source away before it returns. */
+static int ta_host_is_pageable(const void *p)
+{
+    struct cudaPointerAttributes attr;
+    if (cudaPointerGetAttributes(&attr, p) != cudaSuccess) {
+        cudaGetLastError();
+        return 0; /* unknown: take the blocking copy */
+    }
+    return attr.type == cudaMemoryTypeUnregistered;
+}
+
 /* A copy on the legacy default stream, GIL released; RuntimeError naming `what` on failure. Device to host
- * blocks until the data is there. Host to device is cudaMemcpyAsync: from pageable memory it returns once the
- * source is staged, so the caller may free it, without cudaMemcpy's wait for all work queued on the device
- * (three such waits were a sixth of building a 32k cache, decode-v18 run 1); later work on the legacy stream,
- * and any consumer of a DLPack export, which waits for that stream, sees the data. */
+ * blocks until the data is there. Host to device from pageable memory is cudaMemcpyAsync, which returns once the
+ * source is staged, so the caller may change or free it, without cudaMemcpy's wait for all work queued on the
+ * device (three such waits were a sixth of building a 32k cache, decode-v18 run 1); later work on the legacy
+ * stream, and any consumer of a DLPack export, which waits for that stream, sees the data. From pinned or managed
+ * memory an async copy would still be reading the source after the return (a NumPy view of a pinned torch tensor,
+ * say), so those take the blocking copy. */
 static int ta_cuda_copy(void *dst, const void *src, size_t nbytes, int device_id, enum cudaMemcpyKind kind,
                         const char *what)
 {
@@ -152,8 +166,9 @@ static int ta_cuda_copy(void *dst, const void *src, size_t nbytes, int device_id
     Py_BEGIN_ALLOW_THREADS
     err = ta_cuda_enter(device_id, &prev);
     if (err == cudaSuccess)
-        err = kind == cudaMemcpyHostToDevice ? cudaMemcpyAsync(dst, src, nbytes, kind, cudaStreamLegacy)
-                                             : cudaMemcpy(dst, src, nbytes, kind);
+        err = kind == cudaMemcpyHostToDevice && ta_host_is_pageable(src)
+                  ? cudaMemcpyAsync(dst, src, nbytes, kind, cudaStreamLegacy)
+                  : cudaMemcpy(dst, src, nbytes, kind);
     ta_cuda_leave(device_id, prev);
     Py_END_ALLOW_THREADS
     return err == cudaSuccess ? 0 : ta_cuda_fail(err, what);
@@ -723,7 +738,7 @@ PyObject *ta_py_device_from_numpy(PyObject *self, PyObject *args, PyObject *kwar
     if (!dev) goto fail;
 #ifdef TA_WITH_CUDA
     if (ta_cuda_copy(dev->data, PyArray_DATA((PyArrayObject *)host), dev->nbytes, device_id, cudaMemcpyHostToDevice,
-                     "cudaMemcpyAsync (host to device)") < 0)
+                     "cudaMemcpy (host to device)") < 0)
         Py_CLEAR(dev);
 #endif
 fail:

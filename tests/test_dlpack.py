@@ -607,6 +607,23 @@ def test_gpu_round_trip(dtype):
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not HAS_GPU, reason="no CUDA device")
+def test_device_from_numpy_owns_its_copy_when_it_returns():
+    """The host array may change the moment device_from_numpy returns, pageable or pinned (a NumPy view of a
+    pinned torch tensor): 64 MiB take milliseconds to copy, so a copy still reading the source would see the
+    overwrite."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(24)
+    want = rng.standard_normal(1 << 24).astype(np.float32)
+    pinned = torch.empty(want.size, dtype=torch.float32, pin_memory=True).numpy()
+    for host in (want.copy(), pinned):
+        host[:] = want
+        d = _buffers.from_numpy(host)
+        host[:] = -1.0
+        np.testing.assert_array_equal(_buffers.to_numpy(d), want)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not HAS_GPU, reason="no CUDA device")
 def test_gpu_views_direct_and_through_dlpack():
     rng = np.random.default_rng(21)
     d = _buffers.from_numpy(random_qkv(rng, dtype=np.float16))
