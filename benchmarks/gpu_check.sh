@@ -46,6 +46,14 @@ for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c i
         ta.flashq_attention(bad, kv=cache, causal=causal)
     except ValueError:
         pass
+    # decode steps that append (k_new=): the tokens copied in the attention's own launches, then refused there
+    ta.flashq_attention(q[:, :, -1:], kv=cache, k_new=k[:, :, :2], v_new=v[:, :, :2], causal=causal)
+    bad = k[:, :, :2].clone()
+    bad[0, 1, 1, 5] = float("nan")
+    try:
+        ta.flashq_attention(q[:, :2, -1:], kv=cache, k_new=bad, v_new=v[:, :, :2], causal=causal)
+    except ValueError:
+        pass
 torch.cuda.synchronize()
 print("sanitize cases done")
 PY

@@ -40,6 +40,13 @@ int ta_attention_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_view4
                       const ta_view4 *out, float *lse);
 int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out,
                          float *lse);
+/* A decode step that appends: k_new and v_new (CUDA views [B, H, n, D], 1 <= n, of the cache's dtype) are copied
+ * into rows [n_residual - n, n_residual) of kv's residual window, where kv->n_residual already counts them, and q
+ * attends to the cache so grown. One wait, for the checks of all three: a non-finite k_new or v_new gives
+ * TA_ERR_INVALID naming it (names[0], names[1]; before q's), and out and lse stay as they were. The caller makes the
+ * counts its own only on TA_OK; the window's rows past the old count are then the only memory changed. */
+int ta_attention_kv_step_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out,
+                              float *lse, const ta_view4 *k_new, const ta_view4 *v_new, const char *const *names);
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@
 #include "attn_decode.cuh"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@
 #include "attn_decode_residual.cuh"
 #include "attn_decode_warp.cuh"
 #include "cuda_common.cuh"
+#include "kv_compress.cuh"
 
 #define DEC_THREADS 128
 #define DEC_WARPS (DEC_THREADS / 32)
@@ -750,7 +752,17 @@ static int dec_cta_launch(const dec_args *a, int D, int pdl)
     return TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, decode_kernel, *a));
 }
 
-static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse)
+/* New tokens that a decode step copies into the cache's residual window before it attends (ta_attention_kv_step_cuda):
+ * take_tokens' views and rows, and its ticket once launched. */
+typedef struct {
+    const ta_view4 *k, *v, *rk, *rv;
+    int64_t row0, fill;
+    ta_take_ticket ticket;
+    int begun;
+} dec_take;
+
+static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse,
+                      dec_take *take)
 {
     int D = (int)q->shape[3], dev = q->device_id;
     dec_device_state *ds = &dec_state[dev]; /* dev < TA_MAX_DEVICES: ta_device_enter checked it */
@@ -863,6 +875,14 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ds->q_bad_host[0] = ds->q_bad_host[1] = 0;
         ds->q_call = 1;
     }
+    /* A step's new tokens go first. Non-finite ones mark q_bad with this call's number, which every kernel below
+     * reads before it writes, as for a non-finite q; the host learns which it was from take_tokens' own words. */
+    if (take) {
+        int st_take = ta_take_tokens_begin(take->k, take->v, take->rk, take->rv, take->row0, take->fill, ds->q_bad,
+                                           ds->q_call, &take->ticket);
+        if (st_take != TA_OK) return st_take;
+        take->begun = 1;
+    }
     a.part_acc = ds->scratch;
     a.part_ml = ds->scratch + items * DEC_RT * D;
     a.lb_word = ds->lb_words;
@@ -952,7 +972,43 @@ extern "C" int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, 
     st = ta_device_enter(q->device_id, &prev);
     if (st != TA_OK) return st;
     pthread_mutex_lock(&dec_lock); /* the scratch and look-back words are shared; one stream keeps their uses ordered */
-    st = dec_launch(p, q, kv, out, lse);
+    st = dec_launch(p, q, kv, out, lse, NULL);
+    pthread_mutex_unlock(&dec_lock);
+    ta_device_leave(q->device_id, prev);
+    return st;
+}
+
+extern "C" int ta_attention_kv_step_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv,
+                                         const ta_view4 *out, float *lse, const ta_view4 *k_new, const ta_view4 *v_new,
+                                         const char *const *names)
+{
+    int st = dec_check(p, q, kv, out);
+    if (st != TA_OK) return st;
+    const int64_t n = k_new->shape[2], row0 = kv->n_residual - n;
+    if (n < 1 || row0 < 0 || k_new->device != TA_CUDA || v_new->device != TA_CUDA ||
+        k_new->device_id != q->device_id || v_new->device_id != q->device_id) {
+        ta_set_error("a decode step's new tokens must be 1 to %lld rows on q's GPU, counted in the cache's residual rows",
+                     (long long)(DEC_BLOCK - 1));
+        return TA_ERR_INVALID;
+    }
+    int prev = 0;
+    st = ta_device_enter(q->device_id, &prev);
+    if (st != TA_OK) return st;
+    dec_take take = {k_new, v_new, &kv->residual_k, &kv->residual_v, row0, n, {0, 0u}, 0};
+    pthread_mutex_lock(&dec_lock);
+    if (q->shape[0] * q->shape[1] * q->shape[2] == 0) { /* nothing to attend; the tokens are still taken */
+        st = ta_take_tokens_begin(k_new, v_new, take.rk, take.rv, row0, n, NULL, 0u, &take.ticket);
+        take.begun = st == TA_OK;
+    } else {
+        st = dec_launch(p, q, kv, out, lse, &take);
+    }
+    if (take.begun) { /* the tokens' answer comes first: their error replaces q's (the first message set stays) */
+        char q_error[512] = ""; /* status.c's buffer */
+        if (st != TA_OK) snprintf(q_error, sizeof q_error, "%s", ta_get_error()), ta_clear_error();
+        const int st_take = ta_take_tokens_end(&take.ticket, names);
+        if (st_take != TA_OK) st = st_take;
+        else if (st != TA_OK) ta_set_error("%s", q_error);
+    }
     pthread_mutex_unlock(&dec_lock);
     ta_device_leave(q->device_id, prev);
     return st;

@@ -457,9 +457,11 @@ __device__ __forceinline__ unsigned kvc_take_rows16(const ta_view4 k, const ta_v
     return bad ? (which ? 2u : 1u) : 0u;
 }
 
+/* refuse: NULL, or a word that a later kernel of the stream reads before it writes (the decode call's q_bad, for
+ * ta_take_tokens_begin); it becomes refuse_value when k or v is not finite. */
 __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_view4 rk, const ta_view4 rv,
                                    int64_t row0, int64_t fill, int64_t n, int itemsize, int cpr_log2, unsigned *counters,
-                                   unsigned *host, unsigned call)
+                                   unsigned *host, unsigned call, unsigned *refuse, unsigned refuse_value)
 {
     unsigned bad = 0;
     if (cpr_log2 >= 0) bad = kvc_take_rows16(k, v, rk, rv, row0, fill, cpr_log2);
@@ -490,6 +492,7 @@ __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_
     __threadfence();
     const unsigned all = atomicExch(counters + 1, 0u);
     atomicExch(counters, 0u);
+    if (all && refuse) *(volatile unsigned *)refuse = refuse_value; /* before the kernel ends: the next one reads it */
     *(volatile unsigned *)(host + 1) = all;
     __threadfence_system();
     *(volatile unsigned *)host = call;
@@ -539,8 +542,11 @@ static int kvc_rows16_log2(const ta_view4 *k, const ta_view4 *v, const ta_view4 
     return log2;
 }
 
-extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const *names, const ta_view4 *rk,
-                                   const ta_view4 *rv, int64_t row0, int64_t fill)
+/* The launch half of take_tokens. On success it holds kvc_flag_lock (the mapped words answer one call at a time)
+ * until ta_take_tokens_end; on failure it has let go. The caller has entered the device. */
+extern "C" int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const ta_view4 *rk, const ta_view4 *rv,
+                                    int64_t row0, int64_t fill, unsigned *refuse, unsigned refuse_value,
+                                    ta_take_ticket *ticket)
 {
     for (int j = 0; j < 4; j++)
         if (v->shape[j] != k->shape[j]) {
@@ -558,29 +564,44 @@ extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const c
         }
     }
     const int64_t n = k->shape[0] * k->shape[1] * k->shape[2] * k->shape[3];
-    if (n == 0) return TA_OK;
-    int prev = 0, dev = k->device_id, st = ta_device_enter(dev, &prev);
-    if (st != TA_OK) return st;
+    ticket->dev = k->device_id, ticket->call = 0; /* call 0: nothing launched, nothing to wait for */
     pthread_mutex_lock(&kvc_flag_lock);
-    kvc_take_state *ts = &kvc_take[dev];
+    if (n == 0) return TA_OK;
+    kvc_take_state *ts = &kvc_take[ticket->dev];
     cudaError_t err = kvc_take_prepare(ts);
-    unsigned call = 0, bad = 0;
     if (err == cudaSuccess) {
-        call = ++ts->call ? ts->call : ++ts->call; /* 0 is the words' initial value */
+        const unsigned call = ++ts->call ? ts->call : ++ts->call; /* 0 is the words' initial value */
         const int cpr_log2 = kvc_rows16_log2(k, v, fill > 0 ? rk : NULL, fill > 0 ? rv : NULL);
         /* at most about 4096 CTAs in all, as the element loop has: grid.x covers one head's pieces or 4096 / heads */
         const int64_t heads = 2 * k->shape[0] * k->shape[1], per_head = ((k->shape[2] << (cpr_log2 > 0 ? cpr_log2 : 0)) + 255) / 256;
         const int64_t cap = 4096 / heads > 1 ? 4096 / heads : 1;
         const dim3 grid = cpr_log2 >= 0 ? dim3((unsigned)(per_head < cap ? per_head : cap), (unsigned)heads) : dim3(kvc_grid(2 * n, 256));
         take_tokens_kernel<<<grid, 256>>>(*k, *v, fill > 0 ? *rk : *k, fill > 0 ? *rv : *v, row0, fill, n,
-                                          ta_dtype_size(k->dtype), cpr_log2, ts->counters, ts->host_dev, call);
+                                          ta_dtype_size(k->dtype), cpr_log2, ts->counters, ts->host_dev, call, refuse,
+                                          refuse_value);
         err = cudaGetLastError();
+        if (err == cudaSuccess) err = cudaEventRecord(ts->done, cudaStreamLegacy);
+        if (err == cudaSuccess) ticket->call = call;
     }
-    if (err == cudaSuccess) err = cudaEventRecord(ts->done, cudaStreamLegacy);
-    if (err == cudaSuccess) err = ta_wait_mapped_word(ts->host, call, ts->done); /* bad bits are written first */
-    if (err == cudaSuccess) bad = *(volatile unsigned *)(ts->host + 1);
+    if (err != cudaSuccess) {
+        pthread_mutex_unlock(&kvc_flag_lock);
+        ta_set_error("CUDA error while taking new tokens: %s", cudaGetErrorString(err));
+        return TA_ERR_CUDA;
+    }
+    return TA_OK;
+}
+
+/* The wait half: the kernel's answer, then kvc_flag_lock let go. */
+extern "C" int ta_take_tokens_end(const ta_take_ticket *ticket, const char *const *names)
+{
+    unsigned bad = 0;
+    cudaError_t err = cudaSuccess;
+    if (ticket->call != 0) {
+        kvc_take_state *ts = &kvc_take[ticket->dev];
+        err = ta_wait_mapped_word(ts->host, ticket->call, ts->done); /* bad bits are written first */
+        if (err == cudaSuccess) bad = *(volatile unsigned *)(ts->host + 1);
+    }
     pthread_mutex_unlock(&kvc_flag_lock);
-    ta_device_leave(dev, prev);
     if (err != cudaSuccess) {
         ta_set_error("CUDA error while taking %s and %s: %s", names[0], names[1], cudaGetErrorString(err));
         return TA_ERR_CUDA;
@@ -591,6 +612,18 @@ extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const c
             return TA_ERR_INVALID;
         }
     return TA_OK;
+}
+
+extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const *names, const ta_view4 *rk,
+                                   const ta_view4 *rv, int64_t row0, int64_t fill)
+{
+    int prev = 0, st = ta_device_enter(k->device_id, &prev);
+    if (st != TA_OK) return st;
+    ta_take_ticket ticket;
+    st = ta_take_tokens_begin(k, v, rk, rv, row0, fill, NULL, 0u, &ticket);
+    if (st == TA_OK) st = ta_take_tokens_end(&ticket, names);
+    ta_device_leave(k->device_id, prev);
+    return st;
 }
 
 extern "C" int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes)

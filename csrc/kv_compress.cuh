@@ -32,6 +32,19 @@ int ta_check_finite_cuda(const ta_view4 *const *x, const char *const *names, int
 int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const *names, const ta_view4 *rk,
                         const ta_view4 *rv, int64_t row0, int64_t fill);
 
+/* ta_take_tokens_cuda in two halves around other launches (a decode step that appends, attn_decode.cu): begin
+ * launches the kernel, which also sets *refuse = refuse_value (refuse may be NULL) when k or v is not finite, so
+ * that a later kernel of the stream can decline to write; end waits for its answer and returns the status
+ * ta_take_tokens_cuda would have. Every begin that returned TA_OK must be followed by one end: begin holds a lock
+ * that end lets go. The caller enters k's device around both. */
+typedef struct {
+    int dev;
+    unsigned call;
+} ta_take_ticket;
+int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const ta_view4 *rk, const ta_view4 *rv, int64_t row0,
+                         int64_t fill, unsigned *refuse, unsigned refuse_value, ta_take_ticket *ticket);
+int ta_take_tokens_end(const ta_take_ticket *ticket, const char *const *names);
+
 /* Copies rows [src_row0, src_row0 + rows) of src into rows [dst_row0, ...) of dst (both CUDA views
  * [B, H, *, D] of one dtype, any strides). */
 int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta_view4 *src, int64_t src_row0, int64_t rows);

@@ -263,19 +263,64 @@ static PyObject *new_array_like(const ta_view4 *like, int ndim, const int64_t *s
     return PyArray_Empty(ndim, dims, (PyArray_Descr *)descr, 0); /* steals descr */
 }
 
-/* attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, bnhd)
- * -> (out, lse). Outputs are made here when not given, so that a decode step does no Python work on q: out None
- * makes one like q (q's shape, dtype and memory), lse True makes a float32 [B, Hq, Nq] (None: no lse), sm_scale
- * None is 1 / sqrt(D). flashq_attention(q, kv=...) is the public path. */
+/* A decode step that appends (attention_kv with k_new and v_new): the tokens checked against the CUDA cache, counted
+ * in kv's residual rows, then one launch sequence and one wait (ta_attention_kv_step_cuda). */
+static int run_attention_step(const ta_attn_params *p, const ta_view4 *q, ta_kv *kv, const ta_view4 *out, float *lse,
+                              const ta_view4 *k, const ta_view4 *v)
+{
+#ifdef TA_WITH_CUDA
+    if (kv->residual_k.device != TA_CUDA) {
+        PyErr_SetString(PyExc_ValueError, "k_new and v_new go with one call only to a CUDA cache");
+        return -1;
+    }
+    if (ta_tokens_match_cache(k, v, kv->B, kv->H, kv->D, ta_dtype_name(kv->residual_k.dtype),
+                              kv->residual_k.device_id) < 0)
+        return -1;
+    if (k->shape[2] < 1 || kv->n_residual + k->shape[2] >= kv->block) {
+        PyErr_Format(PyExc_ValueError, "k_new must have 1 to %lld rows here, which fit the cache's residual window "
+                     "without filling it (got %lld)", (long long)(kv->block - 1 - kv->n_residual), (long long)k->shape[2]);
+        return -1;
+    }
+    kv->n_residual += k->shape[2];
+    const char *names[2] = {"k_new", "v_new"};
+    int rc;
+    ta_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    rc = ta_attention_kv_step_cuda(p, q, kv, out, lse, k, v, names);
+    Py_END_ALLOW_THREADS
+    if (rc != TA_OK) {
+        ta_raise_status(rc);
+        return -1;
+    }
+    return 0;
+#else
+    (void)p, (void)q, (void)kv, (void)out, (void)lse, (void)k, (void)v;
+    PyErr_SetString(PyExc_ValueError, "k_new and v_new go with one call only to a CUDA cache");
+    return -1;
+#endif
+}
+
+/* attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, bnhd,
+ * k_new, v_new) -> (out, lse). Outputs are made here when not given, so that a decode step does no Python work on
+ * q: out None makes one like q (q's shape, dtype and memory), lse True makes a float32 [B, Hq, Nq] (None: no lse),
+ * sm_scale None is 1 / sqrt(D). With k_new and v_new (a CUDA cache; tokens that fit its residual window without
+ * filling it) those are appended first, in the same launches; the caller then adds their rows to kv.n_residual,
+ * which this call leaves alone. flashq_attention(q, kv=...) is the public path. */
 static PyObject *py_attention_kv(PyObject *self, PyObject *args)
 {
-    PyObject *q_obj, *kv_obj, *out_obj, *lse_obj, *scale_obj;
+    PyObject *q_obj, *kv_obj, *out_obj, *lse_obj, *scale_obj, *k_obj = Py_None, *v_obj = Py_None;
     int causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, bnhd = 0;
-    if (!PyArg_ParseTuple(args, "OOOOOppipi|p:attention_kv", &q_obj, &kv_obj, &out_obj, &lse_obj, &scale_obj, &causal,
-                          &softmax_exact, &sas_threshold, &p_scale_fixed, &n_threads, &bnhd))
+    if (!PyArg_ParseTuple(args, "OOOOOppipi|pOO:attention_kv", &q_obj, &kv_obj, &out_obj, &lse_obj, &scale_obj, &causal,
+                          &softmax_exact, &sas_threshold, &p_scale_fixed, &n_threads, &bnhd, &k_obj, &v_obj))
         return NULL;
+    if ((k_obj == Py_None) != (v_obj == Py_None)) {
+        PyErr_SetString(PyExc_TypeError, "pass k_new and v_new together");
+        return NULL;
+    }
+    const int step = k_obj != Py_None;
     PyObject *q_keep = NULL, *kv_keep = NULL, *out_keep = NULL, *made_out = NULL, *made_lse = NULL, *result = NULL;
-    ta_view4 q, out;
+    PyObject *k_keep = NULL, *v_keep = NULL;
+    ta_view4 q, out, k_new, v_new;
     ta_kv kv;
     ta_attn_params p;
     float *lse;
@@ -283,11 +328,14 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     int imported = ta_view_from_object(q_obj, "q", &q, &q_keep) == 0;
     if (imported && out_obj == Py_None) imported = (out_obj = made_out = new_array_like(&q, 4, q.shape, q.dtype)) != NULL;
     imported = imported && ta_view_from_object_writable(out_obj, "out", &out, &out_keep) == 0;
+    imported = imported && (!step || (ta_view_from_object(k_obj, "k_new", &k_new, &k_keep) == 0 &&
+                                      ta_view_from_object(v_obj, "v_new", &v_new, &v_keep) == 0));
     ta_dlpack_scope_end();
     if (!imported) goto fail;
     if (ta_check_finite(&q, "q") < 0) goto fail;
     if (bnhd) {
         bnhd_to_bhnd(&q), bnhd_to_bhnd(&out);
+        if (step) bnhd_to_bhnd(&k_new), bnhd_to_bhnd(&v_new);
     }
     if (lse_obj == Py_True && !(lse_obj = made_lse = new_array_like(&q, 3, q.shape, TA_F32))) goto fail;
     double sm_scale = scale_obj == Py_None ? 1.0 / sqrt((double)q.shape[3]) : PyFloat_AsDouble(scale_obj);
@@ -317,10 +365,14 @@ static PyObject *py_attention_kv(PyObject *self, PyObject *args)
     }
     if (fill_params(&p, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, TA_BQ, kv.block, n_threads) < 0)
         goto fail;
-    if (run_attention(&p, &q, NULL, NULL, &kv, &out, lse) < 0) goto fail;
+    if (step ? run_attention_step(&p, &q, &kv, &out, lse, &k_new, &v_new) < 0
+             : run_attention(&p, &q, NULL, NULL, &kv, &out, lse) < 0)
+        goto fail;
     result = PyTuple_Pack(2, out_obj, lse ? lse_obj : Py_None);
 fail:
     Py_XDECREF(q_keep);
+    Py_XDECREF(k_keep);
+    Py_XDECREF(v_keep);
     Py_XDECREF(kv_keep);
     Py_XDECREF(out_keep);
     Py_XDECREF(made_out);
@@ -382,9 +434,10 @@ PyMethodDef ta_attn_methods[] = {
      "(CPU, dense k/v)."},
     {"attention_kv", py_attention_kv, METH_VARARGS,
      "attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed, n_threads, "
-     "bnhd=False)\n--\n\n"
+     "bnhd=False, k_new=None, v_new=None)\n--\n\n"
      "SPEC section 5: attention of q against a QuantizedKV -> (out, lse). out None: made like q; lse True: made "
-     "(float32 [B, Hq, Nq]), None: none; sm_scale None: 1 / sqrt(D)."},
+     "(float32 [B, Hq, Nq]), None: none; sm_scale None: 1 / sqrt(D). k_new, v_new (CUDA cache, rows that fit its "
+     "residual window without filling it): appended first in the same call; the caller adds them to n_residual."},
     {"sas_exp2", py_sas_exp2, METH_VARARGS,
      "sas_exp2(x, threshold=8)\n--\n\nSAS EXP2 (SPEC section 3) of a float32 array of values <= 0."},
     {"_attn_simd", py_attn_simd, METH_VARARGS, "_attn_simd([level]) -> previous level (0 portable, 1 AVX2, 2 AVX-512)."},

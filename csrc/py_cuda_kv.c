@@ -354,7 +354,7 @@ fail:
 
 #ifdef TA_WITH_CUDA
 /* The checks of cuda_take_tokens, in the order and wording CudaQuantizedKV used to apply them in Python. */
-static int tokens_match_cache(const ta_view4 *k, const ta_view4 *v, int B, int H, int D, const char *dtype, int device)
+int ta_tokens_match_cache(const ta_view4 *k, const ta_view4 *v, int B, int H, int D, const char *dtype, int device)
 {
     if (k->device != TA_CUDA || v->device != TA_CUDA || k->device_id != device || v->device_id != device) {
         PyErr_Format(PyExc_ValueError, "k_new and v_new must be on cuda:%d (got %s:%d and %s:%d)", device,
@@ -405,7 +405,7 @@ static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
     int imported = ta_view_from_object(k_obj, "k_new", &k, &keep[0]) == 0 &&
                    ta_view_from_object(v_obj, "v_new", &v, &keep[1]) == 0;
     ta_dlpack_scope_end();
-    if (!imported || tokens_match_cache(&k, &v, B, H, D, dtype, device) < 0) goto done;
+    if (!imported || ta_tokens_match_cache(&k, &v, B, H, D, dtype, device) < 0) goto done;
     const char *names[2] = {"k_new", "v_new"};
     int64_t n = k.shape[2], fill = n < room ? n : room;
     int st = TA_OK;

@@ -22,4 +22,10 @@ int ta_kv_from_pyobject(PyObject *qkv, ta_kv *out, PyObject **keep);
 int ta_cuda_kv_is_device(PyObject *qkv);
 int ta_cuda_kv_from_pyobject(PyObject *qkv, ta_kv *out, PyObject **keep);
 
+#ifdef TA_WITH_CUDA
+/* New tokens k and v (appended to a CUDA cache of B, H, D, dtype name and device) checked against it: 0, or -1
+ * with a ValueError or TypeError naming k_new or v_new. */
+int ta_tokens_match_cache(const ta_view4 *k, const ta_view4 *v, int B, int H, int D, const char *dtype, int device);
+#endif
+
 #endif

@@ -121,7 +121,7 @@ def _is_cache(kv):
     return all(hasattr(cls, name) or hasattr(kv, name) for name in ("bits", "k_codes", "v_codes", "n_blocks"))
 
 
-def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None, softmax="sas", sas_threshold=8,
+def flashq_attention(q, k=None, v=None, *, kv=None, k_new=None, v_new=None, causal=False, sm_scale=None, softmax="sas", sas_threshold=8,
                      p_scale="row", return_lse=False, layout="BHND", out=None, block=64, qk_scale="block",
                      k_smooth=False, qk_equalize=False):
     """TurboAttention's FlashQ attention with SAS softmax (SPEC sections 2, 3; section 5 with ``kv=``).
@@ -142,6 +142,12 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
         A compressed KV cache (turboattn.kv.quantize_kv): attention runs on its integer-reconstructed INT8
         codes with q quantized one row per block (SPEC section 5); its residual rows form a block of
         their own. Keys are the cache's n_tokens tokens.
+    k_new, v_new : arrays [B, Hkv, n, D] (or BNHD, like q), optional, only with ``kv``
+        A decode step: appends them to ``kv`` first (as ``kv.append(k_new, v_new)`` does), so that q
+        attends to them too. A call that raises leaves ``kv`` as it was. With a CUDA cache, tokens that fit
+        its residual window without filling it (63 steps of 64 when n = 1) are appended in the same
+        launches as the attention, with one wait for the checks of q, k_new and v_new instead of one per
+        call: in a generation loop the host then queues the next layer while this one runs.
     causal : bool, default False
         Key j is masked for query i when j > i + (Nk - Nq) (bottom-right aligned). A query row with every
         key masked returns 0 (and lse = -inf).
@@ -206,8 +212,14 @@ def flashq_attention(q, k=None, v=None, *, kv=None, causal=False, sm_scale=None,
                          "cache fixes its key scales)")
     if kv is not None and not _is_cache(kv):
         raise TypeError(f"kv must be a QuantizedKV (got {type(kv).__name__})")
+    if (k_new is None) != (v_new is None):
+        raise TypeError("pass k_new and v_new together")
+    if k_new is not None and kv is None:
+        raise TypeError("k_new and v_new are appended to a cache: pass kv= with them")
 
     if kv is not None:
+        if k_new is not None:
+            return _step_kv(q, kv, k_new, v_new, out, return_lse, sm_scale, causal, exact, threshold, fixed, layout)
         return _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fixed, layout == "BNHD")
     device = _device(q)
     if device[0] == "cpu" and not isinstance(q, np.ndarray):
@@ -244,3 +256,30 @@ def _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fi
     out, lse = _C.attention_kv(q, kv, out, True if return_lse else None, scale, causal, exact, threshold, fixed, 0,
                                bnhd)
     return (out, lse) if return_lse else out
+
+
+def _step_kv(q, kv, k_new, v_new, out, return_lse, sm_scale, causal, exact, threshold, fixed, layout):
+    """flashq_attention(q, kv=..., k_new=..., v_new=...): append, then attend; kv as it was if either raises."""
+    bnhd = layout == "BNHD"
+    if type(kv) is CudaQuantizedKV:
+        shape = getattr(k_new, "shape", ())
+        n = int(shape[1 if bnhd else 2]) if len(shape) == 4 else 0
+        if 0 < n < CudaQuantizedKV.block - kv.n_residual:
+            # One binding: the tokens land in rows the cache does not count yet, so a refused call changes nothing.
+            if out is not None:
+                _check_out_type(out)
+            scale = None if sm_scale is None else _sm_scale(sm_scale, 1)
+            out, lse = _C.attention_kv(q, kv, out, True if return_lse else None, scale, causal, exact, threshold,
+                                       fixed, 0, bnhd, k_new, v_new)
+            kv.n_residual += n
+            return (out, lse) if return_lse else out
+    window = getattr(kv, "_window_state", None)
+    if window is None:
+        raise TypeError(f"k_new and v_new need kv to be a QuantizedKV or CudaQuantizedKV (got {type(kv).__name__})")
+    saved = window()
+    kv.append(k_new, v_new, layout=layout)
+    try:
+        return _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fixed, bnhd)
+    except BaseException:
+        kv._restore_window_state(saved)
+        raise

@@ -343,6 +343,21 @@ class QuantizedKV:
             new[:used] = old[:used]
             setattr(s, name, new)
 
+    def _window_state(self):
+        """What an append can change in the tokens held: the counts, and the residual rows a wrapped tail
+        overwrites (flashq_attention with k_new puts them back when its attention raises after the append).
+        Blocks past n_blocks and rows past n_residual are not held tokens; a grown array keeps its prefix."""
+        s = self._store
+        r = s.n_residual
+        return s.n_blocks, r, s.residual_k[:, :, :r].copy(), s.residual_v[:, :, :r].copy()
+
+    def _restore_window_state(self, state):
+        s = self._store
+        s.n_blocks, r, k_rows, v_rows = state
+        s.residual_k[:, :, :r] = k_rows
+        s.residual_v[:, :, :r] = v_rows
+        s.n_residual = r
+
     def _append_checked(self, k, v):
         s = self._store
         blk, r, n = s.block, s.n_residual, k.shape[2]
