@@ -6,6 +6,7 @@ synchronisations between kernels).
     python benchmarks/timeline.py prefill 4096 128      # B*N = 32k, H = 32, fp16, non-causal (add "exact": that softmax)
     python benchmarks/timeline.py decode 1 32 32 32768  # B, Hq, Hkv, N, 4-bit cache, D = 128
     python benchmarks/timeline.py compress 1 8 32768    # quantize_kv_cuda of B, H, N (fp16, D = 128, 4 bits)
+    python benchmarks/timeline.py step 1 32 8 32788     # 4 layers' decode steps that append (k_new=), no sync between
 """
 import math
 import os
@@ -33,6 +34,16 @@ def make_call(kind, args):
         B, H, N = (int(x) for x in args)
         k, v = (torch.randn(B, H, N, 128, device="cuda", dtype=torch.float16) for _ in range(2))
         return lambda: quantize_kv_cuda(k, v, bits=4)
+    if kind == "step":  # as decode_loop.py's turboattn_step, 4 layers a call
+        B, Hq, Hkv, N = (int(x) for x in args)
+        layers = []
+        for _ in range(4):
+            k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16)
+            layers.append((quantize_kv_cuda(k, torch.randn_like(k), bits=4, capacity=N // 64 + 2),
+                           torch.randn(B, Hq, 1, 128, device="cuda", dtype=torch.float16),
+                           torch.randn(2, B, Hkv, 1, 128, device="cuda", dtype=torch.float16)))
+        out = torch.empty(B, Hq, 1, 128, device="cuda", dtype=torch.float16)
+        return lambda: [ta.flashq_attention(q, kv=c, k_new=kv[0], v_new=kv[1], out=out) for c, q, kv in layers]
     B, Hq, Hkv, N = (int(x) for x in args)
     k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16)
     cache = quantize_kv_cuda(k, torch.randn_like(k), bits=4)
