@@ -154,6 +154,34 @@ def test_cuda_step_equals_append_then_attend(bits, ratio, D, dtype):
 
 
 @needs_cuda
+@pytest.mark.parametrize("softmax", ["sas", "exact"])
+def test_cuda_multi_token_causal_steps(softmax):
+    """Steps of several tokens with as many query rows, causal (each row sees the keys up to its own, as in
+    speculative decoding's verification), fused (chunks within the window) and not (the chunk of 40 that fills it)."""
+    _buffers, quantize_kv_cuda = _cuda()
+    rng = np.random.default_rng(seed("multi", softmax))
+    B, Hkv, ratio, D, start, chunks = 2, 2, 4, 128, 64 * 2 + 9, (3, 5, 1, 40, 7, 2)
+    k, v = tokens(rng, B, Hkv, start + sum(chunks), D)
+    dev = _buffers.from_numpy
+    stepped = quantize_kv_cuda(dev(k[:, :, :start].copy()), dev(v[:, :, :start].copy()))
+    plain = quantize_kv_cuda(dev(k[:, :, :start].copy()), dev(v[:, :, :start].copy()))
+    cpu = ta.quantize_kv(k[:, :, :start], v[:, :, :start])
+    at = start
+    for n in chunks:
+        q = rng.standard_normal((B, Hkv * ratio, n, D)).astype(np.float16)
+        kn, vn = np.ascontiguousarray(k[:, :, at:at + n]), np.ascontiguousarray(v[:, :, at:at + n])
+        at += n
+        opts = dict(causal=True, softmax=softmax)
+        got = _buffers.to_numpy(ta.flashq_attention(dev(q), kv=stepped, k_new=dev(kn), v_new=dev(vn), **opts))
+        plain.append(dev(kn), dev(vn))
+        want = _buffers.to_numpy(ta.flashq_attention(dev(q), kv=plain, **opts))
+        ref = ta.flashq_attention(q, kv=cpu, k_new=kn, v_new=vn, **opts)
+        assert np.array_equal(got.view(np.uint16), want.view(np.uint16))
+        assert ta.rel_l2(got.astype(np.float64), ref.astype(np.float64)) < 2e-3
+    assert cache_state(stepped) == cache_state(cpu)
+
+
+@needs_cuda
 @pytest.mark.parametrize("bad", ["k_new", "v_new", "q", "q and k_new"])
 @pytest.mark.parametrize("knob", [None, ("TURBOATTN_DECODE_KERNEL", "cta"), ("TURBOATTN_DECODE_RESIDUAL", "warp"),
                                   ("TURBOATTN_DECODE_RESIDUAL", "cta")])
