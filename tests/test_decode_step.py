@@ -96,6 +96,9 @@ def test_cpu_step_that_raises_leaves_the_cache():
     with pytest.raises(ValueError, match="head dim"):
         ta.flashq_attention(q[..., :32].copy(), kv=cache, k_new=long_k, v_new=long_v)
     assert cache_state(cache) == before
+    with pytest.raises(ValueError, match="q contains NaN"):  # one token: fills the window exactly, compresses it
+        ta.flashq_attention(bad_q, kv=cache, k_new=kn, v_new=vn)
+    assert cache_state(cache) == before
     bad_v = vn.copy()
     bad_v[0, 1, 0, 3] = np.inf
     with pytest.raises(ValueError, match="v_new"):
@@ -220,6 +223,30 @@ def test_cuda_step_refuses_bad_input_and_changes_nothing(monkeypatch, bad, knob)
     assert np.array_equal(_buffers.to_numpy(got).view(np.uint16), _buffers.to_numpy(want).view(np.uint16))
     assert cache_state(cache) == cache_state(twin)
     del lse
+
+
+@needs_cuda
+def test_cuda_steps_that_fill_or_wrap_the_window_roll_back():
+    """The steps that take append's route on a CUDA cache: one token into a window of 63 rows (it fills and is
+    compressed) and 70 tokens (the tail wraps over the window's rows), each with a non-finite q."""
+    _buffers, quantize_kv_cuda = _cuda()
+    k, v, start, seq = steps(ratio=4, D=128, start=64 * 2 + 63, seed_parts=("roll back",))
+    dev = _buffers.from_numpy
+    cache = quantize_kv_cuda(dev(k[:, :, :start].copy()), dev(v[:, :, :start].copy()))
+    cpu = ta.quantize_kv(k[:, :, :start], v[:, :, :start])
+    before = cache_state(cache)
+    q, kn, vn = seq[0]
+    bad_q = q.copy()
+    bad_q[0, 3, 0, 1] = np.inf
+    for n in (1, 70):
+        k_new, v_new = (np.ascontiguousarray(np.concatenate([x] * n, axis=2)) for x in (kn, vn))
+        with pytest.raises(ValueError, match="q contains NaN or Inf"):
+            ta.flashq_attention(dev(bad_q), kv=cache, k_new=dev(k_new), v_new=dev(v_new))
+        assert cache_state(cache) == before
+    got = ta.flashq_attention(dev(q), kv=cache, k_new=dev(kn), v_new=dev(vn))
+    want = ta.flashq_attention(q, kv=cpu, k_new=kn, v_new=vn)
+    assert ta.rel_l2(_buffers.to_numpy(got).astype(np.float64), want.astype(np.float64)) < 2e-3
+    assert cache_state(cache) == cache_state(cpu)
 
 
 @needs_cuda

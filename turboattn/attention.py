@@ -261,10 +261,10 @@ def _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fi
 def _step_kv(q, kv, k_new, v_new, out, return_lse, sm_scale, causal, exact, threshold, fixed, layout):
     """flashq_attention(q, kv=..., k_new=..., v_new=...): append, then attend; kv as it was if either raises."""
     bnhd = layout == "BNHD"
+    shape = getattr(k_new, "shape", ())
+    n = int(shape[1 if bnhd else 2]) if len(shape) == 4 else None  # None: append will name what is wrong
     if type(kv) is CudaQuantizedKV:
-        shape = getattr(k_new, "shape", ())
-        n = int(shape[1 if bnhd else 2]) if len(shape) == 4 else 0
-        if 0 < n < CudaQuantizedKV.block - kv.n_residual:
+        if n and n < CudaQuantizedKV.block - kv.n_residual:
             # One binding: the tokens land in rows the cache does not count yet, so a refused call changes nothing.
             if out is not None:
                 _check_out_type(out)
@@ -276,7 +276,7 @@ def _step_kv(q, kv, k_new, v_new, out, return_lse, sm_scale, causal, exact, thre
     window = getattr(kv, "_window_state", None)
     if window is None:
         raise TypeError(f"k_new and v_new need kv to be a QuantizedKV or CudaQuantizedKV (got {type(kv).__name__})")
-    saved = window()
+    saved = window(n)
     kv.append(k_new, v_new, layout=layout)
     try:
         return _attention_kv(q, kv, out, return_lse, sm_scale, causal, exact, threshold, fixed, bnhd)

@@ -217,12 +217,12 @@ class CudaQuantizedKV:
         _C.cuda_copy_rows(self.residual_v, 0, v, n - tail, tail)
         self.n_residual = tail
 
-    def _window_state(self):
-        """The counts and a device copy of the used residual rows: what an append can change in the tokens held
-        (QuantizedKV._window_state)."""
+    def _window_state(self, n_new=None):
+        """The counts and, when an append of n_new tokens can wrap the window, a device copy of the used residual
+        rows: what that append can change in the tokens held (QuantizedKV._window_state)."""
         r = self.n_residual
         rows = None
-        if r:
+        if r and (n_new is None or r + n_new > _BLOCK):
             rows = tuple(_C.device_empty((self.B, self.H, r, self.D), self._dtype_name, self.device) for _ in range(2))
             for dst, src in zip(rows, self._residual):
                 _C.cuda_copy_rows(dst, 0, src, 0, r)
@@ -230,7 +230,7 @@ class CudaQuantizedKV:
 
     def _restore_window_state(self, state):
         self.n_blocks, r, rows = state
-        if r:
+        if rows is not None:
             for dst, src in zip(self._residual, rows):
                 _C.cuda_copy_rows(dst, 0, src, 0, r)
         self.n_residual = r

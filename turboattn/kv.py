@@ -343,19 +343,23 @@ class QuantizedKV:
             new[:used] = old[:used]
             setattr(s, name, new)
 
-    def _window_state(self):
-        """What an append can change in the tokens held: the counts, and the residual rows a wrapped tail
-        overwrites (flashq_attention with k_new puts them back when its attention raises after the append).
-        Blocks past n_blocks and rows past n_residual are not held tokens; a grown array keeps its prefix."""
+    def _window_state(self, n_new=None):
+        """What an append of n_new tokens (None: unknown) can change in the tokens held: the counts, and the
+        residual rows a wrapped tail overwrites, copied only when the tail can wrap (flashq_attention with k_new
+        puts them back when its attention raises after the append). Blocks past n_blocks and rows past n_residual
+        are not held tokens; a grown array keeps its prefix."""
         s = self._store
         r = s.n_residual
+        if n_new is not None and r + n_new <= s.block:
+            return s.n_blocks, r, None, None
         return s.n_blocks, r, s.residual_k[:, :, :r].copy(), s.residual_v[:, :, :r].copy()
 
     def _restore_window_state(self, state):
         s = self._store
         s.n_blocks, r, k_rows, v_rows = state
-        s.residual_k[:, :, :r] = k_rows
-        s.residual_v[:, :, :r] = v_rows
+        if k_rows is not None:
+            s.residual_k[:, :, :r] = k_rows
+            s.residual_v[:, :, :r] = v_rows
         s.n_residual = r
 
     def _append_checked(self, k, v):
