@@ -226,12 +226,6 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
                                              int wrow0, int row_a, int diag, int t, bool p_fixed, const float (&m_run)[2],
                                              float (&s)[8][4], float (&mx)[2], bool (&dead)[2])
 {
-    if (EXP2 != EXP2_EXACT)
-#pragma unroll
-        for (int nt = 0; nt < 8; nt++)
-#pragma unroll
-            for (int i = 0; i < 4; i++) s[nt][i] = __fmul_rn(dot_to_float<MMA>(sacc[nt][i]), qk_scale);
-
     /* Masks (causal diagonal, keys past Nk) only on the blocks that need them. Key column c of the block is
      * visible to a row when c <= that row's limit. */
     const bool masked = key0 + KEYS > Nk || (causal && key0 + KEYS - 1 > wrow0 + diag);
@@ -247,10 +241,7 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
 #pragma unroll
             for (int i = 0; i < 4; i++) {
                 int col = nt * 8 + (i & 1); /* minus 2t, folded into the limits */
-                if (col > (i < 2 ? lim_a : lim_b)) {
-                    if (EXP2 != EXP2_EXACT) s[nt][i] = -INFINITY;
-                    sacc[nt][i] = INT32_MIN;
-                }
+                if (col > (i < 2 ? lim_a : lim_b)) sacc[nt][i] = INT32_MIN;
             }
     }
 
@@ -269,27 +260,31 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
     mx[0] = dead[0] ? -INFINITY : __fmul_rn(dot_to_float<MMA>(im_a), qk_scale);
     mx[1] = dead[1] ? -INFINITY : __fmul_rn(dot_to_float<MMA>(im_b), qk_scale);
 
-    if (EXP2 == EXP2_EXACT) {
-        /* The FMA keeps f * qk_scale unrounded, so the block maximum's own t would be m_ref's rounding error, up to
-         * |m_ref| 2^-24 above 0, and rint(255 2^t) could reach 256 once |m_ref| passes about 2^15.5. Taking m_ref
-         * |m_ref| 2^-23 higher keeps every t <= 0 (a relative change of P~ below 1e-4 for |m_ref| < 1000). */
-        float neg_ref[2];
+    /* softmax="exact": the FMA keeps f * qk_scale unrounded, so the block maximum's own t would be m_ref's rounding
+     * error, up to |m_ref| 2^-24 above 0, and rint(255 2^t) could reach 256 once |m_ref| passes about 2^15.5. Taking
+     * m_ref |m_ref| 2^-23 higher keeps every t <= 0 (a relative change of P~ below 1e-4 for |m_ref| < 1000). */
+    float neg_ref[2] = {0.0f, 0.0f};
+    if (EXP2 == EXP2_EXACT)
 #pragma unroll
         for (int r = 0; r < 2; r++) {
             const float ref = p_fixed ? fmaxf(m_run[r], mx[r]) : mx[r];
             neg_ref[r] = dead[r] ? 0.0f : fmaf(fabsf(ref), -0x1p-23f, -ref);
         }
+    /* Each score is made from its accumulator in place (the two tiles are never live together: registers), and a
+     * masked one is -inf (a masked accumulator times a small qk_scale is no large negative number). */
+    auto score = [&](int32_t x, int r) {
+        return EXP2 == EXP2_EXACT ? fmaf(dot_to_float<MMA>(x), qk_scale, neg_ref[r]) : __fmul_rn(dot_to_float<MMA>(x), qk_scale);
+    };
+    if (masked) {
 #pragma unroll
         for (int nt = 0; nt < 8; nt++)
 #pragma unroll
-            for (int i = 0; i < 4; i++) s[nt][i] = fmaf(dot_to_float<MMA>(sacc[nt][i]), qk_scale, neg_ref[i >> 1]);
-        /* A masked accumulator times a small qk_scale is no large negative number: masked scores are set. */
-        if (masked)
+            for (int i = 0; i < 4; i++) s[nt][i] = sacc[nt][i] == INT32_MIN ? -INFINITY : score(sacc[nt][i], i >> 1);
+    } else {
 #pragma unroll
-            for (int nt = 0; nt < 8; nt++)
+        for (int nt = 0; nt < 8; nt++)
 #pragma unroll
-                for (int i = 0; i < 4; i++)
-                    if (sacc[nt][i] == INT32_MIN) s[nt][i] = -INFINITY;
+            for (int i = 0; i < 4; i++) s[nt][i] = score(sacc[nt][i], i >> 1);
     }
 }
 
@@ -516,6 +511,11 @@ template <int D, int WARPS, int MIN_BLOCKS, int STAGES, int EXP2, int PIPE_ROW, 
 __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)) * 32, MIN_BLOCKS) prefill_kernel(const prefill_args a)
 {
     constexpr int PIPE = PIPE_ROW == PIPE_BULK && !TA_BULK_COPY ? PIPE_ALL : PIPE_ROW;
+    /* S of block j + 1 is issued during block j's softmax, into a second S tile (32 registers), except in the
+     * one-warpgroup rows at D = 128 with four CTAs per SM (128 registers a thread, which that tile does not leave):
+     * those issue S at the block's start and wait for it, and the other CTAs' warps cover its latency. One more
+     * warp per scheduler was worth more than the look-ahead (NOTES-prefill v20). */
+    constexpr bool LOOKAHEAD = !(MMA == MMA_WG && PIPE_ROW == PIPE_BULK && D == 128 && MIN_BLOCKS >= 4);
     static_assert(MMA == MMA_SYNC || (QSM && WARPS % 4 == 0 && D <= 128 &&
                                       (PIPE_ROW == PIPE_PRODUCER || (PIPE_ROW == PIPE_BULK && WARPS == 4))),
                   "the wgmma rows read Q from shared memory and are fed by the producer warpgroup, or are one "
@@ -585,7 +585,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
      * loop, and its spills are not monotonic in the budget (3 stages: 0 bytes at 160 for the exact and the paired
      * SAS kernels and 336 for EXP2_SAS, which takes 12 at 152), so the warpgroup hands registers back and ptxas
      * allocates for the smaller budget (NOTES-prefill v13). */
-    if (MMA == MMA_WG && PIPE == PIPE_BULK && D == 128) ta_setmaxnreg_dec<EXP2 == EXP2_SAS ? 152 : 160>();
+    if (MMA == MMA_WG && PIPE == PIPE_BULK && D == 128 && MIN_BLOCKS == 3) ta_setmaxnreg_dec<EXP2 == EXP2_SAS ? 152 : 160>();
     if (PIPE == PIPE_BULK && threadIdx.x == 0) {
         for (int s = 0; s < STAGES - 1 && s < n_kb; s++)
             stage_fill_producer<D>(smem + s * STAGE_BYTES, k_base + (int64_t)s * TILE_BYTES,
@@ -666,7 +666,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
         const bool active = unit_live && (!a.causal || key0 <= unit_last_row + diag);
         /* wgmma: an active unit waited for block j's stage before it issued S(j) during block j - 1. An idle
          * unit still waits, so that its releases (the empty barriers) keep pace with the stages. */
-        const bool landed = MMA == MMA_WG && j > 0 && active;
+        const bool landed = MMA == MMA_WG && LOOKAHEAD && j > 0 && active;
         if (PIPE == PIPE_PRODUCER) {
             if (!landed) ta_mbar_wait(&full[stage], phase);
         } else if (PIPE == PIPE_BULK) {
@@ -700,11 +700,11 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
 
         if (MMA == MMA_WG) {
             if (active) {
-                if (j == 0) wg_issue_qk<D>(sacc, q_desc, k_desc0);
-                ta_wg_wait<0>(); /* S of this block, issued during the last one */
+                if (j == 0 || !LOOKAHEAD) wg_issue_qk<D>(sacc, q_desc, ta_wg_desc_at(k_desc0, stage * STAGE_BYTES));
+                ta_wg_wait<0>(); /* S of this block, issued during the last one (LOOKAHEAD) or just now */
                 block_scores<MMA, EXP2>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, a.p_fixed, rp.m, s, mx, dead);
                 /* S of the next block runs on the tensor cores during this block's softmax. */
-                if (j + 1 < n_kb && (!a.causal || key0 + KEYS <= unit_last_row + diag)) {
+                if (LOOKAHEAD && j + 1 < n_kb && (!a.causal || key0 + KEYS <= unit_last_row + diag)) {
                     const int next = stage + 1 == STAGES ? 0 : stage + 1;
                     ta_mbar_wait(&full[next], next == 0 ? phase ^ 1 : phase);
                     wg_issue_qk<D>(sacc, q_desc, ta_wg_desc_at(k_desc0, next * STAGE_BYTES));
@@ -818,13 +818,16 @@ typedef struct {
  *   a causal mask, slower with it).
  * - one-warpgroup wgmma rows (v13): at D = 128, three CTAs per SM were 10-16 % faster than three warpgroups
  *   under a producer with the exact softmax and 3-5 % with SAS; at D = 64, four CTAs per SM 5-9 % (exact) and
- *   0-3 % (SAS) faster than the best mma.sync row. Both are their head dim's default. */
+ *   0-3 % (SAS) faster than the best mma.sync row.
+ * - (v20) at D = 128, four CTAs per SM (128 registers: no look-ahead S tile, two stages) were 6-8 % faster than
+ *   three at N >= 4k, exact and SAS; at D = 64, five CTAs per SM (96 registers) were within -2 / +2 % of four.
+ *   The first row of each head dim is its default. */
 static const prefill_variant prefill_variants[] = {
     PREFILL_WG_SOLO(64, 4, 4),
     PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 1),  PREFILL_VARIANT(64, 4, 4, 3, PIPE_ALL, 0),
     PREFILL_VARIANT(64, 4, 3, 4, PIPE_PRODUCER, 0), PREFILL_VARIANT(64, 4, 4, 3, PIPE_BULK, 0),
     PREFILL_WG(64, 12, 1, 4),
-    PREFILL_WG_SOLO(128, 3, 3), PREFILL_WG(128, 12, 1, 4), PREFILL_WG(128, 8, 1, 4),
+    PREFILL_WG_SOLO(128, 4, 2), PREFILL_WG_SOLO(128, 3, 3), PREFILL_WG(128, 12, 1, 4), PREFILL_WG(128, 8, 1, 4),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 1), PREFILL_VARIANT(128, 6, 2, 3, PIPE_BULK, 0),
     PREFILL_VARIANT(128, 6, 2, 3, PIPE_ALL, 0),  PREFILL_VARIANT(128, 11, 1, 3, PIPE_PRODUCER, 0),
     PREFILL_VARIANT(128, 8, 1, 4, PIPE_BULK, 0),

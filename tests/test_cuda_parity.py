@@ -175,11 +175,11 @@ def test_attention_matches_cpu(case):
 # one): CTA shapes, the three pipelines, Q codes in registers or in shared memory, and the wgmma rows (several
 # warpgroups fed by a producer, or one warpgroup per CTA; a GPU without them falls back to the head dim's default
 # for the extra indices).
-PREFILL_VARIANTS = {64: 6, 128: 8, 256: 2}
+PREFILL_VARIANTS = {64: 6, 128: 9, 256: 2}
 # The wgmma rows among them (row 0, the default on Hopper, is one), and the rows that the edge-case tests below run:
 # those and the first mma.sync row, the default of GPUs without wgmma.
-WGMMA_VARIANTS = {64: (0, 5), 128: (0, 1, 2)}
-EDGE_ROWS = {64: (0, 1, 5), 128: (0, 1, 2, 3)}
+WGMMA_VARIANTS = {64: (0, 5), 128: (0, 1, 2, 3)}
+EDGE_ROWS = {64: (0, 1, 5), 128: (0, 1, 2, 3, 4)}
 
 
 @pytest.mark.parametrize("D,variant", [(D, i) for D, n in PREFILL_VARIANTS.items() for i in range(n)])
