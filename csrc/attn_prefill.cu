@@ -219,8 +219,8 @@ struct block_p {
  * taken on the integers (order-preserving; DPX three-way max on sm_90) and converted once, so that
  * (float)dot_max * qk_scale is max S exactly, as on the CPU. A row that sees no key of the block is "dead".
  * softmax="exact" gets t = S - m_ref instead of S, one FMA a score (m_ref: the block maximum, or with the
- * fixed P scale the new running maximum max(m_run, mx)); C rounds S and then t (docs/DESIGN.md, "CUDA float
- * order against C"). After this sacc is no longer needed (the wgmma kernel reuses it for the next block's S). */
+ * fixed P scale the new running maximum max(m_run, mx)), and the paired SAS codes nt = m_new - S; C rounds S and
+ * then t or nt (docs/DESIGN.md, "CUDA float order against C"). After this sacc is no longer needed (the wgmma kernel reuses it for the next block's S). */
 template <int MMA, int EXP2>
 __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_scale, int key0, int Nk, bool causal,
                                              int wrow0, int row_a, int diag, int t, bool p_fixed, const float (&m_run)[2],
@@ -270,16 +270,32 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
             const float ref = p_fixed ? fmaxf(m_run[r], mx[r]) : mx[r];
             neg_ref[r] = dead[r] ? 0.0f : fmaf(fabsf(ref), -0x1p-23f, -ref);
         }
+    /* The paired SAS codes (EXP2_SAS_FAST) get nt = m_new - S instead of S, in one FMA a score against m_new taken
+     * |m_new| 2^-23 higher, where C rounds S and then nt. The raised reference keeps every nt >= 0 (the block
+     * maximum's own nt would otherwise be m_new's rounding error, possibly below 0, whose floor the paired split
+     * cannot take); masked scores are +inf there, that is sparse. One instruction a score fewer: 1-4 % of a SAS
+     * call at four CTAs per SM (NOTES-prefill v21). */
+    constexpr bool NT_FMA = EXP2 == EXP2_SAS_FAST;
+    float nt_ref[2] = {0.0f, 0.0f};
+    if (NT_FMA)
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            const float m_new = fmaxf(m_run[r], mx[r]); /* the strict running maximum, as block_probs forms it */
+            nt_ref[r] = dead[r] ? 0.0f : fmaf(fabsf(m_new), 0x1p-23f, m_new);
+        }
+    const float neg_qk = -qk_scale;
     /* Each score is made from its accumulator in place (the two tiles are never live together: registers), and a
-     * masked one is -inf (a masked accumulator times a small qk_scale is no large negative number). */
+     * masked one is -inf (+inf as nt; a masked accumulator times a small qk_scale is no large negative number). */
     auto score = [&](int32_t x, int r) {
+        if (NT_FMA) return fmaf(dot_to_float<MMA>(x), neg_qk, nt_ref[r]);
         return EXP2 == EXP2_EXACT ? fmaf(dot_to_float<MMA>(x), qk_scale, neg_ref[r]) : __fmul_rn(dot_to_float<MMA>(x), qk_scale);
     };
     if (masked) {
 #pragma unroll
         for (int nt = 0; nt < 8; nt++)
 #pragma unroll
-            for (int i = 0; i < 4; i++) s[nt][i] = sacc[nt][i] == INT32_MIN ? -INFINITY : score(sacc[nt][i], i >> 1);
+            for (int i = 0; i < 4; i++)
+                s[nt][i] = sacc[nt][i] == INT32_MIN ? (NT_FMA ? INFINITY : -INFINITY) : score(sacc[nt][i], i >> 1);
     } else {
 #pragma unroll
         for (int nt = 0; nt < 8; nt++)
@@ -367,8 +383,8 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
             pw[nt][1] = exact_codes_pair(s[nt][2], s[nt][3]);
             continue;
         }
-        pw[nt][0] = p_codes_pair<EXP2, MMA == MMA_SYNC>(s[nt][0], s[nt][1], mref[0], inv[0], a.threshold, threshold_f);
-        pw[nt][1] = p_codes_pair<EXP2, MMA == MMA_SYNC>(s[nt][2], s[nt][3], mref[1], inv[1], a.threshold, threshold_f);
+        pw[nt][0] = p_codes_pair<EXP2>(s[nt][0], s[nt][1], mref[0], inv[0], a.threshold, threshold_f);
+        pw[nt][1] = p_codes_pair<EXP2>(s[nt][2], s[nt][3], mref[1], inv[1], a.threshold, threshold_f);
     }
 #pragma unroll
     for (int kk = 0; kk < 2; kk++) {
@@ -1051,9 +1067,8 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     a.causal = p->causal != 0, a.p_fixed = p->p_scale_fixed != 0, a.threshold = p->sas_threshold;
     a.score_scale = p->sm_scale * TA_LOG2E;
 
-    /* The paired SAS kernels: up to threshold 14 (sas_exp2_neg_pair), 12 where their codes scale inv by 2^-n. */
-    int fast_max = var->mma == MMA_SYNC ? SAS_CODE_PAIR_T_MAX : 14;
-    int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= fast_max ? EXP2_SAS_FAST : EXP2_SAS);
+    /* The paired SAS kernels up to threshold 12: their codes scale inv by 2^-n (sas_code_pair). */
+    int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= SAS_CODE_PAIR_T_MAX ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
     int smem = PREFILL_SMEM_ALIGN +
                (var->q_smem ? prefill_q_offset(var->stages * 2 * KEYS * var->d_pad, var->stages) + var->warps * 16 * var->d_pad

@@ -22,11 +22,10 @@ template <int EXP2> __device__ __forceinline__ float exp2_of(float t, int thresh
     return EXP2 == EXP2_EXACT ? exp2_sfu(t) : ta_sas_exp2(t, threshold);
 }
 
-/* Largest SAS threshold of the mma.sync EXP2_SAS_FAST kernels. Their codes scale inv by 2^-n instead of
- * forming P~ = poly * 2^-n in float16, which is the same number only while that product is a normal float16:
+/* Largest SAS threshold of the EXP2_SAS_FAST kernels. Their codes scale inv by 2^-n instead of forming
+ * P~ = poly * 2^-n in float16, which is the same number only while that product is a normal float16:
  * poly >= 0.4999 for every float16 f in [0, 1] and n <= 12 keep it >= 2^-14. (The paired EXP2 alone, which
- * the wgmma kernels' codes and everyone's alpha and p_max use, is exact up to 14; the launcher sends larger
- * thresholds to the EXP2_SAS kernels.) */
+ * alpha and p_max use, is exact up to 14; the launcher sends larger thresholds to the EXP2_SAS kernels.) */
 #define SAS_CODE_PAIR_T_MAX 12
 
 /* n given to a sparse score by sas_code_pair: inv * 2^-64 rounds to code 0 for every inv below 2^40 (inv =
@@ -72,23 +71,20 @@ __device__ __forceinline__ uint32_t exact_codes_pair(float t0, float t1)
     return __byte_perm(exp2_code(t0, (float)TA_P_MAX), exp2_code(t1, (float)TA_P_MAX), 0x0040);
 }
 
-/* The p8 codes of two scores s0, s1 of one row against m (the row's running max, finite) in the two low bytes.
- * EXP2_SAS_FAST drops C's clamp and rounds p * inv + 1.5 * 2^23 once where C rounds the product and then to
- * an integer. The clamp is dead there: over every float16 value of f and every n <= 14, SAS EXP2 of a later
- * (smaller) argument exceeds an earlier one by at most a factor 1.0019455 (checked exhaustively), so p * inv
- * <= 255 * 1.0019455 * (1 + 2^-23) < 255.5; in p_scale="fixed" mode p <= 1. The single rounding differs from
- * C's two only when the float product lies within 2^-17 of a half-integer (about 1 code in 10^5, by one).
- * Two forms give the same codes: INV_POW2 (sas_code_pair) was about 2 % faster in the mma.sync kernels (D = 64)
- * and 2-3 % slower in the wgmma ones on an H100 (NOTES-prefill v10), so each kind keeps its faster form.
- * EXP2_SAS keeps the C sequence exactly; EXP2_EXACT uses exact_codes_pair. */
-template <int EXP2, bool INV_POW2>
+/* The p8 codes of two scores of one row in the two low bytes. EXP2_SAS_FAST takes s0, s1 as nt = m - S >= 0
+ * (block_scores forms them, one FMA each) and m is unused; it drops C's clamp and rounds p * inv + 1.5 * 2^23
+ * once where C rounds the product and then to an integer. The clamp is dead there: over every float16 value of f
+ * and every n <= 14, SAS EXP2 of a later (smaller) argument exceeds an earlier one by at most a factor 1.0019455
+ * (checked exhaustively), so p * inv <= 255 * 1.0019455 * (1 + 2^-23) < 255.5; in p_scale="fixed" mode p <= 1.
+ * The single rounding differs from C's two only when the float product lies within 2^-17 of a half-integer (about
+ * 1 code in 10^5, by one). Its codes scale inv by 2^-n (sas_code_pair), which gives the same codes as forming P~
+ * in float16 and costs one instruction a score less: that was 2-3 % slower in the wgmma kernels at three CTAs per
+ * SM (NOTES-prefill v10) and is 0-3 % faster at four, where they are bound by issue (v21). EXP2_SAS takes S and
+ * the running max m (finite) and keeps the C sequence exactly; EXP2_EXACT uses exact_codes_pair. */
+template <int EXP2>
 __device__ __forceinline__ uint32_t p_codes_pair(float s0, float s1, float m, float inv, int threshold, float threshold_f)
 {
-    if (EXP2 == EXP2_SAS_FAST && INV_POW2) return sas_code_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f, inv);
-    if (EXP2 == EXP2_SAS_FAST) {
-        const float2 p = __half22float2(sas_exp2_neg_pair(__fsub_rn(m, s0), __fsub_rn(m, s1), threshold_f));
-        return __byte_perm(__float_as_uint(fmaf(p.x, inv, TA_MAGIC_F)), __float_as_uint(fmaf(p.y, inv, TA_MAGIC_F)), 0x0040);
-    }
+    if (EXP2 == EXP2_SAS_FAST) return sas_code_pair(s0, s1, threshold_f, inv);
     return __byte_perm(p_code(exp2_of<EXP2>(__fsub_rn(s0, m), threshold), inv),
                        p_code(exp2_of<EXP2>(__fsub_rn(s1, m), threshold), inv), 0x0040);
 }
