@@ -2,7 +2,8 @@
 included) against PyTorch SDPA in FP16 with the flash backend and the cuDNN backend, on the same inputs.
 
 B * N = 32768 tokens, H = 32 heads, N in {1024, 4096, 16384}, D in {64, 128}, causal and not. Reported:
-median milliseconds over timed repetitions (CUDA events on the legacy default stream, after warm-up),
+median milliseconds over timed repetitions (CUDA events on the legacy default stream), each function in its own
+block after 1 s of calls to it alone, so that each runs at the steady clock its own power draw leaves (--settled),
 "TOPS-equivalent" = 4 * B * H * N^2 * D (halved when causal) / time, and turboattn's speed-up over each
 baseline. Each configuration also checks that turboattn computed attention: relative L2 of its output
 against the FP16 SDPA output (quantization error, expected around 1e-2 on Gaussian inputs).
@@ -31,14 +32,21 @@ SIZES = [1024, 4096, 16384]
 TOKENS, HEADS = 32768, 32
 
 
-def interleaved_ms(fns, reps, warmup=3):
+def interleaved_ms(fns, reps, warmup=3, settle_ms=0.0):
     """median_ms for several functions whose timed runs take turns (rep i of each, then rep i + 1). Timed one
     after the other, the first of several kernel variants came out 3-6 % slower than the same kernel timed later;
-    in turns the effect shrank to 0-2 % (NOTES-prefill, v11)."""
+    in turns the effect shrank to 0-2 % (NOTES-prefill, v11). settle_ms > 0: before the timed runs the functions
+    are also called (in turns) for that long, so that the GPU's clock settles at what they draw rather than at
+    what the calls before them drew (NOTES-prefill v18 run 15: the clock follows the power of the last calls)."""
     for fn in fns:
         for _ in range(warmup):
             fn()
     torch.cuda.synchronize()
+    end = time.perf_counter() + settle_ms / 1e3
+    while time.perf_counter() < end:
+        for fn in fns:
+            fn()
+        torch.cuda.synchronize()
     times = [[] for _ in fns]
     for _ in range(reps):
         for fn, t in zip(fns, times):
@@ -51,8 +59,8 @@ def interleaved_ms(fns, reps, warmup=3):
     return [(statistics.median(t), t) for t in times]
 
 
-def median_ms(fn, reps, warmup=3):
-    return interleaved_ms([fn], reps, warmup)[0]
+def median_ms(fn, reps, warmup=3, settle_ms=0.0):
+    return interleaved_ms([fn], reps, warmup, settle_ms)[0]
 
 
 def variant_call(w, call):
@@ -90,7 +98,7 @@ def ceilings():
     return {"copy_TBps": bw, "int8_mm_TOPS": ops / ms_i8 / 1e9, "fp16_mm_TFLOPS": ops / ms_f16 / 1e9}
 
 
-def one_config(N, D, causal, reps, variants, exact=True, baselines_in_turns=False):
+def one_config(N, D, causal, reps, variants, exact=True, baselines_in_turns=False, settled_ms=1000.0):
     B = TOKENS // N
     gen = torch.Generator(device="cuda").manual_seed(N * 1000 + D + causal)
     q, k, v = (torch.randn(B, HEADS, N, D, device="cuda", dtype=torch.float16, generator=gen) for _ in range(3))
@@ -112,13 +120,17 @@ def one_config(N, D, causal, reps, variants, exact=True, baselines_in_turns=Fals
     # other variants, and softmax="exact" on the default kernel (the SFU's exp2: faster than SAS on Hopper,
     # NOTES-prefill v12) in turns. --baselines-in-turns times the backends in the same turns instead: each call then
     # runs at the clock its predecessor left, which moved cuDNN by -15 % and turboattn by +11 % at N = 16k
-    # (NOTES-prefill v18, run 14), so the records keep every backend's steady state.
+    # (NOTES-prefill v18, run 14). Three warm-ups are no steady state either: after an idle second flash ran 13 %
+    # faster than after one second of its own calls (NOTES-prefill v21, run 2). So by default (--settled MS) every
+    # function, turboattn's forms too, is timed in its own block after MS milliseconds of calls to it alone.
     sas = turboattn_call(q, k, v, out, causal)
     calls = [("turboattn" if w == variants[0] else f"turboattn_v{w}", variant_call(w, sas)) for w in variants]
     if exact:
         calls.append(("turboattn_exact", variant_call(variants[0], turboattn_call(q, k, v, out, causal, "exact"))))
     if baselines_in_turns:
         timings = interleaved_ms([c for _, c in baselines + calls], reps)
+    elif settled_ms:
+        timings = [median_ms(c, reps, settle_ms=settled_ms) for _, c in baselines + calls]
     else:
         timings = [median_ms(c, reps) for _, c in baselines] + interleaved_ms([c for _, c in calls], reps)
     for (key, _), (ms, _) in zip(baselines, timings):
@@ -148,6 +160,8 @@ def markdown(meta, rows):
              f"Device: {meta['device']} (cc {meta['cc']}), torch {meta['torch']}, CUDA {meta['cuda']}. "
              f"B*N = {TOKENS} tokens, H = {HEADS}. Median of {meta['reps']} timed runs after warm-up, CUDA events, "
              + ("every backend and turboattn form of a row in turns. " if meta.get("baselines_in_turns")
+                else f"every backend and turboattn form in its own block after {meta['settled_ms']:g} ms of calls to "
+                "it alone. " if meta.get("settled_ms")
                 else "SDPA backends each in its own block, then the turboattn forms in turns. ") +
              "TOPS-eq = 4*B*H*N^2*D (halved when causal) / time. turboattn time includes the INT8 pre-pass "
              "and its NaN/Inf check (one host sync).", ""]
@@ -200,18 +214,23 @@ def main():
     ap.add_argument("--no-exact", action="store_true", help="skip the softmax=\"exact\" column")
     ap.add_argument("--baselines-in-turns", action="store_true",
                     help="time the SDPA backends in turns with the turboattn forms instead of each in its own block")
+    ap.add_argument("--settled", type=float, default=1000.0, metavar="MS",
+                    help="time every function (backends and turboattn forms) in its own block, after MS ms of calls "
+                         "to it alone (default 1000: each at its steady clock, NOTES-prefill v21); 0 = the method of "
+                         "the records before session 24 (backends in blocks after 3 warm-ups, turboattn in turns)")
     args = ap.parse_args()
     info = _C.cuda_info()
     meta = {"device": info["name"], "cc": info["cc"], "torch": torch.__version__, "cuda": torch.version.cuda,
             "reps": args.reps, "path": "flashq_attention", "baselines_in_turns": args.baselines_in_turns,
-            "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+            "settled_ms": args.settled, "time": time.strftime("%Y-%m-%d %H:%M:%S")}
     if not args.no_ceilings:
         meta["ceilings"] = ceilings()
     rows = []
     for N in ([4096] if args.quick else SIZES):
         for D in args.dims:
             for causal in (False, True):
-                row = one_config(N, D, causal, args.reps, args.variants, not args.no_exact, args.baselines_in_turns)
+                row = one_config(N, D, causal, args.reps, args.variants, not args.no_exact, args.baselines_in_turns,
+                                 args.settled)
                 rows.append(row)
                 print(f"N={N:6d} D={D:3d} causal={causal!s:5}  turboattn {row['turboattn_ms']:8.3f} ms  "
                       f"flash {row['sdpa_flash_ms'] or float('nan'):8.3f}  cudnn {row['sdpa_cudnn_ms'] or float('nan'):8.3f}"
