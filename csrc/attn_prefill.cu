@@ -220,7 +220,8 @@ struct block_p {
  * (float)dot_max * qk_scale is max S exactly, as on the CPU. A row that sees no key of the block is "dead".
  * softmax="exact" gets t = S - m_ref instead of S, one FMA a score (m_ref: the block maximum, or with the
  * fixed P scale the new running maximum max(m_run, mx)), and the paired SAS codes nt = m_new - S; C rounds S and
- * then t or nt (docs/DESIGN.md, "CUDA float order against C"). After this sacc is no longer needed (the wgmma kernel reuses it for the next block's S). */
+ * then t or nt (docs/DESIGN.md, "CUDA float order against C"). After this sacc is no longer needed (the wgmma
+ * kernel reuses it for the next block's S). */
 template <int MMA, int EXP2>
 __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_scale, int key0, int Nk, bool causal,
                                              int wrow0, int row_a, int diag, int t, bool p_fixed, const float (&m_run)[2],
@@ -347,7 +348,7 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
         if (dead[r]) bp.alpha[r] = 1.0f, p_max[r] = 0.0f;
 
     /* P~ -> p8, packed straight into the A fragments of P V (see prefill_tiles.cuh's V^T key order). */
-    float inv[2], mref[2];
+    float inv[2], mref[2] = {0.0f, 0.0f};
     if (EXP2 == EXP2_EXACT) {
         /* p8 = rint(P~ 255 / p_max) = rint(255 2^(s - mx)) with the row's per-block scale, rint(255 2^(s - m_new))
          * with the fixed one: the codes need neither m_new nor a division (docs/DESIGN.md, "CUDA float order
@@ -372,7 +373,7 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
         inv[1] = __shfl_sync(0xffffffffu, quotient, quad + 2);
         ps[1] = __shfl_sync(0xffffffffu, quotient, quad + 3);
     }
-    if (EXP2 != EXP2_EXACT)
+    if (EXP2 == EXP2_SAS) /* EXP2_SAS_FAST's s already holds nt = m_new - S (block_scores) */
 #pragma unroll
         for (int r = 0; r < 2; r++) mref[r] = dead[r] ? 0.0f : m_new[r]; /* dead: every s is -inf */
     uint32_t pw[8][2];
