@@ -3,6 +3,7 @@
 #   MODE=raw (default): B=8; pipe utilisation, warp stall reasons and scheduler statistics as raw metrics.
 #   MODE=source: B=2; stall samples per SASS instruction as CSV (source_sass.csv), for
 #                benchmarks/ncu_source_regions.py.
+# SOFTMAX=exact profiles softmax="exact" (default: the default SAS).
 # Builds first unless NOBUILD=1 (the machine keeps the last build). Usage:
 #   OUT=/dir VARIANTS="0 4" bash benchmarks/gpu_profile_prefill.sh
 #   OUT=/dir MODE=source VARIANTS=0 bash benchmarks/gpu_profile_prefill.sh
@@ -10,6 +11,7 @@ set -o pipefail
 OUT=${OUT:-/tmp/gpu_profile_prefill}
 VARIANTS=${VARIANTS:-0}
 MODE=${MODE:-raw}
+SOFTMAX=${SOFTMAX:-sas}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
@@ -20,7 +22,7 @@ import torch, turboattn as ta
 g = torch.Generator(device="cuda").manual_seed(0)
 q, k, v = (torch.randn($B, 32, 4096, 128, device="cuda", dtype=torch.float16, generator=g) for _ in range(3))
 for _ in range(2):
-    ta.flashq_attention(q, k, v)
+    ta.flashq_attention(q, k, v, softmax="$SOFTMAX")
 torch.cuda.synchronize()
 PY
 for V in $VARIANTS; do
