@@ -32,11 +32,20 @@ CONFIGS = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 
 D = 128
 
 
-def cuda_time(fn, warmup=5, reps=30):
+# --settled MS: each attention function is called for MS ms before it is timed, so that it runs at the clock its own
+# power draw leaves rather than the one the previous function left (NOTES-prefill v21; NOTES-decode, session 24).
+SETTLE_MS = 0.0
+
+
+def cuda_time(fn, warmup=5, reps=30, settle_ms=0.0):
     """Median milliseconds of fn() between two CUDA events on the current (legacy default) stream."""
     for _ in range(warmup):
         fn()
     torch.cuda.synchronize()
+    end = time.perf_counter() + settle_ms / 1e3
+    while time.perf_counter() < end:
+        fn()
+        torch.cuda.synchronize()
     times = []
     for _ in range(reps):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -75,7 +84,7 @@ def sdpa_times(q, k, v):
             with sdpa_kernel(backend):
                 f = lambda: F.scaled_dot_product_attention(q, k, v, enable_gqa=True)  # noqa: E731
                 ref = f()
-                med, lo, hi = cuda_time(f)
+                med, lo, hi = cuda_time(f, settle_ms=SETTLE_MS)
             out[name] = {"ms": med, "min_ms": lo, "max_ms": hi}
             out.setdefault("_ref", ref)
         except Exception as exc:  # a backend that refuses the shape is reported, not fatal
@@ -89,7 +98,7 @@ def turbo_time(q, cache, exact=False):
     out = torch.empty_like(q)
     scale = 1.0 / math.sqrt(D)
     f = lambda: _C.cuda_attention_kv(q, cache, out, None, scale, False, exact, 8, False)  # noqa: E731
-    med, lo, hi = cuda_time(f)
+    med, lo, hi = cuda_time(f, settle_ms=SETTLE_MS)
     f()
     torch.cuda.synchronize()
     return {"ms": med, "min_ms": lo, "max_ms": hi}, out
@@ -97,7 +106,7 @@ def turbo_time(q, cache, exact=False):
 
 def api_time(q, cache):
     from turboattn.attention import flashq_attention
-    med, lo, hi = cuda_time(lambda: flashq_attention(q, kv=cache), warmup=3, reps=15)
+    med, lo, hi = cuda_time(lambda: flashq_attention(q, kv=cache), warmup=3, reps=15, settle_ms=SETTLE_MS)
     return {"ms": med}
 
 
@@ -105,7 +114,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
     ap.add_argument("--quick", action="store_true", help="first two configurations only")
+    ap.add_argument("--settled", type=float, default=0.0, metavar="MS",
+                    help="call each attention function for MS ms before timing it (default 0: five warm-ups)")
     args = ap.parse_args()
+    global SETTLE_MS
+    SETTLE_MS = args.settled
     os.makedirs(args.out, exist_ok=True)
     props = torch.cuda.get_device_properties(0)
     result = {"device": props.name, "sm_count": props.multi_processor_count,
