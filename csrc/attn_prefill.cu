@@ -274,8 +274,8 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
     /* The paired SAS codes (EXP2_SAS_FAST) get nt = m_new - S instead of S, in one FMA a score against m_new taken
      * |m_new| 2^-23 higher, where C rounds S and then nt. The raised reference keeps every nt >= 0 (the block
      * maximum's own nt would otherwise be m_new's rounding error, possibly below 0, whose floor the paired split
-     * cannot take); masked scores are +inf there, that is sparse. One instruction a score fewer: 1-4 % of a SAS
-     * call at four CTAs per SM (NOTES-prefill v21). */
+     * cannot take); masked scores are +inf there, that is sparse. One instruction a score fewer; with
+     * sas_code_pair's codes, 2-4 % off a SAS call at four CTAs per SM (NOTES-prefill v21). */
     constexpr bool NT_FMA = EXP2 == EXP2_SAS_FAST;
     float nt_ref[2] = {0.0f, 0.0f};
     if (NT_FMA)

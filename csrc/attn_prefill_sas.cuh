@@ -79,7 +79,8 @@ __device__ __forceinline__ uint32_t exact_codes_pair(float t0, float t1)
  * The single rounding differs from C's two only when the float product lies within 2^-17 of a half-integer (about
  * 1 code in 10^5, by one). Its codes scale inv by 2^-n (sas_code_pair), which gives the same codes as forming P~
  * in float16 and costs one instruction a score less: that was 2-3 % slower in the wgmma kernels at three CTAs per
- * SM (NOTES-prefill v10) and is 0-3 % faster at four, where they are bound by issue (v21). EXP2_SAS takes S and
+ * SM (NOTES-prefill v10); at four, where they are bound by issue, it and block_scores' nt in one FMA together take
+ * 2-4 % off a SAS call (v21). EXP2_SAS takes S and
  * the running max m (finite) and keeps the C sequence exactly; EXP2_EXACT uses exact_codes_pair. */
 template <int EXP2>
 __device__ __forceinline__ uint32_t p_codes_pair(float s0, float s1, float m, float inv, int threshold, float threshold_f)
