@@ -206,6 +206,7 @@ template <int MMA> __device__ __forceinline__ float dot_to_float(int32_t x)
  * row sum l (the quad's shares are added once at the end). */
 struct row_pair {
     float m[2], l[2];
+    float ginv[2]; /* the paired SAS kernels: the accumulator holds the true one times ginv (1 elsewhere) */
 };
 
 /* What a block's softmax hands to its P V: the p8 codes as the A fragments of the product, and per row the
@@ -224,8 +225,8 @@ struct block_p {
  * kernel reuses it for the next block's S). */
 template <int MMA, int EXP2>
 __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_scale, int key0, int Nk, bool causal,
-                                             int wrow0, int row_a, int diag, int t, bool p_fixed, const float (&m_run)[2],
-                                             float (&s)[8][4], float (&mx)[2], bool (&dead)[2])
+                                             int wrow0, int row_a, int diag, int t, bool p_fixed, float threshold_f,
+                                             const float (&m_run)[2], float (&s)[8][4], float (&mx)[2], bool (&dead)[2])
 {
     /* Masks (causal diagonal, keys past Nk) only on the blocks that need them. Key column c of the block is
      * visible to a row when c <= that row's limit. */
@@ -271,24 +272,24 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
             const float ref = p_fixed ? fmaxf(m_run[r], mx[r]) : mx[r];
             neg_ref[r] = dead[r] ? 0.0f : fmaf(fabsf(ref), -0x1p-23f, -ref);
         }
-    /* The paired SAS codes (EXP2_SAS_FAST) get nt = m_new - S instead of S, in one FMA a score against m_new taken
-     * |m_new| 2^-23 higher, where C rounds S and then nt. The raised reference keeps every nt >= 0 (the block
-     * maximum's own nt would otherwise be m_new's rounding error, possibly below 0, whose floor the paired split
-     * cannot take); masked scores are +inf there, that is sparse. One instruction a score fewer; with
-     * sas_code_pair's codes, 2-4 % off a SAS call at four CTAs per SM (NOTES-prefill v21). */
-    constexpr bool NT_FMA = EXP2 == EXP2_SAS_FAST;
-    float nt_ref[2] = {0.0f, 0.0f};
-    if (NT_FMA)
+    /* The paired SAS codes (EXP2_SAS_FAST) get w = T - nt, nt = m_new - S, instead of S: one FMA a score against
+     * w_ref = T - m_ref, where m_ref is m_new taken |m_new| 2^-23 higher and w_ref is rounded down, and C rounds S
+     * and then nt (docs/DESIGN.md, "CUDA float order against C"). The raised reference keeps every nt >= 0, that is
+     * w <= T (the block maximum's own nt would otherwise be m_new's rounding error, possibly below 0, and its code
+     * could reach 256); the sign of w is the sparsity test (sas_code_pair_w), and masked scores are -inf. One
+     * instruction a score fewer than S and then nt (NOTES-prefill v21). */
+    constexpr bool W_FMA = EXP2 == EXP2_SAS_FAST;
+    float w_ref[2] = {0.0f, 0.0f};
+    if (W_FMA)
 #pragma unroll
         for (int r = 0; r < 2; r++) {
             const float m_new = fmaxf(m_run[r], mx[r]); /* the strict running maximum, as block_probs forms it */
-            nt_ref[r] = dead[r] ? 0.0f : fmaf(fabsf(m_new), 0x1p-23f, m_new);
+            w_ref[r] = dead[r] ? 0.0f : __fsub_rd(threshold_f, fmaf(fabsf(m_new), 0x1p-23f, m_new));
         }
-    const float neg_qk = -qk_scale;
     /* Each score is made from its accumulator in place (the two tiles are never live together: registers), and a
-     * masked one is -inf (+inf as nt; a masked accumulator times a small qk_scale is no large negative number). */
+     * masked one is -inf (a masked accumulator times a small qk_scale is no large negative number). */
     auto score = [&](int32_t x, int r) {
-        if (NT_FMA) return fmaf(dot_to_float<MMA>(x), neg_qk, nt_ref[r]);
+        if (W_FMA) return fmaf(dot_to_float<MMA>(x), qk_scale, w_ref[r]);
         return EXP2 == EXP2_EXACT ? fmaf(dot_to_float<MMA>(x), qk_scale, neg_ref[r]) : __fmul_rn(dot_to_float<MMA>(x), qk_scale);
     };
     if (masked) {
@@ -296,7 +297,7 @@ __device__ __forceinline__ void block_scores(int32_t (&sacc)[8][4], float qk_sca
         for (int nt = 0; nt < 8; nt++)
 #pragma unroll
             for (int i = 0; i < 4; i++)
-                s[nt][i] = sacc[nt][i] == INT32_MIN ? (NT_FMA ? INFINITY : -INFINITY) : score(sacc[nt][i], i >> 1);
+                s[nt][i] = sacc[nt][i] == INT32_MIN ? -INFINITY : score(sacc[nt][i], i >> 1);
     } else {
 #pragma unroll
         for (int nt = 0; nt < 8; nt++)
@@ -325,17 +326,20 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
 #pragma unroll
     for (int r = 0; r < 2; r++) m_new[r] = mx[r] > rp.m[r] + lazy ? mx[r] : rp.m[r];
     if (EXP2 == EXP2_SAS_FAST) {
-        /* A dead row that has seen no key yet would give -inf - -inf = NaN, and a NaN lane's n would borrow
-         * into the other lane of the pair; its results are overwritten below anyway. */
-        float na[2], np[2];
+        /* One of alpha and p_max is EXP2(0) = 1 exactly: a block that raises the maximum has m_new = mx, one that
+         * does not has m_new = m. One paired EXP2 a thread makes the other (two were 1-2 % of a SAS call: v22). A
+         * dead row that has seen no key yet would give -inf - -inf = NaN, and a NaN lane's n would borrow into the
+         * other lane of the pair; its results are overwritten below anyway. */
+        float arg[2];
+        bool raised[2];
 #pragma unroll
         for (int r = 0; r < 2; r++) {
-            na[r] = dead[r] ? 0.0f : __fsub_rn(m_new[r], rp.m[r]);
-            np[r] = dead[r] ? 0.0f : __fsub_rn(m_new[r], mx[r]);
+            raised[r] = m_new[r] != rp.m[r];
+            arg[r] = dead[r] ? 0.0f : __fsub_rn(m_new[r], raised[r] ? rp.m[r] : mx[r]);
         }
-        float2 al = __half22float2(sas_exp2_neg_pair(na[0], na[1], threshold_f));
-        float2 pm = __half22float2(sas_exp2_neg_pair(np[0], np[1], threshold_f));
-        bp.alpha[0] = al.x, bp.alpha[1] = al.y, p_max[0] = pm.x, p_max[1] = pm.y;
+        const float2 e = __half22float2(sas_exp2_neg_pair(arg[0], arg[1], threshold_f));
+        bp.alpha[0] = raised[0] ? e.x : 1.0f, bp.alpha[1] = raised[1] ? e.y : 1.0f;
+        p_max[0] = raised[0] ? 1.0f : e.x, p_max[1] = raised[1] ? 1.0f : e.y;
     } else {
 #pragma unroll
         for (int r = 0; r < 2; r++) {
@@ -358,15 +362,19 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
         for (int r = 0; r < 2; r++) ps[r] = a.p_fixed ? 1.0f / (float)TA_P_MAX : __fmul_rn(p_max[r], 1.0f / (float)TA_P_MAX);
     } else if (a.p_fixed) {
         ps[0] = ps[1] = 1.0f / (float)TA_P_MAX;
-        inv[0] = inv[1] = (float)TA_P_MAX;
+        inv[0] = inv[1] = EXP2 == EXP2_SAS_FAST ? sas_inv_numerator(a.threshold) : (float)TA_P_MAX;
     } else {
         /* ps = p_max / 255 and inv = 255 / p_max, exactly rounded as on the CPU, for both rows: the four
          * lanes of the quad hold the same rows, so each divides once and they swap. p_max == 0: the whole
          * block is below the SAS threshold and contributes nothing (ps = 0); inv = 1 rather than 0 because
-         * sas_code_pair needs a normal float, and every code is 0 either way. */
+         * sas_code_pair_w needs a normal float, and every code is 0 either way. */
         float mine = t & 2 ? p_max[1] : p_max[0];
-        float quotient = mine > 0.0f ? (t & 1 ? __fdiv_rn(mine, (float)TA_P_MAX) : __fdiv_rn((float)TA_P_MAX, mine))
-                                     : (t & 1 ? 0.0f : 1.0f);
+        /* sas_code_pair_w takes inv 2^-T: the same quotient scaled exactly (a power of two, normal floats). */
+        const float num = EXP2 == EXP2_SAS_FAST ? sas_inv_numerator(a.threshold) : (float)TA_P_MAX;
+        /* One division sequence for the quad (two, one for each form, were about 1.5 % of a SAS call: v22). */
+        const bool odd = t & 1;
+        float quotient = __fdiv_rn(odd ? mine : num, odd ? (float)TA_P_MAX : mine);
+        if (!(mine > 0.0f)) quotient = odd ? 0.0f : 1.0f;
         int quad = lane & ~3;
         inv[0] = __shfl_sync(0xffffffffu, quotient, quad + 0);
         ps[0] = __shfl_sync(0xffffffffu, quotient, quad + 1);
@@ -384,8 +392,8 @@ __device__ __forceinline__ void block_probs(const float (&s)[8][4], const float 
             pw[nt][1] = exact_codes_pair(s[nt][2], s[nt][3]);
             continue;
         }
-        pw[nt][0] = p_codes_pair<EXP2>(s[nt][0], s[nt][1], mref[0], inv[0], a.threshold, threshold_f);
-        pw[nt][1] = p_codes_pair<EXP2>(s[nt][2], s[nt][3], mref[1], inv[1], a.threshold, threshold_f);
+        pw[nt][0] = p_codes_pair<EXP2>(s[nt][0], s[nt][1], mref[0], inv[0], a.threshold);
+        pw[nt][1] = p_codes_pair<EXP2>(s[nt][2], s[nt][3], mref[1], inv[1], a.threshold);
     }
 #pragma unroll
     for (int kk = 0; kk < 2; kk++) {
@@ -441,12 +449,33 @@ __device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint
  * of the warp has alpha != 1 (with the lazy maximum of block_probs, almost never). PARTS > 1 multiplies the
  * channels in that many products one after the other through one accumulator tile of D / PARTS channels, so
  * that the kernel fits more warps (NOTES-prefill v8). */
-template <int D, int PARTS>
+template <int D, int PARTS, bool DEFER>
 __device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t (&pacc)[D / 8 / PARTS][4], const block_p &bp,
-                                                 uint64_t vt_desc)
+                                                 uint64_t vt_desc, float (&ginv)[2])
 {
     constexpr int CH = D / PARTS;
-    const bool rescale = __any_sync(0xffffffffu, bp.alpha[0] != 1.0f || bp.alpha[1] != 1.0f);
+    bool rescale = __any_sync(0xffffffffu, bp.alpha[0] != 1.0f || bp.alpha[1] != 1.0f);
+    float factor[2] = {bp.alpha[0], bp.alpha[1]}, pvs[2] = {bp.pvs[0], bp.pvs[1]};
+    if (DEFER) {
+        /* The accumulator holds the true one times ginv = 1 / (the product of alpha since the last rescale), and P V
+         * adds at pvs ginv: a new maximum costs two reciprocals a thread instead of D / 2 multiplies, until ginv
+         * passes 2^64 (alpha = 0, a first block or a jump past the threshold, makes it +inf at once). Then the
+         * accumulator takes 1 / ginv and ginv restarts at 1. The reciprocals' ulp scale whole rows, as out = acc / l
+         * does. */
+        if (rescale) {
+            float g[2];
+#pragma unroll
+            for (int r = 0; r < 2; r++) g[r] = bp.alpha[r] == 1.0f ? ginv[r] : __fmul_rn(ginv[r], rcp_approx(bp.alpha[r]));
+            rescale = __any_sync(0xffffffffu, g[0] > 0x1p64f || g[1] > 0x1p64f);
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                factor[r] = rcp_approx(g[r]); /* +inf -> 0 */
+                ginv[r] = rescale ? 1.0f : g[r];
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < 2; r++) pvs[r] = __fmul_rn(pvs[r], ginv[r]);
+    }
 #pragma unroll
     for (int part = 0; part < PARTS; part++) {
         ta_wg_fence();
@@ -457,13 +486,13 @@ __device__ __forceinline__ void pv_accumulate_wg(float (&acc)[D / 8][4], int32_t
 #pragma unroll
             for (int dn = 0; dn < D / 8; dn++)
 #pragma unroll
-                for (int i = 0; i < 4; i++) acc[dn][i] = __fmul_rn(acc[dn][i], bp.alpha[i >> 1]);
+                for (int i = 0; i < 4; i++) acc[dn][i] = __fmul_rn(acc[dn][i], factor[i >> 1]);
         ta_wg_wait<0>();
 #pragma unroll
         for (int dn = 0; dn < CH / 8; dn++)
 #pragma unroll
             for (int i = 0; i < 4; i++)
-                acc[part * CH / 8 + dn][i] = fmaf(__int2float_rn(pacc[dn][i]), bp.pvs[i >> 1], acc[part * CH / 8 + dn][i]);
+                acc[part * CH / 8 + dn][i] = fmaf(__int2float_rn(pacc[dn][i]), pvs[i >> 1], acc[part * CH / 8 + dn][i]);
     }
 }
 
@@ -659,7 +688,8 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
             qf[ks][3] = lb ? *(const uint32_t *)(qb + c + 16) : 0u;
         }
     }
-    row_pair rp = {{-INFINITY, -INFINITY}, {0.0f, 0.0f}};
+    row_pair rp = {{-INFINITY, -INFINITY}, {0.0f, 0.0f}, {1.0f, 1.0f}};
+    const float threshold_f = (float)a.threshold;
     float acc[DTILES][4];
 #pragma unroll
     for (int dn = 0; dn < DTILES; dn++) acc[dn][0] = acc[dn][1] = acc[dn][2] = acc[dn][3] = 0.0f;
@@ -719,7 +749,8 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
             if (active) {
                 if (j == 0 || !LOOKAHEAD) wg_issue_qk<D>(sacc, q_desc, ta_wg_desc_at(k_desc0, stage * STAGE_BYTES));
                 ta_wg_wait<0>(); /* S of this block, issued during the last one (LOOKAHEAD) or just now */
-                block_scores<MMA, EXP2>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, a.p_fixed, rp.m, s, mx, dead);
+                block_scores<MMA, EXP2>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, a.p_fixed, threshold_f, rp.m, s,
+                                        mx, dead);
                 /* S of the next block runs on the tensor cores during this block's softmax. */
                 if (LOOKAHEAD && j + 1 < n_kb && (!a.causal || key0 + KEYS <= unit_last_row + diag)) {
                     const int next = stage + 1 == STAGES ? 0 : stage + 1;
@@ -727,13 +758,14 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
                     wg_issue_qk<D>(sacc, q_desc, ta_wg_desc_at(k_desc0, next * STAGE_BYTES));
                 }
                 block_probs<EXP2, MMA>(s, mx, dead, vsc, a, lane, rp, bp);
-                pv_accumulate_wg<D, PV_PARTS>(acc, pacc, bp, ta_wg_desc_at(vt_desc0, stage * STAGE_BYTES));
+                pv_accumulate_wg<D, PV_PARTS, EXP2 == EXP2_SAS_FAST>(acc, pacc, bp, ta_wg_desc_at(vt_desc0, stage * STAGE_BYTES), rp.ginv);
             }
             if (PIPE == PIPE_PRODUCER) release(stage);
         } else {
             if (active) {
                 qk_sync<D, QSM>(sacc, qf, q_tile, ks_tile, lane);
-                block_scores<MMA, EXP2>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, a.p_fixed, rp.m, s, mx, dead);
+                block_scores<MMA, EXP2>(sacc, qk_scale, key0, Nk, a.causal, wrow0, row_a, diag, t, a.p_fixed, threshold_f, rp.m, s,
+                                        mx, dead);
                 block_probs<EXP2, MMA>(s, mx, dead, vsc, a, lane, rp, bp);
                 pv_accumulate<D>(acc, vs_tile, bp.pf, bp.pvs, bp.alpha, lane);
             }
@@ -757,7 +789,7 @@ __global__ void __launch_bounds__((WARPS + prefill_producer_warps(PIPE_ROW, MMA)
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         const float l = rp.l[r];
-        inv_l[r] = l > 0.0f ? __frcp_rn(l) : 0.0f;
+        inv_l[r] = l > 0.0f ? __frcp_rn(EXP2 == EXP2_SAS_FAST ? __fmul_rn(l, rp.ginv[r]) : l) : 0.0f;
         if (a.lse && t == 0 && rows[r] < Nq) a.lse[bh * a.Nq + rows[r]] = l > 0.0f ? (rp.m[r] + log2f(l)) * TA_LN2 : -INFINITY;
     }
     /* Every warp of a one-warpgroup CTA is here when its 64 rows are all real (refused is the same for all). */
@@ -1068,7 +1100,7 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     a.causal = p->causal != 0, a.p_fixed = p->p_scale_fixed != 0, a.threshold = p->sas_threshold;
     a.score_scale = p->sm_scale * TA_LOG2E;
 
-    /* The paired SAS kernels up to threshold 12: their codes scale inv by 2^-n (sas_code_pair). */
+    /* The paired SAS kernels up to threshold 12: their codes scale inv by 2^-n (sas_code_pair_w). */
     int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= SAS_CODE_PAIR_T_MAX ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
     int smem = PREFILL_SMEM_ALIGN +
@@ -1150,13 +1182,18 @@ __global__ void sas_check_kernel(const float *t, int64_t n, int threshold, float
     int64_t i = 2 * ((int64_t)blockIdx.x * blockDim.x + threadIdx.x);
     if (i >= n) return;
     float t0 = t[i], t1 = i + 1 < n ? t[i + 1] : 0.0f, nt0 = __fsub_rn(0.0f, t0), nt1 = __fsub_rn(0.0f, t1);
-    float f[2], r[2] = {ta_sas_exp2(t0, threshold), ta_sas_exp2(t1, threshold)};
+    float f[2], r[2];
     if (inv > 0.0f) {
-        uint32_t codes = sas_code_pair(nt0, nt1, (float)threshold, inv);
+        /* The codes' argument is w = T + t, and their reference SAS EXP2 of t = w - T: the same t wherever T + t is
+         * exact (all but |t| far below 1), and their own either way. */
+        const float T = (float)threshold, w0 = __fadd_rn(T, t0), w1 = __fadd_rn(T, t1);
+        r[0] = ta_sas_exp2(__fsub_rn(w0, T), threshold), r[1] = ta_sas_exp2(__fsub_rn(w1, T), threshold);
+        uint32_t codes = sas_code_pair_w(w0, w1, inv * __int_as_float((127 - threshold) << 23));
         f[0] = (float)(codes & 0xFF), f[1] = (float)(codes >> 8 & 0xFF);
         r[0] = (float)(__float_as_uint(fmaf(r[0], inv, TA_MAGIC_F)) & 0xFF);
         r[1] = (float)(__float_as_uint(fmaf(r[1], inv, TA_MAGIC_F)) & 0xFF);
     } else {
+        r[0] = ta_sas_exp2(t0, threshold), r[1] = ta_sas_exp2(t1, threshold);
         float2 e = __half22float2(sas_exp2_neg_pair(nt0, nt1, (float)threshold));
         f[0] = e.x, f[1] = e.y;
     }

@@ -15,8 +15,8 @@ int ta_cuda_device_info(int device, int *count, char *name, int name_len, int *m
 
 /* Test hook: the kernel's paired half2 SAS EXP2 and the scalar ta_sas_exp2 of sas.h, both on the GPU,
  * on n host floats t (t <= 0 expected, -inf allowed). fast and reference are host outputs of n floats.
- * With inv > 0 both hold p8 codes instead: the EXP2_SAS_FAST kernels' (sas_code_pair) and one FFMA
- * rounding of ta_sas_exp2(t) * inv. */
+ * With inv > 0 both hold p8 codes instead: the EXP2_SAS_FAST kernels' (sas_code_pair_w of w = T + t) and one
+ * FFMA rounding of ta_sas_exp2(w - T) * inv. */
 int ta_cuda_sas_exp2_check(const float *t, int64_t n, int threshold, float inv, float *fast, float *reference);
 
 #ifdef __cplusplus

@@ -277,4 +277,13 @@ __device__ __forceinline__ float exp2_sfu(float t)
     return r;
 }
 
+/* 1 / x on the SFU (rcp.approx.ftz, within 1 ulp; +inf -> 0, 0 -> +inf), where a rounding of a whole row's scale
+ * is harmless (the prefill kernels' deferred rescale). */
+__device__ __forceinline__ float rcp_approx(float x)
+{
+    float r;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+}
+
 #endif

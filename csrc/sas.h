@@ -32,6 +32,14 @@ __device__ __forceinline__ float ta_sas_exp2(float t, int threshold)
     return __half2float(__hmul(p, ta_sas_pow2_neg((int)n)));
 }
 
+/* 2^-f of two float16 fractions: the cubic by three float16 Horner FMAs, as ta_sas_exp2. */
+__device__ __forceinline__ __half2 sas_poly_pair(__half2 f)
+{
+    __half2 p = __hfma2(f, __float2half2_rn((float)TA_SAS_C3), __float2half2_rn((float)TA_SAS_C2));
+    p = __hfma2(f, p, __float2half2_rn((float)TA_SAS_C1));
+    return __hfma2(f, p, __float2half2_rn(1.0f));
+}
+
 /* The two halves of SAS EXP2 for two nt = m - S >= 0 (+inf allowed, not NaN), with the same float operations as
  * ta_sas_exp2: floorf(nt) == round-down add of 2^23, minus 2^23; f = nt - n; the same float16 constants and
  * Horner FMAs. x0, x1 hold 2^23 + n, so n sits in their low bits. A sparse value (nt > threshold) becomes
@@ -50,10 +58,7 @@ __device__ __forceinline__ sas_pair_split sas_split_pair(float nt0, float nt1, f
     sas_pair_split r;
     r.x0 = __fadd_rd(nt0, 8388608.0f), r.x1 = __fadd_rd(nt1, 8388608.0f);
     float f0 = __fsub_rn(nt0, __fsub_rn(r.x0, 8388608.0f)), f1 = __fsub_rn(nt1, __fsub_rn(r.x1, 8388608.0f));
-    __half2 f = __floats2half2_rn(f0, f1);
-    __half2 p = __hfma2(f, __float2half2_rn((float)TA_SAS_C3), __float2half2_rn((float)TA_SAS_C2));
-    p = __hfma2(f, p, __float2half2_rn((float)TA_SAS_C1));
-    r.poly = __hfma2(f, p, __float2half2_rn(1.0f));
+    r.poly = sas_poly_pair(__floats2half2_rn(f0, f1));
     return r;
 }
 

@@ -67,10 +67,12 @@ def test_sas_pair_is_bit_identical(threshold):
 
 @pytest.mark.parametrize("threshold", [0, 8, 12])
 def test_sas_codes_pair_match_one_rounding_of_exp2_times_inv(threshold):
-    """The EXP2_SAS_FAST kernels put 2^-n on inv's exponent instead of forming P~ in float16; their codes must
-    equal one rounding of ta_sas_exp2(t) * inv. As in the kernel, a block whose largest score sits a below the
-    running max has p_max = EXP2(-a), inv = 255 / p_max and scores t <= -a; also the fixed scale (inv = 255,
-    t <= 0) and inv = 1 (p_max = 0: every score sparse)."""
+    """The EXP2_SAS_FAST kernels take w = T - nt, split it by ceil(w), clear sparse codes by w's sign, and put 2^-n
+    on inv's exponent instead of forming P~ in float16; their codes must equal one rounding of ta_sas_exp2(t) * inv
+    (the hook passes w = T + t and takes t = w - T for the reference, the same t but where |t| is far below 1).
+    As in the kernel, a block whose largest score sits a below the running max has p_max = EXP2(-a),
+    inv = 255 / p_max and scores t <= -a; also the fixed scale (inv = 255, t <= 0) and inv = 1 (p_max = 0: every
+    score sparse)."""
     rng = np.random.default_rng(100 + threshold)
     near = np.array([np.float32(-n) + np.float32(d) * np.spacing(np.float32(n + 1))
                      for n in range(threshold + 2) for d in (-2, -1, 0, 1, 2)], np.float32)
