@@ -446,7 +446,8 @@ __device__ __forceinline__ void pv_accumulate(float (&acc)[D / 8][4], const uint
 /* The same update with the warpgroup's P V: wgmma k-steps (keys 0-31, 32-63) on the V^T tile, whose 64-byte
  * rows carry the 64-byte swizzle (wgmma.cuh), into a fresh plain int32 tile, then one wait and the fold, one
  * I2FP and one FMA an element. The rescale by alpha runs while the product is in flight, and only where a row
- * of the warp has alpha != 1 (with the lazy maximum of block_probs, almost never). PARTS > 1 multiplies the
+ * of the warp has alpha != 1 (with the lazy maximum of block_probs, almost never); DEFER (the paired SAS kernels,
+ * which keep the strict maximum) puts it off until it is large (below). PARTS > 1 multiplies the
  * channels in that many products one after the other through one accumulator tile of D / PARTS channels, so
  * that the kernel fits more warps (NOTES-prefill v8). */
 template <int D, int PARTS, bool DEFER>
