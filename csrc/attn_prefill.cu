@@ -1101,8 +1101,11 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     a.causal = p->causal != 0, a.p_fixed = p->p_scale_fixed != 0, a.threshold = p->sas_threshold;
     a.score_scale = p->sm_scale * TA_LOG2E;
 
-    /* The paired SAS kernels up to threshold 12: their codes scale inv by 2^-n (sas_code_pair_w). */
-    int kind = p->softmax_exact ? EXP2_EXACT : (p->sas_threshold <= SAS_CODE_PAIR_T_MAX ? EXP2_SAS_FAST : EXP2_SAS);
+    /* The paired SAS kernels for thresholds 1 to 12: their codes scale inv by 2^-n (sas_code_pair_w), and their
+     * reference, raised by |m_new| 2^-23, puts each row's maximum at nt just above 0, which threshold 0 would drop
+     * (C keeps exactly nt = 0 there, and nothing else). */
+    const int paired = p->sas_threshold >= 1 && p->sas_threshold <= SAS_CODE_PAIR_T_MAX;
+    int kind = p->softmax_exact ? EXP2_EXACT : (paired ? EXP2_SAS_FAST : EXP2_SAS);
     prefill_fn fn = var->fn[kind];
     int smem = PREFILL_SMEM_ALIGN +
                (var->q_smem ? prefill_q_offset(var->stages * 2 * KEYS * var->d_pad, var->stages) + var->warps * 16 * var->d_pad

@@ -148,6 +148,9 @@ CASES = [
     (1, 2, 2, 150, 333, 64, True, "bfloat16", "gauss", {"p_scale": "fixed"}),
     (1, 2, 2, 150, 150, 128, True, "float16", "peaked", {"sas_threshold": 14}),
     (1, 2, 2, 150, 150, 64, False, "float32", "gauss", {"sas_threshold": 20}),  # subnormal 2^-n: generic SAS
+    (1, 2, 2, 150, 150, 128, True, "float16", "gauss", {"sas_threshold": 0}),  # only the row's maximum survives
+    (1, 2, 1, 130, 200, 64, False, "float16", "outliers", {"sas_threshold": 0}),
+    (1, 2, 2, 150, 150, 128, False, "float16", "peaked", {"sas_threshold": 1}),
     (1, 1, 1, 1, 70, 64, False, "float16", "gauss", {}),  # a single query row
 ]
 
