@@ -16,6 +16,7 @@
 #include "ta_consts.h"
 
 enum { EXP2_SAS_FAST = 0, EXP2_SAS = 1, EXP2_EXACT = 2, EXP2_KINDS = 3 };
+
 template <int EXP2> __device__ __forceinline__ float exp2_of(float t, int threshold)
 {
     return EXP2 == EXP2_EXACT ? exp2_sfu(t) : ta_sas_exp2(t, threshold);
