@@ -626,9 +626,13 @@ extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const c
     return st;
 }
 
-extern "C" int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes)
+extern "C" int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes, int device_id)
 {
     if (nbytes == 0) return TA_OK;
-    TA_CUDA_TRY(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, cudaStreamLegacy));
-    return TA_OK;
+    /* on device_id's legacy stream, the one its kernels use, whichever device the caller has current */
+    int prev = 0, st = ta_device_enter(device_id, &prev);
+    if (st != TA_OK) return st;
+    st = TA_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, cudaStreamLegacy));
+    ta_device_leave(device_id, prev);
+    return st;
 }

@@ -50,7 +50,7 @@ int ta_take_tokens_end(const ta_take_ticket *ticket, const char *const *names);
 int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta_view4 *src, int64_t src_row0, int64_t rows);
 
 /* Device-to-device copy of nbytes (the used prefix of an array when the cache doubles its capacity). */
-int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes);
+int ta_copy_bytes_cuda(void *dst, const void *src, size_t nbytes, int device_id);
 
 #ifdef __cplusplus
 }

@@ -506,7 +506,7 @@ static PyObject *py_cuda_copy_prefix(PyObject *self, PyObject *args, PyObject *k
 #ifdef TA_WITH_CUDA
     int st;
     ta_clear_error();
-    st = ta_copy_bytes_cuda(dst.data, src.data, (size_t)nbytes);
+    st = ta_copy_bytes_cuda(dst.data, src.data, (size_t)nbytes, dst.device_id);
     if (st != TA_OK) return ta_raise_status(st);
     Py_RETURN_NONE;
 #else
