@@ -1147,6 +1147,7 @@ extern "C" int ta_attention_cuda(const ta_attn_params *p, const ta_view4 *q, con
         return TA_ERR_INVALID;
     }
     int previous = 0;
+    ta_cuda_clear_stale_error();
     TA_CUDA_TRY(cudaGetDevice(&previous));
     TA_CUDA_TRY(cudaSetDevice(q->device_id));
     pthread_mutex_lock(&scratch_lock); /* one scratch per device; launches on stream 0 are ordered anyway */

@@ -10,19 +10,30 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cuda_capture.h"
 #include "ta_consts.h"
 #include "ta_status.h"
 
 /* Every runtime call and every launch goes through one of these: the first failure is recorded with its
  * site and CUDA's own text. TA_CUDA_TRY then returns TA_ERR_CUDA from the launcher (RuntimeError in Python);
  * TA_CUDA_CHECK gives TA_OK or TA_ERR_CUDA, for a launcher with cleanup to do after a failure. (TRY names the
- * call itself, so the message shows the call as written, before its macros expand.) */
+ * call itself, so the message shows the call as written, before its macros expand.) A failed call also stays
+ * the thread's "last error", which the next call's launch check (cudaGetLastError) would report as its own:
+ * it is cleared here (a sticky error, a faulted context, is reported by every later call anyway). */
 static inline int ta_cuda_check_(cudaError_t err, const char *what, const char *file, int line)
 {
     if (err == cudaSuccess) return TA_OK;
-    ta_set_error("CUDA error in %s (%s:%d): %s", what, file, line, cudaGetErrorString(err));
+    cudaGetLastError();
+    if (ta_is_capture_error(err))
+        ta_set_error("%s (CUDA error in %s (%s:%d): %s)", TA_CAPTURE_WHY, what, file, line, cudaGetErrorString(err));
+    else
+        ta_set_error("CUDA error in %s (%s:%d): %s", what, file, line, cudaGetErrorString(err));
     return TA_ERR_CUDA;
 }
+
+/* At a call's entry: a failure left as the last error (by a path that did not report it through the two
+ * functions above) is not this call's. The runtime is linked statically, so the last error is turboattn's own. */
+static inline void ta_cuda_clear_stale_error(void) { cudaGetLastError(); }
 #define TA_CUDA_CHECK(call) ta_cuda_check_((call), #call, __FILE__, __LINE__)
 #define TA_CUDA_TRY(call)                                                                                  \
     do {                                                                                                   \
@@ -40,6 +51,7 @@ static inline int ta_device_enter(int device_id, int *prev)
         ta_set_error("CUDA device %d is beyond the %d this build supports", device_id, TA_MAX_DEVICES);
         return TA_ERR_INVALID;
     }
+    ta_cuda_clear_stale_error();
     TA_CUDA_TRY(cudaGetDevice(prev));
     if (*prev != device_id) TA_CUDA_TRY(cudaSetDevice(device_id));
     return TA_OK;

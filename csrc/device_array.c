@@ -18,6 +18,8 @@
 
 #ifdef TA_WITH_CUDA
 #include <cuda_runtime_api.h>
+
+#include "cuda_capture.h"
 #endif
 
 typedef struct {
@@ -37,9 +39,15 @@ static size_t ta_live_bytes; /* device memory held by DeviceArrays; guarded by t
 /* ---- CUDA runtime calls ---------------------------------------------------------------------------- */
 
 #ifdef TA_WITH_CUDA
+/* RuntimeError with CUDA's text; the failure is also cleared from the thread's last error, where the next
+ * launch check would find it (cuda_common.cuh, ta_cuda_check_). */
 static int ta_cuda_fail(cudaError_t err, const char *what)
 {
-    PyErr_Format(PyExc_RuntimeError, "CUDA %s failed: %s", what, cudaGetErrorString(err));
+    cudaGetLastError();
+    if (ta_is_capture_error(err))
+        PyErr_Format(PyExc_RuntimeError, "%s (CUDA %s failed: %s)", TA_CAPTURE_WHY, what, cudaGetErrorString(err));
+    else
+        PyErr_Format(PyExc_RuntimeError, "CUDA %s failed: %s", what, cudaGetErrorString(err));
     return -1;
 }
 
@@ -485,6 +493,28 @@ int ta_cuda_order_streams(int device_id, uintptr_t first, uintptr_t then)
     (void)device_id, (void)first, (void)then;
     PyErr_SetString(PyExc_RuntimeError, "turboattn was built without CUDA");
     return -1;
+#endif
+}
+
+int ta_cuda_refuse_capture(int device_id, uintptr_t stream, const char *name)
+{
+#ifdef TA_WITH_CUDA
+    if (stream <= 1) return 0; /* NULL or the legacy stream, which cannot capture */
+    int prev = device_id;
+    cudaError_t err = ta_cuda_enter(device_id, &prev);
+    if (err == cudaSuccess) err = ta_capture_query((cudaStream_t)stream);
+    ta_cuda_leave(device_id, prev);
+    if (err == cudaSuccess) return 0;
+    cudaGetLastError();
+    if (ta_is_capture_error(err))
+        PyErr_Format(PyExc_RuntimeError, "%s: %s (cuda:%d, stream 0x%llx)", name, TA_CAPTURE_WHY, device_id,
+                     (unsigned long long)stream);
+    else
+        PyErr_Format(PyExc_RuntimeError, "%s: CUDA cudaSetDevice failed: %s", name, cudaGetErrorString(err));
+    return -1;
+#else
+    (void)device_id, (void)stream, (void)name;
+    return 0;
 #endif
 }
 

@@ -73,6 +73,10 @@ int ta_cuda_copy_to_host(void *dst, const void *src, size_t nbytes, int device_i
 /* Work queued on stream `then` from now on waits for the work queued so far on stream `first` (handles; 1 is
  * the legacy default stream); the host does not block. RuntimeError with CUDA's text on failure. */
 int ta_cuda_order_streams(int device_id, uintptr_t first, uintptr_t then);
+/* RuntimeError naming `name` when CUDA graph capture is active on `stream`, a producer's current stream on
+ * device_id (NULL and 1, the legacy stream, never capture), before any work that would invalidate the capture
+ * (cuda_capture.h). */
+int ta_cuda_refuse_capture(int device_id, uintptr_t stream, const char *name);
 
 PyObject *ta_py_device_empty(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ta_py_device_from_numpy(PyObject *self, PyObject *args, PyObject *kwargs);

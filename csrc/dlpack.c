@@ -409,7 +409,8 @@ static const ta_dl_exchange_api *ta_exchange_api(PyObject *obj)
     return api;
 }
 
-/* Orders the producer's current stream on device_id before the legacy stream (see above). */
+/* Orders the producer's current stream on device_id before the legacy stream (see above), once the stream is
+ * known not to be capturing a CUDA graph (device_array.c, ta_cuda_refuse_capture). */
 static int ta_exchange_order(const ta_dl_exchange_api *api, const char *name, int device_id)
 {
     void *stream = NULL;
@@ -418,11 +419,12 @@ static int ta_exchange_order(const ta_dl_exchange_api *api, const char *name, in
         return -1;
     }
     uintptr_t s = (uintptr_t)stream;
-    if (s <= 2) return 0; /* NULL or the legacy stream: in order already; 2, per-thread default: blocking */
     if (ta_sync_scope.active && ta_sync_scope.api == api && ta_sync_scope.api_device == device_id &&
         ta_sync_scope.api_stream == s)
         return 0;
-    if (ta_cuda_order_streams(device_id, s, 1) < 0) return -1;
+    if (ta_cuda_refuse_capture(device_id, s, name) < 0) return -1;
+    /* NULL or the legacy stream: in order already; 2, the per-thread default stream: blocking */
+    if (s > 2 && ta_cuda_order_streams(device_id, s, 1) < 0) return -1;
     if (ta_sync_scope.active) ta_sync_scope.api = api, ta_sync_scope.api_device = device_id, ta_sync_scope.api_stream = s;
     return 0;
 }
@@ -664,6 +666,27 @@ static PyObject *ta_py_dlpack_to_numpy(PyObject *self, PyObject *args)
     return result;
 }
 
+/* refuse_capture(obj, name, device_id): RuntimeError when obj's producer is capturing a CUDA graph on its
+ * current stream, asked through the producer's exchange table (PyTorch); other producers are not asked (their
+ * own __dlpack__ fails under capture when it orders its stream before ours). For a caller that allocates device
+ * memory before it imports obj (flashq_attention's prefill output): in PyTorch's default capture mode that
+ * allocation would already invalidate the capture. */
+static PyObject *ta_py_refuse_capture(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    const char *name;
+    int device_id;
+    if (!PyArg_ParseTuple(args, "Osi:refuse_capture", &obj, &name, &device_id)) return NULL;
+    const ta_dl_exchange_api *api = ta_exchange_api(obj);
+    void *stream = NULL;
+    if (!api || api->current_work_stream(TA_DL_CUDA, device_id, &stream) != 0) {
+        PyErr_Clear(); /* no table, or it cannot name a stream: the import asks again and reports */
+        Py_RETURN_NONE;
+    }
+    if (ta_cuda_refuse_capture(device_id, (uintptr_t)stream, name) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *ta_py_view_info(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"obj", "name", "writable", NULL};
@@ -689,6 +712,9 @@ PyMethodDef ta_buffer_methods[] = {
      "view_info(obj, name='x', writable=False) -> (dtype, (device, id), shape, strides, data_ptr)\n\n"
      "How the C core sees a 4-D attention input (NumPy, DeviceArray or any __dlpack__ object); strides in\n"
      "elements. Raises what an entry point would raise for the same argument. For tests and debugging."},
+    {"refuse_capture", ta_py_refuse_capture, METH_VARARGS,
+     "refuse_capture(obj, name, device_id) -> None\n\nRuntimeError naming `name` when obj's producer (through its "
+     "DLPack exchange table) is capturing a CUDA graph on its current stream on device_id."},
     {"dlpack_to_numpy", ta_py_dlpack_to_numpy, METH_VARARGS,
      "dlpack_to_numpy(obj, name='x') -> numpy.ndarray\n\nA C-contiguous NumPy copy of any __dlpack__ object on "
      "CPU or CUDA (device-to-host copy)."},

@@ -491,6 +491,7 @@ int ta_quantize_int8_cuda(const ta_view4 *x, int block, int8_t *codes, float *sc
         return TA_ERR_INVALID;
     }
     int previous = 0;
+    ta_cuda_clear_stale_error();
     TA_CUDA_TRY(cudaGetDevice(&previous));
     TA_CUDA_TRY(cudaSetDevice(x->device_id));
     int *flag = NULL, status = flag_for_device(x->device_id, &flag), bad = 0;

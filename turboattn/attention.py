@@ -231,6 +231,8 @@ def flashq_attention(q, k=None, v=None, *, kv=None, k_new=None, v_new=None, caus
     B, Nq, H, D = shape if layout == "BNHD" else (shape[0], shape[2], shape[1], shape[3])
     scale = _sm_scale(sm_scale, D)
     bnhd = layout == "BNHD"
+    if device[0] == "cuda" and (out is None or return_lse):
+        _C.refuse_capture(q, "q", device[1])  # before an allocation that a CUDA graph capture would not survive
     if out is None:
         out = _empty_like_input(q, shape, dtype_name, device)
     else:  # to C as it is: a bfloat16 DLPack out made into NumPy here was a copy, and the caller's out stayed unwritten
