@@ -534,8 +534,8 @@ static step_consts make_step_consts(const ta_attn_params *p, int D, int bk)
 
 static int check_params(const ta_attn_params *p, int dense)
 {
-    if (!(p->sm_scale > 0.0f) || !isfinite(p->sm_scale)) {
-        ta_set_error("sm_scale must be a positive finite number (got %g)", (double)p->sm_scale);
+    if (!(p->sm_scale > 0.0f) || !(p->sm_scale <= TA_SM_SCALE_MAX)) {
+        ta_set_error("sm_scale must be positive and at most 2^16 (got %g)", (double)p->sm_scale);
         return TA_ERR_INVALID;
     }
     if (p->sas_threshold < 0 || p->sas_threshold > TA_SAS_T_MAX) {

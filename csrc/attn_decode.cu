@@ -597,7 +597,7 @@ __global__ void dec_q_finite_kernel(const dec_view q, int64_t Hq, int64_t Nq, in
     for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < n; e += (int64_t)gridDim.x * blockDim.x) {
         int64_t d = e % D, i = e / D % Nq, h = e / (D * Nq) % Hq, b = e / (D * Nq * Hq);
         float x = dec_load(q, b * q.stride[0] + h * q.stride[1] + i * q.stride[2] + d * q.stride[3]);
-        if (!(x - x == 0.0f)) { /* NaN and +-Inf both give NaN here */
+        if (!(fabsf(x) <= TA_INPUT_ABS_MAX)) { /* NaN, Inf, or beyond the input range (ta_consts.h) */
             *bad_dev = call;
             *(volatile unsigned *)bad_host = call;
         }
@@ -689,8 +689,8 @@ static int dec_check(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv
                      (long long)kv->n_residual);
         return TA_ERR_INVALID;
     }
-    if (!(p->sm_scale > 0.0f) || !isfinite(p->sm_scale) || p->sas_threshold < 0 || p->sas_threshold > TA_SAS_T_MAX) {
-        ta_set_error("sm_scale must be positive and finite and sas_threshold in [0, %d] (got %g, %d)", TA_SAS_T_MAX,
+    if (!(p->sm_scale > 0.0f) || !(p->sm_scale <= TA_SM_SCALE_MAX) || p->sas_threshold < 0 || p->sas_threshold > TA_SAS_T_MAX) {
+        ta_set_error("sm_scale must be positive and at most 2^16 and sas_threshold in [0, %d] (got %g, %d)", TA_SAS_T_MAX,
                      (double)p->sm_scale, p->sas_threshold);
         return TA_ERR_INVALID;
     }
@@ -956,7 +956,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         TA_CUDA_TRY(cudaEventSynchronize(ds->q_checked));
     }
     if (*(volatile unsigned *)ds->q_bad_host == a.q_call) {
-        ta_set_error("q contains NaN or Inf; inputs must be finite");
+        ta_set_error("q contains NaN, Inf or values beyond 2^48; " TA_INPUT_RANGE_TEXT);
         return TA_ERR_INVALID;
     }
     return TA_OK;

@@ -326,7 +326,7 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
     bool finite = true;
 #pragma unroll
     for (int u = 0; u < DEC_MAX_D / 32; u++) {
-        finite &= x[u] - x[u] == 0.0f; /* NaN and +-Inf both give NaN */
+        finite &= fabsf(x[u]) <= TA_INPUT_ABS_MAX; /* false for NaN, Inf and beyond the input range */
         amax = fmaxf(amax, fabsf(x[u]));
     }
     amax = warp_max(amax);

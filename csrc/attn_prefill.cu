@@ -1130,7 +1130,7 @@ static int run_prefill(const ta_attn_params *p, const ta_view4 *q, const ta_view
     const char *names[3] = {"q", "k", "v"};
     for (int i = 0; i < 3; i++)
         if (bad[i] == ops.epoch) {
-            ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
+            ta_set_error("%s contains NaN, Inf or values beyond 2^48; " TA_INPUT_RANGE_TEXT, names[i]);
             return TA_ERR_INVALID;
         }
     return TA_OK;

@@ -1,12 +1,14 @@
 #include "buffers.h"
-#include "ta_status.h"
 #include "device_array.h"
+#include "ta_consts.h"
+#include "ta_status.h"
 
 #define NO_IMPORT_ARRAY
 #define PY_ARRAY_UNIQUE_SYMBOL turboattn_ARRAY_API
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include <math.h>
 #include <string.h>
 
 PyObject *ta_raise_status(int status)
@@ -159,7 +161,7 @@ int ta_check_finite(const ta_view4 *v, const char *name)
             for (int64_t n = 0; n < v->shape[2] && bad[0] < 0; n++)
                 for (int64_t d = 0; d < v->shape[3]; d++) {
                     float x = ta_load(v, ta_offset(v, b, h, n, d));
-                    if (!(x - x == 0.0f)) { /* NaN and +-Inf both give NaN here */
+                    if (!(fabsf(x) <= TA_INPUT_ABS_MAX)) { /* false for NaN too */
                         bad[0] = b, bad[1] = h, bad[2] = n, bad[3] = d;
                         break;
                     }
@@ -167,9 +169,12 @@ int ta_check_finite(const ta_view4 *v, const char *name)
     Py_END_ALLOW_THREADS
     if (bad[0] >= 0) {
         float x = ta_load(v, ta_offset(v, bad[0], bad[1], bad[2], bad[3]));
-        PyErr_Format(PyExc_ValueError, "%s contains %s at index [%lld, %lld, %lld, %lld]; inputs must be finite", name,
-                     x != x ? "NaN" : (x > 0 ? "+Inf" : "-Inf"), (long long)bad[0], (long long)bad[1],
-                     (long long)bad[2], (long long)bad[3]);
+        char what[32];
+        if (x != x) PyOS_snprintf(what, sizeof what, "NaN");
+        else if (isinf(x)) PyOS_snprintf(what, sizeof what, "%cInf", x > 0 ? '+' : '-');
+        else PyOS_snprintf(what, sizeof what, "%.3g", (double)x);
+        PyErr_Format(PyExc_ValueError, "%s contains %s at index [%lld, %lld, %lld, %lld]; " TA_INPUT_RANGE_TEXT, name,
+                     what, (long long)bad[0], (long long)bad[1], (long long)bad[2], (long long)bad[3]);
         return -1;
     }
     return 0;

@@ -321,7 +321,7 @@ __global__ void finite_kernel(const ta_view4 x, int64_t n, int *bad)
         int64_t b, h, r, d;
         kvc_index(x, e, x.shape[2], &b, &h, &r, &d);
         float v = kvc_load(x.data, (int)x.dtype, b * x.stride[0] + h * x.stride[1] + r * x.stride[2] + d * x.stride[3]);
-        if (!isfinite(v)) *bad = 1;
+        if (!(fabsf(v) <= TA_INPUT_ABS_MAX)) *bad = 1; /* NaN, Inf, or beyond the input range (ta_consts.h) */
     }
 }
 
@@ -368,7 +368,7 @@ extern "C" int ta_check_finite_cuda(const ta_view4 *const *x, const char *const 
     }
     for (int i = 0; i < count; i++)
         if (bad[i]) {
-            ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
+            ta_set_error("%s contains NaN, Inf or values beyond 2^48; " TA_INPUT_RANGE_TEXT, names[i]);
             return TA_ERR_INVALID;
         }
     return TA_OK;
@@ -414,18 +414,17 @@ extern "C" int ta_copy_rows_cuda(const ta_view4 *dst, int64_t dst_row0, const ta
  * arrays held NaN or Inf, then the call's number, to mapped host words, and the host spins on those. The rows
  * it copies lie past the cache's n_residual, so when the host raises, the cache it leaves is unchanged. */
 
-/* Whether a 16-byte piece holds a NaN or an Inf: every exponent bit set, per value of the dtype. */
+/* Whether a 16-byte piece holds a NaN, an Inf or (float32, bfloat16) a value beyond the input range: magnitude bits
+ * above those of 2^48 (ta_consts.h), or, for float16, every exponent bit set. */
 __device__ __forceinline__ bool kvc_piece_bad(uint4 p, int dtype)
 {
     const uint32_t w[4] = {p.x, p.y, p.z, p.w};
     bool bad = false;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-        if (dtype == TA_F32) bad |= (w[i] & 0x7F800000u) == 0x7F800000u;
-        else {
-            const uint32_t e = dtype == TA_F16 ? 0x7C00u : 0x7F80u;
-            bad |= (w[i] & e) == e || ((w[i] >> 16) & e) == e;
-        }
+        if (dtype == TA_F32) bad |= (w[i] & 0x7FFFFFFFu) > TA_INPUT_ABS_MAX_F32_BITS;
+        else if (dtype == TA_F16) bad |= (w[i] & 0x7C00u) == 0x7C00u || (w[i] & 0x7C000000u) == 0x7C000000u;
+        else bad |= (w[i] & 0x7FFFu) > TA_INPUT_ABS_MAX_BF16_BITS || ((w[i] >> 16) & 0x7FFFu) > TA_INPUT_ABS_MAX_BF16_BITS;
     }
     return bad;
 }
@@ -472,7 +471,7 @@ __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_
             int64_t b, h, r, d;
             kvc_index(x, second ? e - n : e, x.shape[2], &b, &h, &r, &d);
             const int64_t so = b * x.stride[0] + h * x.stride[1] + r * x.stride[2] + d * x.stride[3];
-            if (!isfinite(kvc_load(x.data, (int)x.dtype, so))) bad |= second ? 2u : 1u;
+            if (!(fabsf(kvc_load(x.data, (int)x.dtype, so)) <= TA_INPUT_ABS_MAX)) bad |= second ? 2u : 1u;
             if (r < fill) {
                 const int64_t dof = b * dst.stride[0] + h * dst.stride[1] + (row0 + r) * dst.stride[2] + d * dst.stride[3];
                 if (itemsize == 4) ((float *)dst.data)[dof] = ((const float *)x.data)[so];
@@ -608,7 +607,7 @@ extern "C" int ta_take_tokens_end(const ta_take_ticket *ticket, const char *cons
     }
     for (int i = 0; i < 2; i++)
         if (bad & (1u << i)) {
-            ta_set_error("%s contains NaN or Inf; inputs must be finite", names[i]);
+            ta_set_error("%s contains NaN, Inf or values beyond 2^48; " TA_INPUT_RANGE_TEXT, names[i]);
             return TA_ERR_INVALID;
         }
     return TA_OK;

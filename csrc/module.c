@@ -24,7 +24,9 @@ PyMODINIT_FUNC PyInit__C(void)
         PyModule_AddIntConstant(m, "KV_GROUP", TA_KV_GROUP) < 0 ||
         PyModule_AddIntConstant(m, "SAS_T_DEFAULT", TA_SAS_T_DEFAULT) < 0 ||
         PyModule_AddIntConstant(m, "SAS_T_MAX", TA_SAS_T_MAX) < 0 ||
-        PyModule_AddObject(m, "SAS_COEFFS", Py_BuildValue("(dddd)", 1.0, TA_SAS_C1, TA_SAS_C2, TA_SAS_C3)) < 0)
+        PyModule_AddObject(m, "SAS_COEFFS", Py_BuildValue("(dddd)", 1.0, TA_SAS_C1, TA_SAS_C2, TA_SAS_C3)) < 0 ||
+        PyModule_AddObject(m, "INPUT_ABS_MAX", PyFloat_FromDouble(TA_INPUT_ABS_MAX)) < 0 ||
+        PyModule_AddObject(m, "SM_SCALE_MAX", PyFloat_FromDouble(TA_SM_SCALE_MAX)) < 0)
         goto fail;
 #ifdef TA_WITH_CUDA
     if (PyModule_AddIntConstant(m, "BUILT_WITH_CUDA", 1) < 0) goto fail;

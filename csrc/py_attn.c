@@ -142,9 +142,9 @@ static const char *format_double(double x, char *buf, size_t n)
 static int fill_params(ta_attn_params *p, double sm_scale, int causal, int softmax_exact, int sas_threshold,
                        int p_scale_fixed, int block_q, int block_k, int n_threads)
 {
-    if (!(sm_scale > 0.0) || !(sm_scale < 3.0e38)) {
+    if (!(sm_scale > 0.0) || !(sm_scale <= TA_SM_SCALE_MAX)) { /* float32 scores (ta_consts.h) */
         char buf[64];
-        PyErr_Format(PyExc_ValueError, "sm_scale must be a positive finite number (got %s)",
+        PyErr_Format(PyExc_ValueError, "sm_scale must be positive and at most 2^16 = 65536 (got %s)",
                      format_double(sm_scale, buf, sizeof buf));
         return -1;
     }

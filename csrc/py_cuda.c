@@ -122,8 +122,8 @@ static PyObject *py_cuda_attention(PyObject *self, PyObject *args, PyObject *kwa
     if (require_cuda_view(&q, "q") < 0) goto fail;
     double sm_scale = scale_obj == Py_None ? 1.0 / sqrt((double)q.shape[3]) : PyFloat_AsDouble(scale_obj);
     if (sm_scale == -1.0 && PyErr_Occurred()) goto fail;
-    if (!(sm_scale > 0.0) || !(sm_scale < 3.0e38)) {
-        PyErr_SetString(PyExc_ValueError, "sm_scale must be a positive finite number");
+    if (!(sm_scale > 0.0) || !(sm_scale <= TA_SM_SCALE_MAX)) {
+        PyErr_SetString(PyExc_ValueError, "sm_scale must be positive and at most 2^16 (float32 scores; ta_consts.h)");
         goto fail;
     }
     float *lse = NULL;

@@ -393,8 +393,9 @@ static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
     int B, H, D, device;
     const char *dtype;
     long long row, room;
-    if (!PyArg_ParseTuple(args, "OOiiisiOOLL:cuda_take_tokens", &k_obj, &v_obj, &B, &H, &D, &dtype, &device, &rk_obj,
-                          &rv_obj, &row, &room))
+    const char *names[2] = {"k_new", "v_new"}; /* what errors call the arrays: append()'s, or the caller's k, v */
+    if (!PyArg_ParseTuple(args, "OOiiisiOOLL|ss:cuda_take_tokens", &k_obj, &v_obj, &B, &H, &D, &dtype, &device,
+                          &rk_obj, &rv_obj, &row, &room, &names[0], &names[1]))
         return NULL;
 #ifdef TA_WITH_CUDA
     PyObject *keep[4] = {NULL, NULL, NULL, NULL};
@@ -402,11 +403,10 @@ static PyObject *py_cuda_take_tokens(PyObject *self, PyObject *args)
     memset(&rk, 0, sizeof rk), memset(&rv, 0, sizeof rv); /* not imported when no row is copied */
     PyObject *result = NULL;
     ta_dlpack_scope_begin();
-    int imported = ta_view_from_object(k_obj, "k_new", &k, &keep[0]) == 0 &&
-                   ta_view_from_object(v_obj, "v_new", &v, &keep[1]) == 0;
+    int imported = ta_view_from_object(k_obj, names[0], &k, &keep[0]) == 0 &&
+                   ta_view_from_object(v_obj, names[1], &v, &keep[1]) == 0;
     ta_dlpack_scope_end();
     if (!imported || ta_tokens_match_cache(&k, &v, B, H, D, dtype, device) < 0) goto done;
-    const char *names[2] = {"k_new", "v_new"};
     int64_t n = k.shape[2], fill = n < room ? n : room;
     int st = TA_OK;
     if (fill > 0 && (cuda_view(rk_obj, "residual_k", &rk, &keep[2], 1) < 0 ||
@@ -591,11 +591,12 @@ PyMethodDef ta_cuda_kv_methods[] = {
     {"cuda_kv_compress", (PyCFunction)(void (*)(void))py_cuda_kv_compress, METH_VARARGS | METH_KEYWORDS,
      "cuda_kv_compress(kv, k, v, blk0, nblk, row0): SPEC section 4 on CUDA blocks [blk0, blk0 + nblk)."},
     {"cuda_take_tokens", py_cuda_take_tokens, METH_VARARGS,
-     "cuda_take_tokens(k_new, v_new, B, H, D, dtype, device, residual_k, residual_v, row, room) -> n: append()'s "
-     "checks and its copy of min(n, room) rows into the residual window, with one DLPack import per array."},
+     "cuda_take_tokens(k_new, v_new, B, H, D, dtype, device, residual_k, residual_v, row, room, k_name='k_new', "
+     "v_name='v_new') -> n: append()'s checks and its copy of min(n, room) rows into the residual window, with one "
+     "DLPack import per array; errors name the arrays k_name and v_name."},
     {"cuda_check_finite", (PyCFunction)(void (*)(void))py_cuda_check_finite, METH_VARARGS | METH_KEYWORDS,
-     "cuda_check_finite(x, name='x', y=None, y_name='y'): ValueError naming the first CUDA array that holds NaN "
-     "or Inf (one synchronisation for both)."},
+     "cuda_check_finite(x, name='x', y=None, y_name='y'): ValueError naming the first CUDA array that holds NaN, "
+     "Inf or a value beyond 2^48 (one synchronisation for both)."},
     {"cuda_copy_rows", (PyCFunction)(void (*)(void))py_cuda_copy_rows, METH_VARARGS | METH_KEYWORDS,
      "cuda_copy_rows(dst, dst_row0, src, src_row0, rows): rows of one [B, H, N, D] CUDA array into another."},
     {"cuda_copy_prefix", (PyCFunction)(void (*)(void))py_cuda_copy_prefix, METH_VARARGS | METH_KEYWORDS,

@@ -273,7 +273,7 @@ __global__ void __launch_bounds__(QUANT_THREADS, MAXD <= 128 ? (WIDE ? 4 : 5) : 
     float inv = zero_block ? 0.0f : (float)TA_INT8_MAX / amax;
     if (tid == 0) {
         jb.scales[bh * jb.n_blocks + blk] = zero_block ? 0.0f : amax / (float)TA_INT8_MAX;
-        if (tile_bad) {
+        if (tile_bad || amax > TA_INPUT_ABS_MAX) { /* NaN/Inf, or beyond the input range (ta_consts.h) */
             *jb.bad = jb.epoch;
             if (jb.bad_host) *jb.bad_host = jb.epoch;
         }
@@ -514,7 +514,7 @@ int ta_quantize_int8_cuda(const ta_view4 *x, int block, int8_t *codes, float *sc
                 ta_set_error("CUDA error in the quantization kernel: %s", cudaGetErrorString(err));
                 status = TA_ERR_CUDA;
             } else if (bad) {
-                ta_set_error("x contains NaN or Inf; inputs must be finite");
+                ta_set_error("x contains NaN, Inf or values beyond 2^48; " TA_INPUT_RANGE_TEXT);
                 status = TA_ERR_INVALID;
             }
         }

@@ -16,6 +16,17 @@
 /* Stage-2 groups: keys per channel over a BK-token block, values per token over runs of 64 channels. */
 #define TA_KV_GROUP 64
 
+/* The input range. Scores are float32, and |S| <= D max|q| max|k| sm_scale log2 e, which for D <= 256,
+ * |x| <= 2^48 and sm_scale <= 2^16 stays below 2^121, under FLT_MAX (2^128). A larger finite input could turn
+ * scores into inf, and the rows they reach into zeros (session 26: q and k of 1e20 gave an all-zero output),
+ * so every input check refuses values beyond it along with NaN and Inf. float16 inputs (at most 65504) are
+ * never refused for it; the bit patterns are 2^48 as float32 and as bfloat16 (its upper half). */
+#define TA_INPUT_ABS_MAX 281474976710656.0f
+#define TA_INPUT_ABS_MAX_F32_BITS 0x57800000u
+#define TA_INPUT_ABS_MAX_BF16_BITS 0x5780u
+#define TA_INPUT_RANGE_TEXT "inputs must be finite and at most 2^48 in magnitude (scores are float32)"
+#define TA_SM_SCALE_MAX 65536.0f
+
 /* log2(e) in float32: scores are kept in the base-2 domain so softmax is 2^(S - m). */
 #define TA_LOG2E 1.4426950408889634f
 #define TA_LN2 0.6931471805599453f

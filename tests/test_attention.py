@@ -370,6 +370,8 @@ BAD_TENSORS = [
      "v contains NaN"),
     ("Inf", lambda: _with(0, np.where(np.arange(64) == 3, np.inf, _good()[0]).astype(np.float32)), ValueError,
      "q contains +Inf"),
+    ("beyond 2^48", lambda: _with(1, np.where(np.arange(64) == 7, -3e14, _good()[1]).astype(np.float32)), ValueError,
+     "k contains -3e+14 at index [0, 0, 0, 7]; inputs must be finite and at most 2^48"),
     ("empty", lambda: _with(1, np.ones((1, 2, 0, 64), np.float32)), ValueError, "k must not be empty"),
     ("list", lambda: _with(0, [[1.0]]), TypeError, "q must be a NumPy array"),
 ]
@@ -388,8 +390,10 @@ BAD_OPTIONS = [
     ({"layout": "BHDN"}, ValueError, "layout must be one of"),
     ({"sas_threshold": 25}, ValueError, "sas_threshold must be in"),
     ({"sas_threshold": True}, TypeError, "sas_threshold must be an int"),
-    ({"sm_scale": -1.0}, ValueError, "sm_scale must be a positive finite"),
-    ({"sm_scale": float("nan")}, ValueError, "sm_scale must be a positive finite"),
+    ({"sm_scale": -1.0}, ValueError, r"sm_scale must be positive and at most 2\^16"),
+    ({"sm_scale": float("nan")}, ValueError, r"sm_scale must be positive and at most 2\^16"),
+    ({"sm_scale": float("inf")}, ValueError, r"sm_scale must be positive and at most 2\^16"),
+    ({"sm_scale": 65536.5}, ValueError, r"sm_scale must be positive and at most 2\^16"),
     ({"sm_scale": "0.1"}, TypeError, "sm_scale must be a float"),
     ({"block": 12}, ValueError, "block must be a multiple of 8"),
     ({"block": 512}, ValueError, "block must be in"),
@@ -460,3 +464,22 @@ def test_decode_out_is_checked_in_c():
     for out in (np.full_like(q1, np.nan), Capsule(np.full_like(q1, np.nan))):
         flashq_attention(q1, kv=kv, out=out)
         np.testing.assert_array_equal(out if isinstance(out, np.ndarray) else out.a, want)
+
+
+def test_inputs_at_the_edge_of_the_range_give_float64_attention():
+    """|x| up to 2^48 and sm_scale up to 2^16 (csrc/ta_consts.h) keep every float32 score finite. With q and k at
+    that scale the softmax is one-hot: each query row's output is the value row of its planted key, as float64
+    attention says. Before session 26, q and k of 1e20 overflowed the scores and every row came out zero."""
+    rng = np.random.default_rng(26)
+    q = rng.standard_normal((1, 1, 4, 64))
+    k = rng.standard_normal((1, 1, 96, 64))
+    v = rng.standard_normal((1, 1, 96, 64)).astype(np.float32)
+    k[0, 0, [10, 30, 50, 70]] = 3 * q[0, 0]  # row i's best key by far
+    scale = 2.0**48 / max(np.abs(q).max(), np.abs(k).max())
+    q, k = (np.float32(scale) * x.astype(np.float32) for x in (q, k))
+    assert max(np.abs(q).max(), np.abs(k).max()) == np.float32(2.0**48)
+    want = reference_attention(q, k, v)
+    np.testing.assert_allclose(want, v[:, :, [10, 30, 50, 70]], rtol=1e-12)
+    for kw in ({}, {"softmax": "exact"}, {"sm_scale": 65536.0}):
+        got = flashq_attention(q, k, v, **kw).astype(np.float64)
+        assert rel_l2(got, want) < 0.02, kw  # v's own INT8 error; a zero output is 1.0

@@ -158,7 +158,7 @@ def test_append_rejects_bad_tokens_and_keeps_the_cache():
     # k and v are checked by one call with one flag each: the error names the array that holds the NaN.
     bad_v = v[:, :, :3].copy()
     bad_v[0, 0, 2, 1] = -np.inf
-    with pytest.raises(ValueError, match="v_new contains NaN or Inf"):
+    with pytest.raises(ValueError, match="v_new contains NaN, Inf"):
         cache.append(_buffers.from_numpy(k[:, :, :3].copy()), _buffers.from_numpy(bad_v))
     # A chunk that would fill blocks: append makes room before the check (capacity only), and the check still
     # raises before the cache's contents change.
@@ -178,9 +178,9 @@ def test_check_finite_names_the_array_with_the_nan():
     y = x.copy()
     y[0, 1, 2, 3] = np.inf
     _C.cuda_check_finite(_buffers.from_numpy(x), "a", _buffers.from_numpy(x), "b")
-    with pytest.raises(ValueError, match="b contains NaN or Inf"):
+    with pytest.raises(ValueError, match="b contains NaN, Inf"):
         _C.cuda_check_finite(_buffers.from_numpy(x), "a", _buffers.from_numpy(y), "b")
-    with pytest.raises(ValueError, match="a contains NaN or Inf"):
+    with pytest.raises(ValueError, match="a contains NaN, Inf"):
         _C.cuda_check_finite(_buffers.from_numpy(y), "a")
 
 
@@ -450,13 +450,13 @@ def test_decode_rejects_non_finite_q_and_leaves_out_alone(monkeypatch, n_tokens,
     sentinel = np.float16(1234.0)
     out = _buffers.from_numpy(np.full(q.shape, sentinel, np.float16))
     lse = _buffers.from_numpy(np.full(q.shape[:3], 1234.0, np.float32))
-    with pytest.raises(ValueError, match="q contains NaN or Inf"):
+    with pytest.raises(ValueError, match="q contains NaN, Inf"):
         _C.cuda_attention_kv(_buffers.from_numpy(q_bad), gpu, out, lse, 1.0 / np.sqrt(D), False, False, 8, False)
     assert (_buffers.to_numpy(out) == sentinel).all(), "a kernel wrote out for a non-finite q"
     assert (_buffers.to_numpy(lse) == 1234.0).all(), "a kernel wrote lse for a non-finite q"
-    with pytest.raises(ValueError, match="q contains NaN or Inf"):
+    with pytest.raises(ValueError, match="q contains NaN, Inf"):
         flashq_attention(_buffers.from_numpy(q_bad), kv=gpu)
-    with pytest.raises(ValueError, match="q contains NaN or Inf"):  # BNHD: the check walks q by its strides
+    with pytest.raises(ValueError, match="q contains NaN, Inf"):  # BNHD: the check walks q by its strides
         flashq_attention(_buffers.from_numpy(np.ascontiguousarray(q_bad.transpose(0, 2, 1, 3))), kv=gpu,
                          layout="BNHD")
     got = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q), kv=gpu)).astype(np.float32)
@@ -582,3 +582,40 @@ def test_cache_on_the_second_gpu_while_the_first_is_current():
             assert rel_l2(got, want) < PARITY
     with pytest.raises(ValueError, match="one GPU|cuda:"):
         flashq_attention(_buffers.from_numpy(q, 0), kv=gpu)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_values_beyond_the_input_range_are_refused(dtype):
+    """Finite values beyond 2^48 (csrc/ta_consts.h: they could overflow the float32 scores, which then came out as
+    an all-zero output) are refused like NaN and Inf: by the cache's construction, by append (the 16-bit and the
+    strided check), and by decode's q check on the warp kernel's one-row and few-row forms; exactly 2^48 is
+    accepted, and the decode then matches the CPU."""
+    flashq_attention = _attention()
+    rng = np.random.default_rng(seed("input-range", dtype))
+    k, v = make_kv(rng, 1, 2, 130, 64, dtype)
+    big = k.copy()
+    big[0, 1, 100, 5] = 1e20
+    with pytest.raises(ValueError, match="k contains NaN, Inf or values beyond 2"):
+        quantize_kv_cuda(_buffers.from_numpy(big), _buffers.from_numpy(v))
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v))
+    before = gpu.to_cpu()
+    for n in (1, 70):  # within the window; filling blocks
+        bad = np.concatenate([v, v], axis=2)[:, :, :n].copy()
+        bad[0, 0, n - 1, 3] = -3e14  # just beyond 2^48 = 2.8e14
+        with pytest.raises(ValueError, match="v_new"):
+            gpu.append(_buffers.from_numpy(np.concatenate([k, k], axis=2)[:, :, :n].copy()), _buffers.from_numpy(bad))
+        torch = pytest.importorskip("torch")
+        kt, vt = (torch.from_numpy(x.astype(np.float32)).to("cuda", getattr(torch, dtype)).transpose(1, 2).contiguous()
+                  for x in (np.concatenate([k, k], axis=2)[:, :, :n], bad))
+        with pytest.raises(ValueError, match="v_new"):  # BNHD, a strided view: the check walks it by its strides
+            gpu.append(kt, vt, layout="BNHD")
+    assert_same_cache(gpu, before)
+    for ratio in (1, 2):  # one row and two rows a KV head
+        q = rng.standard_normal((1, 2 * ratio, 1, 64)).astype(_dtype(dtype))
+        q[0, -1, 0, 9] = 1e20
+        with pytest.raises(ValueError, match="q contains NaN, Inf or values beyond 2"):
+            flashq_attention(_buffers.from_numpy(q), kv=gpu)
+        q[0, -1, 0, 9] = 2.0**48
+        got = _buffers.to_numpy(flashq_attention(_buffers.from_numpy(q), kv=gpu)).astype(np.float64)
+        want = flashq_attention(q, kv=quantize_kv(k, v)).astype(np.float64)
+        assert np.isfinite(got).all() and rel_l2(got, want) < 2e-3

@@ -210,11 +210,11 @@ def test_cuda_step_refuses_bad_input_and_changes_nothing(monkeypatch, bad, knob)
     poison = np.full(q.shape, 7.0, np.float16)
     out, lse = dev(poison.copy()), dev(np.full(q.shape[:3], 3.0, np.float32))
     name = "k_new" if "k_new" in bad else bad
-    with pytest.raises(ValueError, match=f"{name} contains NaN or Inf"):
+    with pytest.raises(ValueError, match=f"{name} contains NaN, Inf"):
         ta.flashq_attention(dev(bq), kv=cache, k_new=dev(bk), v_new=dev(bv), out=out)
     assert np.array_equal(_buffers.to_numpy(out), poison)
     assert cache_state(cache) == before
-    with pytest.raises(ValueError, match=f"{name} contains NaN or Inf"):  # and with outputs made by the call
+    with pytest.raises(ValueError, match=f"{name} contains NaN, Inf"):  # and with outputs made by the call
         ta.flashq_attention(dev(bq), kv=cache, k_new=dev(bk), v_new=dev(bv), return_lse=True)
     assert cache_state(cache) == before
     got = ta.flashq_attention(dev(q), kv=cache, k_new=dev(kn), v_new=dev(vn), out=out)
@@ -240,7 +240,7 @@ def test_cuda_steps_that_fill_or_wrap_the_window_roll_back():
     bad_q[0, 3, 0, 1] = np.inf
     for n in (1, 70):
         k_new, v_new = (np.ascontiguousarray(np.concatenate([x] * n, axis=2)) for x in (kn, vn))
-        with pytest.raises(ValueError, match="q contains NaN or Inf"):
+        with pytest.raises(ValueError, match="q contains NaN, Inf"):
             ta.flashq_attention(dev(bad_q), kv=cache, k_new=dev(k_new), v_new=dev(v_new))
         assert cache_state(cache) == before
     got = ta.flashq_attention(dev(q), kv=cache, k_new=dev(kn), v_new=dev(vn))

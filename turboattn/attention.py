@@ -49,8 +49,8 @@ def _sm_scale(value, D):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"sm_scale must be a float or None (got {type(value).__name__})")
     value = float(value)
-    if not (value > 0.0 and math.isfinite(value)):
-        raise ValueError(f"sm_scale must be a positive finite number (got {value})")
+    if not 0.0 < value <= _C.SM_SCALE_MAX:  # scores are float32 (csrc/ta_consts.h, the input range)
+        raise ValueError(f"sm_scale must be positive and at most 2^16 = {_C.SM_SCALE_MAX:g} (got {value})")
     return value
 
 

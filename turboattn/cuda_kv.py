@@ -173,15 +173,16 @@ class CudaQuantizedKV:
             self._arrays[name] = new
         self._cap = cap
 
-    def _take_tokens(self, k, v, layout, room):
-        """Checks new tokens against the cache (device, dtype, shape, finite values) and copies the first
-        min(n, room) rows into the residual window; one DLPack import per array. Returns (k, v, n)."""
+    def _take_tokens(self, k, v, layout, room, names=("k_new", "v_new")):
+        """Checks new tokens against the cache (device, dtype, shape, finite values in the input range) and copies
+        the first min(n, room) rows into the residual window; one DLPack import per array. Errors name the arrays
+        `names` (quantize_kv_cuda's are k and v). Returns (k, v, n)."""
         if layout not in ("BHND", "BNHD"):
             raise ValueError(f"layout must be 'BHND' or 'BNHD' (got {layout!r})")
         if layout == "BNHD":
-            k, v = _bnhd_view(k, "k_new"), _bnhd_view(v, "v_new")
+            k, v = _bnhd_view(k, names[0]), _bnhd_view(v, names[1])
         n = _C.cuda_take_tokens(k, v, self.B, self.H, self.D, self._dtype_name, self.device, self.residual_k,
-                                self.residual_v, self.n_residual, room)
+                                self.residual_v, self.n_residual, room, *names)
         return k, v, n
 
     def append(self, k_new, v_new, layout="BHND"):
@@ -198,8 +199,11 @@ class CudaQuantizedKV:
         -------
         >>> kv.append(k[:, :, -1:], v[:, :, -1:])  # doctest: +SKIP
         """
+        self._append(k_new, v_new, layout, ("k_new", "v_new"))
+
+    def _append(self, k_new, v_new, layout, names):
         r = self.n_residual
-        k, v, n = self._take_tokens(k_new, v_new, layout, _BLOCK - r)
+        k, v, n = self._take_tokens(k_new, v_new, layout, _BLOCK - r, names)
         fill = min(n, _BLOCK - r)
         if r + fill < _BLOCK:
             self.n_residual = r + fill
@@ -316,5 +320,5 @@ def quantize_kv_cuda(k, v, bits=4, frac_2bit=None, layout="BHND", capacity=None)
     elif _kv._check_int(capacity, "capacity") < _N // _BLOCK:
         raise ValueError(f"capacity must be at least the {_N // _BLOCK} blocks that k fills (got {capacity})")
     cache = CudaQuantizedKV(B, H, D, bits=head_bits, dtype=kd, device=kdev[1], capacity=capacity)
-    cache.append(kb, vb)
+    cache._append(kb, vb, "BHND", ("k", "v"))  # a bad value is the caller's k or v
     return cache
