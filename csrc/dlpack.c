@@ -276,6 +276,27 @@ static int ta_torch_stream_is_legacy(int device_id)
     return legacy;
 }
 
+/* CuPy's current stream (of the current device), asked through cupy.cuda.get_current_stream() when cupy is already
+ * imported (never imports it); 0 when unknown. CuPy has no exchange table, and its __dlpack__ would fail inside a
+ * capture when it orders its stream before ours, so the capture check asks here first (ta_refuse_producer_capture). */
+static uintptr_t ta_cupy_current_stream(void)
+{
+    static PyObject *name; /* interned once, kept */
+    if (!name && !(name = PyUnicode_InternFromString("cupy.cuda"))) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *mod = PyImport_GetModule(name);
+    PyObject *stream = mod ? PyObject_CallMethod(mod, "get_current_stream", NULL) : NULL;
+    PyObject *ptr = stream ? PyObject_GetAttrString(stream, "ptr") : NULL;
+    uintptr_t handle = ptr && PyLong_Check(ptr) ? (uintptr_t)PyLong_AsUnsignedLongLong(ptr) : 0;
+    Py_XDECREF(ptr);
+    Py_XDECREF(stream);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+    return handle;
+}
+
 /* Calls obj.__dlpack__ asking for a versioned capsule; producers older than DLPack 1.0 reject the
  * max_version keyword with TypeError, and then get the call they know.
  * CUDA: stream=1 asks the producer to order its pending work before the legacy default stream, where
@@ -497,6 +518,9 @@ static PyObject *ta_dlpack_take(PyObject *obj, const char *name, const ta_dl_ten
     }
     int device_type, device_id;
     if (ta_ask_device(obj, name, &device_type, &device_id) < 0) return NULL;
+    if (device_type == TA_DL_CUDA && ta_producer_family(obj) == 2 &&
+        ta_cuda_refuse_capture(device_id, ta_cupy_current_stream(), name) < 0)
+        return NULL; /* before CuPy's __dlpack__, which would fail inside a capture (and invalidate it) */
     PyObject *capsule = ta_ask_capsule(obj, device_type, device_id);
     if (!capsule) {
         if (ta_sync_scope.active) ta_sync_scope.family = 0; /* the failed export may not have synchronised */
@@ -667,10 +691,9 @@ static PyObject *ta_py_dlpack_to_numpy(PyObject *self, PyObject *args)
 }
 
 /* refuse_capture(obj, name, device_id): RuntimeError when obj's producer is capturing a CUDA graph on its
- * current stream, asked through the producer's exchange table (PyTorch); other producers are not asked (their
- * own __dlpack__ fails under capture when it orders its stream before ours). For a caller that allocates device
- * memory before it imports obj (flashq_attention's prefill output): in PyTorch's default capture mode that
- * allocation would already invalidate the capture. */
+ * current stream, asked through the producer's exchange table (PyTorch) or of CuPy; other producers are not
+ * asked. For a caller that allocates device memory before it imports obj (flashq_attention's prefill output):
+ * in PyTorch's default capture mode that allocation would already invalidate the capture. */
 static PyObject *ta_py_refuse_capture(PyObject *self, PyObject *args)
 {
     PyObject *obj;
@@ -679,11 +702,13 @@ static PyObject *ta_py_refuse_capture(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "Osi:refuse_capture", &obj, &name, &device_id)) return NULL;
     const ta_dl_exchange_api *api = ta_exchange_api(obj);
     void *stream = NULL;
-    if (!api || api->current_work_stream(TA_DL_CUDA, device_id, &stream) != 0) {
-        PyErr_Clear(); /* no table, or it cannot name a stream: the import asks again and reports */
-        Py_RETURN_NONE;
-    }
-    if (ta_cuda_refuse_capture(device_id, (uintptr_t)stream, name) < 0) return NULL;
+    uintptr_t handle = 0;
+    if (api && api->current_work_stream(TA_DL_CUDA, device_id, &stream) == 0)
+        handle = (uintptr_t)stream;
+    else if (!api && ta_producer_family(obj) == 2)
+        handle = ta_cupy_current_stream();
+    PyErr_Clear(); /* a table that cannot name its stream: the import asks again and reports */
+    if (ta_cuda_refuse_capture(device_id, handle, name) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -713,8 +738,8 @@ PyMethodDef ta_buffer_methods[] = {
      "How the C core sees a 4-D attention input (NumPy, DeviceArray or any __dlpack__ object); strides in\n"
      "elements. Raises what an entry point would raise for the same argument. For tests and debugging."},
     {"refuse_capture", ta_py_refuse_capture, METH_VARARGS,
-     "refuse_capture(obj, name, device_id) -> None\n\nRuntimeError naming `name` when obj's producer (through its "
-     "DLPack exchange table) is capturing a CUDA graph on its current stream on device_id."},
+     "refuse_capture(obj, name, device_id) -> None\n\nRuntimeError naming `name` when obj's producer (PyTorch through "
+     "its DLPack exchange table, or CuPy) is capturing a CUDA graph on its current stream."},
     {"dlpack_to_numpy", ta_py_dlpack_to_numpy, METH_VARARGS,
      "dlpack_to_numpy(obj, name='x') -> numpy.ndarray\n\nA C-contiguous NumPy copy of any __dlpack__ object on "
      "CPU or CUDA (device-to-host copy)."},
