@@ -135,7 +135,7 @@ def flashq_attention(q, k=None, v=None, *, kv=None, k_new=None, v_new=None, caus
     ----------
     q : array [B, Hq, Nq, D] (or [B, Nq, Hq, D] with layout="BNHD")
         float16, bfloat16 or float32; a NumPy array, or any DLPack tensor (CPU or CUDA). D a multiple of
-        16 up to 256 (64 and 128 are the fast ones). Finite.
+        16 up to 256 (64 and 128 are the fast ones). Finite and at most 2^48 in magnitude (scores are float32).
     k, v : arrays [B, Hkv, Nk, D] (or BNHD), same dtype and device as q; Hq % Hkv == 0 (grouped-query
         attention); Nk may differ from Nq. Omit both when passing ``kv``.
     kv : QuantizedKV, optional
@@ -151,11 +151,12 @@ def flashq_attention(q, k=None, v=None, *, kv=None, k_new=None, v_new=None, caus
     causal : bool, default False
         Key j is masked for query i when j > i + (Nk - Nq) (bottom-right aligned). A query row with every
         key masked returns 0 (and lse = -inf).
-    sm_scale : float, default 1 / sqrt(D)
+    sm_scale : float in (0, 2^16], default 1 / sqrt(D)
     softmax : "sas" (default) or "exact"
         EXP2 by SAS (SPEC section 3) or by float32 exp2f; quantization is the same in both.
     sas_threshold : int in [0, 24], default 8
-        SAS sparsity: values below 2^-sas_threshold are 0.
+        SAS sparsity: values below 2^-sas_threshold are 0. Over long, flat contexts those values can carry much
+        of the mass; 12 recovers most of it (docs/DESIGN.md, "SAS over long flat contexts").
     p_scale : "row" (default) or "fixed"
         uint8 P against each row's block maximum, or against 1 (ps = 1/255).
     return_lse : bool, default False

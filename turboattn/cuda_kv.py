@@ -278,7 +278,7 @@ def quantize_kv_cuda(k, v, bits=4, frac_2bit=None, layout="BHND", capacity=None)
     Parameters
     ----------
     k, v : CUDA tensors [B, H, N, D] (or [B, N, H, D] with layout="BNHD"), float16, bfloat16 or float32,
-        same shape and dtype, finite, D a multiple of 16 in [16, 256].
+        same shape and dtype, finite and at most 2^48 in magnitude, D a multiple of 16 in [16, 256].
     bits : int or sequence of H ints, default 4
         2, 4 or 8 bits per KV head.
     frac_2bit : float in [0, 1] or None

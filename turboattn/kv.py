@@ -306,7 +306,7 @@ class QuantizedKV:
         Parameters
         ----------
         k_new, v_new : arrays [B, H, n, D] (or [B, n, H, D] with layout="BNHD"), any n >= 1
-            Same B, H, D and dtype as the cache; finite.
+            Same B, H, D and dtype as the cache; finite and at most 2^48 in magnitude.
         layout : "BHND" (default) or "BNHD"
 
         Example
@@ -404,7 +404,7 @@ def quantize_int8(x, block=64):
 
     Parameters
     ----------
-    x : float16, bfloat16 or float32 array [B, H, N, D] (any strides), finite
+    x : float16, bfloat16 or float32 array [B, H, N, D] (any strides), finite and at most 2^48 in magnitude
     block : int, default 64
         Rows per block, a positive multiple of 8. The last block of a head may be shorter.
 
@@ -461,7 +461,7 @@ def quantize_kv(k, v, bits=4, frac_2bit=None, block=64, layout="BHND"):
     Parameters
     ----------
     k, v : arrays [B, H, N, D] (or [B, N, H, D] with layout="BNHD"), float16, bfloat16 or float32
-        Same shape and dtype, finite, N >= 1.
+        Same shape and dtype, finite and at most 2^48 in magnitude, N >= 1.
     bits : int or sequence of H ints, default 4
         2, 4 or 8 bits per KV head (8 keeps the stage-1 codes exactly).
     frac_2bit : float in [0, 1] or None, default None
