@@ -357,7 +357,73 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
     return !__all_sync(0xffffffffu, finite);
 }
 
-/* Rows 0 .. tr - 1 of a work item, as dec_quantize_q_row, after the lanes have asked L1 for every real row's
+/* Rows 0 .. tr - 1 of a work item with at most R = 32 / LPR real rows: LPR lanes a row, E = D / LPR consecutive
+ * elements a lane. Every row's loads are in flight together and a row's reductions take log2(LPR) shuffle levels,
+ * where dec_quantize_q_row takes one row after another over the whole warp: four-row items spent about 9 us of a
+ * 100 us warp there (NOTES-decode, session 28). The same integers and floats as dec_quantize_q_row: the maximum
+ * and the integer sum do not depend on the order. Fits when a lane's share is whole code words of at most 32
+ * values (registers held only here, before the block loops). */
+__host__ __device__ constexpr bool dec_q_par_fits(int D, int lpr) { return D % lpr == 0 && D / lpr % 4 == 0 && D / lpr <= 32; }
+
+template <int D, int LPR>
+__device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int tile, int h, int b, int rows, int tr,
+                                                        int8_t *q8, int pitch, dec_rows *rs)
+{
+    constexpr int E = D / LPR, R = 32 / LPR;
+    static_assert(dec_q_par_fits(D, LPR), "whole code words, and at most 32 values a lane");
+    const int lane = threadIdx.x & 31, r = lane / LPR, sub = lane % LPR;
+    const bool real = r < rows;
+    int i = 0;
+    const int64_t base = real ? dec_q_row_offset(a, tile, h, b, r, &i) + (int64_t)sub * E * a.q.stride[3] : 0;
+    float x[E];
+#pragma unroll
+    for (int u = 0; u < E; u++) x[u] = real ? dec_load(a.q, base + u * a.q.stride[3]) : 0.0f;
+    float amax = 0.0f;
+    bool finite = true;
+#pragma unroll
+    for (int u = 0; u < E; u++) {
+        finite &= fabsf(x[u]) <= TA_INPUT_ABS_MAX; /* false for NaN, Inf and beyond the input range */
+        amax = fmaxf(amax, fabsf(x[u]));
+    }
+#pragma unroll
+    for (int o = LPR / 2; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+    const float inv = ta_s1_inv(amax); /* 0 for the rows past `rows` (amax = 0): zero codes */
+    int sum = 0;
+    uint32_t *const dst = (uint32_t *)(q8 + r * pitch + sub * E);
+#pragma unroll
+    for (int w = 0; w < E / 4; w++) {
+        uint32_t word = 0;
+#pragma unroll
+        for (int k = 0; k < 4; k++) {
+            const int code = ta_s1_code(x[4 * w + k], inv);
+            word |= (uint32_t)(code & 0xff) << (8 * k);
+            sum += code;
+        }
+        dst[w] = word;
+    }
+#pragma unroll
+    for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    if (sub == 0) {
+        long long end = 0;
+        if (real) {
+            end = a.Nk;
+            if (a.causal) { /* bottom-right aligned: keys [0, i + Nk - Nq] */
+                end = (long long)i + (a.Nk - a.Nq) + 1;
+                end = end < 0 ? 0 : (end > a.Nk ? a.Nk : end);
+            }
+        }
+        rs->qsum[r] = sum, rs->sq[r] = real ? ta_s1_scale(amax) : 0.0f, rs->key_end[r] = end;
+        rs->m[r] = -INFINITY, rs->l[r] = 0.0f, rs->aprod[r] = 1.0f;
+    }
+    for (int k = lane; k < (tr - R) * (D / 4); k += 32) /* rows R .. tr - 1: zero codes, an empty state */
+        ((uint32_t *)(q8 + (R + k / (D / 4)) * pitch))[k % (D / 4)] = 0u;
+    for (int rr = R + lane; rr < tr; rr += 32)
+        rs->qsum[rr] = 0, rs->sq[rr] = 0.0f, rs->key_end[rr] = 0, rs->m[rr] = -INFINITY, rs->l[rr] = 0.0f, rs->aprod[rr] = 1.0f;
+    return !__all_sync(0xffffffffu, finite);
+}
+
+/* Rows 0 .. tr - 1 of a work item: in one pass (dec_quantize_q_rows_par) for up to 8 rows where it fits; otherwise
+ * (D = 64 with one row, items of 9 to 16 rows) as dec_quantize_q_row, after the lanes have asked L1 for every real row's
  * lines: one row after another, a four-row item waited four memory latencies (q and the check took about 11 us of
  * a 90 us warp, NOTES-decode session 18). Prefetches rather than loads held in registers, which made ptxas spill
  * in the warp kernel's loops. Rows with a stride between elements are loaded as before, without a prefetch. */
@@ -365,6 +431,15 @@ template <int D>
 __device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile, int h, int b, int rows, int tr, int8_t *q8,
                                                     int pitch, dec_rows *rs)
 {
+    if (rows <= 1) {
+        if constexpr (dec_q_par_fits(D, 32)) return dec_quantize_q_rows_par<D, 32>(a, tile, h, b, rows, tr, q8, pitch, rs);
+    } else if (rows <= 2) {
+        if constexpr (dec_q_par_fits(D, 16)) return dec_quantize_q_rows_par<D, 16>(a, tile, h, b, rows, tr, q8, pitch, rs);
+    } else if (rows <= 4) {
+        if constexpr (dec_q_par_fits(D, 8)) return dec_quantize_q_rows_par<D, 8>(a, tile, h, b, rows, tr, q8, pitch, rs);
+    } else if (rows <= 8) {
+        if constexpr (dec_q_par_fits(D, 4)) return dec_quantize_q_rows_par<D, 4>(a, tile, h, b, rows, tr, q8, pitch, rs);
+    }
     if (a.q.stride[3] == 1) {
         /* A row spans at most `lines` 128-byte lines; each lane asks for one, at an address inside the row. */
         const int size = a.q.dtype == TA_F32 ? 4 : 2, bytes = D * size, lines = (bytes + 127) / 128 + 1;
