@@ -66,16 +66,16 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * the stage before it is released (lane (g, tq): channels 8 g + 2 tq and 8 g + 2 tq + 1 of the group). */
     constexpr bool DIG = ONE && FACT;
     /* VD: 2 to 4 rows at 4 and 2 bits, D = 128 (the WD_FEW kernel): O^T = V^T P^T as for one row, with B's 8
-     * columns the digits of the 4 rows (column n < 4 lo of row n, 4 + n hi), a tile of 8 rows of 64 bytes
+     * columns the digits of the 4 rows (column 2 n lo of row n, 2 n + 1 hi), a tile of 8 rows of 64 bytes
      * per group in the q tile (free in phase 2), words XOR-swizzled by row so that the B loads are free of
      * bank conflicts. Lane l makes the digits of row l / 8, tokens 8 (l % 8) ..; after the mma lane (g, t)
-     * holds rows 2 t and 2 t + 1 (t < 2) as in wd_keys_few. Clamps: lane (g, tq) counts channels
-     * 8 g + 2 tq and 8 g + 2 tq + 1 for the 4 rows from the stage before it is released. */
+     * holds both digits of row t, so it folds row t with no shuffle, as in wd_keys_few. Clamps: lane (g, tq)
+     * counts channels 8 g + 2 tq and 8 g + 2 tq + 1 for the 4 rows from the stage before it is released. */
     constexpr bool VD = FEW && FACT;
     static_assert(!FEW || (!HI && D == 128 && LPR >= 8 && LPR < 32), "the few-row form: 2 to 4 rows, D = 128");
     constexpr int L = (1 << BITS) - 1;
     /* accumulator tiles, values per tile; one row: channels 2 lane and 2 lane + 1 of each group (wd_spread_one) */
-    constexpr int AT = ONE ? G : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
+    constexpr int AT = ONE ? G : VD ? 4 * G : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = ONE ? 0 : g, r1 = g + 8; /* the rows this lane folds */
     const int ld_row = (lane & 7) + (HI ? 8 * ((lane >> 3) & 1) : 0), ld_col = 16 * (lane >> 4); /* as for q */
@@ -168,7 +168,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         __syncwarp(); /* P codes, row state and value steps written */
         uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
         uint32_t vb[G][2][2]; /* DIG, VD: group G' and kk's B fragment, the digits */
-        int voff[VD ? G : 1][2]; /* VD: p_r . z of rows 2 (tq & 1) + v */
+        int voff[VD ? G : 1]; /* VD: p_r . z of row tq */
         if constexpr (VD) {
             const int dr = lane >> 3, t0 = 8 * (lane & 7);
             const uint2 pp = *(const uint2 *)(s.p8 + dr * WD_PP + t0);
@@ -180,8 +180,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 zd += __shfl_xor_sync(0xffffffffu, zd, 1);
                 zd += __shfl_xor_sync(0xffffffffu, zd, 2);
                 zd += __shfl_xor_sync(0xffffffffu, zd, 4); /* row dr in lanes 8 dr .. */
-                voff[gg][0] = __shfl_sync(0xffffffffu, zd, 16 * (tq & 1));
-                voff[gg][1] = __shfl_sync(0xffffffffu, zd, 16 * (tq & 1) + 8);
+                voff[gg] = __shfl_sync(0xffffffffu, zd, 8 * tq);
 #pragma unroll
                 for (int m = 0; m < 2; m++) {
                     const uint32_t pw = m ? pp.y : pp.x, sw = m ? ss.y : ss.x;
@@ -190,8 +189,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                     for (int i = 0; i < 4; i++) w[i] = ((pw >> (8 * i)) & 0xffu) * ((sw >> (8 * i)) & 0xffu);
                     const uint32_t x = __byte_perm(w[0], w[1], 0x5140), y = __byte_perm(w[2], w[3], 0x5140);
                     const int wi = 2 * (lane & 7) + m; /* word of tokens 4 wi .. 4 wi + 3 */
-                    *(uint32_t *)(tile + wd_digit_at(gg, dr, wi)) = __byte_perm(x, y, 0x5410);
-                    *(uint32_t *)(tile + wd_digit_at(gg, 4 + dr, wi)) = __byte_perm(x, y, 0x7632);
+                    *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr, wi)) = __byte_perm(x, y, 0x5410);
+                    *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr + 1, wi)) = __byte_perm(x, y, 0x7632);
                 }
             }
             __syncwarp(); /* the digit tile is written */
@@ -223,14 +222,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
         float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
         float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
-        int vup[2] = {0, 0}; /* VD: rows 2 (tq & 1) + v */
-        float val[2] = {1.0f, 1.0f}, vpv[2] = {0.0f, 0.0f};
-#pragma unroll
-        for (int v = 0; v < (VD ? 2 : 0); v++) {
-            const int r = 2 * (tq & 1) + v;
-            vup[v] = r < rows && s.rs->pvs[r] >= 0.0f;
-            if (vup[v]) val[v] = s.rs->alpha[r], vpv[v] = s.rs->pvs[r];
-        }
+        const int vup = VD && tq < rows && s.rs->pvs[tq] >= 0.0f; /* VD: row tq */
+        const float val = vup ? s.rs->alpha[tq] : 1.0f, vpv = vup ? s.rs->pvs[tq] : 0.0f;
         const unsigned long long vmask = FACT && !DIG && !VD ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
@@ -290,29 +283,27 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                     o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(x.x + off0), pv0));
                     o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(x.y + off0), pv0));
                 }
-            } else if constexpr (VD) { /* lane (g, t < 2): c[p][2 u + v] is channel 8 g + 2 p + u, row 2 t + v */
+            } else if constexpr (VD) { /* lane (g, t): c[p][2 u] lo, c[p][2 u + 1] hi of channel 8 g + 2 p + u, row t */
 #pragma unroll
                 for (int p = 0; p < 4; p++)
 #pragma unroll
-                    for (int e = 0; e < 4; e++) c[p][e] += __shfl_xor_sync(0xffffffffu, c[p][e], 2) * 256; /* lo + 256 hi */
+                    for (int u = 0; u < 2; u++) {
+                        int x = c[p][2 * u] + 256 * c[p][2 * u + 1];
+                        if (vclamp) { /* less the clamps, counted by lane (g, p) for every row */
+                            const int src = (lane & ~3) | p;
+                            int ex = 0;
 #pragma unroll
-                for (int p = 0; p < 4; p++)
-#pragma unroll
-                    for (int v = 0; v < 2; v++)
-#pragma unroll
-                        for (int u = 0; u < 2; u++) {
-                            int x = c[p][2 * u + v];
-                            if (vclamp) { /* less the clamps, counted by lane (g, p) */
-                                const int src = (lane & ~3) | p;
-                                const int e0 = __shfl_sync(0xffffffffu, vx[VD ? sh : 0][VD ? v : 0][u], src);
-                                const int e1 = __shfl_sync(0xffffffffu, vx[VD ? sh : 0][VD ? 2 + v : 0][u], src);
-                                x -= (tq & 1) ? e1 : e0;
+                            for (int r = 0; r < CR; r++) {
+                                const int e = __shfl_sync(0xffffffffu, vx[VD ? sh : 0][r][u], src);
+                                if (r == tq) ex = e;
                             }
-                            if (vup[v]) {
-                                float *o = &acc[8 * sh + 2 * p + v][u];
-                                *o = __fadd_rn(__fmul_rn(val[v], *o), __fmul_rn((float)(x + voff[VD ? sh : 0][v]), vpv[v]));
-                            }
+                            x -= ex;
                         }
+                        if (vup) {
+                            float *o = &acc[4 * sh + p][u];
+                            *o = __fadd_rn(__fmul_rn(val, *o), __fmul_rn((float)(x + voff[VD ? sh : 0]), vpv));
+                        }
+                    }
             } else {
 #pragma unroll
                 for (int e = 0; e < 8; e++) {
@@ -334,18 +325,12 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 
     float *pa_out = a.part_acc + item * DEC_RT * D;
     if constexpr (VD) {
-        if (tq < 2)
+        if (tq < rows)
 #pragma unroll
             for (int sh = 0; sh < G; sh++)
 #pragma unroll
                 for (int p = 0; p < 4; p++)
-#pragma unroll
-                    for (int v = 0; v < 2; v++)
-#pragma unroll
-                        for (int u = 0; u < 2; u++) {
-                            const int r = 2 * tq + v;
-                            if (r < rows) pa_out[r * D + 64 * sh + 8 * g + 2 * p + u] = acc[8 * sh + 2 * p + v][u];
-                        }
+                    *(float2 *)(pa_out + tq * D + 64 * sh + 8 * g + 2 * p) = make_float2(acc[4 * sh + p][0], acc[4 * sh + p][1]);
     } else if constexpr (ONE) {
         if (rows > 0)
 #pragma unroll
@@ -409,8 +394,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     if constexpr (ONE && FACT) {
         rmax0 = wd_keys_one<BITS, D>(a, s, first, j0, nb);
     } else if constexpr (KFEW) {
-        const float2 m = wd_keys_few<BITS, D>(a, s, first, j0, nb, rows);
-        rmax0 = m.x, rmax1 = m.y;
+        rmax0 = wd_keys_few<BITS, D>(a, s, first, j0, nb, rows);
     } else if (nb > 0) {
         wd_stage_keys<BITS, D>(a, s.stage, first.kc, first.grow);
     }
@@ -470,14 +454,10 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
         cur = next;
     }
-    if constexpr (KFEW) { /* lanes (g, t < 2): rows 2 t and 2 t + 1 */
+    if constexpr (KFEW) { /* lanes (g, t): row t */
 #pragma unroll
-        for (int o = 4; o <= 16; o <<= 1) {
-            rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
-            rmax1 = fmaxf(rmax1, __shfl_xor_sync(0xffffffffu, rmax1, o));
-        }
-        if (lane < 2 && 2 * lane < rows) dec_publish_max(a, item, 2 * lane, rmax0);
-        if (lane < 2 && 2 * lane + 1 < rows) dec_publish_max(a, item, 2 * lane + 1, rmax1);
+        for (int o = 4; o <= 16; o <<= 1) rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
+        if (lane < rows) dec_publish_max(a, item, lane, rmax0);
         __syncwarp(); /* the digit tile's last reads are done */
         for (int i = lane; i < wd_tile_rows(HI) * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* the digit tile's end */
         __syncwarp();

@@ -206,21 +206,22 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
 }
 
 /* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 128 (wd_split with WD_FEW): wd_keys_one with B's 8
- * columns the digits of 4 rows, column n < 4 lo of row n and column 4 + n hi of row n (rows past `rows` have
+ * columns the digits of 4 rows, column 2 n lo of row n and column 2 n + 1 hi of row n (rows past `rows` have
  * zero q codes, so zero digits). The digit tile is 8 rows of QP bytes at q8 + 4 QP: q8's rows 4..7, then
  * the P tile, which phase 1 does not use (wd_split clears it afterwards). Lane l makes the digits of
- * channels 4 l .. 4 l + 3 for the 4 rows. After the mma, lane (g, t) holds columns 2 t and 2 t + 1: for
- * t < 2 the lo sums of rows 2 t and 2 t + 1, to which lane t + 2 adds its hi sums (shfl xor 2). The zero
- * terms q_r . z are summed over the warp by a reduce-scatter. Returns the largest scores of rows 2 t and
- * 2 t + 1 (lanes t < 2). */
+ * channels 4 l .. 4 l + 3 for the 4 rows. After the mma, lane (g, t) holds columns 2 t and 2 t + 1, the lo
+ * and hi sums of row t, so every lane converts 8 scores of one row with no shuffle (the columns lo 0..3,
+ * hi 0..3 of session 27 needed one shuffle a sum and left half the lanes idle; NOTES-decode, session 28). The
+ * zero terms q_r . z are summed over the warp by a reduce-scatter. Returns the largest score of row t in the
+ * lanes (g, t). */
 template <int BITS, int D>
-__device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb,
+__device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb,
                                               int rows)
 {
     static_assert(D == 128, "lane l makes the digits of channels 4 l .. 4 l + 3");
     constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
     static_assert(12 * QP <= 8 * QP + 8 * WD_PP, "the digit tile (q8's rows 4..11) ends inside the P tile");
-    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3, rp = tq & 1; /* rows 2 rp, 2 rp + 1 */
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row: tq */
     uint32_t q4[4];
 #pragma unroll
     for (int r = 0; r < 4; r++) q4[r] = *(const uint32_t *)(s.q8 + r * QP + 4 * lane);
@@ -228,7 +229,7 @@ __device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &
     const int8_t *const brow = dig + g * QP + 4 * tq;
     const uint8_t *const kl = s.stage + tq * CB + g * BITS;
     if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
-    float2 mx = make_float2(-INFINITY, -INFINITY);
+    float mx = -INFINITY;
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
         const float sk = a.k_block_scale[cur.grow];
@@ -245,8 +246,8 @@ __device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &
             for (int i = 0; i < 4; i++)
                 w[i] = (uint32_t)((int)(int8_t)(q4[r] >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
             digits4(w, &lo, &hi);
-            *(uint32_t *)(dig + r * QP + 4 * lane) = lo;
-            *(uint32_t *)(dig + (4 + r) * QP + 4 * lane) = hi;
+            *(uint32_t *)(dig + 2 * r * QP + 4 * lane) = lo;
+            *(uint32_t *)(dig + (2 * r + 1) * QP + 4 * lane) = hi;
             zd[r] = __dp4a((int)q4[r], (int)z4, 0);
         }
         /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the 4 rows */
@@ -260,21 +261,21 @@ __device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &
 #pragma unroll
         for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
         wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+        int x[4][2]; /* row tq, token 8 g + 2 p + u: lo + 256 hi, less the clamps (counted by lane (g, p)) */
 #pragma unroll
-        for (int p = 0; p < 4; p++) /* lo + 256 hi (lanes tq < 2), less the clamps */
+        for (int p = 0; p < 4; p++)
 #pragma unroll
-            for (int e = 0; e < 4; e++) acc[p][e] += __shfl_xor_sync(0xffffffffu, acc[p][e], 2) * 256;
-        if (clamped)
+            for (int u = 0; u < 2; u++) {
+                x[p][u] = acc[p][2 * u] + 256 * acc[p][2 * u + 1];
+                if (clamped) {
+                    int e = 0;
 #pragma unroll
-            for (int p = 0; p < 4; p++) {
-                const int src = (lane & ~3) | p;
-#pragma unroll
-                for (int v = 0; v < 2; v++)
-#pragma unroll
-                    for (int u = 0; u < 2; u++) {
-                        const int e0 = __shfl_sync(0xffffffffu, ex[v][u], src), e1 = __shfl_sync(0xffffffffu, ex[2 + v][u], src);
-                        acc[p][2 * u + v] -= rp ? e1 : e0;
+                    for (int r = 0; r < 4; r++) {
+                        const int er = __shfl_sync(0xffffffffu, ex[r][u], (lane & ~3) | p);
+                        if (r == tq) e = er;
                     }
+                    x[p][u] -= e;
+                }
             }
         /* zero terms: rows 2 b4 + b3 end in the lanes with bits 4 and 3 = (b4, b3) */
         const bool b4 = lane & 16, b3 = lane & 8;
@@ -284,28 +285,23 @@ __device__ __forceinline__ float2 wd_keys_few(const dec_args &a, const wd_smem &
         f += __shfl_xor_sync(0xffffffffu, f, 4);
         f += __shfl_xor_sync(0xffffffffu, f, 2);
         f += __shfl_xor_sync(0xffffffffu, f, 1);
-        const int off[2] = {__shfl_sync(0xffffffffu, f, rp << 4), __shfl_sync(0xffffffffu, f, (rp << 4) | 8)};
+        const int off = __shfl_sync(0xffffffffu, f, (tq >> 1) << 4 | (tq & 1) << 3); /* row tq's */
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-#pragma unroll
-        for (int v = 0; v < 2; v++) { /* row 2 rp + v: tokens 8 g + e */
-            const int r = 2 * rp + v;
-            if (tq >= 2 || r >= rows) continue;
-            const int n_valid = dec_n_valid(s.rs, r, j * DEC_BLOCK, DEC_BLOCK);
-            const float qk_scale = s.rs->sq[r] * sk * a.score_scale;
-            float sc[8], m = -INFINITY;
+        if (tq < rows) { /* row tq: tokens 8 g + e */
+            const int n_valid = dec_n_valid(s.rs, tq, j * DEC_BLOCK, DEC_BLOCK);
+            const float qk_scale = s.rs->sq[tq] * sk * a.score_scale;
+            float sc[8];
 #pragma unroll
             for (int p = 0; p < 4; p++)
 #pragma unroll
                 for (int u = 0; u < 2; u++) {
                     const int t = 8 * g + 2 * p + u;
-                    sc[2 * p + u] = t < n_valid ? (float)(acc[p][2 * u + v] + off[v]) * qk_scale : -INFINITY;
-                    m = fmaxf(m, sc[2 * p + u]);
+                    sc[2 * p + u] = t < n_valid ? (float)(x[p][u] + off) * qk_scale : -INFINITY;
+                    mx = fmaxf(mx, sc[2 * p + u]);
                 }
-            float4 *dst = (float4 *)(Sb + r * DEC_BLOCK + 8 * g);
+            float4 *dst = (float4 *)(Sb + tq * DEC_BLOCK + 8 * g);
             dst[0] = make_float4(sc[0], sc[1], sc[2], sc[3]);
             dst[1] = make_float4(sc[4], sc[5], sc[6], sc[7]);
-            if (v == 0) mx.x = fmaxf(mx.x, m);
-            else mx.y = fmaxf(mx.y, m);
         }
         cur = next;
     }
