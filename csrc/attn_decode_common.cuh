@@ -363,7 +363,10 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
  * 100 us warp there (NOTES-decode, session 28). The same integers and floats as dec_quantize_q_row: the maximum
  * and the integer sum do not depend on the order. Fits when a lane's share is whole code words of at most 32
  * values (registers held only here, before the block loops). */
-__host__ __device__ constexpr bool dec_q_par_fits(int D, int lpr) { return D % lpr == 0 && D / lpr % 4 == 0 && D / lpr <= 32; }
+__host__ __device__ constexpr bool dec_q_par_fits(int D, int lpr)
+{
+    return D % lpr == 0 && D / lpr % 4 == 0 && D / lpr <= 32;
+}
 
 template <int D, int LPR>
 __device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int tile, int h, int b, int rows, int tr,
@@ -417,28 +420,34 @@ __device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int t
     }
     for (int k = lane; k < (tr - R) * (D / 4); k += 32) /* rows R .. tr - 1: zero codes, an empty state */
         ((uint32_t *)(q8 + (R + k / (D / 4)) * pitch))[k % (D / 4)] = 0u;
-    for (int rr = R + lane; rr < tr; rr += 32)
-        rs->qsum[rr] = 0, rs->sq[rr] = 0.0f, rs->key_end[rr] = 0, rs->m[rr] = -INFINITY, rs->l[rr] = 0.0f, rs->aprod[rr] = 1.0f;
+    for (int rr = R + lane; rr < tr; rr += 32) {
+        rs->qsum[rr] = 0, rs->sq[rr] = 0.0f, rs->key_end[rr] = 0;
+        rs->m[rr] = -INFINITY, rs->l[rr] = 0.0f, rs->aprod[rr] = 1.0f;
+    }
     return !__all_sync(0xffffffffu, finite);
 }
 
-/* Rows 0 .. tr - 1 of a work item: in one pass (dec_quantize_q_rows_par) for up to 8 rows where it fits; otherwise
- * (D = 64 with one row, items of 9 to 16 rows) as dec_quantize_q_row, after the lanes have asked L1 for every real row's
- * lines: one row after another, a four-row item waited four memory latencies (q and the check took about 11 us of
- * a 90 us warp, NOTES-decode session 18). Prefetches rather than loads held in registers, which made ptxas spill
- * in the warp kernel's loops. Rows with a stride between elements are loaded as before, without a prefetch. */
+/* Rows 0 .. tr - 1 of a work item: in one pass (dec_quantize_q_rows_par) for up to 8 rows where it fits;
+ * otherwise (D = 64 with one row, items of 9 to 16 rows) as dec_quantize_q_row, after the lanes have asked L1 for
+ * every real row's lines: one row after another, a four-row item waited four memory latencies (q and the check took
+ * about 11 us of a 90 us warp, NOTES-decode session 18). Rows with a stride between elements are loaded as before,
+ * without a prefetch. */
 template <int D>
 __device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile, int h, int b, int rows, int tr, int8_t *q8,
                                                     int pitch, dec_rows *rs)
 {
     if (rows <= 1) {
-        if constexpr (dec_q_par_fits(D, 32)) return dec_quantize_q_rows_par<D, 32>(a, tile, h, b, rows, tr, q8, pitch, rs);
+        if constexpr (dec_q_par_fits(D, 32))
+            return dec_quantize_q_rows_par<D, 32>(a, tile, h, b, rows, tr, q8, pitch, rs);
     } else if (rows <= 2) {
-        if constexpr (dec_q_par_fits(D, 16)) return dec_quantize_q_rows_par<D, 16>(a, tile, h, b, rows, tr, q8, pitch, rs);
+        if constexpr (dec_q_par_fits(D, 16))
+            return dec_quantize_q_rows_par<D, 16>(a, tile, h, b, rows, tr, q8, pitch, rs);
     } else if (rows <= 4) {
-        if constexpr (dec_q_par_fits(D, 8)) return dec_quantize_q_rows_par<D, 8>(a, tile, h, b, rows, tr, q8, pitch, rs);
+        if constexpr (dec_q_par_fits(D, 8))
+            return dec_quantize_q_rows_par<D, 8>(a, tile, h, b, rows, tr, q8, pitch, rs);
     } else if (rows <= 8) {
-        if constexpr (dec_q_par_fits(D, 4)) return dec_quantize_q_rows_par<D, 4>(a, tile, h, b, rows, tr, q8, pitch, rs);
+        if constexpr (dec_q_par_fits(D, 4))
+            return dec_quantize_q_rows_par<D, 4>(a, tile, h, b, rows, tr, q8, pitch, rs);
     }
     if (a.q.stride[3] == 1) {
         /* A row spans at most `lines` 128-byte lines; each lane asks for one, at an address inside the row. */

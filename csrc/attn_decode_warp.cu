@@ -329,8 +329,10 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
             for (int sh = 0; sh < G; sh++)
 #pragma unroll
-                for (int p = 0; p < 4; p++)
-                    *(float2 *)(pa_out + tq * D + 64 * sh + 8 * g + 2 * p) = make_float2(acc[4 * sh + p][0], acc[4 * sh + p][1]);
+                for (int p = 0; p < 4; p++) {
+                    const float *o = acc[4 * sh + p];
+                    *(float2 *)(pa_out + tq * D + 64 * sh + 8 * g + 2 * p) = make_float2(o[0], o[1]);
+                }
     } else if constexpr (ONE) {
         if (rows > 0)
 #pragma unroll
