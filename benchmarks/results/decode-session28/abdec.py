@@ -1,4 +1,5 @@
-"""Session 28: decode-v15/abdec.py with one shape more, (2, 32, 4, 32k): GQA 8:1, 8 rows an item.
+"""Session 28: decode-v15/abdec.py with one shape more, (2, 32, 4, 32k): GQA 8:1, 8 rows an item, and ABDEC_RES=r
+(run 11): N - 64 + r tokens, the last r in the residual window.
 Session 18 (decode-v15): one process's decode times (raw binding, in turns, 40 reps) for an A/B across two
 builds; run alternately with PYTHONPATH pointing at each tree. argv: label. ABDEC_FORMS picks the forms as
 bits + s (SAS) or e (softmax="exact"), /p0 for TURBOATTN_DECODE_PDL=0, and /api for the public call
@@ -15,8 +16,9 @@ from turboattn.cuda_kv import quantize_kv_cuda
 label, res = sys.argv[1], []
 for B, Hq, Hkv, N in [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072), (2, 32, 4, 32768)]:
     g = torch.Generator(device="cuda").manual_seed(N + B)
-    k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16, generator=g)
-    v = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16, generator=g)
+    n = N - 64 + int(os.environ["ABDEC_RES"]) if os.environ.get("ABDEC_RES") else N  # run 11: residual rows
+    k = torch.randn(B, Hkv, n, 128, device="cuda", dtype=torch.float16, generator=g)
+    v = torch.randn(B, Hkv, n, 128, device="cuda", dtype=torch.float16, generator=g)
     k[..., :4] *= 20
     q = torch.randn(B, Hq, 1, 128, device="cuda", dtype=torch.float16, generator=g)
     out = torch.empty_like(q)
