@@ -300,6 +300,23 @@ __device__ __forceinline__ int64_t dec_q_row_offset(const dec_args &a, int tile,
     return b * a.q.stride[0] + hq * a.q.stride[1] + *i * a.q.stride[2];
 }
 
+/* Row r's state before its first block: a real row (query index i, q's amax and code sum) sees keys [0, key_end), an
+ * empty one (past the item's rows) none. */
+__device__ __forceinline__ void dec_row_start(const dec_args &a, dec_rows *rs, int r, bool real, int i, float amax,
+                                              int qsum)
+{
+    long long end = 0;
+    if (real) {
+        end = a.Nk;
+        if (a.causal) { /* bottom-right aligned: keys [0, i + Nk - Nq] */
+            end = (long long)i + (a.Nk - a.Nq) + 1;
+            end = end < 0 ? 0 : (end > a.Nk ? a.Nk : end);
+        }
+    }
+    rs->qsum[r] = real ? qsum : 0, rs->sq[r] = real ? ta_s1_scale(amax) : 0.0f, rs->key_end[r] = end;
+    rs->m[r] = -INFINITY, rs->l[r] = 0.0f, rs->aprod[r] = 1.0f;
+}
+
 /* Row r of work-item tile `tile`: q's stage-1 INT8 codes (SPEC section 5: one block per row) into q8row[0..D)
  * and the row's initial state; rows past `rows` get zero codes and an empty state. True (in every lane) when the
  * row holds NaN or Inf. */
@@ -309,7 +326,7 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
     const int D = a.D, lane = threadIdx.x & 31;
     if (r >= rows) {
         for (int c = lane; c < D; c += 32) q8row[c] = 0;
-        if (lane == 0) rs->m[r] = -INFINITY, rs->l[r] = 0.0f, rs->key_end[r] = 0, rs->sq[r] = 0.0f, rs->qsum[r] = 0, rs->aprod[r] = 1.0f;
+        if (lane == 0) dec_row_start(a, rs, r, false, 0, 0.0f, 0);
         return false;
     }
     int i;
@@ -341,19 +358,7 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
         sum += code;
     }
     sum = warp_sum(sum);
-    if (lane == 0) {
-        rs->qsum[r] = sum;
-        rs->sq[r] = ta_s1_scale(amax);
-        rs->m[r] = -INFINITY;
-        rs->l[r] = 0.0f;
-        rs->aprod[r] = 1.0f;
-        long long end = a.Nk;
-        if (a.causal) { /* bottom-right aligned: keys [0, i + Nk - Nq] */
-            end = (long long)i + (a.Nk - a.Nq) + 1;
-            end = end < 0 ? 0 : (end > a.Nk ? a.Nk : end);
-        }
-        rs->key_end[r] = end;
-    }
+    if (lane == 0) dec_row_start(a, rs, r, true, i, amax, sum);
     return !__all_sync(0xffffffffu, finite);
 }
 
@@ -406,24 +411,10 @@ __device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int t
     }
 #pragma unroll
     for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-    if (sub == 0) {
-        long long end = 0;
-        if (real) {
-            end = a.Nk;
-            if (a.causal) { /* bottom-right aligned: keys [0, i + Nk - Nq] */
-                end = (long long)i + (a.Nk - a.Nq) + 1;
-                end = end < 0 ? 0 : (end > a.Nk ? a.Nk : end);
-            }
-        }
-        rs->qsum[r] = sum, rs->sq[r] = real ? ta_s1_scale(amax) : 0.0f, rs->key_end[r] = end;
-        rs->m[r] = -INFINITY, rs->l[r] = 0.0f, rs->aprod[r] = 1.0f;
-    }
+    if (sub == 0) dec_row_start(a, rs, r, real, i, amax, sum);
     for (int k = lane; k < (tr - R) * (D / 4); k += 32) /* rows R .. tr - 1: zero codes, an empty state */
         ((uint32_t *)(q8 + (R + k / (D / 4)) * pitch))[k % (D / 4)] = 0u;
-    for (int rr = R + lane; rr < tr; rr += 32) {
-        rs->qsum[rr] = 0, rs->sq[rr] = 0.0f, rs->key_end[rr] = 0;
-        rs->m[rr] = -INFINITY, rs->l[rr] = 0.0f, rs->aprod[rr] = 1.0f;
-    }
+    for (int rr = R + lane; rr < tr; rr += 32) dec_row_start(a, rs, rr, false, 0, 0.0f, 0);
     return !__all_sync(0xffffffffu, finite);
 }
 
