@@ -794,10 +794,11 @@ done:
 
 /* ---- compressed cache (SPEC section 5) --------------------------------------------------------------- */
 
-static inline int unpack_code(const uint8_t *bytes, int t, int bits)
+/* Code t of a packed group whose bytes are pitch apart (keys: ta_kv_key_pitch; values: 1). */
+static inline int unpack_code(const uint8_t *bytes, int pitch, int t, int bits)
 {
     int bit = t * bits;
-    return (bytes[bit >> 3] >> (bit & 7)) & ((1 << bits) - 1);
+    return (bytes[(bit >> 3) * pitch] >> (bit & 7)) & ((1 << bits) - 1);
 }
 
 /* SPEC section 4's integer reconstruction, the only way codes leave the cache. */
@@ -817,8 +818,10 @@ static void reconstruct_kv_block(const ta_kv *kv, int64_t j, int64_t h, int64_t 
     int64_t k_group = ((j * H + h) * B + b) * D;
     for (int c = 0; c < D; c++) {
         int step = kv->k_group_step[k_group + c], zero = kv->k_group_zero[k_group + c];
-        const uint8_t *channel = k_codes + c * channel_bytes;
-        for (int t = 0; t < bs; t++) k8[(int64_t)t * D + c] = reconstruct_code(unpack_code(channel, t, bits), step, zero);
+        const uint8_t *channel = k_codes + ta_kv_key_row(D, channel_bytes, bits, c);
+        const int pitch = ta_kv_key_pitch(D, bits, c);
+        for (int t = 0; t < bs; t++)
+            k8[(int64_t)t * D + c] = reconstruct_code(unpack_code(channel, pitch, t, bits), step, zero);
     }
     int64_t value_row_bytes = ta_kv_value_row_bytes(D, bits);
     for (int t = 0; t < bs; t++) {
@@ -829,7 +832,7 @@ static void reconstruct_kv_block(const ta_kv *kv, int64_t j, int64_t h, int64_t 
             int len = D - c0 < TA_KV_GROUP ? D - c0 : TA_KV_GROUP;
             int step = kv->v_group_step[v_group + g], zero = kv->v_group_zero[v_group + g];
             for (int i = 0; i < len; i++)
-                v8[(int64_t)t * D + c0 + i] = reconstruct_code(unpack_code(row, i, bits), step, zero);
+                v8[(int64_t)t * D + c0 + i] = reconstruct_code(unpack_code(row, 1, i, bits), step, zero);
             row += (len * bits + 7) / 8;
         }
     }

@@ -120,8 +120,12 @@ __device__ __forceinline__ void load_keys(const dec_args &a, int64_t j, int h, i
             int c0 = 4 * (u / 8), o = u % 8;
             r.step[i] = *(const uint32_t *)(a.k_group_step + group_row * D + c0);
             r.zero[i] = *(const uint32_t *)(a.k_group_zero + group_row * D + c0);
+            if (BITS == 8) {
 #pragma unroll
-            for (int e = 0; e < 4; e++) r.line[i][e] = load_line<BITS>(kbase + (int64_t)(c0 + e) * channel_bytes + o * BITS);
+                for (int e = 0; e < 4; e++) r.line[i][e] = load_line<BITS>(kbase + (int64_t)(c0 + e) * channel_bytes + o * BITS);
+            } else { /* the quad's rows interleaved (ta_kv_key_row): segment o is one chunk */
+                quad_lines<BITS>(load_quad<BITS>(kbase + (int64_t)c0 * channel_bytes + 4 * BITS * o), r.line[i]);
+            }
         }
     }
 }

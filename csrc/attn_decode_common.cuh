@@ -251,6 +251,53 @@ template <int BITS> __device__ __forceinline__ void code_lines(const uint2 raw[4
     }
 }
 
+/* ---- keys in their interleaved layout (ta_kv_key_row: at 4 and 2 bits the rows of channels 4 q .. 4 q + 3 are
+ * interleaved byte by byte) ------------------------------------------------------------------------------
+ * A "quad chunk" is segment o (tokens 8 o .. 8 o + 7) of one channel quad: 4·BITS bytes, word k holding byte
+ * BITS o + k of each of the four channels' rows, at byte 4·BITS·o of the quad's 4·CB bytes. */
+template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)
+{
+    if (BITS == 4) return *(const uint4 *)p;
+    const uint2 w = *(const uint2 *)p;
+    return make_uint4(w.x, w.y, 0u, 0u);
+}
+
+/* A quad chunk -> out[q] = bytes (channels 0..3) of u at element q: code_lines' output, with no transpose. */
+template <int BITS> __device__ __forceinline__ void code_quad(uint4 w, uint32_t out[8])
+{
+    if (BITS == 4) {
+        const uint32_t x[4] = {w.x, w.y, w.z, w.w}; /* tokens 2 k and 2 k + 1 */
+#pragma unroll
+        for (int k = 0; k < 4; k++) out[2 * k] = x[k] & 0x0F0F0F0Fu, out[2 * k + 1] = (x[k] >> 4) & 0x0F0F0F0Fu;
+    } else {
+#pragma unroll
+        for (int e = 0; e < 4; e++) out[e] = (w.x >> (2 * e)) & 0x03030303u, out[4 + e] = (w.y >> (2 * e)) & 0x03030303u;
+    }
+}
+
+/* A quad chunk -> the four channels' lines (load_line's form), for the paths that scale each line by its step. */
+template <int BITS> __device__ __forceinline__ void quad_lines(uint4 w, uint2 line[4])
+{
+    if (BITS == 4) {
+        const uint32_t a = __byte_perm(w.x, w.y, 0x5140), b = __byte_perm(w.z, w.w, 0x5140);
+        const uint32_t c = __byte_perm(w.x, w.y, 0x7362), d = __byte_perm(w.z, w.w, 0x7362);
+        line[0].x = __byte_perm(a, b, 0x5410), line[1].x = __byte_perm(a, b, 0x7632);
+        line[2].x = __byte_perm(c, d, 0x5410), line[3].x = __byte_perm(c, d, 0x7632);
+    } else {
+#pragma unroll
+        for (int i = 0; i < 4; i++) line[i].x = __byte_perm(w.x, w.y, (unsigned)(i | (4 + i) << 4)) & 0xFFFFu;
+    }
+#pragma unroll
+    for (int i = 0; i < 4; i++) line[i].y = 0u;
+}
+
+/* Code u of channel i (of 4) and element e of a quad chunk in memory. */
+template <int BITS> __device__ __forceinline__ int quad_code(const uint8_t *chunk, int i, int e)
+{
+    constexpr int PER_BYTE = 8 / BITS;
+    return (chunk[4 * (e / PER_BYTE) + i] >> (BITS * (e % PER_BYTE))) & ((1 << BITS) - 1);
+}
+
 /* The digits of four q·s products passed as q·s + 128 (bytes 0 and 1 of each word): lo = low byte XOR 0x80
  * and hi = the second byte, both read as int8, satisfy q s = lo + 256 hi (|q s| <= 127·85). */
 __device__ __forceinline__ void digits4(const uint32_t w[4], uint32_t *lo, uint32_t *hi)
@@ -260,11 +307,11 @@ __device__ __forceinline__ void digits4(const uint32_t w[4], uint32_t *lo, uint3
     *hi = __byte_perm(x, y, 0x7632);
 }
 
-/* What SPEC section 4's clamp takes off a code: max(0, u·s + z − 127) for element e of a line. */
+/* What SPEC section 4's clamp takes off a code u: max(0, u·s + z − 127); of element e of a line. */
+__device__ __forceinline__ int clamp_excess_u(int u, int step, int zero) { return max(0, u * step + zero - TA_INT8_MAX); }
 template <int BITS> __device__ __forceinline__ int clamp_excess(uint32_t line, int e, int step, int zero)
 {
-    const int u = (int)(line >> (BITS * e)) & ((1 << BITS) - 1);
-    return max(0, u * step + zero - TA_INT8_MAX);
+    return clamp_excess_u((int)(line >> (BITS * e)) & ((1 << BITS) - 1), step, zero);
 }
 
 /* out[q] = min(out[q], 127 − z) bytewise, the zeros one byte per line (the lines of scale_lines). */

@@ -14,7 +14,9 @@
  * tokens) of one 8-element segment each from the warp's stage, a shared-memory copy of the block (see
  * "the warp's staging buffer" below): key segment g is tokens 8g..8g+7 of a channel, value segment g
  * is channels 8g..8g+7 (+64 per group) of a token. rebuild_lines turns them into 8 registers, element e of
- * the segment in register e, which is column g of n-tile e. Keys: token of (n-tile e, column n) is 8n + e;
+ * the segment in register e, which is column g of n-tile e (keys at 4 and 2 bits come as one quad chunk of
+ * the 4 channels, already in that order: code_quad, or quad_lines for the lines). Keys: token of (n-tile e,
+ * column n) is 8n + e;
  * values: channel of (n-tile 8G' + e, column n) is 8(n + 8G') + e. The A operands (q codes, P codes) come
  * from small per-warp tiles through ldmatrix. Each split first computes every block's scores (kept in
  * shared memory), publishes its row maxima and looks back for the running maximum (attn_decode_common.cuh),
@@ -389,7 +391,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
      * Block j's lines, steps and zeros are read from the stage into registers first; then the copies of
      * block j + 1 are issued into it, and they land while this block is computed. */
     constexpr int KROWS = D * CB;
-    const uint8_t *kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): row tq */
+    const uint8_t *kl = BITS == 8 ? s.stage + tq * CB + g * BITS  /* line (channel 4 tq, segment g): row tq */
+                                  : wd_key_chunk<BITS>(s.stage, tq, g); /* quad tq's segment g (wd_key_chunk) */
     const wd_cursor first = wd_cursor_at<BITS, D>(a, h, b, jc);
     wd_cursor cur = first;
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
@@ -415,8 +418,12 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
                 int c0 = 32 * kk + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
                 st[kk][hh] = *(const uint32_t *)(s.stage + KROWS + c0);
                 ze[kk][hh] = *(const uint32_t *)(s.stage + KROWS + D + c0);
+                if (BITS == 8) {
 #pragma unroll
-                for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+                    for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+                } else { /* the quad's rows interleaved: one chunk, split back into lines for scale_lines */
+                    quad_lines<BITS>(load_quad<BITS>(kl + (8 * kk + 4 * hh) * 4 * CB), raw[kk][hh]);
+                }
             }
         const unsigned long long cmask = FACT ? wd_clamp_mask<BITS, 2 * KC>(s.stage + KROWS, s.stage + KROWS + D) : 0;
         __syncwarp(); /* the stage is read: block j + 1 may overwrite it */

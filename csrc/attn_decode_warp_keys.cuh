@@ -79,34 +79,32 @@ template <int KC> __device__ __forceinline__ int wd_zero_dot_k(const int8_t *qro
     return d + __shfl_xor_sync(0xffffffffu, d, 2);
 }
 
-/* Waits for a key block's copies, then reads its lines from the stage: raw[kk][hh][i] is channel
- * 32 kk + 16 hh + 4 tq + i, segment g (tokens 8 g .. 8 g + 7); kl = the lane's line (channel 4 tq, segment g):
- * see wd_split. */
+/* Waits for a key block's copies (4 and 2 bits), then reads the lane's quad chunks from the stage: raw[kk][hh] is
+ * segment g (tokens 8 g .. 8 g + 7) of channels 32 kk + 16 hh + 4 tq .. + 3 (wd_key_chunk). */
 template <int BITS, int D>
-__device__ __forceinline__ void wd_key_lines(const uint8_t *kl, uint2 raw[D / 32][2][4])
+__device__ __forceinline__ void wd_key_quads(const uint8_t *stage, uint4 raw[D / 32][2])
 {
-    constexpr int CB = 8 * BITS;
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    const uint8_t *kq = wd_key_chunk<BITS>(stage, tq, g); /* quads 8 kk + 4 hh + tq: + (8 kk + 4 hh) 32 BITS */
     ta_cp_async_wait<0>();
     __syncwarp(); /* every lane's copies of the block have landed */
 #pragma unroll
     for (int kk = 0; kk < D / 32; kk++)
 #pragma unroll
-        for (int hh = 0; hh < 2; hh++)
-#pragma unroll
-            for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+        for (int hh = 0; hh < 2; hh++) raw[kk][hh] = load_quad<BITS>(kq + (8 * kk + 4 * hh) * 32 * BITS);
 }
 
 /* S^T = K q^T of one block with the steps in B (the digit rows at brow, 32 channels per k-step): the codes
  * as A, m-tile p's rows g and g + 8 being tokens 8 g + 2 p and 8 g + 2 p + 1. acc[p] must start at zero. */
 template <int BITS, int KC>
-__device__ __forceinline__ void wd_key_digit_mma(const uint2 raw[KC][2][4], const int8_t *brow, int32_t acc[][4])
+__device__ __forceinline__ void wd_key_digit_mma(const uint4 raw[KC][2], const int8_t *brow, int32_t acc[][4])
 {
 #pragma unroll
     for (int kk = 0; kk < KC; kk++) {
         const uint32_t b0 = *(const uint32_t *)(brow + 32 * kk), b1 = *(const uint32_t *)(brow + 32 * kk + 16);
         uint32_t u[2][8];
-        code_lines<BITS>(raw[kk][0], u[0]);
-        code_lines<BITS>(raw[kk][1], u[1]);
+        code_quad<BITS>(raw[kk][0], u[0]);
+        code_quad<BITS>(raw[kk][1], u[1]);
 #pragma unroll
         for (int p = 0; p < 4; p++) {
             const uint32_t kt[4] = {u[0][2 * p], u[0][2 * p + 1], u[1][2 * p], u[1][2 * p + 1]};
@@ -117,11 +115,11 @@ __device__ __forceinline__ void wd_key_digit_mma(const uint2 raw[KC][2][4], cons
 
 /* SPEC section 4's clamp with the key steps on q's side. For each channel c of the lanes in `clamp` (lane src
  * holds the steps s4 and zeros z4 of channels 4 src ..) with L s + z > 127, lane (g, tq) reads the channel's
- * line from the stage and adds q_rc max(0, u s + z − 127) of tokens 8 g + 2 tq + u to ex[r][u], r < R. */
+ * codes from the stage and adds q_rc max(0, u s + z − 127) of tokens 8 g + 2 tq + u to ex[r][u], r < R. */
 template <int BITS, int D, int R>
 __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, uint32_t s4, uint32_t z4, int ex[R][2])
 {
-    constexpr int CB = 8 * BITS, QP = D + 16, L = (1 << BITS) - 1;
+    constexpr int QP = D + 16, L = (1 << BITS) - 1;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     while (clamp) {
         const int src = __ffs(clamp) - 1;
@@ -131,8 +129,9 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
         for (int i = 0; i < 4; i++) {
             const int st = (int)((ss >> (8 * i)) & 0xffu), ze = (int)(int8_t)(zz >> (8 * i));
             if (L * st + ze <= TA_INT8_MAX) continue;
-            const uint32_t line = wd_line<BITS>(s.stage + (i * (D / 4) + src) * CB + g * BITS).x;
-            const int d0 = clamp_excess<BITS>(line, 2 * tq, st, ze), d1 = clamp_excess<BITS>(line, 2 * tq + 1, st, ze);
+            const uint8_t *chunk = wd_key_chunk<BITS>(s.stage, src, g); /* quad src, segment g */
+            const int d0 = clamp_excess_u(quad_code<BITS>(chunk, i, 2 * tq), st, ze);
+            const int d1 = clamp_excess_u(quad_code<BITS>(chunk, i, 2 * tq + 1), st, ze);
 #pragma unroll
             for (int r = 0; r < R; r++) {
                 const int qv = s.q8[r * QP + 4 * src + i];
@@ -161,15 +160,14 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
     for (int i = 0; i < 4; i++) qc[i] = (int)(int8_t)(q4 >> (8 * i));
     int8_t *const dig = s.q8 + QP;
     const int8_t *const brow = s.q8 + (g == 0 ? 1 : g == 1 ? 2 : 3) * QP + 4 * tq;
-    const uint8_t *const kl = s.stage + tq * CB + g * BITS; /* line (channel 4 tq, segment g): see wd_split */
     if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
     float rmax = -INFINITY;
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
         const float sk = a.k_block_scale[cur.grow];
         const wd_cursor next = wd_cursor_next<D>(a, cur);
-        uint2 raw[KC][2][4];
-        wd_key_lines<BITS, D>(kl, raw);
+        uint4 raw[KC][2];
+        wd_key_quads<BITS, D>(s.stage, raw);
         const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
         const uint32_t z4 = mine ? *(const uint32_t *)(s.stage + KROWS + D + 4 * lane) : 0u;
         uint32_t w[4], lo, hi;
@@ -227,15 +225,14 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
     for (int r = 0; r < 4; r++) q4[r] = *(const uint32_t *)(s.q8 + r * QP + 4 * lane);
     int8_t *const dig = s.q8 + 4 * QP;
     const int8_t *const brow = dig + g * QP + 4 * tq;
-    const uint8_t *const kl = s.stage + tq * CB + g * BITS;
     if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
     float mx = -INFINITY;
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
         const float sk = a.k_block_scale[cur.grow];
         const wd_cursor next = wd_cursor_next<D>(a, cur);
-        uint2 raw[KC][2][4];
-        wd_key_lines<BITS, D>(kl, raw);
+        uint4 raw[KC][2];
+        wd_key_quads<BITS, D>(s.stage, raw);
         const uint32_t s4 = *(const uint32_t *)(s.stage + KROWS + 4 * lane);
         const uint32_t z4 = *(const uint32_t *)(s.stage + KROWS + D + 4 * lane);
         int zd[4]; /* q_r . z over the lane's channels */

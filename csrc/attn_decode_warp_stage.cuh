@@ -24,10 +24,11 @@ __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile 
  * The packed codes of the next block are copied into shared memory by cp.async while the warp computes the
  * current one, so no register waits on global memory and none is held by a load in flight (prefetching
  * into registers hid the latency but spilled: NOTES-decode, session 3). Keys: the D channel rows of
- * 8·BITS bytes of one (block, head, batch), which are contiguous in k_codes, then its D steps and D zeros.
+ * 8·BITS bytes of one (block, head, batch), which are contiguous in k_codes, then its D steps and D zeros; at 4
+ * and 2 bits the rows come interleaved by channel quads (ta_kv_key_row) and keep that order here (wd_key_chunk).
  * Values: the block's 64 token rows of D·BITS/8 bytes, gathered from v_codes. The 32 lanes of one line load
- * read rows 4 apart (lines 4 tq + i), so both layouts spread those rows over the banks: key channel c is row
- * (c % 4) D / 4 + c / 4 (the four lanes' rows are then adjacent), and after every fourth token row come
+ * read rows 4 apart (lines 4 tq + i), so the row layouts spread those rows over the banks: 8-bit key channel c is
+ * row (c % 4) D / 4 + c / 4 (the four lanes' rows are then adjacent), and after every fourth token row come
  * wd_pad(BITS) unused bytes. Line loads are then free of bank conflicts (2 lanes share a word at 2 bits;
  * 8-byte lines are read by half-warps, and 8-bit key lines have 2-way conflicts). */
 __host__ __device__ constexpr int wd_pad(int bits) { return bits == 2 ? 16 : 32; }
@@ -63,6 +64,23 @@ typedef struct {
     float *S;                    /* [bps][rows_alloc][64] */
 } wd_smem;
 
+/* Keys at 4 and 2 bits lie in the stage as they lie in the cache (ta_kv_key_row: the rows of each channel quad
+ * interleaved; quad c4's 4 CB bytes at 4 CB c4), with the 16-byte chunks of a quad permuted so that the lanes'
+ * reads are free of bank conflicts: lane (g, tq) reads segment g of quad 8 kk + 4 hh + tq (wd_key_chunk), 16 bytes
+ * at 4 bits (a quarter-warp covers chunks g ^ 2 tq: all 8 of a 128-byte line) and 8 bytes at 2 bits (a half-warp:
+ * 8-byte slots g ^ 4 (c4 / 2 % 2) of two quads 64 bytes apart: all 16 of a 128-byte line). */
+template <int BITS> __device__ __forceinline__ uint8_t *wd_key_chunk16(uint8_t *stage, int c4, int k)
+{
+    constexpr int QB = 4 * 8 * BITS; /* bytes per quad */
+    return stage + c4 * QB + 16 * (BITS == 4 ? k ^ (2 * (c4 & 3)) : k ^ (2 * ((c4 >> 1) & 1)));
+}
+/* Segment g of quad c4 in the stage (4 BITS bytes). */
+template <int BITS> __device__ __forceinline__ const uint8_t *wd_key_chunk(const uint8_t *stage, int c4, int g)
+{
+    if (BITS == 4) return wd_key_chunk16<BITS>((uint8_t *)stage, c4, g);
+    return wd_key_chunk16<BITS>((uint8_t *)stage, c4, g >> 1) + 8 * (g & 1);
+}
+
 /* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the
  * lane's first chunk of the block, a.k_codes + j KB + k_head_off[h] + b D CB + 16 lane; grow: the block's
  * index (j H + h) B + b in the [cap, H, B] arrays. Both are advanced block by block by the callers (wd_cursor):
@@ -72,12 +90,21 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
 {
     constexpr int CB = 8 * BITS, CPR = CB / 16, KROWS = D * CB; /* CPR: 16-byte chunks per row */
     const int lane = threadIdx.x & 31;
-    /* chunk 32 m + lane is channel c = 32 m / CPR + lane / CPR; 32 / CPR is a multiple of 4, so c % 4 is the
-     * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate */
-    const int c = lane / CPR;
-    uint8_t *dst = stage + (c % 4 * (D / 4) + c / 4) * CB + lane % CPR * 16;
+    if constexpr (BITS == 8) {
+        /* chunk 32 m + lane is channel c = 32 m / CPR + lane / CPR; 32 / CPR is a multiple of 4, so c % 4 is the
+         * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate */
+        const int c = lane / CPR;
+        uint8_t *dst = stage + (c % 4 * (D / 4) + c / 4) * CB + lane % CPR * 16;
 #pragma unroll
-    for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, kblk + 512 * m);
+        for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, kblk + 512 * m);
+    } else {
+        /* 16-byte chunk 32 m + lane of the interleaved quads (ta_kv_key_row) lands where wd_key_chunk reads it: quad
+         * c4 = 32 m / CPQ + lane / CPQ, and the swizzle depends on c4 % 4 only, which is the lane's */
+        constexpr int CPQ = 4 * CB / 16; /* chunks per quad: 8 at 4 bits, 4 at 2 */
+        uint8_t *dst = wd_key_chunk16<BITS>(stage, lane / CPQ, lane % CPQ);
+#pragma unroll
+        for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * 512, kblk + 512 * m);
+    }
     if (lane < D / 8) { /* D / 16 chunks of steps, then as many of zeros */
         const int half = lane / (D / 16), k = lane % (D / 16);
         const uint8_t *meta = half ? (const uint8_t *)a.k_group_zero : a.k_group_step;

@@ -43,6 +43,29 @@ int ta_kv_check_compress_args(const ta_kv *kv, const ta_view4 *k, const ta_view4
 }
 #endif
 
+#ifdef __CUDACC__
+#define TA_KV_FN static inline __host__ __device__
+#else
+#define TA_KV_FN static inline
+#endif
+
+/* Where key channel c's packed row (byte i: codes i * 8 / bits .., SPEC section 4's packing) lies in the bytes of
+ * one (block, head, batch): byte i at ta_kv_key_row(..) + i * ta_kv_key_pitch(..). At 4 and 2 bits the rows of
+ * four consecutive channels are interleaved byte by byte, so that a 32-bit word holds one byte of each of
+ * channels 4 q .. 4 q + 3: the INT8 mma's operand register (four channels of one token) is then a mask and a
+ * shift of a word, with no byte transpose (NOTES-decode, session 29). A last quad of D % 4 channels is
+ * interleaved over its channels. 8-bit rows stay whole. cb: bytes per channel row. */
+TA_KV_FN int ta_kv_key_pitch(int D, int bits, int c)
+{
+    const int q0 = c & ~3;
+    return bits == 8 ? 1 : (D - q0 < 4 ? D - q0 : 4);
+}
+TA_KV_FN int64_t ta_kv_key_row(int D, int64_t cb, int bits, int c)
+{
+    const int q0 = c & ~3;
+    return bits == 8 ? (int64_t)c * cb : (int64_t)q0 * cb + (c - q0);
+}
+
 /* Bytes of one (block, head, batch) of packed keys, and of one (token, head, batch) of packed values. */
 static inline int64_t ta_kv_key_bytes(int D, int block, int bits) { return (int64_t)D * ((block * bits + 7) / 8); }
 static inline int64_t ta_kv_value_row_bytes(int D, int bits)

@@ -198,12 +198,18 @@ __global__ void __launch_bounds__(KVC_THREADS, 3) kv_compress_kernel(const kvc_a
         int s;
         kvc_group_params(lo, hi, bits, &s);
         const uint32_t m = kvc_step_mul(s);
-        uint32_t *dst = (uint32_t *)(kdst + (int64_t)c * channel_bytes);
+        /* the channel's row: whole at 8 bits, else its bytes pitch apart (ta_kv_key_row: channel quads interleaved) */
+        uint8_t *dst = kdst + ta_kv_key_row(D, channel_bytes, bits, c);
+        const int pitch = ta_kv_key_pitch(D, bits, c);
         for (int w = part * kw; w < part * kw + kw; w++) {
             uint32_t word = 0;
             for (int e = 0; e < per_word; e++)
                 word |= kvc_code(codes[(w * per_word + e) * D + c], lo, s, m, L) << (e * bits);
-            dst[w] = word;
+            if (pitch == 1) {
+                *(uint32_t *)(dst + 4 * w) = word;
+                continue;
+            }
+            for (int k = 0; k < 4; k++) dst[(4 * w + k) * pitch] = (uint8_t)(word >> (8 * k));
         }
         if (part == 0) {
             a.k_group_step[group_row * D + c] = (uint8_t)s;

@@ -84,8 +84,9 @@ static int bits_valid(int bits) { return bits == 2 || bits == 4 || bits == 8; }
 
 /* Stage 2 of one group of n int8 codes (read with a stride): integer step and zero, codes u in [0, L]
  * packed little-end first. Integer-only so that decode can rebuild INT8 without floating point. */
-static void compress_group(const int8_t *x, int64_t n, int64_t stride, int bits, uint8_t *packed, uint8_t *step,
-                           int8_t *zero)
+/* The codes' bytes are pitch apart in `packed` (keys: ta_kv_key_pitch; values: 1). */
+static void compress_group(const int8_t *x, int64_t n, int64_t stride, int bits, uint8_t *packed, int pitch,
+                           uint8_t *step, int8_t *zero)
 {
     int lo = x[0], hi = x[0];
     for (int64_t i = 1; i < n; i++) {
@@ -97,23 +98,23 @@ static void compress_group(const int8_t *x, int64_t n, int64_t stride, int bits,
     int s = (hi - lo + L - 1) / L; /* hi - lo >= 0, so this is the integer ceiling */
     if (s < 1) s = 1;
     int per_byte = 8 / bits;
-    memset(packed, 0, (size_t)((n * bits + 7) / 8));
+    for (int64_t k = 0; k < (n * bits + 7) / 8; k++) packed[k * pitch] = 0;
     for (int64_t i = 0; i < n; i++) {
         int u = (x[i * stride] - lo + s / 2) / s; /* numerator >= 0: division rounds half up */
         if (u > L) u = L;
-        packed[i / per_byte] |= (uint8_t)(u << ((i % per_byte) * bits));
+        packed[i / per_byte * pitch] |= (uint8_t)(u << ((i % per_byte) * bits));
     }
     *step = (uint8_t)s;
     *zero = (int8_t)lo;
 }
 
 /* The inverse: x̂ = clamp(u·s + z, −127, 127) for n codes, written with a stride. */
-static void reconstruct_group(const uint8_t *packed, int64_t n, int bits, int step, int zero, int8_t *out,
+static void reconstruct_group(const uint8_t *packed, int pitch, int64_t n, int bits, int step, int zero, int8_t *out,
                               int64_t stride)
 {
     int per_byte = 8 / bits, mask = (1 << bits) - 1;
     for (int64_t i = 0; i < n; i++) {
-        int u = (packed[i / per_byte] >> ((i % per_byte) * bits)) & mask;
+        int u = (packed[i / per_byte * pitch] >> ((i % per_byte) * bits)) & mask;
         int x = u * step + zero;
         if (x > TA_INT8_MAX) x = TA_INT8_MAX;
         if (x < -TA_INT8_MAX) x = -TA_INT8_MAX;
@@ -137,8 +138,8 @@ static void compress_keys(ta_kv *kv, int64_t j, int h, int b, const int8_t *code
     uint8_t *dst = kv->k_codes + j * kv->KB + kv->k_head_off[h] + b * key_bytes_of(kv, h);
     int64_t g0 = group_index(kv, j, h, b) * D;
     for (int c = 0; c < D; c++)
-        compress_group(codes + c, kv->block, D, bits, dst + c * channel_bytes, &kv->k_group_step[g0 + c],
-                       &kv->k_group_zero[g0 + c]);
+        compress_group(codes + c, kv->block, D, bits, dst + ta_kv_key_row(D, channel_bytes, bits, c),
+                       ta_kv_key_pitch(D, bits, c), &kv->k_group_step[g0 + c], &kv->k_group_zero[g0 + c]);
 }
 
 /* Values of one (block, head, batch): per token, in runs of 64 channels (values have no outlier
@@ -152,7 +153,7 @@ static void compress_values(ta_kv *kv, int64_t j, int h, int b, const int8_t *co
         int64_t g0 = group_index(kv, t, h, b) * kv->G;
         for (int g = 0; g < kv->G; g++) {
             int len = group_len(D, g);
-            compress_group(codes + (int64_t)r * D + g * TA_KV_GROUP, len, 1, bits, dst, &kv->v_group_step[g0 + g],
+            compress_group(codes + (int64_t)r * D + g * TA_KV_GROUP, len, 1, bits, dst, 1, &kv->v_group_step[g0 + g],
                            &kv->v_group_zero[g0 + g]);
             dst += (len * bits + 7) / 8;
         }
@@ -239,7 +240,8 @@ static void reconstruct_item(void *ctx, int64_t item, int worker)
     const uint8_t *ksrc = kv->k_codes + j * kv->KB + kv->k_head_off[h] + b * key_bytes_of(kv, h);
     int64_t g0 = group_index(kv, j, h, b) * D;
     for (int c = 0; c < D; c++)
-        reconstruct_group(ksrc + c * channel_bytes, kv->block, bits, kv->k_group_step[g0 + c],
+        reconstruct_group(ksrc + ta_kv_key_row(D, channel_bytes, bits, c), ta_kv_key_pitch(D, bits, c), kv->block, bits,
+                          kv->k_group_step[g0 + c],
                           kv->k_group_zero[g0 + c], job->k8 + out0 + c, D);
 
     for (int r = 0; r < kv->block; r++) {
@@ -248,7 +250,7 @@ static void reconstruct_item(void *ctx, int64_t item, int worker)
         int64_t vg0 = group_index(kv, t, h, b) * kv->G;
         for (int g = 0; g < kv->G; g++) {
             int len = group_len(D, g);
-            reconstruct_group(vsrc, len, bits, kv->v_group_step[vg0 + g], kv->v_group_zero[vg0 + g],
+            reconstruct_group(vsrc, 1, len, bits, kv->v_group_step[vg0 + g], kv->v_group_zero[vg0 + g],
                               job->v8 + out0 + (int64_t)r * D + g * TA_KV_GROUP, 1);
             vsrc += (len * bits + 7) / 8;
         }

@@ -60,6 +60,16 @@ def pack(u, bits):
     return sum(lanes[..., i] << (bits * i) for i in range(per_byte)).astype(np.uint8)
 
 
+def key_layout(rows, bits):
+    """The bytes of one (block, head, batch) of keys from its packed channel rows [..., D, cb]: at 4 and 2 bits the
+    rows of each quad of channels are interleaved byte by byte (a last, partial quad over its own channels), at 8
+    bits the rows stay whole (docs/DESIGN.md)."""
+    if bits == 8:
+        return rows.reshape(rows.shape[:-2] + (-1,))
+    quads = [rows[..., q0:q0 + 4, :] for q0 in range(0, rows.shape[-2], 4)]  # [..., n, cb] each
+    return np.concatenate([np.swapaxes(x, -1, -2).reshape(x.shape[:-2] + (-1,)) for x in quads], axis=-1)
+
+
 def value_groups(D):
     return [(c0, min(D, c0 + VALUE_GROUP)) for c0 in range(0, D, VALUE_GROUP)]
 
@@ -101,7 +111,7 @@ def quantize_kv(k, v, bits, block=64):
         # Keys: one group per (block, batch, channel) over the block's tokens.
         groups = kc[:, h].reshape(B, nb, block, D).transpose(1, 0, 3, 2)  # [nb, B, D, block]
         u, s, z = stage2(groups, b)
-        out["k_codes"][:, k_head_off[h]: k_head_off[h] + B * kbytes[h]] = pack(u, b).reshape(nb, -1)
+        out["k_codes"][:, k_head_off[h]: k_head_off[h] + B * kbytes[h]] = key_layout(pack(u, b), b).reshape(nb, -1)
         out["k_group_step"][:, h] = s
         out["k_group_zero"][:, h] = z
         out["k_hat"][:, h] = reconstruct(u, s, z).transpose(1, 0, 3, 2).reshape(B, T, D)
