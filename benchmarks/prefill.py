@@ -16,7 +16,6 @@ Needs PyTorch with CUDA (benchmarks only; turboattn itself does not use it).
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -24,43 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from timing import interleaved_ms, median_ms  # noqa: F401 (re-exported: session scripts import them from here)
 from turboattn import _C
 
 from turboattn import flashq_attention
 
 SIZES = [1024, 4096, 16384]
 TOKENS, HEADS = 32768, 32
-
-
-def interleaved_ms(fns, reps, warmup=3, settle_ms=0.0):
-    """median_ms for several functions whose timed runs take turns (rep i of each, then rep i + 1). Timed one
-    after the other, the first of several kernel variants came out 3-6 % slower than the same kernel timed later;
-    in turns the effect shrank to 0-2 % (NOTES-prefill, v11). settle_ms > 0: before the timed runs the functions
-    are also called (in turns) for that long, so that the GPU's clock settles at what they draw rather than at
-    what the calls before them drew (NOTES-prefill v18 run 15: the clock follows the power of the last calls)."""
-    for fn in fns:
-        for _ in range(warmup):
-            fn()
-    torch.cuda.synchronize()
-    end = time.perf_counter() + settle_ms / 1e3
-    while time.perf_counter() < end:
-        for fn in fns:
-            fn()
-        torch.cuda.synchronize()
-    times = [[] for _ in fns]
-    for _ in range(reps):
-        for fn, t in zip(fns, times):
-            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            stop.record()
-            stop.synchronize()
-            t.append(start.elapsed_time(stop))
-    return [(statistics.median(t), t) for t in times]
-
-
-def median_ms(fn, reps, warmup=3, settle_ms=0.0):
-    return interleaved_ms([fn], reps, warmup, settle_ms)[0]
 
 
 def variant_call(w, call):
