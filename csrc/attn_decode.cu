@@ -122,7 +122,8 @@ __device__ __forceinline__ void load_keys(const dec_args &a, int64_t j, int h, i
             r.zero[i] = *(const uint32_t *)(a.k_group_zero + group_row * D + c0);
             if (BITS == 8) {
 #pragma unroll
-                for (int e = 0; e < 4; e++) r.line[i][e] = load_line<BITS>(kbase + (int64_t)(c0 + e) * channel_bytes + o * BITS);
+                for (int e = 0; e < 4; e++)
+                    r.line[i][e] = load_line<BITS>(kbase + (int64_t)(c0 + e) * channel_bytes + o * BITS);
             } else { /* the quad's rows interleaved (ta_kv_key_row): segment o is one chunk */
                 quad_lines<BITS>(load_quad<BITS>(kbase + (int64_t)c0 * channel_bytes + 4 * BITS * o), r.line[i]);
             }
@@ -132,7 +133,8 @@ __device__ __forceinline__ void load_keys(const dec_args &a, int64_t j, int h, i
 
 /* Values: earlier runs of 64 channels are whole, so channel octet o starts at byte o * BITS of the
  * token's row; consecutive threads take consecutive octets of a token (coalesced, and the steps and
- * zeros of a token are one broadcast load). */
+ * zeros of a token are one broadcast load). At 4 and 2 bits the rows of tokens 4 tq .. 4 tq + 3 are interleaved
+ * (ta_kv_value_at): their octet o is BITS words of the row quad, split back into lines. */
 template <int BITS>
 __device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h, int b, dec_raw &r)
 {
@@ -148,12 +150,21 @@ __device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h,
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 int64_t token = j * DEC_BLOCK + 4 * tq + e;
-                r.line[i][e] = load_line<BITS>(vbase + (int64_t)(4 * tq + e) * a.VT + o * BITS);
+                if (BITS == 8) r.line[i][e] = load_line<BITS>(vbase + (int64_t)(4 * tq + e) * a.VT + o * BITS);
                 int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;
                 st |= (uint32_t)a.v_group_step[at] << (8 * e);
                 ze |= (uint32_t)(uint8_t)a.v_group_zero[at] << (8 * e);
             }
             r.step[i] = st, r.zero[i] = ze;
+            if constexpr (BITS < 8) { /* tokens 4 tq .. interleaved (ta_kv_value_at): BITS words, each in one row */
+                uint32_t w[4] = {};
+#pragma unroll
+                for (int k = 0; k < BITS; k++) {
+                    const int64_t n = 4 * (o * BITS + k);
+                    w[k] = *(const uint32_t *)(vbase + (4 * tq + n / vrow) * a.VT + n % vrow);
+                }
+                quad_lines<BITS>(make_uint4(w[0], w[1], w[2], w[3]), r.line[i]);
+            }
         }
     }
 }

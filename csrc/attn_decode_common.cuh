@@ -271,7 +271,8 @@ template <int BITS> __device__ __forceinline__ void code_quad(uint4 w, uint32_t 
         for (int k = 0; k < 4; k++) out[2 * k] = x[k] & 0x0F0F0F0Fu, out[2 * k + 1] = (x[k] >> 4) & 0x0F0F0F0Fu;
     } else {
 #pragma unroll
-        for (int e = 0; e < 4; e++) out[e] = (w.x >> (2 * e)) & 0x03030303u, out[4 + e] = (w.y >> (2 * e)) & 0x03030303u;
+        for (int e = 0; e < 4; e++)
+            out[e] = (w.x >> (2 * e)) & 0x03030303u, out[4 + e] = (w.y >> (2 * e)) & 0x03030303u;
     }
 }
 
@@ -308,7 +309,10 @@ __device__ __forceinline__ void digits4(const uint32_t w[4], uint32_t *lo, uint3
 }
 
 /* What SPEC section 4's clamp takes off a code u: max(0, u·s + z − 127); of element e of a line. */
-__device__ __forceinline__ int clamp_excess_u(int u, int step, int zero) { return max(0, u * step + zero - TA_INT8_MAX); }
+__device__ __forceinline__ int clamp_excess_u(int u, int step, int zero)
+{
+    return max(0, u * step + zero - TA_INT8_MAX);
+}
 template <int BITS> __device__ __forceinline__ int clamp_excess(uint32_t line, int e, int step, int zero)
 {
     return clamp_excess_u((int)(line >> (BITS * e)) & ((1 << BITS) - 1), step, zero);

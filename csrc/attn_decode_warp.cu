@@ -91,7 +91,10 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * does not need them and hides their latency), group 1's (D = 128) after it, so that fewer registers
      * are live across the step. */
     constexpr int PV = D * BITS / 8, PAD = wd_pad(BITS);
-    const uint8_t *vl = s.stage + tq * (4 * PV + PAD) + g * BITS; /* line (token 4 tq, segment g): see wd_split */
+    const uint8_t *vl = s.stage + tq * (4 * PV + PAD) + g * BITS; /* 8 bits: line (token 4 tq, segment g) */
+    const uint8_t *vchunk[G]; /* 4 and 2 bits: segment g of group sh of quad tq (quads 8 kk + 4 hh + tq: + their 4 PV) */
+#pragma unroll
+    for (int sh = 0; sh < G; sh++) vchunk[sh] = wd_value_chunk<BITS, D>(s.stage, tq, sh, g);
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
         const wd_cursor next = wd_cursor_next<D>(a, cur);
@@ -104,7 +107,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
             mst[k] = G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
             mze[k] = G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
         }
-        uint2 raw[2][2][G][4];
+        uint2 raw[2][2][G][4]; /* 8 bits: lines (tokens 32 kk + 16 hh + 4 tq + i, segment g) */
+        uint4 vq[2][2][G];     /* 4 and 2 bits: the same as one quad chunk (wd_value_chunk) */
         ta_cp_async_wait<0>();
         __syncwarp(); /* every lane's copies of block j have landed */
 #pragma unroll
@@ -113,10 +117,16 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
             for (int kk = 0; kk < 2; kk++)
 #pragma unroll
-                for (int hh = 0; hh < 2; hh++)
+                for (int hh = 0; hh < 2; hh++) {
+                    if constexpr (BITS < 8) {
+                        vq[kk][hh][sh] = load_quad<BITS>(vchunk[sh] + (8 * kk + 4 * hh) * 4 * PV);
+                    } else {
 #pragma unroll
-                    for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
-                        raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV + (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
+                        for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
+                            raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV +
+                                                               (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
+                    }
+                }
         }
         if (G == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
         constexpr int CR = VD ? 4 : 1;         /* rows the clamp counts are kept for */
@@ -147,8 +157,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                         const int st = (int)((ms >> (8 * gg)) & 0xffu), ze = (int)(int8_t)(mz >> (8 * gg));
                         if (L * st + ze <= TA_INT8_MAX) continue;
                         const int t = src + 32 * k;
-                        const uint32_t line = wd_line<BITS>(s.stage + t * PV + t / 4 * PAD + gg * 8 * BITS + g * BITS).x;
-                        const int d0 = clamp_excess<BITS>(line, 2 * tq, st, ze), d1 = clamp_excess<BITS>(line, 2 * tq + 1, st, ze);
+                        const uint8_t *chunk = wd_value_chunk<BITS, D>(s.stage, t >> 2, gg, g); /* token t % 4 of it */
+                        const int d0 = clamp_excess_u(quad_code<BITS>(chunk, t & 3, 2 * tq), st, ze);
+                        const int d1 = clamp_excess_u(quad_code<BITS>(chunk, t & 3, 2 * tq + 1), st, ze);
 #pragma unroll
                         for (int r = 0; r < CR; r++) {
                             const int pr = s.p8[r * WD_PP + t];
@@ -241,8 +252,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
                 for (int hh = 0; hh < 2; hh++) {
                     if constexpr (DIG || VD) { /* the steps are in the digits (vb) */
-                        code_lines<BITS>(raw[kk][hh][sh], bo[hh]);
+                        code_quad<BITS>(vq[kk][hh][sh], bo[hh]);
                     } else {
+                        if constexpr (BITS < 8) quad_lines<BITS>(vq[kk][hh][sh], raw[kk][hh][sh]);
                         int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
                         const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
                         if (!FACT) {
@@ -420,7 +432,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
                 ze[kk][hh] = *(const uint32_t *)(s.stage + KROWS + D + c0);
                 if (BITS == 8) {
 #pragma unroll
-                    for (int i = 0; i < 4; i++) raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
+                    for (int i = 0; i < 4; i++)
+                        raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
                 } else { /* the quad's rows interleaved: one chunk, split back into lines for scale_lines */
                     quad_lines<BITS>(load_quad<BITS>(kl + (8 * kk + 4 * hh) * 4 * CB), raw[kk][hh]);
                 }

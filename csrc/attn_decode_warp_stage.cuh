@@ -81,6 +81,25 @@ template <int BITS> __device__ __forceinline__ const uint8_t *wd_key_chunk(const
     return wd_key_chunk16<BITS>((uint8_t *)stage, c4, g >> 1) + 8 * (g & 1);
 }
 
+/* Values at 4 and 2 bits lie in v_codes interleaved by row quads (ta_kv_value_at): tokens 4 q .. 4 q + 3 of one (head,
+ * batch) are a rectangle of 4 PV bytes read row by row, whose byte 4 i + r is byte i of token 4 q + r. The stage
+ * holds rectangle q at 4 PV q, its 16-byte slots XOR-swizzled by 2 (q % 4) (within the rectangle), so that lane
+ * (g, tq), reading segment g of quad 8 kk + 4 hh + tq, is free of bank conflicts at D = 128 as with the keys. */
+template <int BITS, int D> __device__ __forceinline__ int wd_vslot(int q, int slot)
+{
+    constexpr int NS = 4 * D * BITS / 8 / 16; /* slots per rectangle: 8 or 16 at D = 128, 4 or 8 at D = 64 */
+    return slot ^ ((2 * (q & 3)) & (NS - 1));
+}
+/* Segment g (channels 8 g ..) of value group sh for the four tokens of quad q: 4 BITS bytes, word k holding byte
+ * 8 BITS sh + BITS g + k of each token's row. */
+template <int BITS, int D>
+__device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, int q, int sh, int g)
+{
+    constexpr int PV = D * BITS / 8;
+    const int n0 = 32 * BITS * sh + 4 * BITS * g; /* the chunk's first byte in the rectangle */
+    return stage + q * 4 * PV + 16 * wd_vslot<BITS, D>(q, n0 >> 4) + (n0 & 15);
+}
+
 /* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the
  * lane's first chunk of the block, a.k_codes + j KB + k_head_off[h] + b D CB + 16 lane; grow: the block's
  * index (j H + h) B + b in the [cap, H, B] arrays. Both are advanced block by block by the callers (wd_cursor):
@@ -121,11 +140,20 @@ __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stag
     constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
     const int lane = threadIdx.x & 31;
     const uint8_t *src = vblk;
-    uint8_t *dst = stage + lane / CPT * PV + lane / CPT / 4 * wd_pad(BITS) + lane % CPT * 16; /* as in wd_stage_keys */
     const int64_t step = (int64_t)(32 / CPT) * a.VT;
+    if constexpr (BITS == 8) {
+        /* as in wd_stage_keys */
+        uint8_t *dst = stage + lane / CPT * PV + lane / CPT / 4 * wd_pad(BITS) + lane % CPT * 16;
 #pragma unroll
-    for (int m = 0; m < 2 * CPT; m++, src += step) /* chunk 32 m + lane: token 32 m / CPT + lane / CPT */
-        ta_cp_async16(dst + m * (32 / CPT * PV + 8 / CPT * wd_pad(BITS)), src);
+        for (int m = 0; m < 2 * CPT; m++, src += step) /* chunk 32 m + lane: token 32 m / CPT + lane / CPT */
+            ta_cp_async16(dst + m * (32 / CPT * PV + 8 / CPT * wd_pad(BITS)), src);
+    } else { /* the row quads' 16-byte slots where wd_value_chunk reads them */
+#pragma unroll
+        for (int m = 0; m < 2 * CPT; m++, src += step) {
+            const int t = 32 / CPT * m + lane / CPT, q = t >> 2;
+            ta_cp_async16(stage + q * 4 * PV + 16 * wd_vslot<BITS, D>(q, (t & 3) * CPT + lane % CPT), src);
+        }
+    }
     ta_cp_async_commit();
 }
 

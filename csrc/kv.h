@@ -66,6 +66,19 @@ TA_KV_FN int64_t ta_kv_key_row(int D, int64_t cb, int bits, int c)
     return bits == 8 ? (int64_t)c * cb : (int64_t)q0 * cb + (c - q0);
 }
 
+/* Where byte i of token t's packed value row of one (head, batch) lies in v_codes, relative to byte 0 of token 0's
+ * row (at v_head_off[h] + b vrow of row 0); vrow: bytes per row. At 4 and 2 bits the rows of four consecutive
+ * tokens (t & ~3 ..) are interleaved byte by byte over the rectangle of those four rows: byte i of token t is
+ * byte n = 4 i + t % 4 of the rectangle read row by row (row t & ~3 + n / vrow, column n % vrow). A word then holds
+ * one byte of each of four tokens, as for keys (ta_kv_key_row), and each row keeps its place in v_codes. 8-bit rows
+ * stay whole. */
+TA_KV_FN int64_t ta_kv_value_at(int64_t VT, int64_t vrow, int bits, int64_t t, int64_t i)
+{
+    if (bits == 8) return t * VT + i;
+    const int64_t n = 4 * i + (t & 3);
+    return ((t & ~(int64_t)3) + n / vrow) * VT + n % vrow;
+}
+
 /* Bytes of one (block, head, batch) of packed keys, and of one (token, head, batch) of packed values. */
 static inline int64_t ta_kv_key_bytes(int D, int block, int bits) { return (int64_t)D * ((block * bits + 7) / 8); }
 static inline int64_t ta_kv_value_row_bytes(int D, int bits)

@@ -243,13 +243,14 @@ __global__ void __launch_bounds__(KVC_THREADS, 3) kv_compress_kernel(const kvc_a
         kvc_group_params(lo, hi, bits, &s);
         const uint32_t m = kvc_step_mul(s);
         int64_t token = j * KVC_BLOCK + t;
-        uint8_t *dst = a.v_codes + token * a.VT + a.v_head_off[h] + b * vrow + (int64_t)c0 * bits / 8;
+        uint8_t *base = a.v_codes + a.v_head_off[h] + b * vrow; /* token 0's row: ta_kv_value_at places the bytes */
+        const int64_t at = (int64_t)c0 * bits / 8; /* the group's first byte in the token's row */
         const int byte_end = PV == 1 ? (len * bits + 7) / 8 : (e0 + cl) * bits / 8;
         for (int byte = e0 * bits / 8; byte < byte_end; byte++) {
             uint32_t packed = 0;
             for (int e = 0; e < per_byte && byte * per_byte + e < len; e++)
                 packed |= kvc_code(row[byte * per_byte + e], lo, s, m, L) << (e * bits);
-            dst[byte] = (uint8_t)packed;
+            base[ta_kv_value_at(a.VT, vrow, bits, token, at + byte)] = (uint8_t)packed;
         }
         if (part == 0) {
             int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;

@@ -147,15 +147,18 @@ static void compress_keys(ta_kv *kv, int64_t j, int h, int b, const int8_t *code
 static void compress_values(ta_kv *kv, int64_t j, int h, int b, const int8_t *codes)
 {
     int D = kv->D, bits = kv->bits[h];
+    int64_t vrow = value_row_bytes_of(kv, h);
+    uint8_t *base = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_at) */
     for (int r = 0; r < kv->block; r++) {
-        int64_t t = j * kv->block + r;
-        uint8_t *dst = kv->v_codes + t * kv->VT + kv->v_head_off[h] + b * value_row_bytes_of(kv, h);
+        int64_t t = j * kv->block + r, at = 0;
         int64_t g0 = group_index(kv, t, h, b) * kv->G;
         for (int g = 0; g < kv->G; g++) {
-            int len = group_len(D, g);
-            compress_group(codes + (int64_t)r * D + g * TA_KV_GROUP, len, 1, bits, dst, 1, &kv->v_group_step[g0 + g],
+            int len = group_len(D, g), n = (len * bits + 7) / 8;
+            uint8_t packed[TA_KV_GROUP]; /* a group's bytes, then to their places in the row quad */
+            compress_group(codes + (int64_t)r * D + g * TA_KV_GROUP, len, 1, bits, packed, 1, &kv->v_group_step[g0 + g],
                            &kv->v_group_zero[g0 + g]);
-            dst += (len * bits + 7) / 8;
+            for (int k = 0; k < n; k++) base[ta_kv_value_at(kv->VT, vrow, bits, t, at + k)] = packed[k];
+            at += n;
         }
     }
 }
@@ -241,18 +244,20 @@ static void reconstruct_item(void *ctx, int64_t item, int worker)
     int64_t g0 = group_index(kv, j, h, b) * D;
     for (int c = 0; c < D; c++)
         reconstruct_group(ksrc + ta_kv_key_row(D, channel_bytes, bits, c), ta_kv_key_pitch(D, bits, c), kv->block, bits,
-                          kv->k_group_step[g0 + c],
-                          kv->k_group_zero[g0 + c], job->k8 + out0 + c, D);
+                          kv->k_group_step[g0 + c], kv->k_group_zero[g0 + c], job->k8 + out0 + c, D);
 
+    int64_t vrow = value_row_bytes_of(kv, h);
+    const uint8_t *vbase = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_at) */
     for (int r = 0; r < kv->block; r++) {
-        int64_t t = j * kv->block + r;
-        const uint8_t *vsrc = kv->v_codes + t * kv->VT + kv->v_head_off[h] + b * value_row_bytes_of(kv, h);
+        int64_t t = j * kv->block + r, at = 0;
         int64_t vg0 = group_index(kv, t, h, b) * kv->G;
         for (int g = 0; g < kv->G; g++) {
-            int len = group_len(D, g);
-            reconstruct_group(vsrc, 1, len, bits, kv->v_group_step[vg0 + g], kv->v_group_zero[vg0 + g],
+            int len = group_len(D, g), n = (len * bits + 7) / 8;
+            uint8_t packed[TA_KV_GROUP];
+            for (int k = 0; k < n; k++) packed[k] = vbase[ta_kv_value_at(kv->VT, vrow, bits, t, at + k)];
+            reconstruct_group(packed, 1, len, bits, kv->v_group_step[vg0 + g], kv->v_group_zero[vg0 + g],
                               job->v8 + out0 + (int64_t)r * D + g * TA_KV_GROUP, 1);
-            vsrc += (len * bits + 7) / 8;
+            at += n;
         }
     }
 }

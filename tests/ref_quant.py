@@ -70,6 +70,17 @@ def key_layout(rows, bits):
     return np.concatenate([np.swapaxes(x, -1, -2).reshape(x.shape[:-2] + (-1,)) for x in quads], axis=-1)
 
 
+def value_layout(rows, bits):
+    """v_codes' bytes of one head from its packed token rows [T, B, vrow]: at 4 and 2 bits the rows of four tokens
+    are interleaved byte by byte over the rectangle of those four rows (byte i of token 4 m + r is byte 4 i + r of
+    the rectangle read row by row), at 8 bits the rows stay whole (docs/DESIGN.md)."""
+    if bits == 8:
+        return rows
+    T, B, w = rows.shape
+    quads = rows.reshape(T // 4, 4, B, w).transpose(0, 2, 3, 1)  # [T/4, B, vrow, 4]: byte i of token r at 4 i + r
+    return quads.reshape(T // 4, B, 4, w).transpose(0, 2, 1, 3).reshape(T, B, w)
+
+
 def value_groups(D):
     return [(c0, min(D, c0 + VALUE_GROUP)) for c0 in range(0, D, VALUE_GROUP)]
 
@@ -124,7 +135,8 @@ def quantize_kv(k, v, bits, block=64):
             out["v_group_step"][:, h, :, g] = s
             out["v_group_zero"][:, h, :, g] = z
             out["v_hat"][:, h, :, c0:c1] = reconstruct(u, s, z).transpose(1, 0, 2)
-        out["v_codes"][:, v_head_off[h]: v_head_off[h] + B * vrow[h]] = np.concatenate(row, axis=-1).reshape(T, -1)
+        packed = value_layout(np.concatenate(row, axis=-1), b)  # [T, B, vrow]
+        out["v_codes"][:, v_head_off[h]: v_head_off[h] + B * vrow[h]] = packed.reshape(T, -1)
     out["residual_k"] = np.asarray(k)[:, :, T:]
     out["residual_v"] = np.asarray(v)[:, :, T:]
     return out
