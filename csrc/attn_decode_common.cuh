@@ -226,35 +226,14 @@ template <int BITS> __device__ __forceinline__ bool lines_can_clamp(uint32_t ste
  * x̂ · y summed over a group's direction is sum(u·s·y) + sum(z·y): the step s can go to the other operand's
  * element y (q code or P code) instead of to every code. s·y then needs more than 8 bits, so it is written
  * as two base-256 digits, lo + 256 hi, which are two columns of the mma's B; column 0 + 256 column 1 is the
- * same integer as the u·s products give. The codes themselves only need their bytes transposed and split:
- * about 0.6 instructions per code against scale_lines' 1.25 (4 bits; 0.56 against 1.6 at 2 bits). */
+ * same integer as the u·s products give. The codes themselves only need splitting: from rows interleaved by
+ * quads (keys: ta_kv_key_row, values: ta_kv_value_at) a mask and a shift per register (code_quad). Until session
+ * 29 the rows were whole and each register took a 4x4 byte transpose first (0.6 instructions per code). */
 
-/* Four lines -> out[q] = bytes (line 0..3) of u at element q, like scale_lines without the steps: the lines'
- * packed bytes are transposed first (byte k of every line holds elements BITS k / 4 ..), then split. */
-template <int BITS> __device__ __forceinline__ void code_lines(const uint2 raw[4], uint32_t out[8])
-{
-    constexpr uint32_t MASK = BITS == 4 ? 0x0F0F0F0Fu : 0x03030303u;
-    const uint32_t a = __byte_perm(raw[0].x, raw[1].x, 0x5140), b = __byte_perm(raw[2].x, raw[3].x, 0x5140);
-    uint32_t t[4];
-    t[0] = __byte_perm(a, b, 0x5410); /* byte 0 of lines 0..3 */
-    t[1] = __byte_perm(a, b, 0x7632); /* byte 1 */
-    if (BITS == 4) {
-        const uint32_t c = __byte_perm(raw[0].x, raw[1].x, 0x7362), d = __byte_perm(raw[2].x, raw[3].x, 0x7362);
-        t[2] = __byte_perm(c, d, 0x5410), t[3] = __byte_perm(c, d, 0x7632);
-#pragma unroll
-        for (int k = 0; k < 4; k++) out[2 * k] = t[k] & MASK, out[2 * k + 1] = (t[k] >> 4) & MASK;
-    } else { /* 2 bits: a line is 2 bytes of 4 elements each */
-#pragma unroll
-        for (int k = 0; k < 2; k++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) out[4 * k + e] = (t[k] >> (2 * e)) & MASK;
-    }
-}
-
-/* ---- keys in their interleaved layout (ta_kv_key_row: at 4 and 2 bits the rows of channels 4 q .. 4 q + 3 are
- * interleaved byte by byte) ------------------------------------------------------------------------------
- * A "quad chunk" is segment o (tokens 8 o .. 8 o + 7) of one channel quad: 4·BITS bytes, word k holding byte
- * BITS o + k of each of the four channels' rows, at byte 4·BITS·o of the quad's 4·CB bytes. */
+/* ---- codes in quads (at 4 and 2 bits the rows of four key channels, or of four value tokens, are interleaved
+ * byte by byte: ta_kv_key_row, ta_kv_value_at) ------------------------------------------------------------
+ * A "quad chunk" is segment o of one quad: 4·BITS bytes, word k holding byte BITS o + k of each of the four rows
+ * (keys: tokens 8 o .. 8 o + 7 of four channels; values: channels 8 o .. 8 o + 7 of a group for four tokens). */
 template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)
 {
     if (BITS == 4) return *(const uint4 *)p;
@@ -262,7 +241,7 @@ template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)
     return make_uint4(w.x, w.y, 0u, 0u);
 }
 
-/* A quad chunk -> out[q] = bytes (channels 0..3) of u at element q: code_lines' output, with no transpose. */
+/* A quad chunk -> out[q] = bytes (rows 0..3 of the quad) of u at element q, with no transpose. */
 template <int BITS> __device__ __forceinline__ void code_quad(uint4 w, uint32_t out[8])
 {
     if (BITS == 4) {
@@ -308,14 +287,10 @@ __device__ __forceinline__ void digits4(const uint32_t w[4], uint32_t *lo, uint3
     *hi = __byte_perm(x, y, 0x7632);
 }
 
-/* What SPEC section 4's clamp takes off a code u: max(0, u·s + z − 127); of element e of a line. */
+/* What SPEC section 4's clamp takes off a code u: max(0, u·s + z − 127). */
 __device__ __forceinline__ int clamp_excess_u(int u, int step, int zero)
 {
     return max(0, u * step + zero - TA_INT8_MAX);
-}
-template <int BITS> __device__ __forceinline__ int clamp_excess(uint32_t line, int e, int step, int zero)
-{
-    return clamp_excess_u((int)(line >> (BITS * e)) & ((1 << BITS) - 1), step, zero);
 }
 
 /* out[q] = min(out[q], 127 − z) bytewise, the zeros one byte per line (the lines of scale_lines). */

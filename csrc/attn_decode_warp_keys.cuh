@@ -142,10 +142,10 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
 }
 
 /* Phase 1 for one query row at 4 and 2 bits (wd_split with ONE): S^T = K q^T with the key steps on q's side
- * (code_lines). q_c s_c becomes two int8 digits (digits4), B's columns 0 and 1: rows 1 and 2 of the q tile,
+ * (code_quad). q_c s_c becomes two int8 digits (digits4), B's columns 0 and 1: rows 1 and 2 of the q tile,
  * read by the lanes g = 0 and 1 (row 3 stays zero for the others). Lane l makes the digits of channels
  * 4 l .. 4 l + 3 each block. A code clamps (SPEC section 4) only in a channel with L s + z > 127, about one
- * in a block: such channels are found by a ballot, and the lanes read their lines again from the stage
+ * in a block: such channels are found by a ballot, and the lanes read their codes again from the stage
  * (before it is released) and count q_c max(0, u s + z − 127) for two tokens each, which is subtracted from
  * the scores' integers. Returns the row's largest score. */
 template <int BITS, int D>
