@@ -826,17 +826,17 @@ static void reconstruct_kv_block(const ta_kv *kv, int64_t j, int64_t h, int64_t 
     int64_t value_row_bytes = ta_kv_value_row_bytes(D, bits);
     const uint8_t *v_base = kv->v_codes + kv->v_head_off[h] + b * value_row_bytes; /* token 0's row (ta_kv_value_at) */
     for (int t = 0; t < bs; t++) {
-        int64_t token = j * bs + t, at = 0;
+        int64_t token = j * bs + t;
         int64_t v_group = ((token * H + h) * B + b) * kv->G;
+        ta_kv_vpos at = ta_kv_value_pos(value_row_bytes, bits, token, 0);
         for (int g = 0, c0 = 0; c0 < D; g++, c0 += TA_KV_GROUP) {
             int len = D - c0 < TA_KV_GROUP ? D - c0 : TA_KV_GROUP, n = (len * bits + 7) / 8;
             int step = kv->v_group_step[v_group + g], zero = kv->v_group_zero[v_group + g];
             uint8_t packed[TA_KV_GROUP]; /* the group's bytes, gathered from the row quad */
-            for (int k = 0; k < n; k++)
-                packed[k] = v_base[ta_kv_value_at(kv->VT, value_row_bytes, bits, token, at + k)];
+            for (int k = 0; k < n; k++, ta_kv_value_next(&at, value_row_bytes, bits))
+                packed[k] = v_base[at.row * kv->VT + at.col];
             for (int i = 0; i < len; i++)
                 v8[(int64_t)t * D + c0 + i] = reconstruct_code(unpack_code(packed, 1, i, bits), step, zero);
-            at += n;
         }
     }
 }

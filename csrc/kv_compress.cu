@@ -247,7 +247,8 @@ __global__ void __launch_bounds__(KVC_THREADS, 3) kv_compress_kernel(const kvc_a
         const int b0 = e0 * bits / 8, byte_end = PV == 1 ? (len * bits + 7) / 8 : (e0 + cl) * bits / 8;
         /* Byte c0 bits / 8 + byte of the token's row goes where ta_kv_value_at puts it: found once here (a 64-bit
          * division per byte made building a cache 4-13 % slower), then 4 bytes further along the row quad's
-         * rectangle per byte at 4 and 2 bits, wrapping to its next row. */
+         * rectangle per byte at 4 and 2 bits, wrapping to its next row: the walk of ta_kv_value_pos and
+         * ta_kv_value_next, written out (this form is the one measured on the GPU, session 29 run 11). */
         const int64_t i0 = (int64_t)c0 * bits / 8 + b0, n0 = 4 * i0 + (token & 3);
         int64_t vr = bits == 8 ? token : (token & ~(int64_t)3) + n0 / vrow, vc = bits == 8 ? i0 : n0 % vrow;
         const int adv = bits == 8 ? 1 : 4;

@@ -150,15 +150,15 @@ static void compress_values(ta_kv *kv, int64_t j, int h, int b, const int8_t *co
     int64_t vrow = value_row_bytes_of(kv, h);
     uint8_t *base = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_at) */
     for (int r = 0; r < kv->block; r++) {
-        int64_t t = j * kv->block + r, at = 0;
+        int64_t t = j * kv->block + r;
         int64_t g0 = group_index(kv, t, h, b) * kv->G;
+        ta_kv_vpos at = ta_kv_value_pos(vrow, bits, t, 0); /* the row's next byte, in the row quad */
         for (int g = 0; g < kv->G; g++) {
             int len = group_len(D, g), n = (len * bits + 7) / 8;
             uint8_t packed[TA_KV_GROUP]; /* a group's bytes, then to their places in the row quad */
             compress_group(codes + (int64_t)r * D + g * TA_KV_GROUP, len, 1, bits, packed, 1, &kv->v_group_step[g0 + g],
                            &kv->v_group_zero[g0 + g]);
-            for (int k = 0; k < n; k++) base[ta_kv_value_at(kv->VT, vrow, bits, t, at + k)] = packed[k];
-            at += n;
+            for (int k = 0; k < n; k++, ta_kv_value_next(&at, vrow, bits)) base[at.row * kv->VT + at.col] = packed[k];
         }
     }
 }
@@ -249,15 +249,15 @@ static void reconstruct_item(void *ctx, int64_t item, int worker)
     int64_t vrow = value_row_bytes_of(kv, h);
     const uint8_t *vbase = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_at) */
     for (int r = 0; r < kv->block; r++) {
-        int64_t t = j * kv->block + r, at = 0;
+        int64_t t = j * kv->block + r;
         int64_t vg0 = group_index(kv, t, h, b) * kv->G;
+        ta_kv_vpos at = ta_kv_value_pos(vrow, bits, t, 0);
         for (int g = 0; g < kv->G; g++) {
             int len = group_len(D, g), n = (len * bits + 7) / 8;
             uint8_t packed[TA_KV_GROUP];
-            for (int k = 0; k < n; k++) packed[k] = vbase[ta_kv_value_at(kv->VT, vrow, bits, t, at + k)];
+            for (int k = 0; k < n; k++, ta_kv_value_next(&at, vrow, bits)) packed[k] = vbase[at.row * kv->VT + at.col];
             reconstruct_group(packed, 1, len, bits, kv->v_group_step[vg0 + g], kv->v_group_zero[vg0 + g],
                               job->v8 + out0 + (int64_t)r * D + g * TA_KV_GROUP, 1);
-            at += n;
         }
     }
 }
