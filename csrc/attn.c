@@ -824,7 +824,7 @@ static void reconstruct_kv_block(const ta_kv *kv, int64_t j, int64_t h, int64_t 
             k8[(int64_t)t * D + c] = reconstruct_code(unpack_code(channel, pitch, t, bits), step, zero);
     }
     int64_t value_row_bytes = ta_kv_value_row_bytes(D, bits);
-    const uint8_t *v_base = kv->v_codes + kv->v_head_off[h] + b * value_row_bytes; /* token 0's row (ta_kv_value_at) */
+    const uint8_t *v_base = kv->v_codes + kv->v_head_off[h] + b * value_row_bytes; /* token 0's row (ta_kv_value_pos) */
     for (int t = 0; t < bs; t++) {
         int64_t token = j * bs + t;
         int64_t v_group = ((token * H + h) * B + b) * kv->G;

@@ -134,7 +134,7 @@ __device__ __forceinline__ void load_keys(const dec_args &a, int64_t j, int h, i
 /* Values: earlier runs of 64 channels are whole, so channel octet o starts at byte o * BITS of the
  * token's row; consecutive threads take consecutive octets of a token (coalesced, and the steps and
  * zeros of a token are one broadcast load). At 4 and 2 bits the rows of tokens 4 tq .. 4 tq + 3 are interleaved
- * (ta_kv_value_at): their octet o is BITS words of the row quad, split back into lines. */
+ * (ta_kv_value_pos): their octet o is BITS words of the row quad, split back into lines. */
 template <int BITS>
 __device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h, int b, dec_raw &r)
 {
@@ -156,7 +156,7 @@ __device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h,
                 ze |= (uint32_t)(uint8_t)a.v_group_zero[at] << (8 * e);
             }
             r.step[i] = st, r.zero[i] = ze;
-            if constexpr (BITS < 8) { /* tokens 4 tq .. interleaved (ta_kv_value_at): BITS words, each in one row */
+            if constexpr (BITS < 8) { /* tokens 4 tq .. interleaved (ta_kv_value_pos): BITS words, each in one row */
                 uint32_t w[4] = {};
 #pragma unroll
                 for (int k = 0; k < BITS; k++) {

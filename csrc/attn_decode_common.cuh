@@ -227,11 +227,11 @@ template <int BITS> __device__ __forceinline__ bool lines_can_clamp(uint32_t ste
  * element y (q code or P code) instead of to every code. s·y then needs more than 8 bits, so it is written
  * as two base-256 digits, lo + 256 hi, which are two columns of the mma's B; column 0 + 256 column 1 is the
  * same integer as the u·s products give. The codes themselves only need splitting: from rows interleaved by
- * quads (keys: ta_kv_key_row, values: ta_kv_value_at) a mask and a shift per register (code_quad). Until session
+ * quads (keys: ta_kv_key_row, values: ta_kv_value_pos) a mask and a shift per register (code_quad). Until session
  * 29 the rows were whole and each register took a 4x4 byte transpose first (0.6 instructions per code). */
 
 /* ---- codes in quads (at 4 and 2 bits the rows of four key channels, or of four value tokens, are interleaved
- * byte by byte: ta_kv_key_row, ta_kv_value_at) ------------------------------------------------------------
+ * byte by byte: ta_kv_key_row, ta_kv_value_pos) ------------------------------------------------------------
  * A "quad chunk" is segment o of one quad: 4·BITS bytes, word k holding byte BITS o + k of each of the four rows
  * (keys: tokens 8 o .. 8 o + 7 of four channels; values: channels 8 o .. 8 o + 7 of a group for four tokens). */
 template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)

@@ -81,7 +81,7 @@ template <int BITS> __device__ __forceinline__ const uint8_t *wd_key_chunk(const
     return wd_key_chunk16<BITS>((uint8_t *)stage, c4, g >> 1) + 8 * (g & 1);
 }
 
-/* Values at 4 and 2 bits lie in v_codes interleaved by row quads (ta_kv_value_at): tokens 4 q .. 4 q + 3 of one (head,
+/* Values at 4 and 2 bits lie in v_codes interleaved by row quads (ta_kv_value_pos): tokens 4 q .. 4 q + 3 of one (head,
  * batch) are a rectangle of 4 PV bytes read row by row, whose byte 4 i + r is byte i of token 4 q + r. The stage
  * holds rectangle q at 4 PV q, its 16-byte slots XOR-swizzled by 2 (q % 4) (within the rectangle), so that lane
  * (g, tq), reading segment g of quad 8 kk + 4 hh + tq, is free of bank conflicts at D = 128 as with the keys. */

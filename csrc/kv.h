@@ -66,8 +66,8 @@ TA_KV_FN int64_t ta_kv_key_row(int D, int64_t cb, int bits, int c)
     return bits == 8 ? (int64_t)c * cb : (int64_t)q0 * cb + (c - q0);
 }
 
-/* Where byte i of token t's packed value row of one (head, batch) lies in v_codes, relative to byte 0 of token 0's
- * row (at v_head_off[h] + b vrow of row 0); vrow: bytes per row. At 4 and 2 bits the rows of four consecutive
+/* Where byte i of token t's packed value row of one (head, batch) lies in v_codes (ta_kv_value_pos: row, and byte
+ * from v_head_off[h] + b vrow within it); vrow: bytes per row. At 4 and 2 bits the rows of four consecutive
  * tokens (t & ~3 ..) are interleaved byte by byte over the rectangle of those four rows: byte i of token t is
  * byte n = 4 i + t % 4 of the rectangle read row by row (row t & ~3 + n / vrow, column n % vrow). A word then holds
  * one byte of each of four tokens, as for keys (ta_kv_key_row), and each row keeps its place in v_codes. 8-bit rows
@@ -85,11 +85,6 @@ TA_KV_FN ta_kv_vpos ta_kv_value_pos(int64_t vrow, int bits, int64_t t, int64_t i
         p.row = (t & ~(int64_t)3) + n / vrow, p.col = n % vrow;
     }
     return p;
-}
-TA_KV_FN int64_t ta_kv_value_at(int64_t VT, int64_t vrow, int bits, int64_t t, int64_t i)
-{
-    const ta_kv_vpos p = ta_kv_value_pos(vrow, bits, t, i);
-    return p.row * VT + p.col;
 }
 /* The place of byte i + 1 after that of byte i of the same token, without ta_kv_value_pos' division: loops over a
  * row's bytes step with this (a division per byte made CPU decode about 1.5x slower, session 29). */

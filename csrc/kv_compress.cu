@@ -245,7 +245,7 @@ __global__ void __launch_bounds__(KVC_THREADS, 3) kv_compress_kernel(const kvc_a
         int64_t token = j * KVC_BLOCK + t;
         uint8_t *base = a.v_codes + a.v_head_off[h] + b * vrow; /* token 0's row */
         const int b0 = e0 * bits / 8, byte_end = PV == 1 ? (len * bits + 7) / 8 : (e0 + cl) * bits / 8;
-        /* Byte c0 bits / 8 + byte of the token's row goes where ta_kv_value_at puts it: found once here (a 64-bit
+        /* Byte c0 bits / 8 + byte of the token's row goes where ta_kv_value_pos puts it: found once here (a 64-bit
          * division per byte made building a cache 4-13 % slower), then 4 bytes further along the row quad's
          * rectangle per byte at 4 and 2 bits, wrapping to its next row: the walk of ta_kv_value_pos and
          * ta_kv_value_next, written out (this form is the one measured on the GPU, session 29 run 11). */

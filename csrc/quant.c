@@ -148,7 +148,7 @@ static void compress_values(ta_kv *kv, int64_t j, int h, int b, const int8_t *co
 {
     int D = kv->D, bits = kv->bits[h];
     int64_t vrow = value_row_bytes_of(kv, h);
-    uint8_t *base = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_at) */
+    uint8_t *base = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_pos) */
     for (int r = 0; r < kv->block; r++) {
         int64_t t = j * kv->block + r;
         int64_t g0 = group_index(kv, t, h, b) * kv->G;
@@ -247,7 +247,7 @@ static void reconstruct_item(void *ctx, int64_t item, int worker)
                           kv->k_group_step[g0 + c], kv->k_group_zero[g0 + c], job->k8 + out0 + c, D);
 
     int64_t vrow = value_row_bytes_of(kv, h);
-    const uint8_t *vbase = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_at) */
+    const uint8_t *vbase = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_pos) */
     for (int r = 0; r < kv->block; r++) {
         int64_t t = j * kv->block + r;
         int64_t vg0 = group_index(kv, t, h, b) * kv->G;
