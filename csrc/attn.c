@@ -794,7 +794,7 @@ done:
 
 /* ---- compressed cache (SPEC section 5) --------------------------------------------------------------- */
 
-/* Code t of a packed group whose bytes are pitch apart (keys: ta_kv_key_pitch; values: 1). */
+/* Code t of a packed group whose bytes are pitch apart (ta_kv_key_pitch, ta_kv_value_pitch). */
 static inline int unpack_code(const uint8_t *bytes, int pitch, int t, int bits)
 {
     int bit = t * bits;
@@ -824,19 +824,17 @@ static void reconstruct_kv_block(const ta_kv *kv, int64_t j, int64_t h, int64_t 
             k8[(int64_t)t * D + c] = reconstruct_code(unpack_code(channel, pitch, t, bits), step, zero);
     }
     int64_t value_row_bytes = ta_kv_value_row_bytes(D, bits);
-    const uint8_t *v_base = kv->v_codes + kv->v_head_off[h] + b * value_row_bytes; /* token 0's row (ta_kv_value_pos) */
+    const int v_pitch = ta_kv_value_pitch(bits);
+    const uint8_t *v_codes = kv->v_codes + j * kv->VB + kv->v_head_off[h] + b * ta_kv_value_bytes(D, bs, bits);
     for (int t = 0; t < bs; t++) {
-        int64_t token = j * bs + t;
-        int64_t v_group = ((token * H + h) * B + b) * kv->G;
-        ta_kv_vpos at = ta_kv_value_pos(value_row_bytes, bits, token, 0);
+        int64_t v_group = (((j * H + h) * B + b) * bs + t) * kv->G;
+        const uint8_t *packed = v_codes + ta_kv_value_row(value_row_bytes, bits, t); /* group g's bytes, at v_pitch */
         for (int g = 0, c0 = 0; c0 < D; g++, c0 += TA_KV_GROUP) {
-            int len = D - c0 < TA_KV_GROUP ? D - c0 : TA_KV_GROUP, n = (len * bits + 7) / 8;
+            int len = D - c0 < TA_KV_GROUP ? D - c0 : TA_KV_GROUP;
             int step = kv->v_group_step[v_group + g], zero = kv->v_group_zero[v_group + g];
-            uint8_t packed[TA_KV_GROUP]; /* the group's bytes, gathered from the row quad */
-            for (int k = 0; k < n; k++, ta_kv_value_next(&at, value_row_bytes, bits))
-                packed[k] = v_base[at.row * kv->VT + at.col];
             for (int i = 0; i < len; i++)
-                v8[(int64_t)t * D + c0 + i] = reconstruct_code(unpack_code(packed, 1, i, bits), step, zero);
+                v8[(int64_t)t * D + c0 + i] = reconstruct_code(unpack_code(packed, v_pitch, i, bits), step, zero);
+            packed += (int64_t)(len * bits + 7) / 8 * v_pitch;
         }
     }
 }

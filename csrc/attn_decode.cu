@@ -134,13 +134,14 @@ __device__ __forceinline__ void load_keys(const dec_args &a, int64_t j, int h, i
 /* Values: earlier runs of 64 channels are whole, so channel octet o starts at byte o * BITS of the
  * token's row; consecutive threads take consecutive octets of a token (coalesced, and the steps and
  * zeros of a token are one broadcast load). At 4 and 2 bits the rows of tokens 4 tq .. 4 tq + 3 are interleaved
- * (ta_kv_value_pos): their octet o is BITS words of the row quad, split back into lines. */
+ * (ta_kv_value_row): their octet o is one chunk of the quad's 4 vrow bytes, split back into lines. */
 template <int BITS>
 __device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h, int b, dec_raw &r)
 {
     const int D = a.D, octets = D / 8;
     int64_t vrow = (int64_t)(D / 64) * 8 * BITS + ((D % 64) * BITS + 7) / 8;
-    const uint8_t *vbase = a.v_codes + j * DEC_BLOCK * a.VT + a.v_head_off[h] + (int64_t)b * vrow;
+    const int64_t grow = (j * a.H + h) * a.B + b; /* (j, h, b) in the [cap, H, B] arrays */
+    const uint8_t *vbase = a.v_codes + j * a.VB + a.v_head_off[h] + (int64_t)b * DEC_BLOCK * vrow; /* the block's rows */
 #pragma unroll
     for (int i = 0; i < DEC_UNITS; i++) {
         int u = threadIdx.x + DEC_THREADS * i;
@@ -149,22 +150,14 @@ __device__ __forceinline__ void load_values(const dec_args &a, int64_t j, int h,
             uint32_t st = 0, ze = 0;
 #pragma unroll
             for (int e = 0; e < 4; e++) {
-                int64_t token = j * DEC_BLOCK + 4 * tq + e;
-                if (BITS == 8) r.line[i][e] = load_line<BITS>(vbase + (int64_t)(4 * tq + e) * a.VT + o * BITS);
-                int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;
+                if (BITS == 8) r.line[i][e] = load_line<BITS>(vbase + (int64_t)(4 * tq + e) * vrow + o * BITS);
+                const int64_t at = (grow * DEC_BLOCK + 4 * tq + e) * a.G + g;
                 st |= (uint32_t)a.v_group_step[at] << (8 * e);
                 ze |= (uint32_t)(uint8_t)a.v_group_zero[at] << (8 * e);
             }
             r.step[i] = st, r.zero[i] = ze;
-            if constexpr (BITS < 8) { /* tokens 4 tq .. interleaved (ta_kv_value_pos): BITS words, each in one row */
-                uint32_t w[4] = {};
-#pragma unroll
-                for (int k = 0; k < BITS; k++) {
-                    const int64_t n = 4 * (o * BITS + k);
-                    w[k] = *(const uint32_t *)(vbase + (4 * tq + n / vrow) * a.VT + n % vrow);
-                }
-                quad_lines<BITS>(make_uint4(w[0], w[1], w[2], w[3]), r.line[i]);
-            }
+            if constexpr (BITS < 8) /* tokens 4 tq .. interleaved (ta_kv_value_row): octet o is one chunk */
+                quad_lines<BITS>(load_quad<BITS>(vbase + 4 * tq * vrow + 4 * BITS * o), r.line[i]);
         }
     }
 }
@@ -794,7 +787,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.n_tiles = (a.ratio * a.Nq + DEC_RT - 1) / DEC_RT;
     a.rows_alloc = a.ratio * a.Nq < DEC_RT ? a.ratio * a.Nq : DEC_RT;
     a.n_blocks = kv->n_blocks, a.n_res = kv->n_residual, a.Nk = kv->n_blocks * DEC_BLOCK + kv->n_residual;
-    a.KB = kv->KB, a.VT = kv->VT;
+    a.KB = kv->KB, a.VB = kv->VB;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
     a.mixed = kv->mixed_bits && kv->bits_host && kv->H <= DEC_MAX_CLASS_HEADS;
     a.max_bits = kv->bits_host ? 0 : 8;

@@ -38,7 +38,7 @@ typedef struct {
  * code path. Codes u = x8 + 127 with step 1 and zero -127, so SPEC section 4's rebuild gives x8 back; padding rows
  * hold x8 = 0. The fields mean what dec_args' cache fields mean, for this block (j = 0). */
 typedef struct {
-    int64_t KB, VT;
+    int64_t KB, VB;
     int64_t *k_head_off, *v_head_off;
     uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
     int8_t *k_group_zero, *v_group_zero;
@@ -48,7 +48,7 @@ typedef struct {
 typedef struct {
     dec_view q, res_k, res_v;
     int Hq, Nq, B, H, D, G, ratio, n_tiles, n_split, bps, has_res;
-    int64_t n_blocks, n_res, Nk, KB, VT;
+    int64_t n_blocks, n_res, Nk, KB, VB;
     const uint8_t *bits;
     const int64_t *k_head_off, *v_head_off;
     const uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
@@ -227,11 +227,11 @@ template <int BITS> __device__ __forceinline__ bool lines_can_clamp(uint32_t ste
  * element y (q code or P code) instead of to every code. s·y then needs more than 8 bits, so it is written
  * as two base-256 digits, lo + 256 hi, which are two columns of the mma's B; column 0 + 256 column 1 is the
  * same integer as the u·s products give. The codes themselves only need splitting: from rows interleaved by
- * quads (keys: ta_kv_key_row, values: ta_kv_value_pos) a mask and a shift per register (code_quad). Until session
+ * quads (keys: ta_kv_key_row, values: ta_kv_value_row) a mask and a shift per register (code_quad). Until session
  * 29 the rows were whole and each register took a 4x4 byte transpose first (0.6 instructions per code). */
 
 /* ---- codes in quads (at 4 and 2 bits the rows of four key channels, or of four value tokens, are interleaved
- * byte by byte: ta_kv_key_row, ta_kv_value_pos) ------------------------------------------------------------
+ * byte by byte: ta_kv_key_row, ta_kv_value_row) ------------------------------------------------------------
  * A "quad chunk" is segment o of one quad: 4·BITS bytes, word k holding byte BITS o + k of each of the four rows
  * (keys: tokens 8 o .. 8 o + 7 of four channels; values: channels 8 o .. 8 o + 7 of a group for four tokens). */
 template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)

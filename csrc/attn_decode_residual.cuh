@@ -54,7 +54,7 @@ static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
 {
     const size_t hb = (size_t)H * B, G = (size_t)(D + 63) / 64;
     dec_image im;
-    im.KB = (int64_t)hb * D * DEC_BLOCK, im.VT = (int64_t)hb * D;
+    im.KB = (int64_t)hb * D * DEC_BLOCK, im.VB = (int64_t)hb * D * DEC_BLOCK;
     im.k_codes = base, base += dec_image_part(hb * D * DEC_BLOCK);
     im.v_codes = base, base += dec_image_part(hb * D * DEC_BLOCK);
     im.k_group_step = base, base += dec_image_part(hb * D);
@@ -122,14 +122,12 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
             w[i / 4] |= (uint32_t)(c + TA_INT8_MAX) << (8 * (i % 4));
             if (!is_v) keys[(c0 + i) * DEC_BLOCK + t] = (uint8_t)(c + TA_INT8_MAX);
         }
-        if (is_v) *(uint2 *)(im.v_codes + t * im.VT + hb * D + c0) = make_uint2(w[0], w[1]);
+        if (is_v) *(uint2 *)(im.v_codes + (hb * DEC_BLOCK + t) * D + c0) = make_uint2(w[0], w[1]);
     }
     const float scale = ta_s1_scale(m);
     if (is_v) {
-        for (int i = tid; i < DEC_BLOCK * G; i += DEC_IMAGE_THREADS) { /* [token, H, B, G] */
-            const int64_t at = (((int64_t)(i / G) * a.H + h) * a.B + b) * G + i % G;
-            im.v_group_step[at] = 1, im.v_group_zero[at] = -TA_INT8_MAX;
-        }
+        for (int i = tid; i < DEC_BLOCK * G; i += DEC_IMAGE_THREADS) /* [1, H, B, 64, G] */
+            im.v_group_step[hb * DEC_BLOCK * G + i] = 1, im.v_group_zero[hb * DEC_BLOCK * G + i] = -TA_INT8_MAX;
         if (tid == 0) im.v_block_scale[hb] = scale;
         return;
     }
@@ -139,7 +137,7 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
     for (int c = tid; c < D; c += DEC_IMAGE_THREADS) im.k_group_step[hb * D + c] = 1, im.k_group_zero[hb * D + c] = -TA_INT8_MAX;
     if (tid == 0) {
         im.k_block_scale[hb] = scale;
-        if (b == 0) im.k_head_off[h] = (int64_t)h * a.B * D * DEC_BLOCK, im.v_head_off[h] = (int64_t)h * a.B * D;
+        if (b == 0) im.k_head_off[h] = im.v_head_off[h] = (int64_t)h * a.B * D * DEC_BLOCK;
     }
 }
 

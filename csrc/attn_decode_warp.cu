@@ -103,7 +103,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         uint32_t mst[2], mze[2]; /* steps and zeros of tokens lane and lane + 32, G bytes each */
 #pragma unroll
         for (int k = 0; k < 2; k++) {
-            const int64_t at = cur.vg + (int64_t)(32 * k) * a.H * a.B * G;
+            const int64_t at = cur.vg + 32 * k * G;
             mst[k] = G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
             mze[k] = G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
         }
@@ -578,7 +578,7 @@ __device__ __forceinline__ dec_args wd_residual_args(const dec_args &a)
 {
     dec_args r = a;
     const dec_image &im = a.res;
-    r.KB = im.KB, r.VT = im.VT, r.k_head_off = im.k_head_off, r.v_head_off = im.v_head_off;
+    r.KB = im.KB, r.VB = im.VB, r.k_head_off = im.k_head_off, r.v_head_off = im.v_head_off;
     r.k_codes = im.k_codes, r.k_group_step = im.k_group_step, r.k_group_zero = im.k_group_zero;
     r.v_codes = im.v_codes, r.v_group_step = im.v_group_step, r.v_group_zero = im.v_group_zero;
     r.k_block_scale = im.k_block_scale, r.v_block_scale = im.v_block_scale;
@@ -741,7 +741,7 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     /* The stage's cp.async copies move 16-byte chunks: the arrays and their rows must be 16-byte aligned.
      * They are (separate allocations; at D = 64 and 128 every head's rows are multiples of 16 bytes). */
     const uintptr_t align = (uintptr_t)a->k_codes | (uintptr_t)a->k_group_step | (uintptr_t)a->k_group_zero |
-                            (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VT;
+                            (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VB;
     *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0;
     if (!*usable) return TA_OK;
     /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the

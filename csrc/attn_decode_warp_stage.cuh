@@ -81,9 +81,9 @@ template <int BITS> __device__ __forceinline__ const uint8_t *wd_key_chunk(const
     return wd_key_chunk16<BITS>((uint8_t *)stage, c4, g >> 1) + 8 * (g & 1);
 }
 
-/* Values at 4 and 2 bits lie in v_codes interleaved by row quads (ta_kv_value_pos): tokens 4 q .. 4 q + 3 of one (head,
- * batch) are a rectangle of 4 PV bytes read row by row, whose byte 4 i + r is byte i of token 4 q + r. The stage
- * holds rectangle q at 4 PV q, its 16-byte slots XOR-swizzled by 2 (q % 4) (within the rectangle), so that lane
+/* Values at 4 and 2 bits lie in v_codes interleaved by row quads (ta_kv_value_row): tokens 4 q .. 4 q + 3 of one
+ * (block, head, batch) are a run of 4 PV bytes, whose byte 4 i + r is byte i of token 4 q + r. The stage holds
+ * quad q at 4 PV q, its 16-byte slots XOR-swizzled by 2 (q % 4) (within the rectangle), so that lane
  * (g, tq), reading segment g of quad 8 kk + 4 hh + tq, is free of bank conflicts at D = 128 as with the keys. */
 template <int BITS, int D> __device__ __forceinline__ int wd_vslot(int q, int slot)
 {
@@ -132,15 +132,15 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
     ta_cp_async_commit();
 }
 
-/* The same for one value block: its 64 token rows, one per cache row (VT bytes apart). vblk: the lane's first
- * chunk of the block, a.v_codes + (64 j + lane / CPT) VT + v_head_off[h] + b PV + 16 (lane % CPT). */
+/* The same for one value block: its 64 token rows, contiguous in v_codes (ta_kv_value_row). vblk: the lane's first
+ * chunk of the block, a.v_codes + j VB + v_head_off[h] + 64 b PV + 16 lane. */
 template <int BITS, int D>
 __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vblk)
 {
     constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
     const int lane = threadIdx.x & 31;
     const uint8_t *src = vblk;
-    const int64_t step = (int64_t)(32 / CPT) * a.VT;
+    const int step = 32 * 16; /* 32 / CPT rows of PV bytes */
     if constexpr (BITS == 8) {
         /* as in wd_stage_keys */
         uint8_t *dst = stage + lane / CPT * PV + lane / CPT / 4 * wd_pad(BITS) + lane % CPT * 16;
@@ -159,30 +159,30 @@ __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stag
 
 /* Where block j of one (head, batch) lies in the cache, for a lane: its first key and value chunks for the
  * stage copies and the block's index in the [cap, H, B] arrays. Made once per split (wd_cursor_at) and moved
- * by whole blocks (wd_cursor_next); the products of j with H, B, KB and VT are not formed again. */
+ * by whole blocks (wd_cursor_next); the products of j with H, B, KB and VB are not formed again. */
 typedef struct {
     const uint8_t *kc, *vc; /* as kblk and vblk above */
     int64_t grow;           /* (j H + h) B + b */
-    int64_t vg;             /* ((64 j + lane) H + h) B + b) G: the lane's token's value steps and zeros */
+    int64_t vg;             /* (64 grow + lane) G: the lane's token's value steps and zeros ([cap, H, B, 64, G]) */
 } wd_cursor;
 
 template <int BITS, int D>
 __device__ __forceinline__ wd_cursor wd_cursor_at(const dec_args &a, int h, int b, int64_t j)
 {
-    constexpr int CB = 8 * BITS, PV = D * BITS / 8, CPT = PV / 16;
+    constexpr int CB = 8 * BITS, PV = D * BITS / 8;
     const int lane = threadIdx.x & 31;
     wd_cursor c;
     c.kc = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + 16 * lane;
-    c.vc = a.v_codes + (j * DEC_BLOCK + lane / CPT) * a.VT + a.v_head_off[h] + (int64_t)b * PV + lane % CPT * 16;
+    c.vc = a.v_codes + j * a.VB + a.v_head_off[h] + (int64_t)b * DEC_BLOCK * PV + 16 * lane;
     c.grow = (j * a.H + h) * a.B + b;
-    c.vg = (((j * DEC_BLOCK + lane) * a.H + h) * a.B + b) * (D / 64);
+    c.vg = (c.grow * DEC_BLOCK + lane) * (D / 64);
     return c;
 }
 
 template <int D> __device__ __forceinline__ wd_cursor wd_cursor_next(const dec_args &a, wd_cursor c)
 {
     const int64_t hb = (int64_t)a.H * a.B;
-    c.kc += a.KB, c.vc += DEC_BLOCK * a.VT, c.grow += hb, c.vg += hb * (DEC_BLOCK * (D / 64));
+    c.kc += a.KB, c.vc += a.VB, c.grow += hb, c.vg += hb * (DEC_BLOCK * (D / 64));
     return c;
 }
 

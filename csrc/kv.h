@@ -13,19 +13,19 @@ typedef struct {
     int64_t n_blocks;      /* compressed blocks */
     int64_t n_residual;    /* rows in residual_k / residual_v, in [0, block) */
     int64_t cap_blocks;    /* rows allocated in the block-major arrays */
-    int64_t KB, VT;        /* bytes per row of k_codes (one block) and of v_codes (one token) */
+    int64_t KB, VB;        /* bytes per row of k_codes and of v_codes (one block each) */
     const uint8_t *bits;       /* [H] */
     int mixed_bits;            /* 1 when the heads do not all have the same bits (set by the CUDA binding) */
     const uint8_t *bits_host;  /* [H], host copy of bits (CUDA binding; NULL elsewhere) */
     const int64_t *k_head_off; /* [H] byte offset of head h within a k_codes row */
-    const int64_t *v_head_off; /* [H] byte offset of head h within a v_codes row */
+    const int64_t *v_head_off; /* [H] byte offset of head h within a v_codes row (one block) */
     uint8_t *k_codes;          /* [cap_blocks, KB] */
     uint8_t *k_group_step;     /* [cap_blocks, H, B, D] */
     int8_t *k_group_zero;      /* [cap_blocks, H, B, D] */
     float *k_block_scale;      /* [cap_blocks, H, B] */
-    uint8_t *v_codes;          /* [cap_blocks * block, VT] */
-    uint8_t *v_group_step;     /* [cap_blocks * block, H, B, G] */
-    int8_t *v_group_zero;      /* [cap_blocks * block, H, B, G] */
+    uint8_t *v_codes;          /* [cap_blocks, VB] */
+    uint8_t *v_group_step;     /* [cap_blocks, H, B, block, G] */
+    int8_t *v_group_zero;      /* [cap_blocks, H, B, block, G] */
     float *v_block_scale;      /* [cap_blocks, H, B] */
     ta_view4 residual_k;       /* [B, H, block, D], input dtype; rows [0, n_residual) are valid */
     ta_view4 residual_v;
@@ -66,34 +66,21 @@ TA_KV_FN int64_t ta_kv_key_row(int D, int64_t cb, int bits, int c)
     return bits == 8 ? (int64_t)c * cb : (int64_t)q0 * cb + (c - q0);
 }
 
-/* Where byte i of token t's packed value row of one (head, batch) lies in v_codes (ta_kv_value_pos: row, and byte
- * from v_head_off[h] + b vrow within it); vrow: bytes per row. At 4 and 2 bits the rows of four consecutive
- * tokens (t & ~3 ..) are interleaved byte by byte over the rectangle of those four rows: byte i of token t is
- * byte n = 4 i + t % 4 of the rectangle read row by row (row t & ~3 + n / vrow, column n % vrow). A word then holds
- * one byte of each of four tokens, as for keys (ta_kv_key_row), and each row keeps its place in v_codes. 8-bit rows
- * stay whole. */
-typedef struct {
-    int64_t row, col; /* v_codes row, and byte within the (head, batch) part of that row */
-} ta_kv_vpos;
-TA_KV_FN ta_kv_vpos ta_kv_value_pos(int64_t vrow, int bits, int64_t t, int64_t i)
+/* Where token r's packed value row (byte i: SPEC section 4's packing of its groups, one after another) lies in the
+ * bytes of one (block, head, batch), r < block: byte i at ta_kv_value_row(..) + i * ta_kv_value_pitch(..). The
+ * block's rows are contiguous (r vrow), like a key block's channels, so that a decode kernel reads a (block, head,
+ * batch) as one run; token-major rows, one per cache row, read at about 2/3 of that bandwidth (NOTES-decode, session
+ * 30). At 4 and 2 bits the rows of four consecutive tokens are interleaved byte by byte over their 4 vrow bytes, so
+ * that a word holds byte i of tokens 4 m .. 4 m + 3 (the p.v operand's four tokens of one channel pair), as for keys
+ * (ta_kv_key_row). 8-bit rows stay whole. vrow: bytes per row (ta_kv_value_row_bytes). */
+TA_KV_FN int ta_kv_value_pitch(int bits) { return bits == 8 ? 1 : 4; }
+TA_KV_FN int64_t ta_kv_value_row(int64_t vrow, int bits, int r)
 {
-    ta_kv_vpos p;
-    if (bits == 8) {
-        p.row = t, p.col = i;
-    } else {
-        const int64_t n = 4 * i + (t & 3);
-        p.row = (t & ~(int64_t)3) + n / vrow, p.col = n % vrow;
-    }
-    return p;
-}
-/* The place of byte i + 1 after that of byte i of the same token, without ta_kv_value_pos' division: loops over a
- * row's bytes step with this (a division per byte made CPU decode about 1.5x slower, session 29). */
-TA_KV_FN void ta_kv_value_next(ta_kv_vpos *p, int64_t vrow, int bits)
-{
-    for (p->col += bits == 8 ? 1 : 4; p->col >= vrow; p->col -= vrow) p->row++;
+    return bits == 8 ? (int64_t)r * vrow : (int64_t)(r & ~3) * vrow + (r & 3);
 }
 
-/* Bytes of one (block, head, batch) of packed keys, and of one (token, head, batch) of packed values. */
+/* Bytes of one (block, head, batch) of packed keys, of one (token, head, batch) of packed values (a row), and of one
+ * (block, head, batch) of packed values. */
 static inline int64_t ta_kv_key_bytes(int D, int block, int bits) { return (int64_t)D * ((block * bits + 7) / 8); }
 static inline int64_t ta_kv_value_row_bytes(int D, int bits)
 {
@@ -104,5 +91,6 @@ static inline int64_t ta_kv_value_row_bytes(int D, int bits)
     }
     return total;
 }
+static inline int64_t ta_kv_value_bytes(int D, int block, int bits) { return block * ta_kv_value_row_bytes(D, bits); }
 
 #endif

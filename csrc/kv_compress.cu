@@ -32,7 +32,7 @@ typedef struct {
 
 typedef struct {
     kvc_source k, v;
-    int64_t blk0, row0, KB, VT;
+    int64_t blk0, row0, KB, VB;
     int B, H, D, G;
     const uint8_t *bits;
     const int64_t *k_head_off, *v_head_off;
@@ -225,7 +225,8 @@ __global__ void __launch_bounds__(KVC_THREADS, 3) kv_compress_kernel(const kvc_a
     if (tid == 0) a.v_block_scale[group_row] = v_scale;
     int64_t vrow = 0;
     for (int g = 0; g < a.G; g++) vrow += ((D - g * TA_KV_GROUP < TA_KV_GROUP ? D - g * TA_KV_GROUP : TA_KV_GROUP) * bits + 7) / 8;
-    const int per_byte = 8 / bits, items = KVC_BLOCK * a.G;
+    uint8_t *vdst = a.v_codes + j * a.VB + a.v_head_off[h] + (int64_t)b * KVC_BLOCK * vrow; /* the block's rows */
+    const int per_byte = 8 / bits, items = KVC_BLOCK * a.G, vpitch = ta_kv_value_pitch(bits);
     const int PV = D % 16 == 0 ? kvc_parts(KVC_THREADS / items) : 1;
     for (int q0 = 0; q0 < items * PV; q0 += KVC_THREADS) {
         const int q = q0 + tid, idx = q / PV, part = q - idx * PV;
@@ -242,25 +243,17 @@ __global__ void __launch_bounds__(KVC_THREADS, 3) kv_compress_kernel(const kvc_a
         int s;
         kvc_group_params(lo, hi, bits, &s);
         const uint32_t m = kvc_step_mul(s);
-        int64_t token = j * KVC_BLOCK + t;
-        uint8_t *base = a.v_codes + a.v_head_off[h] + b * vrow; /* token 0's row */
         const int b0 = e0 * bits / 8, byte_end = PV == 1 ? (len * bits + 7) / 8 : (e0 + cl) * bits / 8;
-        /* Byte c0 bits / 8 + byte of the token's row goes where ta_kv_value_pos puts it: found once here (a 64-bit
-         * division per byte made building a cache 4-13 % slower), then 4 bytes further along the row quad's
-         * rectangle per byte at 4 and 2 bits, wrapping to its next row: the walk of ta_kv_value_pos and
-         * ta_kv_value_next, written out (this form is the one measured on the GPU, session 29 run 11). */
-        const int64_t i0 = (int64_t)c0 * bits / 8 + b0, n0 = 4 * i0 + (token & 3);
-        int64_t vr = bits == 8 ? token : (token & ~(int64_t)3) + n0 / vrow, vc = bits == 8 ? i0 : n0 % vrow;
-        const int adv = bits == 8 ? 1 : 4;
-        for (int byte = b0; byte < byte_end; byte++) {
+        /* byte c0 bits / 8 + b0 of token t's row and the next ones, vpitch apart (ta_kv_value_row: row quads interleaved) */
+        uint8_t *dst = vdst + ta_kv_value_row(vrow, bits, t) + (int64_t)(c0 * bits / 8 + b0) * vpitch;
+        for (int byte = b0; byte < byte_end; byte++, dst += vpitch) {
             uint32_t packed = 0;
             for (int e = 0; e < per_byte && byte * per_byte + e < len; e++)
                 packed |= kvc_code(row[byte * per_byte + e], lo, s, m, L) << (e * bits);
-            base[vr * a.VT + vc] = (uint8_t)packed;
-            for (vc += adv; vc >= vrow; vc -= vrow) vr++;
+            *dst = (uint8_t)packed;
         }
         if (part == 0) {
-            int64_t at = ((token * a.H + h) * a.B + b) * a.G + g;
+            const int64_t at = (group_row * KVC_BLOCK + t) * a.G + g;
             a.v_group_step[at] = (uint8_t)s;
             a.v_group_zero[at] = (int8_t)lo;
         }
@@ -293,7 +286,7 @@ extern "C" int ta_kv_compress_cuda(ta_kv *kv, const ta_view4 *k, const ta_view4 
     kvc_args a;
     a.k = kvc_source_of(k);
     a.v = kvc_source_of(v);
-    a.blk0 = blk0, a.row0 = row0, a.KB = kv->KB, a.VT = kv->VT;
+    a.blk0 = blk0, a.row0 = row0, a.KB = kv->KB, a.VB = kv->VB;
     a.B = kv->B, a.H = kv->H, a.D = kv->D, a.G = kv->G;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;

@@ -236,9 +236,9 @@ int ta_cuda_kv_from_pyobject(PyObject *qkv, ta_kv *kv, PyObject **keep)
         }
         kv->mixed_bits |= bits[h] != bits[0];
         k_off += B * ta_kv_key_bytes((int)D, (int)block, bits[h]);
-        v_off += B * ta_kv_value_row_bytes((int)D, bits[h]);
+        v_off += B * ta_kv_value_bytes((int)D, (int)block, bits[h]);
     }
-    kv->KB = k_off, kv->VT = v_off;
+    kv->KB = k_off, kv->VB = v_off;
 
     PyObject *rk = PyObject_GetAttrString(qkv, "residual_k"), *alive = NULL;
     if (!rk) goto fail;
@@ -283,13 +283,13 @@ int ta_cuda_kv_from_pyobject(PyObject *qkv, ta_kv *kv, PyObject **keep)
     }
     kv->cap_blocks = cap;
     int64_t s_kg[4] = {cap, H, B, D}, s_ks[3] = {cap, H, B};
-    int64_t s_vc[2] = {cap * block, kv->VT}, s_vg[4] = {cap * block, H, B, kv->G}, s_vs[3] = {cap, H, B};
+    int64_t s_vc[2] = {cap, kv->VB}, s_vg[5] = {cap, H, B, block, kv->G}, s_vs[3] = {cap, H, B};
     if (!(kv->k_group_step = get_device(qkv, "k_group_step", "uint8", 4, s_kg, dev, list))) goto fail;
     if (!(kv->k_group_zero = get_device(qkv, "k_group_zero", "int8", 4, s_kg, dev, list))) goto fail;
     if (!(kv->k_block_scale = get_device(qkv, "k_block_scale", "float32", 3, s_ks, dev, list))) goto fail;
     if (!(kv->v_codes = get_device(qkv, "v_codes", "uint8", 2, s_vc, dev, list))) goto fail;
-    if (!(kv->v_group_step = get_device(qkv, "v_group_step", "uint8", 4, s_vg, dev, list))) goto fail;
-    if (!(kv->v_group_zero = get_device(qkv, "v_group_zero", "int8", 4, s_vg, dev, list))) goto fail;
+    if (!(kv->v_group_step = get_device(qkv, "v_group_step", "uint8", 5, s_vg, dev, list))) goto fail;
+    if (!(kv->v_group_zero = get_device(qkv, "v_group_zero", "int8", 5, s_vg, dev, list))) goto fail;
     if (!(kv->v_block_scale = get_device(qkv, "v_block_scale", "float32", 3, s_vs, dev, list))) goto fail;
     if (cacheable) kv_store_template(qkv, kv, list);
     *keep = list;

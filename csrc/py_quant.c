@@ -72,7 +72,7 @@ static PyArrayObject *get_array_attr(PyObject *qkv, const char *attr, int typenu
     Py_DECREF(o); /* the list holds it now (or the append failed and we bail out) */
     if (parked < 0 || !ta_require_array(o, name, typenum, ndim, writeable)) return NULL;
     PyArrayObject *arr = (PyArrayObject *)o;
-    int64_t got[4];
+    int64_t got[5]; /* ndim <= 5 */
     int ok = 1;
     for (int i = 0; i < ndim; i++) {
         got[i] = PyArray_DIM(arr, i);
@@ -111,7 +111,7 @@ static int get_residual(PyObject *qkv, const char *attr, const ta_kv *kv, ta_vie
 }
 
 /* bits must be 2/4/8 and the head offsets exactly the prefix sums the layout defines; anything else
- * would send packed reads and writes to the wrong bytes. Sets kv->KB and kv->VT. */
+ * would send packed reads and writes to the wrong bytes. Sets kv->KB and kv->VB. */
 static int check_head_offsets(ta_kv *kv)
 {
     int64_t k_off = 0, v_off = 0;
@@ -128,10 +128,10 @@ static int check_head_offsets(ta_kv *kv)
             return -1;
         }
         k_off += kv->B * ta_kv_key_bytes(kv->D, kv->block, bits);
-        v_off += kv->B * ta_kv_value_row_bytes(kv->D, bits);
+        v_off += kv->B * ta_kv_value_bytes(kv->D, kv->block, bits);
     }
     kv->KB = k_off;
-    kv->VT = v_off;
+    kv->VB = v_off;
     return 0;
 }
 
@@ -176,7 +176,7 @@ static int kv_from_pyobject(PyObject *qkv, ta_kv *kv, PyObject **keep, int write
     }
     kv->cap_blocks = cap;
     int64_t s_kg[4] = {cap, H, B, D}, s_ks[3] = {cap, H, B};
-    int64_t s_vc[2] = {cap * block, kv->VT}, s_vg[4] = {cap * block, H, B, kv->G}, s_vs[3] = {cap, H, B};
+    int64_t s_vc[2] = {cap, kv->VB}, s_vg[5] = {cap, H, B, block, kv->G}, s_vs[3] = {cap, H, B};
     if (!(a = get_array_attr(qkv, "k_group_step", NPY_UINT8, 4, s_kg, writeable, list))) goto fail;
     kv->k_group_step = PyArray_DATA(a);
     if (!(a = get_array_attr(qkv, "k_group_zero", NPY_INT8, 4, s_kg, writeable, list))) goto fail;
@@ -185,9 +185,9 @@ static int kv_from_pyobject(PyObject *qkv, ta_kv *kv, PyObject **keep, int write
     kv->k_block_scale = PyArray_DATA(a);
     if (!(a = get_array_attr(qkv, "v_codes", NPY_UINT8, 2, s_vc, writeable, list))) goto fail;
     kv->v_codes = PyArray_DATA(a);
-    if (!(a = get_array_attr(qkv, "v_group_step", NPY_UINT8, 4, s_vg, writeable, list))) goto fail;
+    if (!(a = get_array_attr(qkv, "v_group_step", NPY_UINT8, 5, s_vg, writeable, list))) goto fail;
     kv->v_group_step = PyArray_DATA(a);
-    if (!(a = get_array_attr(qkv, "v_group_zero", NPY_INT8, 4, s_vg, writeable, list))) goto fail;
+    if (!(a = get_array_attr(qkv, "v_group_zero", NPY_INT8, 5, s_vg, writeable, list))) goto fail;
     kv->v_group_zero = PyArray_DATA(a);
     if (!(a = get_array_attr(qkv, "v_block_scale", NPY_FLOAT32, 3, s_vs, writeable, list))) goto fail;
     kv->v_block_scale = PyArray_DATA(a);

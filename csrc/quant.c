@@ -125,7 +125,12 @@ static void reconstruct_group(const uint8_t *packed, int pitch, int64_t n, int b
 /* Where (block j, head h, batch b) lives in each array of the layout (docs/DESIGN.md). */
 static int64_t key_bytes_of(const ta_kv *kv, int h) { return ta_kv_key_bytes(kv->D, kv->block, kv->bits[h]); }
 static int64_t value_row_bytes_of(const ta_kv *kv, int h) { return ta_kv_value_row_bytes(kv->D, kv->bits[h]); }
-static int64_t group_index(const ta_kv *kv, int64_t row, int h, int b) { return (row * kv->H + h) * kv->B + b; }
+static int64_t group_index(const ta_kv *kv, int64_t j, int h, int b) { return (j * kv->H + h) * kv->B + b; }
+/* The value bytes of (block j, head h, batch b): token r's row at ta_kv_value_row (csrc/kv.h). */
+static uint8_t *value_bytes_at(const ta_kv *kv, int64_t j, int h, int b)
+{
+    return kv->v_codes + j * kv->VB + kv->v_head_off[h] + b * ta_kv_value_bytes(kv->D, kv->block, kv->bits[h]);
+}
 
 static int group_len(int D, int g) { return D - g * TA_KV_GROUP < TA_KV_GROUP ? D - g * TA_KV_GROUP : TA_KV_GROUP; }
 
@@ -148,17 +153,16 @@ static void compress_values(ta_kv *kv, int64_t j, int h, int b, const int8_t *co
 {
     int D = kv->D, bits = kv->bits[h];
     int64_t vrow = value_row_bytes_of(kv, h);
-    uint8_t *base = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_pos) */
+    const int pitch = ta_kv_value_pitch(bits);
+    uint8_t *base = value_bytes_at(kv, j, h, b);
     for (int r = 0; r < kv->block; r++) {
-        int64_t t = j * kv->block + r;
-        int64_t g0 = group_index(kv, t, h, b) * kv->G;
-        ta_kv_vpos at = ta_kv_value_pos(vrow, bits, t, 0); /* the row's next byte, in the row quad */
+        int64_t g0 = (group_index(kv, j, h, b) * kv->block + r) * kv->G;
+        uint8_t *dst = base + ta_kv_value_row(vrow, bits, r); /* the row's next byte */
         for (int g = 0; g < kv->G; g++) {
             int len = group_len(D, g), n = (len * bits + 7) / 8;
-            uint8_t packed[TA_KV_GROUP]; /* a group's bytes, then to their places in the row quad */
-            compress_group(codes + (int64_t)r * D + g * TA_KV_GROUP, len, 1, bits, packed, 1, &kv->v_group_step[g0 + g],
+            compress_group(codes + (int64_t)r * D + g * TA_KV_GROUP, len, 1, bits, dst, pitch, &kv->v_group_step[g0 + g],
                            &kv->v_group_zero[g0 + g]);
-            for (int k = 0; k < n; k++, ta_kv_value_next(&at, vrow, bits)) base[at.row * kv->VT + at.col] = packed[k];
+            dst += (int64_t)n * pitch;
         }
     }
 }
@@ -247,17 +251,16 @@ static void reconstruct_item(void *ctx, int64_t item, int worker)
                           kv->k_group_step[g0 + c], kv->k_group_zero[g0 + c], job->k8 + out0 + c, D);
 
     int64_t vrow = value_row_bytes_of(kv, h);
-    const uint8_t *vbase = kv->v_codes + kv->v_head_off[h] + b * vrow; /* token 0's row (ta_kv_value_pos) */
+    const int pitch = ta_kv_value_pitch(bits);
+    const uint8_t *vbase = value_bytes_at(kv, j, h, b);
     for (int r = 0; r < kv->block; r++) {
-        int64_t t = j * kv->block + r;
-        int64_t vg0 = group_index(kv, t, h, b) * kv->G;
-        ta_kv_vpos at = ta_kv_value_pos(vrow, bits, t, 0);
+        int64_t vg0 = (group_index(kv, j, h, b) * kv->block + r) * kv->G;
+        const uint8_t *src = vbase + ta_kv_value_row(vrow, bits, r);
         for (int g = 0; g < kv->G; g++) {
             int len = group_len(D, g), n = (len * bits + 7) / 8;
-            uint8_t packed[TA_KV_GROUP];
-            for (int k = 0; k < n; k++, ta_kv_value_next(&at, vrow, bits)) packed[k] = vbase[at.row * kv->VT + at.col];
-            reconstruct_group(packed, 1, len, bits, kv->v_group_step[vg0 + g], kv->v_group_zero[vg0 + g],
+            reconstruct_group(src, pitch, len, bits, kv->v_group_step[vg0 + g], kv->v_group_zero[vg0 + g],
                               job->v8 + out0 + (int64_t)r * D + g * TA_KV_GROUP, 1);
+            src += (int64_t)n * pitch;
         }
     }
 }

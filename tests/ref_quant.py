@@ -71,14 +71,14 @@ def key_layout(rows, bits):
 
 
 def value_layout(rows, bits):
-    """v_codes' bytes of one head from its packed token rows [T, B, vrow]: at 4 and 2 bits the rows of four tokens
-    are interleaved byte by byte over the rectangle of those four rows (byte i of token 4 m + r is byte 4 i + r of
-    the rectangle read row by row), at 8 bits the rows stay whole (docs/DESIGN.md)."""
+    """The bytes of one (block, head, batch) of values from its packed token rows [..., block, vrow]: the rows one
+    after another, and at 4 and 2 bits the rows of each quad of tokens interleaved byte by byte (byte i of token
+    4 m + r at 4 m vrow + 4 i + r), at 8 bits whole (docs/DESIGN.md)."""
     if bits == 8:
-        return rows
-    T, B, w = rows.shape
-    quads = rows.reshape(T // 4, 4, B, w).transpose(0, 2, 3, 1)  # [T/4, B, vrow, 4]: byte i of token r at 4 i + r
-    return quads.reshape(T // 4, B, 4, w).transpose(0, 2, 1, 3).reshape(T, B, w)
+        return rows.reshape(rows.shape[:-2] + (-1,))
+    *lead, T, w = rows.shape
+    quads = rows.reshape(*lead, T // 4, 4, w)
+    return np.swapaxes(quads, -1, -2).reshape(*lead, T * w)
 
 
 def value_groups(D):
@@ -106,14 +106,15 @@ def quantize_kv(k, v, bits, block=64):
     kbytes = [key_bytes(D, block, b) for b in bits]
     vrow = [value_row_bytes(D, b) for b in bits]
     k_head_off = np.array([B * sum(kbytes[:h]) for h in range(H)], np.int64)
-    v_head_off = np.array([B * sum(vrow[:h]) for h in range(H)], np.int64)
+    vbytes = [block * w for w in vrow]
+    v_head_off = np.array([B * sum(vbytes[:h]) for h in range(H)], np.int64)
     out = dict(
         bits=np.array(bits, np.uint8), k_head_off=k_head_off, v_head_off=v_head_off,
         k_codes=np.zeros((nb, B * sum(kbytes)), np.uint8),
         k_group_step=np.zeros((nb, H, B, D), np.uint8), k_group_zero=np.zeros((nb, H, B, D), np.int8),
         k_block_scale=ks.transpose(2, 1, 0).copy(),
-        v_codes=np.zeros((T, B * sum(vrow)), np.uint8),
-        v_group_step=np.zeros((T, H, B, G), np.uint8), v_group_zero=np.zeros((T, H, B, G), np.int8),
+        v_codes=np.zeros((nb, B * sum(vbytes)), np.uint8),
+        v_group_step=np.zeros((nb, H, B, block, G), np.uint8), v_group_zero=np.zeros((nb, H, B, block, G), np.int8),
         v_block_scale=vs.transpose(2, 1, 0).copy(),
         k_hat=np.zeros((B, H, T, D), np.int64), v_hat=np.zeros((B, H, T, D), np.int64),
         k_int8=kc, v_int8=vc,
@@ -132,11 +133,11 @@ def quantize_kv(k, v, bits, block=64):
         for g, (c0, c1) in enumerate(value_groups(D)):
             u, s, z = stage2(tokens[:, :, c0:c1], b)
             row.append(pack(u, b))
-            out["v_group_step"][:, h, :, g] = s
-            out["v_group_zero"][:, h, :, g] = z
+            out["v_group_step"][:, h, :, :, g] = s.reshape(nb, block, B).transpose(0, 2, 1)
+            out["v_group_zero"][:, h, :, :, g] = z.reshape(nb, block, B).transpose(0, 2, 1)
             out["v_hat"][:, h, :, c0:c1] = reconstruct(u, s, z).transpose(1, 0, 2)
-        packed = value_layout(np.concatenate(row, axis=-1), b)  # [T, B, vrow]
-        out["v_codes"][:, v_head_off[h]: v_head_off[h] + B * vrow[h]] = packed.reshape(T, -1)
+        rows = np.concatenate(row, axis=-1).reshape(nb, block, B, vrow[h]).transpose(0, 2, 1, 3)  # [nb, B, block, vrow]
+        out["v_codes"][:, v_head_off[h]: v_head_off[h] + B * vbytes[h]] = value_layout(rows, b).reshape(nb, -1)
     out["residual_k"] = np.asarray(k)[:, :, T:]
     out["residual_v"] = np.asarray(v)[:, :, T:]
     return out

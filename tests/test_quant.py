@@ -112,7 +112,9 @@ def test_reconstruction_is_model_and_within_half_a_step():
         np.testing.assert_array_equal(v8, model["v_hat"])
         # Round half up onto the grid: |x̂ - x| <= floor(s / 2) per group, and 8 bits are lossless.
         k_step = np.repeat(kv.k_group_step.transpose(2, 1, 0, 3), 64, axis=2).astype(np.int64)
-        v_step = np.repeat(kv.v_group_step.transpose(2, 1, 0, 3), 64, axis=3).astype(np.int64)
+        nb, H, B, block, G = kv.v_group_step.shape
+        v_step = kv.v_group_step.transpose(2, 1, 0, 3, 4).reshape(B, H, nb * block, G)
+        v_step = np.repeat(v_step, 64, axis=3).astype(np.int64)
         assert np.all(np.abs(k8.astype(np.int64) - model["k_int8"]) <= k_step // 2)
         assert np.all(np.abs(v8.astype(np.int64) - model["v_int8"]) <= v_step // 2)
         if bits == 8:

@@ -14,16 +14,16 @@ from . import kv as _kv
 __all__ = ["CudaQuantizedKV", "quantize_kv_cuda"]
 
 _BLOCK = 64
-# (array name, dtype, rows per block, trailing shape as a function of the cache)
+# (array name, dtype, shape of one block's row as a function of the cache); every array is block-major
 _ARRAYS = (
-    ("k_codes", "uint8", 1, lambda s: (s._KB,)),
-    ("k_group_step", "uint8", 1, lambda s: (s.H, s.B, s.D)),
-    ("k_group_zero", "int8", 1, lambda s: (s.H, s.B, s.D)),
-    ("k_block_scale", "float32", 1, lambda s: (s.H, s.B)),
-    ("v_block_scale", "float32", 1, lambda s: (s.H, s.B)),
-    ("v_codes", "uint8", _BLOCK, lambda s: (s._VT,)),
-    ("v_group_step", "uint8", _BLOCK, lambda s: (s.H, s.B, s.G)),
-    ("v_group_zero", "int8", _BLOCK, lambda s: (s.H, s.B, s.G)),
+    ("k_codes", "uint8", lambda s: (s._KB,)),
+    ("k_group_step", "uint8", lambda s: (s.H, s.B, s.D)),
+    ("k_group_zero", "int8", lambda s: (s.H, s.B, s.D)),
+    ("k_block_scale", "float32", lambda s: (s.H, s.B)),
+    ("v_block_scale", "float32", lambda s: (s.H, s.B)),
+    ("v_codes", "uint8", lambda s: (s._VB,)),
+    ("v_group_step", "uint8", lambda s: (s.H, s.B, _BLOCK, s.G)),
+    ("v_group_zero", "int8", lambda s: (s.H, s.B, _BLOCK, s.G)),
 )
 _ITEMSIZE = {"uint8": 1, "int8": 1, "float32": 4}
 
@@ -52,9 +52,8 @@ class CudaQuantizedKV:
     Same content as :class:`turboattn.kv.QuantizedKV`: full blocks of 64 tokens as packed INT4/INT2
     (or INT8) codes with an integer step and zero per group and a float32 stage-1 scale per
     (block, head, batch); the last ``n_tokens % 64`` tokens stay in the input dtype. The array attributes
-    (``k_codes``, ``v_group_step``, ...) are ``DeviceArray`` objects of the allocated capacity (the used
-    rows come first: ``n_blocks`` rows of the block-major arrays, ``64 * n_blocks`` of the token-major
-    ones); ``bits``, ``k_head_off`` and ``v_head_off`` are NumPy arrays (their device copies are
+    (``k_codes``, ``v_group_step``, ...) are ``DeviceArray`` objects of the allocated capacity in blocks (the
+    ``n_blocks`` used rows come first); ``bits``, ``k_head_off`` and ``v_head_off`` are NumPy arrays (their device copies are
     ``*_device``). Capacity doubles as blocks are appended, copying only the used rows.
 
     Parameters
@@ -98,14 +97,14 @@ class CudaQuantizedKV:
         self.B, self.H, self.D = B, H, D
         self.G = -(-D // _C.KV_GROUP)
         bits = _kv._check_bits(bits, H)
-        k_head_off, v_head_off, self._KB, self._VT = _kv._head_offsets(B, D, _BLOCK, bits)
+        k_head_off, v_head_off, self._KB, self._VB = _kv._head_offsets(B, D, _BLOCK, bits)
         for a in (bits, k_head_off, v_head_off):
             a.flags.writeable = False
         self._bits, self._k_head_off, self._v_head_off = bits, k_head_off, v_head_off
         self._device_tables = tuple(_C.device_from_numpy(a, self.device) for a in (bits, k_head_off, v_head_off))
         self._cap = capacity
-        self._arrays = {name: _C.device_empty((capacity * rows,) + tail(self), dtype, self.device)
-                        for name, dtype, rows, tail in _ARRAYS}
+        self._arrays = {name: _C.device_empty((capacity,) + tail(self), dtype, self.device)
+                        for name, dtype, tail in _ARRAYS}
         self._residual = tuple(_C.device_empty((B, H, _BLOCK, D), self._dtype_name, self.device) for _ in range(2))
         # The C core's view of the arrays (csrc/py_cuda_kv.c), made by the first call that reads them; None
         # whenever an array is replaced.
@@ -147,8 +146,8 @@ class CudaQuantizedKV:
         """Bytes held for the tokens, counted as QuantizedKV.nbytes counts them: the used rows of every array,
         the used residual rows of K and V, the head bit map and the head offsets."""
         total = 0
-        for name, dtype, rows, tail in _ARRAYS:
-            total += self.n_blocks * rows * int(np.prod(tail(self))) * _ITEMSIZE[dtype]
+        for name, dtype, tail in _ARRAYS:
+            total += self.n_blocks * int(np.prod(tail(self))) * _ITEMSIZE[dtype]
         total += 2 * self.B * self.H * self.n_residual * self.D * self._dtype.itemsize
         return int(total + self.H + 2 * 8 * self.H)
 
@@ -165,9 +164,9 @@ class CudaQuantizedKV:
             return
         cap = max(n_blocks, 2 * self._cap)
         self._c_kv = None
-        for name, dtype, rows, tail in _ARRAYS:
-            new = _C.device_empty((cap * rows,) + tail(self), dtype, self.device)
-            used = self.n_blocks * rows * int(np.prod(tail(self))) * _ITEMSIZE[dtype]
+        for name, dtype, tail in _ARRAYS:
+            new = _C.device_empty((cap,) + tail(self), dtype, self.device)
+            used = self.n_blocks * int(np.prod(tail(self))) * _ITEMSIZE[dtype]
             if used:
                 _C.cuda_copy_prefix(new, self._arrays[name], used)
             self._arrays[name] = new
@@ -251,9 +250,9 @@ class CudaQuantizedKV:
         """
         host = _kv.QuantizedKV(self.B, self.H, self.D, bits=self._bits.tolist(), dtype=self._dtype, block=_BLOCK)
         store = host._store
-        for name, _dtype, rows, _tail in _ARRAYS:
+        for name, _dtype, _tail in _ARRAYS:
             full = _C.device_to_numpy(self._arrays[name])
-            setattr(store, name, np.ascontiguousarray(full[: self.n_blocks * rows]))
+            setattr(store, name, np.ascontiguousarray(full[: self.n_blocks]))
         store.residual_k = _C.device_to_numpy(self.residual_k)
         store.residual_v = _C.device_to_numpy(self.residual_v)
         store.n_blocks = self.n_blocks

@@ -123,9 +123,9 @@ def _value_row_bytes(D, bits):
 
 
 def _head_offsets(B, D, block, bits):
-    """Byte offset of each head in a k_codes row (one block) and a v_codes row (one token), and row sizes."""
+    """Byte offset of each head in a k_codes row and a v_codes row (one block each), and the row sizes."""
     key_bytes = [D * ((block * int(b) + 7) // 8) for b in bits]
-    value_bytes = [_value_row_bytes(D, int(b)) for b in bits]
+    value_bytes = [block * _value_row_bytes(D, int(b)) for b in bits]
     # plain prefix sums: for a few heads, NumPy's per-call cost was most of a CUDA cache's constructor
     k_head_off = B * np.array([0, *itertools.accumulate(key_bytes[:-1])], dtype=np.int64)
     v_head_off = B * np.array([0, *itertools.accumulate(value_bytes[:-1])], dtype=np.int64)
@@ -178,7 +178,7 @@ class QuantizedKV:
         block = _check_block(block)
         bits = _check_bits(bits, H)
         self._dtype = _resolve_dtype(dtype)
-        k_head_off, v_head_off, KB, VT = _head_offsets(B, D, block, bits)
+        k_head_off, v_head_off, KB, VB = _head_offsets(B, D, block, bits)
         G = -(-D // _C.KV_GROUP)
         bits.flags.writeable = False
         k_head_off.flags.writeable = False
@@ -192,9 +192,9 @@ class QuantizedKV:
             k_group_step=np.zeros((0, H, B, D), np.uint8),
             k_group_zero=np.zeros((0, H, B, D), np.int8),
             k_block_scale=np.zeros((0, H, B), np.float32),
-            v_codes=np.zeros((0, VT), np.uint8),
-            v_group_step=np.zeros((0, H, B, G), np.uint8),
-            v_group_zero=np.zeros((0, H, B, G), np.int8),
+            v_codes=np.zeros((0, VB), np.uint8),
+            v_group_step=np.zeros((0, H, B, block, G), np.uint8),
+            v_group_zero=np.zeros((0, H, B, block, G), np.int8),
             v_block_scale=np.zeros((0, H, B), np.float32),
             residual_k=np.zeros((B, H, block, D), self._dtype),
             residual_v=np.zeros((B, H, block, D), self._dtype),
@@ -225,11 +225,11 @@ class QuantizedKV:
     # -- arrays (used rows only, read-only) --
 
     def _used(name, rows="block"):
-        """A read-only view of the used rows: one per block, one per token, or the whole array."""
+        """A read-only view of the used rows: one per block, or the whole array."""
         def get(self):
             s = self._store
             a = getattr(s, name)
-            used = {"block": s.n_blocks, "token": s.n_blocks * s.block, "all": len(a)}[rows]
+            used = {"block": s.n_blocks, "all": len(a)}[rows]
             return _read_only(a[:used])
         used_doc = "" if rows == "all" else f", used rows only (one per {rows})"
         return property(get, doc=f"{name}{used_doc}, read-only; layout in docs/DESIGN.md.")
@@ -244,9 +244,9 @@ class QuantizedKV:
     k_group_zero = _used("k_group_zero")
     k_block_scale = _used("k_block_scale")
     v_block_scale = _used("v_block_scale")
-    v_codes = _used("v_codes", "token")
-    v_group_step = _used("v_group_step", "token")
-    v_group_zero = _used("v_group_zero", "token")
+    v_codes = _used("v_codes")
+    v_group_step = _used("v_group_step")
+    v_group_zero = _used("v_group_zero")
     del _used
 
     @property
@@ -334,13 +334,11 @@ class QuantizedKV:
         if n_blocks <= cap:
             return
         new_cap = max(n_blocks, 2 * cap)
-        for name, rows_per_block in (("k_codes", 1), ("k_group_step", 1), ("k_group_zero", 1),
-                                     ("k_block_scale", 1), ("v_block_scale", 1), ("v_codes", s.block),
-                                     ("v_group_step", s.block), ("v_group_zero", s.block)):
+        for name in ("k_codes", "k_group_step", "k_group_zero", "k_block_scale", "v_codes", "v_group_step",
+                     "v_group_zero", "v_block_scale"):
             old = getattr(s, name)
-            new = np.zeros((new_cap * rows_per_block,) + old.shape[1:], old.dtype)
-            used = s.n_blocks * rows_per_block
-            new[:used] = old[:used]
+            new = np.zeros((new_cap,) + old.shape[1:], old.dtype)
+            new[:s.n_blocks] = old[:s.n_blocks]
             setattr(s, name, new)
 
     def _window_state(self, n_new=None):
