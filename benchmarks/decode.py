@@ -27,6 +27,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from turboattn import _C  # noqa: E402
 from turboattn.cuda_kv import CudaQuantizedKV, quantize_kv_cuda  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 CONFIGS = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072)]
 D = 128
@@ -38,23 +39,9 @@ SETTLE_MS = 0.0
 
 
 def cuda_time(fn, warmup=5, reps=30, settle_ms=0.0):
-    """Median milliseconds of fn() between two CUDA events on the current (legacy default) stream."""
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    end = time.perf_counter() + settle_ms / 1e3
-    while time.perf_counter() < end:
-        fn()
-        torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times), min(times), max(times)
+    """Median, min and max milliseconds of fn() between two CUDA events on the current (legacy default) stream."""
+    med, times = median_ms(fn, reps, warmup, settle_ms)
+    return med, min(times), max(times)
 
 
 def copy_bandwidth():
