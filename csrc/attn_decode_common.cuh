@@ -592,31 +592,43 @@ __device__ __forceinline__ void dec_publish_max(const dec_args &a, int64_t item,
  * of the running maximum, so starting a split from its own maximum instead would change which scores
  * survive. One warp; writes rs->m[r] for r < rows. With free_splits (exact softmax, per-row P scale) the
  * split keeps m = -inf from dec_quantize_q_row and starts from its own maximum: its P codes are rint(255
- * 2^(S - row max)) whatever m is, up to the SFU's rounding. */
+ * 2^(S - row max)) whatever m is, up to the SFU's rounding.
+ * Lane l reads row l % RP (RP: rows rounded up to a power of two) of splits l / RP, + 32 / RP, ..., LB_LOADS
+ * words at a time: it loads every word of the group not yet published, folds those that are, and sleeps once
+ * before the next try. Read one word at a time (each test waiting for its load), a look-back cost one L2 round
+ * trip per row and per 32 splits after the last earlier split published: 24 of them at (1,32,8,128k), four rows and
+ * 187 splits. Loading a round's rows together but spinning on each word in turn (session 28, run 5) made most
+ * words stale by the time they were tested, and each cost a sleep and a reload (NOTES-decode, session 31). */
+#define LB_LOADS 8
 __device__ __forceinline__ void dec_look_back(const dec_args &a, dec_rows *rs, int split, int tile, int b, int h,
                                               int rows)
 {
     if (a.free_splits) return;
     const int lane = threadIdx.x & 31;
-    float pm[DEC_RT];
+    const int rp = rows <= 1 ? 1 : rows <= 2 ? 2 : rows <= 4 ? 4 : rows <= 8 ? 8 : 16, per = 32 / rp, r = lane & (rp - 1);
+    const int64_t stride = (int64_t)a.n_tiles * a.B * a.H * DEC_RT; /* words from one split's item to the next's */
+    const volatile unsigned long long *w = a.lb_word + (((int64_t)tile * a.B + b) * a.H + h) * DEC_RT + r;
+    float pm = -INFINITY;
+    for (int sp0 = lane / rp; r < rows && sp0 < split; sp0 += LB_LOADS * per) {
+        unsigned pending = 0; /* bit u: split sp0 + u per, not yet folded */
 #pragma unroll
-    for (int r = 0; r < DEC_RT; r++) pm[r] = -INFINITY;
-    for (int sp = lane; sp < split; sp += 32) {
-        int64_t pitem = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
-        const volatile unsigned long long *w = a.lb_word + pitem * DEC_RT;
+        for (int u = 0; u < LB_LOADS; u++) pending |= (unsigned)(sp0 + u * per < split) << u;
+        for (;;) {
+            unsigned long long x[LB_LOADS];
 #pragma unroll
-        for (int r = 0; r < DEC_RT; r++)
-            if (r < rows) {
-                unsigned long long x;
-                while (((x = w[r]) >> 32) != a.epoch) __nanosleep(100);
-                pm[r] = fmaxf(pm[r], __uint_as_float((unsigned)x));
-            }
+            for (int u = 0; u < LB_LOADS; u++) x[u] = (pending >> u) & 1u ? w[(sp0 + u * per) * stride] : 0ull;
+#pragma unroll
+            for (int u = 0; u < LB_LOADS; u++)
+                if (((pending >> u) & 1u) && (x[u] >> 32) == a.epoch) {
+                    pm = fmaxf(pm, __uint_as_float((unsigned)x[u]));
+                    pending &= ~(1u << u);
+                }
+            if (!pending) break;
+            __nanosleep(100);
+        }
     }
-#pragma unroll
-    for (int r = 0; r < DEC_RT; r++)
-        if (r < rows) pm[r] = warp_max(pm[r]);
-    if (lane == 0)
-        for (int r = 0; r < rows; r++) rs->m[r] = pm[r];
+    for (int o = rp; o < 32; o <<= 1) pm = fmaxf(pm, __shfl_xor_sync(0xffffffffu, pm, o)); /* lanes of one row */
+    if (lane < rows) rs->m[lane] = pm;
 }
 
 #endif

@@ -311,19 +311,11 @@ def test_decode_exact_softmax_on_the_warp_kernel(monkeypatch, residual, bits, D,
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
-@pytest.mark.parametrize("profile", ["rising", "falling", "middle"])
-@pytest.mark.parametrize("kernel", ["warp", "cta"])
-@pytest.mark.parametrize("D,ratio,nq,causal", [(128, 1, 1, False), (128, 4, 1, False), (64, 2, 5, True)])
-def test_decode_exact_splits_from_their_own_maximum(monkeypatch, profile, kernel, D, ratio, nq, causal):
-    """softmax="exact" with the per-row P scale skips the look-back: each split starts from its own maximum and
-    the combine rescales the splits by their maxima (docs/DESIGN.md, "Free splits"). Here one block per split and
-    a score ramp along the sequence put the splits' maxima up to ~40 (base 2) apart, with the largest in the
-    last, first or middle split; the result must still be the CPU's sequential pass."""
-    if kernel == "cta":
-        monkeypatch.setenv("TURBOATTN_DECODE_KERNEL", "cta")
+def ramp_decode(rng, profile, *, B, Hkv, N, D, ratio, nq, **kw):
+    """(GPU output, CPU output, GPU lse, CPU lse, spread) of a 4-bit decode at one block per split, whose keys carry a
+    ramp along the sequence in one direction u that q leans towards: the splits' maxima then lie up to `spread` (base
+    2) apart, the largest in the last, first or middle split (profile "rising", "falling" or "middle")."""
     flashq_attention = _attention()
-    rng = np.random.default_rng(seed(("free-splits", profile, kernel), D, ratio, nq, causal))
-    B, Hkv, N = 2, 2, 64 * 9 + 21
     k, v = make_kv(rng, B, Hkv, N, D)
     k, v = k.astype(np.float32), v.astype(np.float32)
     u = rng.standard_normal(D).astype(np.float32)
@@ -335,19 +327,53 @@ def test_decode_exact_splits_from_their_own_maximum(monkeypatch, profile, kernel
     k, v, q = k.astype(np.float16), v.astype(np.float16), q.astype(np.float16)
     cpu = quantize_kv(k, v, bits=4)
     gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=4)
-    kw = dict(sm_scale=0.3, causal=causal, softmax="exact", return_lse=True)
+    kw = dict(sm_scale=0.3, return_lse=True, **kw)
     out_c, lse_c = flashq_attention(q, kv=cpu, **kw)
     _C.decode_blocks_per_split(1)
     try:
         out_g, lse_g = flashq_attention(_buffers.from_numpy(q), kv=gpu, **kw)
     finally:
         _C.decode_blocks_per_split(0)
-    out_g, lse_g = _buffers.to_numpy(out_g).astype(np.float32), _buffers.to_numpy(lse_g)
     spread = (np.asarray(q, np.float32) @ u).mean() * 24.0 * 0.3 * np.log2(np.e)
+    return _buffers.to_numpy(out_g).astype(np.float32), out_c, _buffers.to_numpy(lse_g), np.asarray(lse_c), spread
+
+
+@pytest.mark.parametrize("profile", ["falling", "middle"])
+@pytest.mark.parametrize("kernel", ["warp", "cta"])
+@pytest.mark.parametrize("ratio,nq", [(1, 1), (1, 3), (4, 1), (4, 4)])
+def test_decode_sas_look_back_over_many_splits(monkeypatch, profile, kernel, ratio, nq):
+    """SAS splits start from the maximum of every earlier split (dec_look_back). Here 150 splits of one block, the top
+    score in the first or the middle split, and 1, 3, 4 or 16 rows per item, so that a lane reads several groups of
+    earlier splits' words (docs/DESIGN.md, "How a split reads the earlier maxima"). A split that missed the top would
+    keep scores the CPU's sequential pass drops, far past the parity bound."""
+    if kernel == "cta":
+        monkeypatch.setenv("TURBOATTN_DECODE_KERNEL", "cta")
+    rng = np.random.default_rng(seed(("look-back", profile, kernel), ratio, nq))
+    out_g, out_c, lse_g, lse_c, spread = ramp_decode(rng, profile, B=1, Hkv=2, N=64 * 150 + 21, D=128, ratio=ratio,
+                                                     nq=nq)
+    assert spread > 30
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
+@pytest.mark.parametrize("profile", ["rising", "falling", "middle"])
+@pytest.mark.parametrize("kernel", ["warp", "cta"])
+@pytest.mark.parametrize("D,ratio,nq,causal", [(128, 1, 1, False), (128, 4, 1, False), (64, 2, 5, True)])
+def test_decode_exact_splits_from_their_own_maximum(monkeypatch, profile, kernel, D, ratio, nq, causal):
+    """softmax="exact" with the per-row P scale skips the look-back: each split starts from its own maximum and
+    the combine rescales the splits by their maxima (docs/DESIGN.md, "Free splits"). Here one block per split and
+    a score ramp along the sequence put the splits' maxima up to ~40 (base 2) apart, with the largest in the
+    last, first or middle split; the result must still be the CPU's sequential pass."""
+    if kernel == "cta":
+        monkeypatch.setenv("TURBOATTN_DECODE_KERNEL", "cta")
+    rng = np.random.default_rng(seed(("free-splits", profile, kernel), D, ratio, nq, causal))
+    out_g, out_c, lse_g, lse_c, spread = ramp_decode(rng, profile, B=2, Hkv=2, N=64 * 9 + 21, D=D, ratio=ratio, nq=nq,
+                                                     causal=causal, softmax="exact")
     assert spread > 30  # the first and last splits' maxima are that far apart (base 2)
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
-    np.testing.assert_allclose(lse_g, np.asarray(lse_c), rtol=0, atol=2e-3)
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
 def clamp_kv(rng, B, H, N, D):
