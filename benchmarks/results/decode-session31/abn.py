@@ -1,0 +1,55 @@
+"""Session 31: several builds timed in one process. argv: rounds dir0 dir1 ...; each dir holds a turboattn package
+built in place, imported as ta_0, ta_1, ... (as session 29's abinproc.py does for two). Every build makes its own
+caches from the same k and v; their decode calls take turns call by call, in rounds whose order alternates. Prints per
+shape and form each build's median (us) and its mean change against dir0 over the rounds, and "differ" where its
+output is not bit-equal to dir0's. ABN_FORMS: forms as "4s,2s,4e" (bits, SAS or exact)."""
+import importlib, math, os, shutil, statistics, sys, tempfile
+import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from timing import interleaved_ms
+
+root = tempfile.mkdtemp()
+sys.path.insert(0, root)
+rounds, dirs = int(sys.argv[1]), sys.argv[2:]
+mods = []
+for i, d in enumerate(dirs):
+    shutil.copytree(os.path.join(d, "turboattn"), os.path.join(root, f"ta_{i}"))
+    mods.append((importlib.import_module(f"ta_{i}._C"), importlib.import_module(f"ta_{i}.cuda_kv")))
+forms = os.environ.get("ABN_FORMS", "4s,2s").split(",")
+shapes = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072), (2, 32, 4, 32768),
+          (1, 32, 32, 32768 + 37), (16, 32, 8, 8192 + 37)]
+for B, Hq, Hkv, N in shapes:
+    g = torch.Generator(device="cuda").manual_seed(N + B)
+    k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16, generator=g)
+    v = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16, generator=g)
+    k[..., :4] *= 20
+    q = torch.randn(B, Hq, 1, 128, device="cuda", dtype=torch.float16, generator=g)
+    line = f"({B},{Hq},{Hkv},{N})"
+    for code in forms:
+        bits, ex = int(code[0]), code[1] == "e"
+        outs, calls = [], []
+        for C, KV in mods:
+            cache, out = KV.quantize_kv_cuda(k, v, bits=bits), torch.empty_like(q)
+            outs.append(out)
+            calls.append(lambda C=C, cache=cache, out=out: C.cuda_attention_kv(q, cache, out, None, 1 / math.sqrt(128),
+                                                                               False, ex, 8, False))
+        for c in calls:
+            c()
+        torch.cuda.synchronize()
+        med, dlt = [[] for _ in calls], [[] for _ in calls]
+        for r in range(rounds):
+            idx = list(range(len(calls))) if r % 2 == 0 else list(range(len(calls)))[::-1]
+            res = interleaved_ms([calls[i] for i in idx], 60)
+            t = [0.0] * len(calls)
+            for i, (ms, _) in zip(idx, res):
+                t[i] = ms * 1000
+            for i in range(len(calls)):
+                med[i].append(t[i]), dlt[i].append(100 * (t[i] / t[0] - 1))
+        line += f" | {bits}b {'exact' if ex else 'sas'} {statistics.median(med[0]):.1f}"
+        for i in range(1, len(calls)):
+            same = torch.equal(outs[i], outs[0])
+            line += f" / {statistics.median(med[i]):.1f} {statistics.mean(dlt[i]):+.1f}%" + ("" if same else " differ")
+        del calls, outs
+    print(line, flush=True)
+    del k, v, q
+    torch.cuda.empty_cache()
