@@ -502,7 +502,6 @@ typedef struct {
 } comb_args;
 
 #define COMB_WARPS 8
-#define COMB_BATCH 8
 #define COMB_LANE_D (DEC_MAX_D / 32)
 
 /* The weights of a fold (l, acc) <- (l, acc) * wa + (l_s, acc_s) * wb of a state whose maximum is M with a part
@@ -526,9 +525,12 @@ __device__ __forceinline__ float comb_weights(bool free_splits, float &M, float 
 /* One CTA per output row. Split s ran the CPU's block steps from the CPU's running maximum, so the CPU's
  * state after it is (l, acc) = (l, acc) before it times the split's alpha product, plus its own. That
  * recurrence is associative in the pair (product, value), so each warp folds a contiguous run of splits
- * (loads issued COMB_BATCH splits at a time, without branches, so that they are in flight together) and
- * the runs are folded in order at the end. Free splits (comb_weights) merge in the same order. */
-__global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_args a)
+ * (loads issued BATCH splits at a time, without branches, so that they are in flight together; those past the
+ * run are predicated off and folded as identities) and the runs are folded in order at the end. Free splits
+ * (comb_weights) merge in the same order. BATCH is 4 where a warp's run is that short: 80 registers instead of
+ * 128 (ptxas), so three CTAs fit an SM instead of two, -2 to -3 % at (16,32,8,8k) with its 12 splits; 8
+ * otherwise, fewer rounds where the runs are long (NOTES-decode, session 31). */
+template <int BATCH> __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_args a)
 {
     __shared__ float s_acc[COMB_WARPS][DEC_MAX_D];
     __shared__ float s_mlp[COMB_WARPS][3];
@@ -542,25 +544,22 @@ __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_arg
     float M = -INFINITY, L = 0.0f, AP = 1.0f, acc[COMB_LANE_D];
 #pragma unroll
     for (int k = 0; k < COMB_LANE_D; k++) acc[k] = 0.0f;
-    for (int sp0 = s0; sp0 < s1; sp0 += COMB_BATCH) {
-        float m[COMB_BATCH], l[COMB_BATCH], ap[COMB_BATCH], pa[COMB_BATCH][COMB_LANE_D];
+    for (int sp0 = s0; sp0 < s1; sp0 += BATCH) {
+        float m[BATCH], l[BATCH], ap[BATCH], pa[BATCH][COMB_LANE_D];
 #pragma unroll
-        for (int u = 0; u < COMB_BATCH; u++) {
+        for (int u = 0; u < BATCH; u++) {
             const bool ok = sp0 + u < s1;
-            const int sp = ok ? sp0 + u : s0; /* past the run: loads of a valid split, replaced by identities */
-            int64_t item = (((int64_t)sp * a.n_tiles + tile) * a.B + b) * a.H + h;
+            int64_t item = (((int64_t)(sp0 + u) * a.n_tiles + tile) * a.B + b) * a.H + h;
             const float *ml = a.part_ml + (item * DEC_RT + r) * 3;
-            float m0 = ml[0], l0 = ml[1], ap0 = ml[2];
-            m[u] = ok ? m0 : -INFINITY, l[u] = ok ? l0 : 0.0f, ap[u] = ok ? ap0 : 1.0f;
+            m[u] = ok ? ml[0] : -INFINITY, l[u] = ok ? ml[1] : 0.0f, ap[u] = ok ? ml[2] : 1.0f;
 #pragma unroll
             for (int k = 0; k < COMB_LANE_D; k++) {
                 int c = lane + 32 * k;
-                float x = c < a.D ? a.part_acc[(item * DEC_RT + r) * a.D + c] : 0.0f;
-                pa[u][k] = ok ? x : 0.0f;
+                pa[u][k] = ok && c < a.D ? a.part_acc[(item * DEC_RT + r) * a.D + c] : 0.0f;
             }
         }
 #pragma unroll
-        for (int u = 0; u < COMB_BATCH; u++) { /* identities past the run leave the state unchanged exactly */
+        for (int u = 0; u < BATCH; u++) { /* identities past the run leave the state unchanged exactly */
             float wb;
             const float wa = comb_weights(a.free_splits, M, m[u], ap[u], wb);
             L = __fadd_rn(__fmul_rn(L, wa), __fmul_rn(l[u], wb));
@@ -949,7 +948,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     c.q_bad = ds->q_bad, c.q_call = a.q_call;
     c.free_splits = a.free_splits;
     if (st == TA_OK) {
-        combine_kernel<<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
+        if ((c.n_items_split + COMB_WARPS - 1) / COMB_WARPS <= 4) combine_kernel<4><<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
+        else combine_kernel<8><<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
         st = TA_CUDA_CHECK(cudaGetLastError());
     }
     if (st != TA_OK) {
