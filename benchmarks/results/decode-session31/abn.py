@@ -2,7 +2,8 @@
 built in place, imported as ta_0, ta_1, ... (as session 29's abinproc.py does for two). Every build makes its own
 caches from the same k and v; their decode calls take turns call by call, in rounds whose order alternates. Prints per
 shape and form each build's median (us) and its mean change against dir0 over the rounds, and "differ" where its
-output is not bit-equal to dir0's. ABN_FORMS: forms as "4s,2s,4e" (bits, SAS or exact)."""
+output is not bit-equal to dir0's. ABN_FORMS: forms as "4s,2s,4e" (bits, SAS or exact).
+benchmarks/ab_variants.sh drives it for diagnostic objects (from session 31 on)."""
 import importlib, math, os, shutil, statistics, sys, tempfile
 import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
