@@ -502,7 +502,6 @@ typedef struct {
 } comb_args;
 
 #define COMB_WARPS 8
-#define COMB_LANE_D (DEC_MAX_D / 32)
 
 /* The weights of a fold (l, acc) <- (l, acc) * wa + (l_s, acc_s) * wb of a state whose maximum is M with a part
  * whose maximum is m; M becomes the larger. Replayed splits ran from the CPU's running maximum: wa is the part's
@@ -522,73 +521,97 @@ __device__ __forceinline__ float comb_weights(bool free_splits, float &M, float 
     return wa;
 }
 
-/* One CTA per output row. Split s ran the CPU's block steps from the CPU's running maximum, so the CPU's
- * state after it is (l, acc) = (l, acc) before it times the split's alpha product, plus its own. That
- * recurrence is associative in the pair (product, value), so each warp folds a contiguous run of splits
- * (loads issued BATCH splits at a time, without branches, so that they are in flight together; those past the
- * run are predicated off and folded as identities) and the runs are folded in order at the end. Free splits
- * (comb_weights) merge in the same order. BATCH is 4 where a warp's run is that short: 80 registers instead of
- * 128 (ptxas), so three CTAs fit an SM instead of two, -2 to -3 % at (16,32,8,8k) with its 12 splits; 8
- * otherwise, fewer rounds where the runs are long (NOTES-decode, session 31). */
-template <int BATCH> __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_args a)
+/* One CTA per output row and 32 CPL of its channels (blockIdx.y), a lane holding CPL of them. Split s ran the CPU's
+ * block steps from the CPU's running maximum, so the CPU's state after it is (l, acc) = (l, acc) before it times
+ * the split's alpha product, plus its own. That recurrence is associative in the pair (product, value), so each warp
+ * folds a contiguous run of splits and the runs are folded in order at the end. Free splits (comb_weights) merge in
+ * the same order. A round's loads (BATCH splits) are issued together, lane u loading split u's (m, l, alpha
+ * product) for the warp, which the fold takes by shuffles; loads past the run are predicated off and folded as
+ * identities. combine_launch picks BATCH and CPL by the length of the warps' runs. */
+template <int BATCH, int CPL> __global__ void __launch_bounds__(32 * COMB_WARPS) combine_kernel(const comb_args a)
 {
-    __shared__ float s_acc[COMB_WARPS][DEC_MAX_D];
+    static_assert(BATCH <= 32, "lane u loads split u's (m, l, alpha product)");
+    __shared__ float s_acc[COMB_WARPS][32 * CPL];
     __shared__ float s_mlp[COMB_WARPS][3];
-    if (blockIdx.x == 0 && threadIdx.x < DEC_COUNTERS) a.ticket[threadIdx.x] = 0; /* the decode kernels are done */
+    if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x < DEC_COUNTERS) a.ticket[threadIdx.x] = 0; /* the decode kernels are done */
     if (*a.q_bad == a.q_call) return; /* q is not finite: the call raises, out and lse stay as they were */
     int64_t row = blockIdx.x;
     int i = (int)(row % a.Nq), hq = (int)(row / a.Nq % a.Hq), b = (int)(row / ((int64_t)a.Nq * a.Hq));
     int h = hq / a.ratio, rho = (hq % a.ratio) * a.Nq + i, tile = rho / DEC_RT, r = rho % DEC_RT;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, n = a.n_items_split;
     const int per = (n + COMB_WARPS - 1) / COMB_WARPS, s0 = warp * per, s1 = min(n, s0 + per);
-    float M = -INFINITY, L = 0.0f, AP = 1.0f, acc[COMB_LANE_D];
+    const int c0 = 32 * CPL * (int)blockIdx.y; /* the CTA's first channel; the lane's are c0 + lane + 32 k */
+    const int64_t stride = (int64_t)a.n_tiles * a.B * a.H; /* items from one split to the next */
+    const int64_t item0 = ((int64_t)tile * a.B + b) * a.H + h; /* split 0's item */
+    float M = -INFINITY, L = 0.0f, AP = 1.0f, acc[CPL];
 #pragma unroll
-    for (int k = 0; k < COMB_LANE_D; k++) acc[k] = 0.0f;
+    for (int k = 0; k < CPL; k++) acc[k] = 0.0f;
     for (int sp0 = s0; sp0 < s1; sp0 += BATCH) {
-        float m[BATCH], l[BATCH], ap[BATCH], pa[BATCH][COMB_LANE_D];
+        float mv = -INFINITY, lv = 0.0f, av = 1.0f; /* split sp0 + lane's, identities past the run */
+        if (lane < BATCH && sp0 + lane < s1) {
+            const float *ml = a.part_ml + (((sp0 + lane) * stride + item0) * DEC_RT + r) * 3;
+            mv = ml[0], lv = ml[1], av = ml[2];
+        }
+        float pa[BATCH][CPL];
 #pragma unroll
         for (int u = 0; u < BATCH; u++) {
-            const bool ok = sp0 + u < s1;
-            int64_t item = (((int64_t)(sp0 + u) * a.n_tiles + tile) * a.B + b) * a.H + h;
-            const float *ml = a.part_ml + (item * DEC_RT + r) * 3;
-            m[u] = ok ? ml[0] : -INFINITY, l[u] = ok ? ml[1] : 0.0f, ap[u] = ok ? ml[2] : 1.0f;
+            const float *part = a.part_acc + (((sp0 + u) * stride + item0) * DEC_RT + r) * a.D + c0 + lane;
 #pragma unroll
-            for (int k = 0; k < COMB_LANE_D; k++) {
-                int c = lane + 32 * k;
-                pa[u][k] = ok && c < a.D ? a.part_acc[(item * DEC_RT + r) * a.D + c] : 0.0f;
-            }
+            for (int k = 0; k < CPL; k++)
+                pa[u][k] = sp0 + u < s1 && c0 + lane + 32 * k < a.D ? part[32 * k] : 0.0f;
         }
 #pragma unroll
         for (int u = 0; u < BATCH; u++) { /* identities past the run leave the state unchanged exactly */
+            const float m = __shfl_sync(0xffffffffu, mv, u), l = __shfl_sync(0xffffffffu, lv, u);
+            const float ap = __shfl_sync(0xffffffffu, av, u);
             float wb;
-            const float wa = comb_weights(a.free_splits, M, m[u], ap[u], wb);
-            L = __fadd_rn(__fmul_rn(L, wa), __fmul_rn(l[u], wb));
-            AP = __fmul_rn(AP, ap[u]);
+            const float wa = comb_weights(a.free_splits, M, m, ap, wb);
+            L = __fadd_rn(__fmul_rn(L, wa), __fmul_rn(l, wb));
+            AP = __fmul_rn(AP, ap);
 #pragma unroll
-            for (int k = 0; k < COMB_LANE_D; k++) acc[k] = __fadd_rn(__fmul_rn(acc[k], wa), __fmul_rn(pa[u][k], wb));
+            for (int k = 0; k < CPL; k++) acc[k] = __fadd_rn(__fmul_rn(acc[k], wa), __fmul_rn(pa[u][k], wb));
         }
     }
 #pragma unroll
-    for (int k = 0; k < COMB_LANE_D; k++) s_acc[warp][lane + 32 * k] = acc[k];
+    for (int k = 0; k < CPL; k++) s_acc[warp][lane + 32 * k] = acc[k];
     if (lane == 0) s_mlp[warp][0] = M, s_mlp[warp][1] = L, s_mlp[warp][2] = AP;
     __syncthreads();
-
-    int64_t base = b * a.out_stride[0] + hq * a.out_stride[1] + i * a.out_stride[2];
-    for (int c = threadIdx.x; c < a.D; c += 32 * COMB_WARPS) { /* D >= 16: c = 0 is always here */
-        float A = 0.0f, LL = 0.0f, MM = -INFINITY;
-        for (int w = 0; w < COMB_WARPS; w++) {
-            float wb;
-            const float wa = comb_weights(a.free_splits, MM, s_mlp[w][0], s_mlp[w][2], wb);
-            A = __fadd_rn(__fmul_rn(A, wa), __fmul_rn(s_acc[w][c], wb));
-            LL = __fadd_rn(__fmul_rn(LL, wa), __fmul_rn(s_mlp[w][1], wb));
-        }
-        float o = LL > 0.0f ? A / LL : 0.0f;
-        int64_t off = base + c * a.out_stride[3];
-        if (a.out_dtype == TA_F16) ((__half *)a.out)[off] = __float2half_rn(o);
-        else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[off] = __float2bfloat16_rn(o);
-        else ((float *)a.out)[off] = o;
-        if (c == 0 && a.lse) a.lse[row] = LL > 0.0f ? (MM + log2f(LL)) * TA_LN2 : -INFINITY;
+    const int t = threadIdx.x, c = c0 + t; /* the thread's channel of the merged runs */
+    if (t >= 32 * CPL || c >= a.D) return;
+    float A = 0.0f, LL = 0.0f, MM = -INFINITY;
+    for (int w = 0; w < COMB_WARPS; w++) {
+        float wb;
+        const float wa = comb_weights(a.free_splits, MM, s_mlp[w][0], s_mlp[w][2], wb);
+        A = __fadd_rn(__fmul_rn(A, wa), __fmul_rn(s_acc[w][t], wb));
+        LL = __fadd_rn(__fmul_rn(LL, wa), __fmul_rn(s_mlp[w][1], wb));
     }
+    float o = LL > 0.0f ? A / LL : 0.0f;
+    int64_t off = b * a.out_stride[0] + hq * a.out_stride[1] + i * a.out_stride[2] + c * a.out_stride[3];
+    if (a.out_dtype == TA_F16) ((__half *)a.out)[off] = __float2half_rn(o);
+    else if (a.out_dtype == TA_BF16) ((__nv_bfloat16 *)a.out)[off] = __float2bfloat16_rn(o);
+    else ((float *)a.out)[off] = o;
+    if (c == 0 && a.lse) a.lse[row] = LL > 0.0f ? (MM + log2f(LL)) * TA_LN2 : -INFINITY;
+}
+
+/* The combine's forms, (splits a load round, channels a lane): a whole row per CTA, its channels 4 or 8 a lane, where
+ * a warp's run is at most 8 splits, so that one round loads it (4 a round where runs are that short: fewer registers,
+ * more CTAs an SM, -2 to -3 % at (16,32,8,8k) in session 31); where runs are longer, 32 channels per CTA, one a lane,
+ * 32 splits a round: at 128k tokens and GQA 4:1 a row's 187 splits took three rounds of 8 in the row-per-CTA form,
+ * and more CTAs per row were slower where runs are short (NOTES-decode, session 32). */
+typedef void (*comb_kernel_t)(const comb_args);
+static const struct {
+    int batch, cpl;
+    comb_kernel_t kernel;
+} comb_table[] = {{4, 4, combine_kernel<4, 4>}, {8, 4, combine_kernel<8, 4>}, {4, 8, combine_kernel<4, 8>},
+                  {8, 8, combine_kernel<8, 8>}, {32, 1, combine_kernel<32, 1>}};
+
+static int combine_launch(const comb_args *c, int64_t n_rows)
+{
+    const int per = (c->n_items_split + COMB_WARPS - 1) / COMB_WARPS;
+    const int k = per > 8 ? 4 : (c->D <= 128 ? 0 : 2) + (per > 4); /* comb_table's row */
+    const int span = 32 * comb_table[k].cpl;                          /* channels a CTA */
+    comb_table[k].kernel<<<dim3((unsigned)n_rows, (unsigned)((c->D + span - 1) / span)), 32 * COMB_WARPS>>>(*c);
+    return TA_CUDA_CHECK(cudaGetLastError());
 }
 
 /* ---- q's NaN/Inf check ---------------------------------------------------------------------------------
@@ -948,9 +971,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     c.q_bad = ds->q_bad, c.q_call = a.q_call;
     c.free_splits = a.free_splits;
     if (st == TA_OK) {
-        if ((c.n_items_split + COMB_WARPS - 1) / COMB_WARPS <= 4) combine_kernel<4><<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
-        else combine_kernel<8><<<(unsigned)n_rows, 32 * COMB_WARPS>>>(c);
-        st = TA_CUDA_CHECK(cudaGetLastError());
+        st = combine_launch(&c, n_rows);
     }
     if (st != TA_OK) {
         cudaMemsetAsync(counters, 0, DEC_COUNTERS * sizeof(unsigned), cudaStreamLegacy); /* best effort */

@@ -243,6 +243,25 @@ def test_decode_splits_head_dims_and_dtypes(blocks_per_split, D, dtype):
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("n_blocks", [20, 50, 90])
+@pytest.mark.parametrize("D", [128, 256])
+@pytest.mark.parametrize("softmax", ["sas", "exact"])
+def test_decode_combine_forms(n_blocks, D, softmax):
+    """One block a split and a residual split: 21, 51 and 91 splits make runs of at most 4, 5 to 8, and more than 8
+    splits for each of the combine's 8 warps, the three rounds combine_launch tells apart, with 4 or 8 channels a
+    lane (D = 128, 256) where runs are short; the exact softmax merges free splits by their maxima."""
+    rng = np.random.default_rng(seed((n_blocks, D, softmax)))
+    _C.decode_blocks_per_split(1)
+    try:
+        out_g, out_c, lse_g, lse_c = decode_pair(rng, Hkv=2, ratio=2, nq=3, n_blocks=n_blocks, n_res=11, D=D,
+                                                 softmax=softmax)
+    finally:
+        _C.decode_blocks_per_split(0)
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
 @pytest.mark.parametrize("options", [dict(causal=True), dict(softmax="exact"), dict(p_scale="fixed"),
                                      dict(sas_threshold=3), dict(sm_scale=0.5), dict(causal=True, softmax="exact"),
                                      dict(softmax="exact", p_scale="fixed")])
