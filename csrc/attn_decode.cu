@@ -533,6 +533,7 @@ template <int BATCH, int CPL> __global__ void __launch_bounds__(32 * COMB_WARPS)
     static_assert(BATCH <= 32, "lane u loads split u's (m, l, alpha product)");
     __shared__ float s_acc[COMB_WARPS][32 * CPL];
     __shared__ float s_mlp[COMB_WARPS][3];
+    ta_pdl_wait(); /* when launched behind the decode kernels (combine_launch): their partials and counters are final */
     if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x < DEC_COUNTERS) a.ticket[threadIdx.x] = 0; /* the decode kernels are done */
     if (*a.q_bad == a.q_call) return; /* q is not finite: the call raises, out and lse stay as they were */
     int64_t row = blockIdx.x;
@@ -605,13 +606,19 @@ static const struct {
 } comb_table[] = {{4, 4, combine_kernel<4, 4>}, {8, 4, combine_kernel<8, 4>}, {4, 8, combine_kernel<4, 8>},
                   {8, 8, combine_kernel<8, 8>}, {32, 1, combine_kernel<32, 1>}};
 
-static int combine_launch(const comb_args *c, int64_t n_rows)
+/* The row-per-CTA forms go out as a programmatic dependent launch where the GPU has it (pdl), so that their set-up
+ * overlaps the end of the kernel before them: -2 to -4 % at (16,32,8,8k), -1 to -2 % at one row. The 32-channel
+ * form was 1.5-2.3 % slower that way at 128k (session 32's run 8; session 19 saw the same split), so it waits for
+ * an ordinary launch. */
+static int combine_launch(const comb_args *c, int64_t n_rows, int pdl)
 {
     const int per = (c->n_items_split + COMB_WARPS - 1) / COMB_WARPS;
     const int k = per > 8 ? 4 : (c->D <= 128 ? 0 : 2) + (per > 4); /* comb_table's row */
     const int span = 32 * comb_table[k].cpl;                          /* channels a CTA */
-    comb_table[k].kernel<<<dim3((unsigned)n_rows, (unsigned)((c->D + span - 1) / span)), 32 * COMB_WARPS>>>(*c);
-    return TA_CUDA_CHECK(cudaGetLastError());
+    cudaLaunchAttribute attr;
+    const cudaLaunchConfig_t cfg = ta_launch_config(dim3((unsigned)n_rows, (unsigned)((c->D + span - 1) / span)),
+                                                    dim3(32 * COMB_WARPS), 0, pdl && comb_table[k].cpl > 1, &attr);
+    return TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, comb_table[k].kernel, *c));
 }
 
 /* ---- q's NaN/Inf check ---------------------------------------------------------------------------------
@@ -760,8 +767,8 @@ static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
     return err == cudaSuccess ? TA_OK : TA_CUDA_CHECK(err);
 }
 
-/* TURBOATTN_DECODE_PDL=0 launches the residual split (or the warp kernel behind the residual image) after the
- * kernel before it instead (benchmarks). */
+/* TURBOATTN_DECODE_PDL=0 launches the residual split (or the warp kernel behind the residual image) and the combine
+ * after the kernel before them instead (benchmarks). */
 static int dec_pdl_allowed(void)
 {
     const char *env = getenv("TURBOATTN_DECODE_PDL"); /* per call, as the other knobs: tests set it */
@@ -971,7 +978,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     c.q_bad = ds->q_bad, c.q_call = a.q_call;
     c.free_splits = a.free_splits;
     if (st == TA_OK) {
-        st = combine_launch(&c, n_rows);
+        st = combine_launch(&c, n_rows, pdl);
     }
     if (st != TA_OK) {
         cudaMemsetAsync(counters, 0, DEC_COUNTERS * sizeof(unsigned), cudaStreamLegacy); /* best effort */
