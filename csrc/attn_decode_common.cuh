@@ -227,8 +227,9 @@ template <int BITS> __device__ __forceinline__ bool lines_can_clamp(uint32_t ste
  * element y (q code or P code) instead of to every code. s·y then needs more than 8 bits, so it is written
  * as two base-256 digits, lo + 256 hi, which are two columns of the mma's B; column 0 + 256 column 1 is the
  * same integer as the u·s products give. The codes themselves only need splitting: from rows interleaved by
- * quads (keys: ta_kv_key_row, values: ta_kv_value_row) a mask and a shift per register (code_quad). Until session
- * 29 the rows were whole and each register took a 4x4 byte transpose first (0.6 instructions per code). */
+ * quads (keys: ta_kv_key_row, values: ta_kv_value_row) a mask per register (code_quad). Until session 29 the rows
+ * were whole and each register took a 4x4 byte transpose first (0.6 instructions per code), and until session 33
+ * a shift as well. */
 
 /* ---- codes in quads (at 4 and 2 bits the rows of four key channels, or of four value tokens, are interleaved
  * byte by byte: ta_kv_key_row, ta_kv_value_row) ------------------------------------------------------------
@@ -241,19 +242,28 @@ template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)
     return make_uint4(w.x, w.y, 0u, 0u);
 }
 
-/* A quad chunk -> out[q] = bytes (rows 0..3 of the quad) of u at element q, with no transpose. */
+/* A quad chunk -> out[e] = bytes (rows 0..3 of the quad) of u at element e, with no transpose, each code left
+ * where it lies in its byte: u 2^quad_shift(e), below 256 (15·16, 3·64). The mma's sums then carry that factor
+ * per register e, and quad_unscale takes it off a row's integer (exact: every term is a multiple of it). Leaving
+ * the codes in place saves the shift of 4 of the 8 registers at 4 bits and 6 at 2 bits, for one shift per row
+ * sum after the mma. */
+template <int BITS> __host__ __device__ constexpr int quad_shift(int e) { return BITS == 4 ? 4 * (e & 1) : 2 * (e & 3); }
+
 template <int BITS> __device__ __forceinline__ void code_quad(uint4 w, uint32_t out[8])
 {
     if (BITS == 4) {
         const uint32_t x[4] = {w.x, w.y, w.z, w.w}; /* tokens 2 k and 2 k + 1 */
 #pragma unroll
-        for (int k = 0; k < 4; k++) out[2 * k] = x[k] & 0x0F0F0F0Fu, out[2 * k + 1] = (x[k] >> 4) & 0x0F0F0F0Fu;
+        for (int k = 0; k < 4; k++) out[2 * k] = x[k] & 0x0F0F0F0Fu, out[2 * k + 1] = x[k] & 0xF0F0F0F0u;
     } else {
 #pragma unroll
         for (int e = 0; e < 4; e++)
-            out[e] = (w.x >> (2 * e)) & 0x03030303u, out[4 + e] = (w.y >> (2 * e)) & 0x03030303u;
+            out[e] = w.x & (0x03030303u << (2 * e)), out[4 + e] = w.y & (0x03030303u << (2 * e));
     }
 }
+
+/* A row's integer from code_quad's register e (an m-tile's row g: e = 2 p; row g + 8: 2 p + 1) in true units. */
+template <int BITS> __device__ __forceinline__ int quad_unscale(int x, int e) { return x >> quad_shift<BITS>(e); }
 
 /* A quad chunk -> the four channels' lines (load_line's form), for the paths that scale each line by its step. */
 template <int BITS> __device__ __forceinline__ void quad_lines(uint4 w, uint2 line[4])

@@ -283,8 +283,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
                 for (int p = 0; p < 4; p++) /* DIG: column 0 + 256 column 1, less the clamps */
                     if (DIG) {
-                        c[p][0] += c[p][1] * 256;
-                        c[p][2] += c[p][3] * 256;
+                        c[p][0] = quad_unscale<BITS>(c[p][0] + c[p][1] * 256, 2 * p);
+                        c[p][2] = quad_unscale<BITS>(c[p][2] + c[p][3] * 256, 2 * p + 1);
                         if (vclamp) {
                             c[p][0] -= __shfl_sync(0xffffffffu, vx[DIG ? sh : 0][0][0], (lane & ~3) | p);
                             c[p][2] -= __shfl_sync(0xffffffffu, vx[DIG ? sh : 0][0][1], (lane & ~3) | p);
@@ -302,7 +302,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 for (int p = 0; p < 4; p++)
 #pragma unroll
                     for (int u = 0; u < 2; u++) {
-                        int x = c[p][2 * u] + 256 * c[p][2 * u + 1];
+                        int x = quad_unscale<BITS>(c[p][2 * u] + 256 * c[p][2 * u + 1], 2 * p + u);
                         if (vclamp) { /* less the clamps, counted by lane (g, p) for every row */
                             const int src = (lane & ~3) | p;
                             int ex = 0;

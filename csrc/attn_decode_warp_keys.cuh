@@ -189,8 +189,8 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
 #pragma unroll
         for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1, less the clamps */
-            acc[p][0] += acc[p][1] * 256;
-            acc[p][2] += acc[p][3] * 256;
+            acc[p][0] = quad_unscale<BITS>(acc[p][0] + acc[p][1] * 256, 2 * p);
+            acc[p][2] = quad_unscale<BITS>(acc[p][2] + acc[p][3] * 256, 2 * p + 1);
             if (clamped) {
                 acc[p][0] -= __shfl_sync(0xffffffffu, ex[0][0], (lane & ~3) | p);
                 acc[p][2] -= __shfl_sync(0xffffffffu, ex[0][1], (lane & ~3) | p);
@@ -263,7 +263,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
         for (int p = 0; p < 4; p++)
 #pragma unroll
             for (int u = 0; u < 2; u++) {
-                x[p][u] = acc[p][2 * u] + 256 * acc[p][2 * u + 1];
+                x[p][u] = quad_unscale<BITS>(acc[p][2 * u] + 256 * acc[p][2 * u + 1], 2 * p + u);
                 if (clamped) {
                     int e = 0;
 #pragma unroll
