@@ -246,7 +246,9 @@ template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)
  * where it lies in its byte: u 2^quad_shift(e), below 256 (15·16, 3·64). The mma's sums then carry that factor
  * per register e, and quad_unscale takes it off a row's integer (exact: every term is a multiple of it). Leaving
  * the codes in place saves the shift of 4 of the 8 registers at 4 bits and 6 at 2 bits, for one shift per row
- * sum after the mma. */
+ * sum after the mma. The sums stay far inside int32: keys (D <= 128) at most 128 · 240 · 128 on the lo digit and
+ * 128 · 240 · 43 · 256 < 2^29 with the hi one (|q s| <= 127 · 85); values at most 64 · 240 · 255 and
+ * 64 · 192 · 84 · 256 < 2^29 (p s <= 255 · 85). */
 template <int BITS> __host__ __device__ constexpr int quad_shift(int e) { return BITS == 4 ? 4 * (e & 1) : 2 * (e & 3); }
 
 template <int BITS> __device__ __forceinline__ void code_quad(uint4 w, uint32_t out[8])
