@@ -22,6 +22,7 @@ import torch.nn.functional as F  # noqa: E402
 from turboattn import _C  # noqa: E402
 from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
 from decode import cuda_time  # noqa: E402  (benchmarks/decode.py: one call between two CUDA events)
+import timing  # noqa: E402
 
 CONFIGS = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072)]
 D = 128
@@ -32,14 +33,7 @@ def event_ms(fn):
 
 
 def back_to_back_ms(fn, n=50):
-    torch.cuda.synchronize()
-    a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    a.record()
-    for _ in range(n):
-        fn()
-    b.record()
-    b.synchronize()
-    return a.elapsed_time(b) / n
+    return timing.back_to_back_ms(fn, reps=n, rounds=1, warmup=0)
 
 
 def host_us(fn, n=50):

@@ -36,3 +36,22 @@ def interleaved_ms(fns, reps, warmup=3, settle_ms=0.0):
 
 def median_ms(fn, reps, warmup=3, settle_ms=0.0):
     return interleaved_ms([fn], reps, warmup, settle_ms)[0]
+
+
+def back_to_back_ms(fn, reps=30, rounds=5, warmup=5):
+    """The GPU's time a call: `reps` calls enqueued back to back between one pair of CUDA events, divided by reps;
+    the median of `rounds` such runs. Set against median_ms's single calls, the difference is what a call's host
+    work leaves the GPU idle (NOTES-decode, sessions 33 and 35)."""
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    runs = []
+    for _ in range(rounds):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        for _ in range(reps):
+            fn()
+        b.record()
+        b.synchronize()
+        runs.append(a.elapsed_time(b) / reps)
+    return statistics.median(runs)
