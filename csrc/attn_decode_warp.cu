@@ -240,6 +240,15 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         const unsigned long long vmask = FACT && !DIG && !VD ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
+            /* VD: the clamp counts of group sh reach the lanes that fold them through the block's score place, which
+             * the step has read (wd_quad_exchange). */
+            int4 vex[2] = {};
+            if constexpr (VD) {
+                if (vclamp) {
+                    __syncwarp(); /* group sh - 1's reads are done */
+                    wd_quad_exchange(vx[VD ? sh : 0], a.rows_alloc, (int4 *)Sb, vex);
+                }
+            }
             /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
             const int off0 = VD ? 0 : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r0];
             const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
@@ -303,16 +312,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
                     for (int u = 0; u < 2; u++) {
                         int x = quad_unscale<BITS>(c[p][2 * u] + 256 * c[p][2 * u + 1], 2 * p + u);
-                        if (vclamp) { /* less the clamps, counted by lane (g, p) for every row */
-                            const int src = (lane & ~3) | p;
-                            int ex = 0;
-#pragma unroll
-                            for (int r = 0; r < CR; r++) {
-                                const int e = __shfl_sync(0xffffffffu, vx[VD ? sh : 0][r][u], src);
-                                if (r == tq) ex = e;
-                            }
-                            x -= ex;
-                        }
+                        /* less the clamps, counted by lane (g, p) for every row (zero without clamps) */
+                        x -= p == 0 ? vex[u].x : p == 1 ? vex[u].y : p == 2 ? vex[u].z : vex[u].w;
                         if (vup) {
                             float *o = &acc[4 * sh + p][u];
                             *o = __fadd_rn(__fmul_rn(val, *o), __fmul_rn((float)(x + voff[VD ? sh : 0]), vpv));

@@ -29,6 +29,29 @@ __device__ __forceinline__ float wd_store_scores(const dec_args &a, const dec_ro
     return mx;
 }
 
+/* The clamp counts of the few-row forms to the lanes that subtract them. Lane (g, p) holds cnt[r][u] for token
+ * (or channel) 8 g + 2 p + u of row r; after the mma lane (g, t) needs those of every p for its row t: out[u] gets
+ * p's count as component p. Four shuffles a value, each lane keeping one, cost 111 of a four-row warp-block's
+ * 1703 instructions in the value phase and 40 in the key phase (session 35). Here they pass through `xt`, 16 ra
+ * 16-byte chunks of shared memory that no lane reads or writes meanwhile: chunk (g, u, r) holds the counts of row r
+ * for p = 0 .. 3, lane (g, p) writes word p of it and lane (g, r) reads it whole. At four rows the chunks are
+ * XOR-swizzled by g within g's own eight, so that the writes and a quarter warp's reads meet distinct banks; with 2
+ * or 3 rows g owns 4 or 6 chunks, which an XOR could leave, so they stay in place. The caller orders the uses of xt
+ * around it with __syncwarp. Outputs bit-equal to the shuffles' (session 35, run 11). */
+__device__ __forceinline__ void wd_quad_exchange(const int cnt[4][2], int ra, int4 *xt, int4 out[2])
+{
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    const int sw = ra == 4 ? (g >> 1) | ((g & 1) << 2) : 0;
+#pragma unroll
+    for (int u = 0; u < 2; u++)
+#pragma unroll
+        for (int r = 0; r < 4; r++)
+            if (r < ra) ((int *)(xt + (((2 * g + u) * ra + r) ^ sw)))[tq] = cnt[r][u];
+    __syncwarp();
+#pragma unroll
+    for (int u = 0; u < 2; u++) out[u] = tq < ra ? xt[((2 * g + u) * ra + tq) ^ sw] : make_int4(0, 0, 0, 0);
+}
+
 /* One-row forms: after S^T = K q^T or O^T = V^T P^T only the lanes (g, 0) hold useful sums, column 0 of the
  * four m-tiles (c[p][0]: element 8 g + 2 p, c[p][2]: 8 g + 2 p + 1). The float work per element would then
  * keep 24 of 32 lanes idle, so those lanes first pass their 8 integers through shared memory (at, 64 ints) and
@@ -251,7 +274,12 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
         unsigned clamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(s4, z4));
         const bool clamped = clamp != 0;
         int ex[4][2] = {};
-        if (clamped) wd_key_clamps<BITS, D, 4>(s, clamp, s4, z4, ex);
+        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK; /* this block's scores go there; until then it is free */
+        int4 kex[2] = {};
+        if (clamped) {
+            wd_key_clamps<BITS, D, 4>(s, clamp, s4, z4, ex);
+            wd_quad_exchange(ex, a.rows_alloc, (int4 *)Sb, kex);
+        }
         __syncwarp(); /* the stage is read and the digits are written */
         if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
         int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
@@ -264,15 +292,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
 #pragma unroll
             for (int u = 0; u < 2; u++) {
                 x[p][u] = quad_unscale<BITS>(acc[p][2 * u] + 256 * acc[p][2 * u + 1], 2 * p + u);
-                if (clamped) {
-                    int e = 0;
-#pragma unroll
-                    for (int r = 0; r < 4; r++) {
-                        const int er = __shfl_sync(0xffffffffu, ex[r][u], (lane & ~3) | p);
-                        if (r == tq) e = er;
-                    }
-                    x[p][u] -= e;
-                }
+                x[p][u] -= p == 0 ? kex[u].x : p == 1 ? kex[u].y : p == 2 ? kex[u].z : kex[u].w; /* 0 unclamped */
             }
         /* zero terms: rows 2 b4 + b3 end in the lanes with bits 4 and 3 = (b4, b3) */
         const bool b4 = lane & 16, b3 = lane & 8;
@@ -283,7 +303,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
         f += __shfl_xor_sync(0xffffffffu, f, 2);
         f += __shfl_xor_sync(0xffffffffu, f, 1);
         const int off = __shfl_sync(0xffffffffu, f, (tq >> 1) << 4 | (tq & 1) << 3); /* row tq's */
-        float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
+        if (clamped) __syncwarp(); /* every lane has read its counts from Sb */
         if (tq < rows) { /* row tq: tokens 8 g + e */
             const int n_valid = dec_n_valid(s.rs, tq, j * DEC_BLOCK, DEC_BLOCK);
             const float qk_scale = s.rs->sq[tq] * sk * a.score_scale;
