@@ -3,12 +3,13 @@ counts (`MODE=source bash benchmarks/gpu_stalls_decode.sh` writes source_sass_<b
 the kernel's SASS as `nvdisasm -c -gi` prints it (one `//## File ..., line ...` frame per inlined level), because
 ncu's own per-line export holds one source file only (NOTES-decode, session 35).
 
-    python benchmarks/ncu_decode_lines.py LINES.sass.gz KERNEL SOURCE_SASS.csv.gz WARP_BLOCKS [--top N]
+    python benchmarks/ncu_decode_lines.py LINES.sass.gz KERNEL SOURCE_SASS.csv.gz WARP_BLOCKS [--top N] [--csrc DIR]
 
 KERNEL is the mangled name, e.g. _Z18decode_warp_kernelILi128ELb0ELi3ELb0ELi1EEv8dec_argsi (the one-row form).
 Prints instructions per warp-block (B * Hkv * N / 64 for one row per KV head) by function, where a function is the
 innermost frame in csrc/ and named by the nearest `__device__`/`__global__` definition above its line, then by
-source line.
+source line. The lines are read from --csrc (default: this tree's csrc), which must be the sources the profiled
+build was compiled from (e.g. `git show REV:csrc/FILE` into a folder), or the functions and texts shift.
 """
 import argparse
 import collections
@@ -47,14 +48,14 @@ def sass_frames(path, kernel):
     return out
 
 
-def function_index():
-    """{(file, line): function name} for every line of csrc's .cu/.cuh files."""
+def function_index(csrc):
+    """{(file, line): function name} for every line of the .cu/.cuh files in csrc."""
     idx = {}
-    for name in os.listdir(CSRC):
+    for name in os.listdir(csrc):
         if not name.endswith((".cu", ".cuh")):
             continue
         current = "?"
-        with open(os.path.join(CSRC, name)) as f:
+        with open(os.path.join(csrc, name)) as f:
             for i, text in enumerate(f, 1):
                 m = DEF.match(text)
                 if m:
@@ -70,6 +71,7 @@ def main():
     ap.add_argument("source_sass")
     ap.add_argument("warp_blocks", type=float)
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--csrc", default=CSRC, help="the sources of the profiled build (default: this tree's csrc)")
     args = ap.parse_args()
     sass = sass_frames(args.lines, args.kernel)
     rows = list(csv.reader(gzip.open(args.source_sass, "rt")))
@@ -78,7 +80,7 @@ def main():
     i_src, i_ex = hdr.index("Source"), hdr.index("Instructions Executed")
     i_smp = hdr.index("Warp Stall Sampling (All Samples)")
     base = int(data[0][0], 16)
-    funcs = function_index()
+    funcs = function_index(args.csrc)
     by_func, by_line, samples_func = collections.Counter(), collections.Counter(), collections.Counter()
     mismatches, total, total_smp = 0, 0, 0
     for r in data:
@@ -108,7 +110,7 @@ def main():
             continue
         f, l = key
         if f not in src_cache:
-            src_cache[f] = open(os.path.join(CSRC, f)).read().split("\n")
+            src_cache[f] = open(os.path.join(args.csrc, f)).read().split("\n")
         print(f"  {n / wb:7.1f}  {f}:{l} [{funcs.get(key, '?')}] {src_cache[f][l - 1].strip()[:90]}")
 
 
