@@ -294,13 +294,12 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                     if (DIG) {
                         c[p][0] = quad_unscale<BITS>(c[p][0] + c[p][1] * 256, 2 * p);
                         c[p][2] = quad_unscale<BITS>(c[p][2] + c[p][3] * 256, 2 * p + 1);
-                        if (vclamp) {
-                            c[p][0] -= __shfl_sync(0xffffffffu, vx[DIG ? sh : 0][0][0], (lane & ~3) | p);
-                            c[p][2] -= __shfl_sync(0xffffffffu, vx[DIG ? sh : 0][0][1], (lane & ~3) | p);
-                        }
                     }
-                /* the block's scores were read by the step: their place holds the group's 64 integers */
-                const int2 x = wd_spread_one(c, (int *)Sb);
+                /* the block's scores were read by the step: their place holds the group's 64 integers. Lane l now
+                 * holds channels 2 l and 2 l + 1, whose clamps lane l = (g, tq) counted (channels 8 g + 2 tq + u), so
+                 * they come off here with no shuffle (DIG; 0 without clamps). */
+                int2 x = wd_spread_one(c, (int *)Sb);
+                if constexpr (DIG) x.x -= vx[DIG ? sh : 0][0][0], x.y -= vx[DIG ? sh : 0][0][1];
                 float *o = acc[sh];
                 if (up0) {
                     o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(x.x + off0), pv0));

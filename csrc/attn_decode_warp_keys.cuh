@@ -73,17 +73,19 @@ __device__ __forceinline__ int2 wd_spread_one(const int32_t c[][4], int *at)
 
 /* The scores for the one-row form of phase 1 (S^T = K q^T, wd_split with ONE), spread by wd_spread_one through
  * the row's own place in the score store: lane l stores tokens 2 l and 2 l + 1 to S_row and returns their
- * maximum. */
+ * maximum. ex0 and ex1 are what the clamps take off those two tokens (wd_keys_one: lane l = (g, tq) counts tokens
+ * 8 g + 2 tq = 2 l and 2 l + 1, the same two, so the counts need no shuffle; 0 without clamps). */
 __device__ __forceinline__ float wd_store_scores_one(const dec_args &a, const dec_rows *rs, int64_t key0, float sk,
-                                                     const int32_t c[8][4], int off, float *S_row)
+                                                     const int32_t c[8][4], int off, float *S_row, int ex0 = 0,
+                                                     int ex1 = 0)
 {
     const int lane = threadIdx.x & 31;
     const int2 d = wd_spread_one(c, (int *)S_row);
     const int n_valid = dec_n_valid(rs, 0, key0, DEC_BLOCK);
     const float qk_scale = rs->sq[0] * sk * a.score_scale;
     const int t = 2 * lane;
-    const float v0 = t < n_valid ? (float)(d.x + off) * qk_scale : -INFINITY;
-    const float v1 = t + 1 < n_valid ? (float)(d.y + off) * qk_scale : -INFINITY;
+    const float v0 = t < n_valid ? (float)(d.x - ex0 + off) * qk_scale : -INFINITY;
+    const float v1 = t + 1 < n_valid ? (float)(d.y - ex1 + off) * qk_scale : -INFINITY;
     ((float2 *)S_row)[lane] = make_float2(v0, v1);
     return fmaxf(v0, v1);
 }
@@ -211,16 +213,12 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         wd_key_digit_mma<BITS, KC>(raw, brow, acc);
         const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
 #pragma unroll
-        for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1, less the clamps */
+        for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1; the clamps come off after the spread */
             acc[p][0] = quad_unscale<BITS>(acc[p][0] + acc[p][1] * 256, 2 * p);
             acc[p][2] = quad_unscale<BITS>(acc[p][2] + acc[p][3] * 256, 2 * p + 1);
-            if (clamped) {
-                acc[p][0] -= __shfl_sync(0xffffffffu, ex[0][0], (lane & ~3) | p);
-                acc[p][2] -= __shfl_sync(0xffffffffu, ex[0][1], (lane & ~3) | p);
-            }
         }
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-        rmax = fmaxf(rmax, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off, Sb));
+        rmax = fmaxf(rmax, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off, Sb, ex[0][0], ex[0][1]));
         cur = next;
     }
     return rmax;
