@@ -111,10 +111,17 @@ __device__ __forceinline__ float warp_max(float x)
     return x;
 }
 
-__device__ __forceinline__ int warp_sum(int x)
+/* One redux.sync (sm_80 and up) instead of five shuffles and five adds: the same integer, the sum mod 2^32. */
+__device__ __forceinline__ int warp_sum(int x) { return __reduce_add_sync(0xffffffffu, x); }
+
+/* warp_max of values that are not NaN, in one redux.sync: a float's bits read as an int keep the order of the
+ * non-negative floats, and of the negative ones (-inf included) once their magnitude bits are flipped. Only
+ * +0 and -0 differ from fmaxf's chain, where either may come out; the caller's use must not tell them apart. */
+__device__ __forceinline__ float warp_max_nonan(float x)
 {
-    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-    return x;
+    const int b = __float_as_int(x);
+    const int k = __reduce_max_sync(0xffffffffu, b < 0 ? b ^ 0x7FFFFFFF : b);
+    return __int_as_float(k < 0 ? k ^ 0x7FFFFFFF : k);
 }
 
 /* ---- packed codes -> INT8 + 128 ------------------------------------------------------------------------ */
@@ -242,30 +249,40 @@ template <int BITS> __device__ __forceinline__ uint4 load_quad(const uint8_t *p)
     return make_uint4(w.x, w.y, 0u, 0u);
 }
 
-/* A quad chunk -> out[e] = bytes (rows 0..3 of the quad) of u at element e, with no transpose, each code left
- * where it lies in its byte: u 2^quad_shift(e), below 256 (15·16, 3·64). The mma's sums then carry that factor
- * per register e, and quad_unscale takes it off a row's integer (exact: every term is a multiple of it). Leaving
- * the codes in place saves the shift of 4 of the 8 registers at 4 bits and 6 at 2 bits, for one shift per row
- * sum after the mma. The sums stay far inside int32: keys (D <= 128) at most 128 · 240 · 128 on the lo digit and
- * 128 · 240 · 43 · 256 < 2^29 with the hi one (|q s| <= 127 · 85); values at most 64 · 240 · 255 and
- * 64 · 192 · 84 · 256 < 2^29 (p s <= 255 · 85). */
+/* A quad chunk -> out[e] (bytes: rows 0..3 of the quad) for the mma, with no transpose and no shift: each code
+ * stays where it lies in its byte, and register e holds that byte's codes of elements e and up (the codes under
+ * element e masked off; the byte's first element takes the byte as it is). An mma's row sum from register e is then
+ * X_e = sum over f >= e in the byte of (u_f 2^quad_shift(f)) · y, and quad_sums takes the true sums back,
+ * (X_e - X_{e+1}) >> quad_shift(e), exact since every term is a multiple of the shift's power. That is one mask a
+ * word at 4 bits and three at 2 bits, against two and four when each register held one element (until session
+ * 36), for one subtraction per row sum after the mma. The sums stay inside int32 with every byte up to 255: keys
+ * (D <= 128) at most 128 · 255 · 128 on the lo digit and 128 · 255 · 43 · 256 < 2^29 with the hi one
+ * (|q s| <= 127 · 85); values at most 64 · 255 · 255 and 64 · 255 · 84 · 256 < 2^29 (p s <= 255 · 85). */
 template <int BITS> __host__ __device__ constexpr int quad_shift(int e) { return BITS == 4 ? 4 * (e & 1) : 2 * (e & 3); }
 
 template <int BITS> __device__ __forceinline__ void code_quad(uint4 w, uint32_t out[8])
 {
-    if (BITS == 4) {
-        const uint32_t x[4] = {w.x, w.y, w.z, w.w}; /* tokens 2 k and 2 k + 1 */
+    constexpr int PER = 8 / BITS; /* elements a byte */
+    const uint32_t x[4] = {w.x, w.y, w.z, w.w}; /* 4 bits: elements 2 k, 2 k + 1 in word k; 2 bits: 4 k .. 4 k + 3 */
 #pragma unroll
-        for (int k = 0; k < 4; k++) out[2 * k] = x[k] & 0x0F0F0F0Fu, out[2 * k + 1] = x[k] & 0xF0F0F0F0u;
-    } else {
-#pragma unroll
-        for (int e = 0; e < 4; e++)
-            out[e] = w.x & (0x03030303u << (2 * e)), out[4 + e] = w.y & (0x03030303u << (2 * e));
+    for (int e = 0; e < 8; e++) {
+        const uint32_t keep = ((0xFFu << quad_shift<BITS>(e)) & 0xFFu) * 0x01010101u; /* elements e.. of each byte */
+        out[e] = e % PER == 0 ? x[e / PER] : x[e / PER] & keep;
     }
 }
 
-/* A row's integer from code_quad's register e (an m-tile's row g: e = 2 p; row g + 8: 2 p + 1) in true units. */
-template <int BITS> __device__ __forceinline__ int quad_unscale(int x, int e) { return x >> quad_shift<BITS>(e); }
+/* The row sums X[e] of code_quad's registers (e = 2 p + u: an m-tile p's row g for u = 0, row g + 8 for u = 1),
+ * each with both B digits folded in, -> the sums of element e alone, in true units. In order of e, so that X[e + 1]
+ * is still its own sum when X[e] takes it off. */
+template <int BITS> __device__ __forceinline__ void quad_sums(int x[8])
+{
+    constexpr int PER = 8 / BITS;
+#pragma unroll
+    for (int e = 0; e < 8; e++) {
+        if (e % PER != PER - 1) x[e] -= x[e + 1];
+        x[e] >>= quad_shift<BITS>(e);
+    }
+}
 
 /* A quad chunk -> the four channels' lines (load_line's form), for the paths that scale each line by its step. */
 template <int BITS> __device__ __forceinline__ void quad_lines(uint4 w, uint2 line[4])
@@ -523,8 +540,14 @@ __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, i
         sc[k] = active ? S[r * DEC_BLOCK + sub + LPR * k] : -INFINITY;
         row_max = fmaxf(row_max, sc[k]);
     }
+    /* one row a warp: one redux for the max (scores are finite or -inf, and a zero's sign changes no result:
+     * m_new - sc and the combine's m - M come out the same) */
+    if constexpr (LPR == 32) {
+        row_max = warp_max_nonan(row_max);
+    } else {
 #pragma unroll
-    for (int o = LPR / 2; o > 0; o >>= 1) row_max = fmaxf(row_max, __shfl_xor_sync(0xffffffffu, row_max, o));
+        for (int o = LPR / 2; o > 0; o >>= 1) row_max = fmaxf(row_max, __shfl_xor_sync(0xffffffffu, row_max, o));
+    }
     const float m_old = active ? rs->m[r] : -INFINITY;
     const float m_new = row_max > m_old ? row_max : m_old;
     float alpha = 1.0f, ps = 0.0f, p_inv = 0.0f;
@@ -570,8 +593,12 @@ __device__ __forceinline__ void dec_rows_step(const dec_args &a, dec_rows *rs, i
             sum += c;
         }
     }
+    if constexpr (LPR == 32) {
+        sum = warp_sum(sum);
+    } else {
 #pragma unroll
-    for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+        for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    }
     __syncwarp(); /* every lane has read rs->m before it is overwritten */
     if (active && sub == 0) {
         if (n_valid == 0) { /* every key masked: m, l, acc unchanged */

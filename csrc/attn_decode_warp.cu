@@ -87,9 +87,10 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
     for (int nt = 0; nt < AT; nt++)
 #pragma unroll
         for (int k = 0; k < AV; k++) acc[nt][k] = 0.0f;
-    /* Per block, all loads first: group 0's codes and the steps and zeros before the softmax step (which
-     * does not need them and hides their latency), group 1's (D = 128) after it, so that fewer registers
-     * are live across the step. */
+    /* Per block: the steps' and zeros' global loads, then the softmax step and (one row) the P.s digits, which read
+     * no stage and so run while the block's copies land; then the wait and the codes. Until session 36 the step
+     * ran after the wait, between the two groups' loads, and delayed the next block's copies by its length
+     * (-2 to -3.5 % at 4 bits moving it, NOTES-decode). */
     constexpr int PV = D * BITS / 8, PAD = wd_pad(BITS);
     const uint8_t *vl = s.stage + tq * (4 * PV + PAD) + g * BITS; /* 8 bits: line (token 4 tq, segment g) */
     const uint8_t *vchunk[G]; /* 4 and 2 bits: segment g of group sh of quad tq (quads 8 kk + 4 hh + tq: + their 4 PV) */
@@ -109,11 +110,25 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         }
         uint2 raw[2][2][G][4]; /* 8 bits: lines (tokens 32 kk + 16 hh + 4 tq + i, segment g) */
         uint4 vq[2][2][G];     /* 4 and 2 bits: the same as one quad chunk (wd_value_chunk) */
+        dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
+        int pz[G] = {}; /* DIG: the zero term p . z of group G', lane's tokens (summed over the warp at use) */
+        if constexpr (DIG) { /* the row's P codes were written by the same lanes (dec_rows_step, LPR = 32) */
+#pragma unroll
+            for (int k = 0; k < 2; k++) {
+                const int t = lane + 32 * k, pt = s.p8[t];
+#pragma unroll
+                for (int gg = 0; gg < G; gg++) {
+                    pz[gg] += pt * (int)(int8_t)(mze[k] >> (8 * gg));
+                    const int w = pt * (int)((mst[k] >> (8 * gg)) & 0xffu);
+                    s.p8[(1 + 2 * gg) * WD_PP + t] = (uint8_t)w;
+                    s.p8[(2 + 2 * gg) * WD_PP + t] = (uint8_t)(w >> 8);
+                }
+            }
+        }
         ta_cp_async_wait<0>();
         __syncwarp(); /* every lane's copies of block j have landed */
 #pragma unroll
         for (int sh = 0; sh < G; sh++) {
-            if (sh == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
 #pragma unroll
             for (int kk = 0; kk < 2; kk++)
 #pragma unroll
@@ -128,22 +143,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                     }
                 }
         }
-        if (G == 1) dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
         constexpr int CR = VD ? 4 : 1;         /* rows the clamp counts are kept for */
         int vx[DIG || VD ? G : 1][CR][2] = {}; /* lane (g, tq): channels 8 g + 2 tq + u of group G', row r */
         unsigned vclamp = 0;
-        if constexpr (DIG) { /* the row's P codes were written by the same lanes (dec_rows_step, LPR = 32) */
-#pragma unroll
-            for (int k = 0; k < 2; k++) {
-                const int t = lane + 32 * k, pt = s.p8[t];
-#pragma unroll
-                for (int gg = 0; gg < G; gg++) {
-                    const int w = pt * (int)((mst[k] >> (8 * gg)) & 0xffu);
-                    s.p8[(1 + 2 * gg) * WD_PP + t] = (uint8_t)w;
-                    s.p8[(2 + 2 * gg) * WD_PP + t] = (uint8_t)(w >> 8);
-                }
-            }
-        }
         if constexpr (DIG || VD) { /* P codes of every row are written (dec_rows_step ends with __syncwarp) */
             const int sh2 = 8 * G; /* two tokens' steps (zeros) in one word */
             vclamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(mst[0] | mst[1] << sh2, mze[0] | mze[1] << sh2));
@@ -175,7 +177,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         for (int k = 0; k < 2; k++)
 #pragma unroll
             for (int gg = 0; gg < G; gg++) {
-                if (!DIG) s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
+                if (DIG) continue; /* the steps are in the digits, the zeros in pz */
+                s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
                 s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
             }
         __syncwarp(); /* P codes, row state and value steps written */
@@ -250,7 +253,10 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 }
             }
             /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
-            const int off0 = VD ? 0 : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r0];
+            const int off0 = VD    ? 0
+                             : DIG ? warp_sum(pz[sh])
+                             : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK)
+                                    : -128 * s.rs->psum[r0];
             const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
             int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
 #pragma unroll
@@ -289,12 +295,14 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 }
             }
             if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
+                if constexpr (DIG) { /* column 0 + 256 column 1 of m-tile p's row g (element 2 p) and g + 8 */
+                    int x[8];
 #pragma unroll
-                for (int p = 0; p < 4; p++) /* DIG: column 0 + 256 column 1, less the clamps */
-                    if (DIG) {
-                        c[p][0] = quad_unscale<BITS>(c[p][0] + c[p][1] * 256, 2 * p);
-                        c[p][2] = quad_unscale<BITS>(c[p][2] + c[p][3] * 256, 2 * p + 1);
-                    }
+                    for (int p = 0; p < 4; p++) x[2 * p] = c[p][0] + c[p][1] * 256, x[2 * p + 1] = c[p][2] + c[p][3] * 256;
+                    quad_sums<BITS>(x);
+#pragma unroll
+                    for (int p = 0; p < 4; p++) c[p][0] = x[2 * p], c[p][2] = x[2 * p + 1];
+                }
                 /* the block's scores were read by the step: their place holds the group's 64 integers. Lane l now
                  * holds channels 2 l and 2 l + 1, whose clamps lane l = (g, tq) counted (channels 8 g + 2 tq + u), so
                  * they come off here with no shuffle (DIG; 0 without clamps). */
@@ -306,13 +314,16 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                     o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(x.y + off0), pv0));
                 }
             } else if constexpr (VD) { /* lane (g, t): c[p][2 u] lo, c[p][2 u + 1] hi of channel 8 g + 2 p + u, row t */
+                int xs[8];
+#pragma unroll
+                for (int e = 0; e < 8; e++) xs[e] = c[e / 2][2 * (e % 2)] + 256 * c[e / 2][2 * (e % 2) + 1];
+                quad_sums<BITS>(xs);
 #pragma unroll
                 for (int p = 0; p < 4; p++)
 #pragma unroll
                     for (int u = 0; u < 2; u++) {
-                        int x = quad_unscale<BITS>(c[p][2 * u] + 256 * c[p][2 * u + 1], 2 * p + u);
                         /* less the clamps, counted by lane (g, p) for every row (zero without clamps) */
-                        x -= p == 0 ? vex[u].x : p == 1 ? vex[u].y : p == 2 ? vex[u].z : vex[u].w;
+                        const int x = xs[2 * p + u] - (p == 0 ? vex[u].x : p == 1 ? vex[u].y : p == 2 ? vex[u].z : vex[u].w);
                         if (vup) {
                             float *o = &acc[4 * sh + p][u];
                             *o = __fadd_rn(__fmul_rn(val, *o), __fmul_rn((float)(x + voff[VD ? sh : 0]), vpv));

@@ -212,11 +212,15 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
         wd_key_digit_mma<BITS, KC>(raw, brow, acc);
         const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
+        int x[8]; /* element e = 2 p + u: m-tile p's row g (u = 0) or g + 8 */
 #pragma unroll
         for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1; the clamps come off after the spread */
-            acc[p][0] = quad_unscale<BITS>(acc[p][0] + acc[p][1] * 256, 2 * p);
-            acc[p][2] = quad_unscale<BITS>(acc[p][2] + acc[p][3] * 256, 2 * p + 1);
+            x[2 * p] = acc[p][0] + acc[p][1] * 256;
+            x[2 * p + 1] = acc[p][2] + acc[p][3] * 256;
         }
+        quad_sums<BITS>(x);
+#pragma unroll
+        for (int p = 0; p < 4; p++) acc[p][0] = x[2 * p], acc[p][2] = x[2 * p + 1];
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
         rmax = fmaxf(rmax, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off, Sb, ex[0][0], ex[0][1]));
         cur = next;
@@ -284,14 +288,15 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
 #pragma unroll
         for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
         wd_key_digit_mma<BITS, KC>(raw, brow, acc);
-        int x[4][2]; /* row tq, token 8 g + 2 p + u: lo + 256 hi, less the clamps (counted by lane (g, p)) */
+        int x[8]; /* row tq, token 8 g + e (e = 2 p + u): lo + 256 hi, less the clamps (counted by lane (g, p)) */
+#pragma unroll
+        for (int e = 0; e < 8; e++) x[e] = acc[e / 2][2 * (e % 2)] + 256 * acc[e / 2][2 * (e % 2) + 1];
+        quad_sums<BITS>(x);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
-            for (int u = 0; u < 2; u++) {
-                x[p][u] = quad_unscale<BITS>(acc[p][2 * u] + 256 * acc[p][2 * u + 1], 2 * p + u);
-                x[p][u] -= p == 0 ? kex[u].x : p == 1 ? kex[u].y : p == 2 ? kex[u].z : kex[u].w; /* 0 unclamped */
-            }
+            for (int u = 0; u < 2; u++)
+                x[2 * p + u] -= p == 0 ? kex[u].x : p == 1 ? kex[u].y : p == 2 ? kex[u].z : kex[u].w; /* 0 unclamped */
         /* zero terms: rows 2 b4 + b3 end in the lanes with bits 4 and 3 = (b4, b3) */
         const bool b4 = lane & 16, b3 = lane & 8;
         const int e0 = (b4 ? zd[2] : zd[0]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[0] : zd[2], 16);
@@ -311,7 +316,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
 #pragma unroll
                 for (int u = 0; u < 2; u++) {
                     const int t = 8 * g + 2 * p + u;
-                    sc[2 * p + u] = t < n_valid ? (float)(x[p][u] + off) * qk_scale : -INFINITY;
+                    sc[2 * p + u] = t < n_valid ? (float)(x[2 * p + u] + off) * qk_scale : -INFINITY;
                     mx = fmaxf(mx, sc[2 * p + u]);
                 }
             float4 *dst = (float4 *)(Sb + tq * DEC_BLOCK + 8 * g);
