@@ -96,11 +96,15 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
     const uint8_t *vchunk[G]; /* 4 and 2 bits: segment g of group sh of quad tq (quads 8 kk + 4 hh + tq: + their 4 PV) */
 #pragma unroll
     for (int sh = 0; sh < G; sh++) vchunk[sh] = wd_value_chunk<BITS, D>(s.stage, tq, sh, g);
+    /* Each block's scale is loaded a block ahead: the step, which now starts the block, multiplies by it at its end,
+     * too soon for a global load issued at the block's start (ncu: 8 % of the one-row form's stall samples). */
+    float sv_next = nb > 0 ? a.v_block_scale[cur.grow] : 0.0f;
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
         const wd_cursor next = wd_cursor_next<D>(a, cur);
         const float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
-        float sv = a.v_block_scale[cur.grow];
+        const float sv = sv_next;
+        if (jb + 1 < nb) sv_next = a.v_block_scale[next.grow];
         uint32_t mst[2], mze[2]; /* steps and zeros of tokens lane and lane + 32, G bytes each */
 #pragma unroll
         for (int k = 0; k < 2; k++) {

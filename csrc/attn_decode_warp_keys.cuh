@@ -187,10 +187,12 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
     const int8_t *const brow = s.q8 + (g == 0 ? 1 : g == 1 ? 2 : 3) * QP + 4 * tq;
     if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
     float rmax = -INFINITY;
+    float sk_next = nb > 0 ? a.k_block_scale[cur.grow] : 0.0f; /* a block ahead, as wd_values' sv */
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
-        const float sk = a.k_block_scale[cur.grow];
         const wd_cursor next = wd_cursor_next<D>(a, cur);
+        const float sk = sk_next;
+        if (jb + 1 < nb) sk_next = a.k_block_scale[next.grow];
         uint4 raw[KC][2];
         wd_key_quads<BITS, D>(s.stage, raw);
         const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
@@ -252,10 +254,12 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
     const int8_t *const brow = dig + g * QP + 4 * tq;
     if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
     float mx = -INFINITY;
+    float sk_next = nb > 0 ? a.k_block_scale[cur.grow] : 0.0f; /* a block ahead, as wd_values' sv */
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
-        const float sk = a.k_block_scale[cur.grow];
         const wd_cursor next = wd_cursor_next<D>(a, cur);
+        const float sk = sk_next;
+        if (jb + 1 < nb) sk_next = a.k_block_scale[next.grow];
         uint4 raw[KC][2];
         wd_key_quads<BITS, D>(s.stage, raw);
         const uint32_t s4 = *(const uint32_t *)(s.stage + KROWS + 4 * lane);
