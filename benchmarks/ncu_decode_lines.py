@@ -8,7 +8,8 @@ ncu's own per-line export holds one source file only (NOTES-decode, session 35).
 KERNEL is the mangled name, e.g. _Z18decode_warp_kernelILi128ELb0ELi3ELb0ELi1EEv8dec_argsi (the one-row form).
 Prints instructions per warp-block (B * Hkv * N / 64 for one row per KV head) by function, where a function is the
 innermost frame in csrc/ and named by the nearest `__device__`/`__global__` definition above its line, then by
-source line. The lines are read from --csrc (default: this tree's csrc), which must be the sources the profiled
+source line (--samples: lines by their share of the stall samples, with the two largest stall reasons, to find
+where the warps wait rather than what they issue). The lines are read from --csrc (default: this tree's csrc), which must be the sources the profiled
 build was compiled from (e.g. `git show REV:csrc/FILE` into a folder), or the functions and texts shift.
 """
 import argparse
@@ -72,6 +73,7 @@ def main():
     ap.add_argument("warp_blocks", type=float)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--csrc", default=CSRC, help="the sources of the profiled build (default: this tree's csrc)")
+    ap.add_argument("--samples", action="store_true", help="source lines by stall samples instead of instructions")
     args = ap.parse_args()
     sass = sass_frames(args.lines, args.kernel)
     rows = list(csv.reader(gzip.open(args.source_sass, "rt")))
@@ -79,9 +81,11 @@ def main():
     hdr, data = rows[hi], [r for r in rows[hi + 1:] if r and r[0].startswith("0x")]
     i_src, i_ex = hdr.index("Source"), hdr.index("Instructions Executed")
     i_smp = hdr.index("Warp Stall Sampling (All Samples)")
+    reasons = [(i, h[6:]) for i, h in enumerate(hdr) if h.startswith("stall_") and "Not Issued" not in h]
     base = int(data[0][0], 16)
     funcs = function_index(args.csrc)
     by_func, by_line, samples_func = collections.Counter(), collections.Counter(), collections.Counter()
+    samples_line, why_line = collections.Counter(), collections.defaultdict(collections.Counter)
     mismatches, total, total_smp = 0, 0, 0
     for r in data:
         off, n = int(r[0], 16) - base, int(r[i_ex].replace(",", "") or 0)
@@ -94,6 +98,9 @@ def main():
         by_func[fn] += n
         samples_func[fn] += smp
         by_line[inner] += n
+        samples_line[inner] += smp
+        for i, name in reasons:
+            why_line[inner][name] += int(r[i].replace(",", "") or 0)
         total += n
         total_smp += smp
     wb = args.warp_blocks
@@ -102,16 +109,24 @@ def main():
     print("\nby function (innermost csrc frame): instructions per warp-block, share of stall samples")
     for fn, n in by_func.most_common(args.top):
         print(f"  {n / wb:7.1f}  {100 * samples_func[fn] / max(total_smp, 1):5.1f} %  {fn}")
-    print("\nby source line:")
     src_cache = {}
-    for key, n in by_line.most_common(args.top):
-        if key is None:
-            print(f"  {n / wb:7.1f}  (no csrc frame)")
-            continue
+
+    def text(key):
         f, l = key
         if f not in src_cache:
             src_cache[f] = open(os.path.join(args.csrc, f)).read().split("\n")
-        print(f"  {n / wb:7.1f}  {f}:{l} [{funcs.get(key, '?')}] {src_cache[f][l - 1].strip()[:90]}")
+        return f"{f}:{l} [{funcs.get(key, '?')}] {src_cache[f][l - 1].strip()[:80]}"
+
+    if args.samples:
+        print("\nby source line: share of stall samples (two largest reasons), instructions per warp-block")
+        for key, smp in samples_line.most_common(args.top):
+            why = ", ".join(f"{w} {100 * c / max(smp, 1):.0f} %" for w, c in why_line[key].most_common(2))
+            where = "(no csrc frame)" if key is None else text(key)
+            print(f"  {100 * smp / max(total_smp, 1):5.1f} % ({why}) {by_line[key] / wb:6.1f}  {where}")
+        return
+    print("\nby source line:")
+    for key, n in by_line.most_common(args.top):
+        print(f"  {n / wb:7.1f}  " + ("(no csrc frame)" if key is None else text(key)))
 
 
 if __name__ == "__main__":
