@@ -284,15 +284,6 @@ template <int BITS> __device__ __forceinline__ void quad_sums(int x[8])
     }
 }
 
-/* quad_sums of the integers an mma left with B's two digits in columns 0 and 1 (lo + 256 hi): m-tile p holds
- * element 2 p in c[p][0] and c[p][1] (row g) and element 2 p + 1 in c[p][2] and c[p][3] (row g + 8). */
-template <int BITS> __device__ __forceinline__ void quad_digit_sums(const int32_t c[][4], int x[8])
-{
-#pragma unroll
-    for (int e = 0; e < 8; e++) x[e] = c[e / 2][2 * (e % 2)] + 256 * c[e / 2][2 * (e % 2) + 1];
-    quad_sums<BITS>(x);
-}
-
 /* A quad chunk -> the four channels' lines (load_line's form), for the paths that scale each line by its step. */
 template <int BITS> __device__ __forceinline__ void quad_lines(uint4 w, uint2 line[4])
 {

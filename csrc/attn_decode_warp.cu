@@ -301,7 +301,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
             if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
                 if constexpr (DIG) { /* column 0 + 256 column 1 of m-tile p's row g (element 2 p) and g + 8 */
                     int x[8];
-                    quad_digit_sums<BITS>(c, x);
+#pragma unroll
+                    for (int p = 0; p < 4; p++) x[2 * p] = c[p][0] + c[p][1] * 256, x[2 * p + 1] = c[p][2] + c[p][3] * 256;
+                    quad_sums<BITS>(x);
 #pragma unroll
                     for (int p = 0; p < 4; p++) c[p][0] = x[2 * p], c[p][2] = x[2 * p + 1];
                 }
@@ -317,7 +319,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 }
             } else if constexpr (VD) { /* lane (g, t): c[p][2 u] lo, c[p][2 u + 1] hi of channel 8 g + 2 p + u, row t */
                 int xs[8];
-                quad_digit_sums<BITS>(c, xs);
+#pragma unroll
+                for (int e = 0; e < 8; e++) xs[e] = c[e / 2][2 * (e % 2)] + 256 * c[e / 2][2 * (e % 2) + 1];
+                quad_sums<BITS>(xs);
 #pragma unroll
                 for (int p = 0; p < 4; p++)
 #pragma unroll

@@ -214,8 +214,13 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
         wd_key_digit_mma<BITS, KC>(raw, brow, acc);
         const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
-        int x[8]; /* element e = 2 p + u: m-tile p's row g (u = 0) or g + 8; the clamps come off after the spread */
-        quad_digit_sums<BITS>(acc, x);
+        int x[8]; /* element e = 2 p + u: m-tile p's row g (u = 0) or g + 8 */
+#pragma unroll
+        for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1; the clamps come off after the spread */
+            x[2 * p] = acc[p][0] + acc[p][1] * 256;
+            x[2 * p + 1] = acc[p][2] + acc[p][3] * 256;
+        }
+        quad_sums<BITS>(x);
 #pragma unroll
         for (int p = 0; p < 4; p++) acc[p][0] = x[2 * p], acc[p][2] = x[2 * p + 1];
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
@@ -288,7 +293,9 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
         for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
         wd_key_digit_mma<BITS, KC>(raw, brow, acc);
         int x[8]; /* row tq, token 8 g + e (e = 2 p + u): lo + 256 hi, less the clamps (counted by lane (g, p)) */
-        quad_digit_sums<BITS>(acc, x);
+#pragma unroll
+        for (int e = 0; e < 8; e++) x[e] = acc[e / 2][2 * (e % 2)] + 256 * acc[e / 2][2 * (e % 2) + 1];
+        quad_sums<BITS>(x);
 #pragma unroll
         for (int p = 0; p < 4; p++)
 #pragma unroll
