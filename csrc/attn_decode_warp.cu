@@ -795,12 +795,16 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
         /* Items are alike, so a launch takes about (waves of resident warps) x (blocks per item + the item's
          * fixed work, counted as one block). The blocks per split with the fewest such steps win, the larger
          * on a tie: a plan one item past a whole wave costs a whole extra wave (session 8: 1.29 waves made
-         * two shapes 6-12 % slower). */
+         * two shapes 6-12 % slower). Residual items that do not fit the last wave's free warps add two steps:
+         * in a wave of their own they wait on DRAM under the last wave's load (q, one block, the look-back, one
+         * block: 17-26 us at (16,32,8,8k + 37); NOTES-decode, session 38). Counting them as whole items instead
+         * chose two waves of shorter splits, 1-5 % slower at 4 bits. Where they fit, nothing changes. */
+        const int64_t res_items = res_ok ? items_per_split : 0;
         int64_t best = -1;
         bps = 1;
         for (int c = 1; c <= cap; c++) {
-            const int64_t items = (a->n_blocks + c - 1) / c * items_per_split;
-            const int64_t cost = (items + slots - 1) / slots * (c + 1);
+            const int64_t items = (a->n_blocks + c - 1) / c * items_per_split, waves = (items + slots - 1) / slots;
+            const int64_t cost = waves * (c + 1) + (res_items > waves * slots - items ? 2 : 0);
             if (best < 0 || cost <= best) best = cost, bps = c;
             if (c >= a->n_blocks) break; /* one split already */
         }

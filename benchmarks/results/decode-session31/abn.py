@@ -5,7 +5,8 @@ shape and form each build's median (us) and its mean change against dir0 over th
 output is not bit-equal to dir0's (from session 37 on with the largest difference over dir0's largest output).
 ABN_FORMS: forms as "4s,2s,4e" (bits, SAS or exact). ABN_DIST=sink:c (session 37): a sparse distribution, token 0
 and 15 random tokens of every head pushed c along one direction that q leans towards too (c = 12 leaves 59-91 % of the
-blocks with no score within SAS's threshold of the running maximum).
+blocks with no score within SAS's threshold of the running maximum). Session 38: ABN_SHAPES="B,Hq,Hkv,N;..." replaces
+the shapes; ABN_BPS="0,12" forces each build's blocks per split (0: the plan's), e.g. for one tree given twice.
 benchmarks/ab_variants.sh drives it for diagnostic objects (from session 31 on)."""
 import importlib, math, os, shutil, statistics, sys, tempfile
 import torch
@@ -19,9 +20,14 @@ mods = []
 for i, d in enumerate(dirs):
     shutil.copytree(os.path.join(d, "turboattn"), os.path.join(root, f"ta_{i}"))
     mods.append((importlib.import_module(f"ta_{i}._C"), importlib.import_module(f"ta_{i}.cuda_kv")))
+if os.environ.get("ABN_BPS"):  # "0,12": blocks per split forced per build (0: the plan's), e.g. one tree twice
+    for (C, _), n in zip(mods, os.environ["ABN_BPS"].split(",")):
+        C.decode_blocks_per_split(int(n))
 forms = os.environ.get("ABN_FORMS", "4s,2s").split(",")
 shapes = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072), (2, 32, 4, 32768),
           (1, 32, 32, 32768 + 37), (16, 32, 8, 8192 + 37)]
+if os.environ.get("ABN_SHAPES"):  # "B,Hq,Hkv,N;..." instead of the list above (session 38)
+    shapes = [tuple(int(x) for x in s.split(",")) for s in os.environ["ABN_SHAPES"].split(";")]
 for B, Hq, Hkv, N in shapes:
     g = torch.Generator(device="cuda").manual_seed(N + B)
     k = torch.randn(B, Hkv, N, 128, device="cuda", dtype=torch.float16, generator=g)
