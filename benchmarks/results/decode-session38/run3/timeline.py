@@ -1,7 +1,10 @@
 """Session 38 run 3: when the chained residual split runs (diagnostic build r38chainT prints globaltimer stamps every
 8th call: "own" = an item's start and the end of its own split, for b = 0 and the first and last splits; "chain" = the
 chained residual's start, own end, q done, end; "sep" = a residual item of its own: start, q done, image waited, end).
-argv: the build's directory. Prints the stamps relative to the earliest start, in us, summarised."""
+argv: the build's directory. Prints the stamps relative to the earliest start, in us, summarised. Run 11 reuses it on
+r38selfT ("sep": start, q done, image built or waited for, end) with TL_SHAPES="B,Hq,Hkv,N;..." and TL_KNOB (the
+TURBOATTN_DECODE_RESIDUAL value of each shape's second call; run 3's: the four shapes below and "warp") and TL_LABEL
+(the first call's name)."""
 import math, os, re, subprocess, sys
 
 CHILD = r'''
@@ -44,7 +47,8 @@ def run(build, shape, env):
             print(f"  {name:12s} n={len(sel):4d}  (min med max per stamp) {desc}")
 
 build = sys.argv[1]
-for shape in ("1,32,32,32805", "16,32,8,8229", "8,32,8,32805", "1,32,8,131109"):
-    for env in ({}, {"TURBOATTN_DECODE_RESIDUAL": "warp"}):
-        print(shape, env or "chained")
+shapes = os.environ.get("TL_SHAPES", "1,32,32,32805;16,32,8,8229;8,32,8,32805;1,32,8,131109").split(";")
+for shape in shapes:
+    for env in ({}, {"TURBOATTN_DECODE_RESIDUAL": os.environ.get("TL_KNOB", "warp")}):
+        print(shape, env or os.environ.get("TL_LABEL", "chained"))
         run(build, shape, env)
