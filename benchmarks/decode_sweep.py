@@ -1,7 +1,7 @@
 """Decode kernel knobs on the GPU: blocks per split (0 = automatic) and the kernel variant
 (TURBOATTN_DECODE_VARIANT, the rows of attn_decode_warp.cu's table) for the benchmark shapes at 4 and 2 bits.
 
-    python benchmarks/decode_sweep.py --out DIR
+    python benchmarks/decode_sweep.py --out DIR [--variants 0,1] [--bps 0,4,8,16] [--bits 4,2]
 
 Writes DIR/decode_sweep.json and prints one line per setting. Times: CUDA-event medians (decode.py's timer)
 of the kernel-only binding with a preallocated output.
@@ -25,15 +25,20 @@ from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
+    ap.add_argument("--variants", default="0,1", help="TURBOATTN_DECODE_VARIANT values, comma-separated")
+    ap.add_argument("--bps", default="0,4,8,16", help="blocks per split, comma-separated (0: the plan's)")
+    ap.add_argument("--bits", default="4,2", help="cache bit widths, comma-separated")
     args = ap.parse_args()
+    variants = args.variants.split(",")
+    bps_list = [int(x) for x in args.bps.split(",")]
     rows = []
     for B, Hq, Hkv, N in decode.CONFIGS:
         q, k, v = decode.make_inputs(B, Hq, Hkv, N)
-        for bits in (4, 2):
+        for bits in [int(x) for x in args.bits.split(",")]:
             cache = quantize_kv_cuda(k, v, bits=bits)
-            for variant in ("0", "1"):
+            for variant in variants:
                 os.environ["TURBOATTN_DECODE_VARIANT"] = variant
-                for bps in (0, 4, 8, 16):
+                for bps in bps_list:
                     _C.decode_blocks_per_split(bps)
                     t, _ = decode.turbo_time(q, cache)
                     row = {"B": B, "Hq": Hq, "Hkv": Hkv, "N": N, "bits": bits, "variant": variant, "bps": bps,

@@ -611,7 +611,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     const int lane = threadIdx.x & 31;
     uint8_t *at = wd_raw + (size_t)(threadIdx.x >> 5) * warp_bytes;
     wd_smem s;
-    s.stage = at, at += wd_stage_bytes(D, a.max_bits);
+    s.stage = at, at += wd_form_stage_bytes(D, a.max_bits, FORM);
     s.rs = (dec_rows *)at, at += sizeof(dec_rows);
     constexpr int TR = wd_tile_rows(HI);
     s.q8 = (int8_t *)at, at += TR * wd_qp(D);
@@ -729,11 +729,11 @@ static int wd_prepare(int device, int k, int mixed, size_t cta_bytes)
 
 /* Per-warp shared memory of a launch with bps blocks per split: with the residual rows in the kernel and a cache
  * narrower than 8 bits, at least one block of scores and then an 8-bit stage (wd_item). */
-static size_t wd_launch_warp_bytes(const dec_args *a, int bps)
+static size_t wd_launch_warp_bytes(const dec_args *a, int bps, int form)
 {
-    const size_t n = wd_warp_bytes(a->D, a->rows_alloc, bps, a->max_bits);
+    const size_t n = wd_warp_bytes(a->D, a->rows_alloc, bps, a->max_bits, form);
     if (!a->res_warp || a->max_bits >= 8) return n;
-    const size_t r = wd_warp_bytes(a->D, a->rows_alloc, 1, a->max_bits) + (size_t)wd_stage_bytes(a->D, 8);
+    const size_t r = wd_warp_bytes(a->D, a->rows_alloc, 1, a->max_bits, form) + (size_t)wd_stage_bytes(a->D, 8);
     return r > n ? r : n;
 }
 
@@ -767,7 +767,7 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
         TA_CUDA_TRY(cudaDeviceGetAttribute(&smem_sm[device], cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
     }
     const int per_warp = (smem_sm[device] / wd_table[k].minb - smem_reserved[device]) / WD_WARPS;
-    int s_bytes = per_warp - (int)wd_warp_bytes(a->D, a->rows_alloc, 0, a->max_bits);
+    int s_bytes = per_warp - (int)wd_warp_bytes(a->D, a->rows_alloc, 0, a->max_bits, wd_table[k].form);
     /* The residual rows can be the last split of this kernel (an 8-bit block from dec_residual_image_kernel) when
      * an 8-bit stage fits next to the other CTAs; below, the plan decides whether they are. */
     const int res_need = a->rows_alloc * DEC_BLOCK * (int)sizeof(float) + (a->max_bits < 8 ? wd_stage_bytes(a->D, 8) : 0);
@@ -777,7 +777,7 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     if (s_bytes > WD_S_BYTES) s_bytes = WD_S_BYTES;
     int cap = s_bytes / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;
-    size_t cta_cap = WD_WARPS * wd_launch_warp_bytes(a, cap);
+    size_t cta_cap = WD_WARPS * wd_launch_warp_bytes(a, cap, wd_table[k].form);
     int st = wd_prepare(device, k, a->mixed, cta_cap);
     if (st != TA_OK) return st;
     /* Resident CTAs per SM, asked once per (GPU, kernel, rows): the query costs microseconds, and decode
@@ -828,7 +828,7 @@ int dec_warp_launch(const dec_args *a, int device, int pdl)
 {
     int k = wd_find(a->D, a->rows_alloc);
     if (k < 0 || a->n_items <= 0) return TA_OK;
-    size_t warp_bytes = wd_launch_warp_bytes(a, a->bps);
+    size_t warp_bytes = wd_launch_warp_bytes(a, a->bps, wd_table[k].form);
     int st = wd_prepare(device, k, a->mixed, WD_WARPS * warp_bytes);
     if (st != TA_OK) return st;
     cudaLaunchAttribute attr;

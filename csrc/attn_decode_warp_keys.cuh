@@ -244,7 +244,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
                                               int rows)
 {
     static_assert(D == 128, "lane l makes the digits of channels 4 l .. 4 l + 3");
-    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
+    constexpr int KC = D / 32, QP = D + 16;
     static_assert(12 * QP <= 8 * QP + 8 * WD_PP, "the digit tile (q8's rows 4..11) ends inside the P tile");
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row: tq */
     uint32_t q4[4];
@@ -252,18 +252,28 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
     for (int r = 0; r < 4; r++) q4[r] = *(const uint32_t *)(s.q8 + r * QP + 4 * lane);
     int8_t *const dig = s.q8 + 4 * QP;
     const int8_t *const brow = dig + g * QP + 4 * tq;
-    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
+    /* The stage holds the codes only (wd_form_stage_bytes): the lane's steps and zeros (channels 4 lane ..) are
+     * loaded a block ahead into registers, as the block's scale is. */
+    if (nb > 0) wd_stage_keys<BITS, D, false>(a, s.stage, cur.kc, cur.grow);
     float mx = -INFINITY;
     float sk_next = nb > 0 ? a.k_block_scale[cur.grow] : 0.0f; /* a block ahead, as wd_values' sv */
+    uint32_t s4_next = 0, z4_next = 0;
+    if (nb > 0) {
+        s4_next = *(const uint32_t *)(a.k_group_step + cur.grow * D + 4 * lane);
+        z4_next = *(const uint32_t *)(a.k_group_zero + cur.grow * D + 4 * lane);
+    }
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
         const wd_cursor next = wd_cursor_next<D>(a, cur);
         const float sk = sk_next;
-        if (jb + 1 < nb) sk_next = a.k_block_scale[next.grow];
+        const uint32_t s4 = s4_next, z4 = z4_next;
+        if (jb + 1 < nb) {
+            sk_next = a.k_block_scale[next.grow];
+            s4_next = *(const uint32_t *)(a.k_group_step + next.grow * D + 4 * lane);
+            z4_next = *(const uint32_t *)(a.k_group_zero + next.grow * D + 4 * lane);
+        }
         uint4 raw[KC][2];
         wd_key_quads<BITS, D>(s.stage, raw);
-        const uint32_t s4 = *(const uint32_t *)(s.stage + KROWS + 4 * lane);
-        const uint32_t z4 = *(const uint32_t *)(s.stage + KROWS + D + 4 * lane);
         int zd[4]; /* q_r . z over the lane's channels */
 #pragma unroll
         for (int r = 0; r < 4; r++) {
@@ -287,7 +297,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
             wd_quad_exchange(ex, a.rows_alloc, (int4 *)Sb, kex);
         }
         __syncwarp(); /* the stage is read and the digits are written */
-        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
+        if (jb + 1 < nb) wd_stage_keys<BITS, D, false>(a, s.stage, next.kc, next.grow);
         int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
         for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;

@@ -24,7 +24,8 @@ __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile 
  * The packed codes of the next block are copied into shared memory by cp.async while the warp computes the
  * current one, so no register waits on global memory and none is held by a load in flight (prefetching
  * into registers hid the latency but spilled: NOTES-decode, session 3). Keys: the D channel rows of
- * 8·BITS bytes of one (block, head, batch), which are contiguous in k_codes, then its D steps and D zeros; at 4
+ * 8·BITS bytes of one (block, head, batch), which are contiguous in k_codes, then its D steps and D zeros
+ * (except in the few-row form at 4 and 2 bits: wd_form_stage_bytes); at 4
  * and 2 bits the rows come interleaved by channel quads (ta_kv_key_row) and keep that order here (wd_key_chunk).
  * Values: the block's 64 token rows of D·BITS/8 bytes, gathered from v_codes. The 32 lanes of one line load
  * read rows 4 apart (lines 4 tq + i), so the row layouts spread those rows over the banks: 8-bit key channel c is
@@ -38,16 +39,24 @@ __host__ __device__ constexpr int wd_stage_bytes(int D, int bits)
     return D * 8 * bits + 2 * D > wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits) ? D * 8 * bits + 2 * D
                                                                                : wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits);
 }
+/* The stage of a kernel form. The few-row form at 4 and 2 bits (wd_keys_few) loads its key steps and zeros into
+ * registers a block ahead instead of staging them, and its value rows have no pad (wd_value_chunk), so its stage is
+ * one block of codes, 8 D BITS bytes either way: at 4 bits 512 bytes less, which lets four-row splits take 12
+ * blocks of scores instead of 11 (NOTES-decode, session 39). */
+__host__ __device__ constexpr int wd_form_stage_bytes(int D, int bits, int form)
+{
+    return form == WD_FEW && bits < 8 ? D * 8 * bits : wd_stage_bytes(D, bits);
+}
 
 /* Rows of the q and P tiles: the mma's 16, or 8 when no item has more than 8 rows (HI = false; rows 8-15 of
  * the A fragments are then zeros in registers), which leaves the score store room for more blocks. */
 __host__ __device__ constexpr int wd_tile_rows(bool hi) { return hi ? DEC_RT : 8; }
 
 /* Per-warp shared memory, every part a multiple of 16 bytes. */
-static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps, int max_bits)
+static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps, int max_bits, int form)
 {
     const int tr = wd_tile_rows(rows_alloc > 8);
-    size_t n = (size_t)wd_stage_bytes(D, max_bits); /* first: 16-byte aligned for cp.async */
+    size_t n = (size_t)wd_form_stage_bytes(D, max_bits, form); /* first: 16-byte aligned for cp.async */
     n += sizeof(dec_rows);                          /* 640 */
     n += (size_t)tr * wd_qp(D);                     /* q codes */
     n += (size_t)tr * WD_PP;                        /* P codes */
@@ -57,7 +66,7 @@ static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps, int max_bits)
 }
 
 typedef struct {
-    uint8_t *stage; /* wd_stage_bytes(D, max_bits) */
+    uint8_t *stage; /* wd_form_stage_bytes(D, max_bits, form) */
     dec_rows *rs;
     int8_t *q8;
     uint8_t *p8, *vstep, *vzero; /* vstep/vzero: [group][token] */
@@ -104,7 +113,7 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
  * lane's first chunk of the block, a.k_codes + j KB + k_head_off[h] + b D CB + 16 lane; grow: the block's
  * index (j H + h) B + b in the [cap, H, B] arrays. Both are advanced block by block by the callers (wd_cursor):
  * formed from j in 64 bits, they cost about 40 instructions per block (ncu, session 10). */
-template <int BITS, int D>
+template <int BITS, int D, bool META = true>
 __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kblk, int64_t grow)
 {
     constexpr int CB = 8 * BITS, CPR = CB / 16, KROWS = D * CB; /* CPR: 16-byte chunks per row */
@@ -124,7 +133,7 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
 #pragma unroll
         for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * 512, kblk + 512 * m);
     }
-    if (lane < D / 8) { /* D / 16 chunks of steps, then as many of zeros */
+    if (META && lane < D / 8) { /* D / 16 chunks of steps, then as many of zeros (META = false: wd_keys_few) */
         const int half = lane / (D / 16), k = lane % (D / 16);
         const uint8_t *meta = half ? (const uint8_t *)a.k_group_zero : a.k_group_step;
         ta_cp_async16(stage + KROWS + half * D + 16 * k, meta + grow * D + 16 * k);
