@@ -7,6 +7,8 @@ ABN_FORMS: forms as "4s,2s,4e" (bits, SAS or exact). ABN_DIST=sink:c (session 37
 and 15 random tokens of every head pushed c along one direction that q leans towards too (c = 12 leaves 59-91 % of the
 blocks with no score within SAS's threshold of the running maximum). Session 38: ABN_SHAPES="B,Hq,Hkv,N;..." replaces
 the shapes; ABN_BPS="0,12" forces each build's blocks per split (0: the plan's), e.g. for one tree given twice.
+Session 39: ABN_ENV="NAME=v0,v1,..." sets the environment variable NAME to v_i before each call of build i (an
+empty v_i sets it empty), for knobs the library reads per call, e.g. one tree given twice.
 benchmarks/ab_variants.sh drives it for diagnostic objects (from session 31 on)."""
 import importlib, math, os, shutil, statistics, sys, tempfile
 import torch
@@ -24,6 +26,10 @@ if os.environ.get("ABN_BPS"):  # "0,12": blocks per split forced per build (0: t
     for (C, _), n in zip(mods, os.environ["ABN_BPS"].split(",")):
         C.decode_blocks_per_split(int(n))
 forms = os.environ.get("ABN_FORMS", "4s,2s").split(",")
+env_name, env_vals = None, None
+if os.environ.get("ABN_ENV"):  # "NAME=v0,v1": NAME set to v_i before each call of build i (session 39)
+    env_name, vals = os.environ["ABN_ENV"].split("=", 1)
+    env_vals = vals.split(",")
 shapes = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072), (2, 32, 4, 32768),
           (1, 32, 32, 32768 + 37), (16, 32, 8, 8192 + 37)]
 if os.environ.get("ABN_SHAPES"):  # "B,Hq,Hkv,N;..." instead of the list above (session 38)
@@ -47,11 +53,14 @@ for B, Hq, Hkv, N in shapes:
     for code in forms:
         bits, ex = int(code[0]), code[1] == "e"
         outs, calls = [], []
-        for C, KV in mods:
+        for i, (C, KV) in enumerate(mods):
             cache, out = KV.quantize_kv_cuda(k, v, bits=bits), torch.empty_like(q)
             outs.append(out)
-            calls.append(lambda C=C, cache=cache, out=out: C.cuda_attention_kv(q, cache, out, None, 1 / math.sqrt(128),
-                                                                               False, ex, 8, False))
+            def call(C=C, cache=cache, out=out, ev=env_vals[i] if env_vals else None):
+                if ev is not None:
+                    os.environ[env_name] = ev
+                return C.cuda_attention_kv(q, cache, out, None, 1 / math.sqrt(128), False, ex, 8, False)
+            calls.append(call)
         for c in calls:
             c()
         torch.cuda.synchronize()
