@@ -2,7 +2,7 @@
 FP16 K/V (flash, cuDNN and memory-efficient backends, enable_gqa), plus the device's copy bandwidth, the
 cost of append() of one token and of compressing a 32k-token prefill.
 
-    python benchmarks/decode.py --out DIR [--quick]
+    python benchmarks/decode.py --out DIR [--quick] [--d 64] [--configs "B,Hq,Hkv,N;..."]
 
 Writes DIR/decode.json and DIR/decode.md and prints the table. Needs torch with CUDA and turboattn built
 with CUDA. Times are CUDA-event medians after warm-up; inputs are random (never zeros) with x20 outlier key
@@ -101,11 +101,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
     ap.add_argument("--quick", action="store_true", help="first two configurations only")
+    ap.add_argument("--d", type=int, default=128, help="head dimension (default 128, the issue's)")
+    ap.add_argument("--configs", default=None, metavar="B,Hq,Hkv,N;...",
+                    help="configurations instead of the issue's four")
     ap.add_argument("--settled", type=float, default=0.0, metavar="MS",
                     help="call each attention function for MS ms before timing it (default 0: five warm-ups)")
     args = ap.parse_args()
-    global SETTLE_MS
+    global SETTLE_MS, D
     SETTLE_MS = args.settled
+    D = args.d
+    configs = [tuple(int(x) for x in c.split(",")) for c in args.configs.split(";")] if args.configs else CONFIGS
     os.makedirs(args.out, exist_ok=True)
     props = torch.cuda.get_device_properties(0)
     result = {"device": props.name, "sm_count": props.multi_processor_count,
@@ -114,7 +119,7 @@ def main():
     result["copy_GBps"] = copy_bandwidth()
     print(f"device {props.name}, copy bandwidth {result['copy_GBps']:.0f} GB/s (read+write)", flush=True)
 
-    for B, Hq, Hkv, N in CONFIGS[:2] if args.quick else CONFIGS:
+    for B, Hq, Hkv, N in configs[:2] if args.quick else configs:
         q, k, v = make_inputs(B, Hq, Hkv, N)
         row = {"B": B, "Hq": Hq, "Hkv": Hkv, "N": N, "D": D}
         fp16_bytes = 2 * B * Hkv * N * D * 2
@@ -179,7 +184,7 @@ def main():
 
     with open(os.path.join(args.out, "decode.json"), "w") as fh:
         json.dump(result, fh, indent=1)
-    lines = [f"# Decode attention, {props.name} ({result['sm_count']} SMs)", "",
+    lines = [f"# Decode attention, {props.name} ({result['sm_count']} SMs), D = {D}", "",
              f"Command: `{result['command']}`; copy bandwidth {result['copy_GBps']:.0f} GB/s (read+write); "
              f"append(1 token) {result['append_one_token_ms']:.3f} ms; compress 32k x 8 heads "
              f"{result['compress_32k_ms']:.2f} ms.", "",

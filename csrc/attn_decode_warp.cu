@@ -74,7 +74,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * holds both digits of row t, so it folds row t with no shuffle, as in wd_keys_few. Clamps: lane (g, tq)
      * counts channels 8 g + 2 tq and 8 g + 2 tq + 1 for the 4 rows from the stage before it is released. */
     constexpr bool VD = FEW && FACT;
-    static_assert(!FEW || (!HI && D == 128 && LPR >= 8 && LPR < 32), "the few-row form: 2 to 4 rows, D = 128");
+    static_assert(!FEW || (!HI && (D == 128 || D == 64) && LPR >= 8 && LPR < 32), "the few-row form: 2 to 4 rows, D = 64 or 128");
     constexpr int L = (1 << BITS) - 1;
     /* accumulator tiles, values per tile; one row: channels 2 lane and 2 lane + 1 of each group (wd_spread_one) */
     constexpr int AT = ONE ? G : VD ? 4 * G : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
@@ -685,14 +685,16 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * default is the 168-register row (12 warps per SM, no spills): with the stage, fewer warps no longer cost
  * latency hiding. Calls with one row per item (rows_alloc = 1) first get the one-row form, both products
  * turned around (wd_split, wd_values); calls with 2 to 4 the few-row form (wd_keys_few); variant 1 is then
- * the general row (NOTES-decode, sessions 8 and 9). */
+ * the general row (NOTES-decode, sessions 8 and 9). At D = 64 both forms fit 128 registers without spills, four
+ * CTAs per SM; until session 40 D = 64 had the general row alone, 14-34 % slower on an H200. */
 #define WD_ROW(D, HI, MINB, FORM)                                                                              \
     {D, HI, MINB, FORM, {decode_warp_kernel<D, HI, MINB, false, FORM>, decode_warp_kernel<D, HI, MINB, true, FORM>}}
 static const struct {
     int D, hi, minb, form;
     wd_kernel_t kernel[2]; /* one bit width, several (MIXED) */
 } wd_table[] = {
-    WD_ROW(64, false, 4, WD_GENERAL),  WD_ROW(64, true, 2, WD_GENERAL),  WD_ROW(128, false, 3, WD_ONE),
+    WD_ROW(64, false, 4, WD_ONE),      WD_ROW(64, false, 4, WD_FEW),     WD_ROW(64, false, 4, WD_GENERAL),
+    WD_ROW(64, true, 2, WD_GENERAL),   WD_ROW(128, false, 3, WD_ONE),
     WD_ROW(128, false, 3, WD_FEW),     WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
     WD_ROW(128, true, 2, WD_GENERAL),
 };

@@ -243,13 +243,14 @@ template <int BITS, int D>
 __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb,
                                               int rows)
 {
-    static_assert(D == 128, "lane l makes the digits of channels 4 l .. 4 l + 3");
+    static_assert(D == 128 || D == 64, "lane l makes the digits of channels 4 l .. 4 l + 3 (at D = 64 lanes < 16)");
     constexpr int KC = D / 32, QP = D + 16;
     static_assert(12 * QP <= 8 * QP + 8 * WD_PP, "the digit tile (q8's rows 4..11) ends inside the P tile");
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row: tq */
+    const bool mine = 4 * lane < D; /* always at D = 128; the other lanes' steps, zeros and q stay 0 */
     uint32_t q4[4];
 #pragma unroll
-    for (int r = 0; r < 4; r++) q4[r] = *(const uint32_t *)(s.q8 + r * QP + 4 * lane);
+    for (int r = 0; r < 4; r++) q4[r] = mine ? *(const uint32_t *)(s.q8 + r * QP + 4 * lane) : 0u;
     int8_t *const dig = s.q8 + 4 * QP;
     const int8_t *const brow = dig + g * QP + 4 * tq;
     /* The stage holds the codes only (wd_form_stage_bytes): the lane's steps and zeros (channels 4 lane ..) are
@@ -258,7 +259,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
     float mx = -INFINITY;
     float sk_next = nb > 0 ? a.k_block_scale[cur.grow] : 0.0f; /* a block ahead, as wd_values' sv */
     uint32_t s4_next = 0, z4_next = 0;
-    if (nb > 0) {
+    if (nb > 0 && mine) {
         s4_next = *(const uint32_t *)(a.k_group_step + cur.grow * D + 4 * lane);
         z4_next = *(const uint32_t *)(a.k_group_zero + cur.grow * D + 4 * lane);
     }
@@ -269,8 +270,10 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
         const uint32_t s4 = s4_next, z4 = z4_next;
         if (jb + 1 < nb) {
             sk_next = a.k_block_scale[next.grow];
-            s4_next = *(const uint32_t *)(a.k_group_step + next.grow * D + 4 * lane);
-            z4_next = *(const uint32_t *)(a.k_group_zero + next.grow * D + 4 * lane);
+            if (mine) {
+                s4_next = *(const uint32_t *)(a.k_group_step + next.grow * D + 4 * lane);
+                z4_next = *(const uint32_t *)(a.k_group_zero + next.grow * D + 4 * lane);
+            }
         }
         uint4 raw[KC][2];
         wd_key_quads<BITS, D>(s.stage, raw);
@@ -282,8 +285,10 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
             for (int i = 0; i < 4; i++)
                 w[i] = (uint32_t)((int)(int8_t)(q4[r] >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
             digits4(w, &lo, &hi);
-            *(uint32_t *)(dig + 2 * r * QP + 4 * lane) = lo;
-            *(uint32_t *)(dig + (2 * r + 1) * QP + 4 * lane) = hi;
+            if (mine) {
+                *(uint32_t *)(dig + 2 * r * QP + 4 * lane) = lo;
+                *(uint32_t *)(dig + (2 * r + 1) * QP + 4 * lane) = hi;
+            }
             zd[r] = __dp4a((int)q4[r], (int)z4, 0);
         }
         /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the 4 rows */
