@@ -74,10 +74,14 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * holds both digits of row t, so it folds row t with no shuffle, as in wd_keys_few. Clamps: lane (g, tq)
      * counts channels 8 g + 2 tq and 8 g + 2 tq + 1 for the 4 rows from the stage before it is released. */
     constexpr bool VD = FEW && FACT;
-    static_assert(!FEW || (!HI && (D == 128 || D == 64) && LPR >= 8 && LPR < 32), "the few-row form: 2 to 4 rows, D = 64 or 128");
+    /* NQ: VD's quads of rows. With 8 rows (LPR = 4, the WD_FEW8 kernel) the block's codes serve two quads, one after
+     * the other: each reads them from the stage, counts its clamps, makes its digit tile, mma and fold (as
+     * wd_keys_few does); the stage is released after the last quad's reads. */
+    constexpr int NQ = VD && LPR == 4 ? 2 : 1;
+    static_assert(!FEW || (!HI && (D == 128 || D == 64) && LPR >= 4 && LPR < 32), "the few-row forms: 2 to 4 or 8 rows, D = 64 or 128");
     constexpr int L = (1 << BITS) - 1;
     /* accumulator tiles, values per tile; one row: channels 2 lane and 2 lane + 1 of each group (wd_spread_one) */
-    constexpr int AT = ONE ? G : VD ? 4 * G : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
+    constexpr int AT = ONE ? G : VD ? 4 * G * NQ : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = ONE ? 0 : g, r1 = g + 8; /* the rows this lane folds */
     const int ld_row = (lane & 7) + (HI ? 8 * ((lane >> 3) & 1) : 0), ld_col = 16 * (lane >> 4); /* as for q */
@@ -131,28 +135,32 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         }
         ta_cp_async_wait<0>();
         __syncwarp(); /* every lane's copies of block j have landed */
+        const auto load_codes = [&]() { /* the lane's codes of the block, from the stage */
 #pragma unroll
-        for (int sh = 0; sh < G; sh++) {
+            for (int sh = 0; sh < G; sh++) {
 #pragma unroll
-            for (int kk = 0; kk < 2; kk++)
+                for (int kk = 0; kk < 2; kk++)
 #pragma unroll
-                for (int hh = 0; hh < 2; hh++) {
-                    if constexpr (BITS < 8) {
-                        vq[kk][hh][sh] = load_quad<BITS>(vchunk[sh] + (8 * kk + 4 * hh) * 4 * PV);
-                    } else {
+                    for (int hh = 0; hh < 2; hh++) {
+                        if constexpr (BITS < 8) {
+                            vq[kk][hh][sh] = load_quad<BITS>(vchunk[sh] + (8 * kk + 4 * hh) * 4 * PV);
+                        } else {
 #pragma unroll
-                        for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
-                            raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV +
-                                                               (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
+                            for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
+                                raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV +
+                                                                   (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
+                        }
                     }
-                }
-        }
-        constexpr int CR = VD ? 4 : 1;         /* rows the clamp counts are kept for */
-        int vx[DIG || VD ? G : 1][CR][2] = {}; /* lane (g, tq): channels 8 g + 2 tq + u of group G', row r */
+            }
+        };
+        constexpr int CR = VD ? 4 : 1; /* rows the clamp counts are kept for: one quad at a time */
         unsigned vclamp = 0;
         if constexpr (DIG || VD) { /* P codes of every row are written (dec_rows_step ends with __syncwarp) */
             const int sh2 = 8 * G; /* two tokens' steps (zeros) in one word */
             vclamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(mst[0] | mst[1] << sh2, mze[0] | mze[1] << sh2));
+        }
+        /* lane (g, tq): channels 8 g + 2 tq + u of group G', rows r_first + r, read from the stage */
+        const auto count_clamps = [&](int vx[DIG || VD ? G : 1][CR][2], int r_first) {
             for (unsigned m = vclamp; m; m &= m - 1) {
                 const int src = __ffs(m) - 1;
 #pragma unroll
@@ -168,15 +176,20 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                         const int d1 = clamp_excess_u(quad_code<BITS>(chunk, t & 3, 2 * tq + 1), st, ze);
 #pragma unroll
                         for (int r = 0; r < CR; r++) {
-                            const int pr = s.p8[r * WD_PP + t];
+                            const int pr = s.p8[(r_first + r) * WD_PP + t];
                             vx[DIG || VD ? gg : 0][r][0] += pr * d0, vx[DIG || VD ? gg : 0][r][1] += pr * d1;
                         }
                     }
                 }
             }
+        };
+        int vx[DIG || VD ? G : 1][CR][2] = {}; /* one quad: counted here; two: in each quad's turn */
+        if constexpr (NQ == 1) {
+            load_codes();
+            if constexpr (DIG || VD) count_clamps(vx, 0);
+            __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
+            if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
         }
-        __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
-        if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
 #pragma unroll
         for (int k = 0; k < 2; k++)
 #pragma unroll
@@ -186,164 +199,182 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
             }
         __syncwarp(); /* P codes, row state and value steps written */
-        uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
-        uint32_t vb[G][2][2]; /* DIG, VD: group G' and kk's B fragment, the digits */
-        int voff[VD ? G : 1]; /* VD: p_r . z of row tq */
-        if constexpr (VD) {
-            const int dr = lane >> 3, t0 = 8 * (lane & 7);
-            const uint2 pp = *(const uint2 *)(s.p8 + dr * WD_PP + t0);
-            uint8_t *const tile = (uint8_t *)s.q8;
 #pragma unroll
-            for (int gg = 0; gg < G; gg++) {
-                const uint2 ss = *(const uint2 *)(s.vstep + gg * DEC_BLOCK + t0), zz = *(const uint2 *)(s.vzero + gg * DEC_BLOCK + t0);
-                int zd = dp4a_us(pp.x, zz.x, dp4a_us(pp.y, zz.y, 0));
-                zd += __shfl_xor_sync(0xffffffffu, zd, 1);
-                zd += __shfl_xor_sync(0xffffffffu, zd, 2);
-                zd += __shfl_xor_sync(0xffffffffu, zd, 4); /* row dr in lanes 8 dr .. */
-                voff[gg] = __shfl_sync(0xffffffffu, zd, 8 * tq);
+        for (int qd = 0; qd < NQ; qd++) { /* VD: quad qd of the rows; otherwise once */
+            uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
+            uint32_t vb[G][2][2]; /* DIG, VD: group G' and kk's B fragment, the digits */
+            int voff[VD ? G : 1]; /* VD: p_r . z of row tq */
+            if constexpr (NQ > 1) { /* the codes again (registers are short), this quad's counts, then the stage's turn */
+                load_codes();
+                if (qd > 0)
 #pragma unroll
-                for (int m = 0; m < 2; m++) {
-                    const uint32_t pw = m ? pp.y : pp.x, sw = m ? ss.y : ss.x;
-                    uint32_t w[4];
+                    for (int gg = 0; gg < G; gg++)
 #pragma unroll
-                    for (int i = 0; i < 4; i++) w[i] = ((pw >> (8 * i)) & 0xffu) * ((sw >> (8 * i)) & 0xffu);
-                    const uint32_t x = __byte_perm(w[0], w[1], 0x5140), y = __byte_perm(w[2], w[3], 0x5140);
-                    const int wi = 2 * (lane & 7) + m; /* word of tokens 4 wi .. 4 wi + 3 */
-                    *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr, wi)) = __byte_perm(x, y, 0x5410);
-                    *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr + 1, wi)) = __byte_perm(x, y, 0x7632);
+                        for (int r = 0; r < CR; r++) vx[gg][r][0] = vx[gg][r][1] = 0;
+                count_clamps(vx, 4 * qd);
+                if (qd == NQ - 1) {
+                    __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
+                    if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
                 }
             }
-            __syncwarp(); /* the digit tile is written */
+            if constexpr (VD) {
+                if (qd > 0) __syncwarp(); /* the last quad's digit tile is read */
+                const int dr = lane >> 3, t0 = 8 * (lane & 7);
+                const uint2 pp = *(const uint2 *)(s.p8 + (4 * qd + dr) * WD_PP + t0);
+                uint8_t *const tile = (uint8_t *)s.q8;
 #pragma unroll
-            for (int gg = 0; gg < G; gg++)
+                for (int gg = 0; gg < G; gg++) {
+                    const uint2 ss = *(const uint2 *)(s.vstep + gg * DEC_BLOCK + t0), zz = *(const uint2 *)(s.vzero + gg * DEC_BLOCK + t0);
+                    int zd = dp4a_us(pp.x, zz.x, dp4a_us(pp.y, zz.y, 0));
+                    zd += __shfl_xor_sync(0xffffffffu, zd, 1);
+                    zd += __shfl_xor_sync(0xffffffffu, zd, 2);
+                    zd += __shfl_xor_sync(0xffffffffu, zd, 4); /* row dr in lanes 8 dr .. */
+                    voff[gg] = __shfl_sync(0xffffffffu, zd, 8 * tq);
+#pragma unroll
+                    for (int m = 0; m < 2; m++) {
+                        const uint32_t pw = m ? pp.y : pp.x, sw = m ? ss.y : ss.x;
+                        uint32_t w[4];
+#pragma unroll
+                        for (int i = 0; i < 4; i++) w[i] = ((pw >> (8 * i)) & 0xffu) * ((sw >> (8 * i)) & 0xffu);
+                        const uint32_t x = __byte_perm(w[0], w[1], 0x5140), y = __byte_perm(w[2], w[3], 0x5140);
+                        const int wi = 2 * (lane & 7) + m; /* word of tokens 4 wi .. 4 wi + 3 */
+                        *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr, wi)) = __byte_perm(x, y, 0x5410);
+                        *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr + 1, wi)) = __byte_perm(x, y, 0x7632);
+                    }
+                }
+                __syncwarp(); /* the digit tile is written */
+#pragma unroll
+                for (int gg = 0; gg < G; gg++)
+#pragma unroll
+                    for (int kk = 0; kk < 2; kk++) {
+                        vb[gg][kk][0] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + tq));
+                        vb[gg][kk][1] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + 4 + tq));
+                    }
+            }
+#pragma unroll
+            for (int gg = 0; gg < (DIG ? G : 0); gg++)
 #pragma unroll
                 for (int kk = 0; kk < 2; kk++) {
-                    vb[gg][kk][0] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + tq));
-                    vb[gg][kk][1] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + 4 + tq));
+                    const uint8_t *row = s.p8 + (g == 0 ? 1 + 2 * gg : g == 1 ? 2 + 2 * gg : 5) * WD_PP + 32 * kk + 4 * tq;
+                    vb[gg][kk][0] = *(const uint32_t *)row, vb[gg][kk][1] = *(const uint32_t *)(row + 16);
                 }
-        }
 #pragma unroll
-        for (int gg = 0; gg < (DIG ? G : 0); gg++)
-#pragma unroll
-            for (int kk = 0; kk < 2; kk++) {
-                const uint8_t *row = s.p8 + (g == 0 ? 1 + 2 * gg : g == 1 ? 2 + 2 * gg : 5) * WD_PP + 32 * kk + 4 * tq;
-                vb[gg][kk][0] = *(const uint32_t *)row, vb[gg][kk][1] = *(const uint32_t *)(row + 16);
-            }
-#pragma unroll
-        for (int kk = 0; kk < (DIG || VD ? 0 : 2); kk++) {
-            if (ONE) {
-                pa[kk][0] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 4 * tq) : 0u;
-                pa[kk][1] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 16 + 4 * tq) : 0u;
-                continue;
-            }
-            ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
-            if (!HI) pa[kk][1] = pa[kk][3] = 0u;
-        }
-        int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
-        float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
-        float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
-        const int vup = VD && tq < rows && s.rs->pvs[tq] >= 0.0f; /* VD: row tq */
-        const float val = vup ? s.rs->alpha[tq] : 1.0f, vpv = vup ? s.rs->pvs[tq] : 0.0f;
-        const unsigned long long vmask = FACT && !DIG && !VD ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
-#pragma unroll
-        for (int sh = 0; sh < G; sh++) {
-            /* VD: the clamp counts of group sh reach the lanes that fold them through the block's score place, which
-             * the step has read (wd_quad_exchange). */
-            int4 vex[2] = {};
-            if constexpr (VD) {
-                if (vclamp) {
-                    __syncwarp(); /* group sh - 1's reads are done */
-                    wd_quad_exchange(vx[VD ? sh : 0], a.rows_alloc, (int4 *)Sb, vex);
+            for (int kk = 0; kk < (DIG || VD ? 0 : 2); kk++) {
+                if (ONE) {
+                    pa[kk][0] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 4 * tq) : 0u;
+                    pa[kk][1] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 16 + 4 * tq) : 0u;
+                    continue;
                 }
+                ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
+                if (!HI) pa[kk][1] = pa[kk][3] = 0u;
             }
-            /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
-            const int off0 = VD    ? 0
-                             : DIG ? warp_sum(pz[sh])
-                             : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK)
-                                    : -128 * s.rs->psum[r0];
-            const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
-            int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
+            int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
+            float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
+            float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
+            const int vrow = 4 * qd + tq; /* VD: the lane's row */
+            const int vup = VD && vrow < rows && s.rs->pvs[vrow] >= 0.0f;
+            const float val = vup ? s.rs->alpha[vrow] : 1.0f, vpv = vup ? s.rs->pvs[vrow] : 0.0f;
+            const unsigned long long vmask = FACT && !DIG && !VD ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
 #pragma unroll
-            for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
+            for (int sh = 0; sh < G; sh++) {
+                /* VD: the clamp counts of group sh reach the lanes that fold them through the block's score place, which
+                 * the step has read (wd_quad_exchange). */
+                int4 vex[2] = {};
+                if constexpr (VD) {
+                    if (vclamp) {
+                        __syncwarp(); /* group sh - 1's reads are done */
+                        wd_quad_exchange(vx[VD ? sh : 0], NQ > 1 ? 4 : a.rows_alloc, (int4 *)Sb, vex);
+                    }
+                }
+                /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
+                const int off0 = VD    ? 0
+                                 : DIG ? warp_sum(pz[sh])
+                                 : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK)
+                                        : -128 * s.rs->psum[r0];
+                const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
+                int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
 #pragma unroll
-            for (int kk = 0; kk < 2; kk++) {
-                uint32_t bo[2][8];
+                for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
 #pragma unroll
-                for (int hh = 0; hh < 2; hh++) {
-                    if constexpr (DIG || VD) { /* the steps are in the digits (vb) */
-                        code_quad<BITS>(vq[kk][hh][sh], bo[hh]);
-                    } else {
-                        if constexpr (BITS < 8) quad_lines<BITS>(vq[kk][hh][sh], raw[kk][hh][sh]);
-                        int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
-                        const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
-                        if (!FACT) {
-                            rebuild_lines<BITS>(raw[kk][hh][sh], vs, vz, bo[hh]);
-                            continue;
+                for (int kk = 0; kk < 2; kk++) {
+                    uint32_t bo[2][8];
+#pragma unroll
+                    for (int hh = 0; hh < 2; hh++) {
+                        if constexpr (DIG || VD) { /* the steps are in the digits (vb) */
+                            code_quad<BITS>(vq[kk][hh][sh], bo[hh]);
+                        } else {
+                            if constexpr (BITS < 8) quad_lines<BITS>(vq[kk][hh][sh], raw[kk][hh][sh]);
+                            int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
+                            const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
+                            if (!FACT) {
+                                rebuild_lines<BITS>(raw[kk][hh][sh], vs, vz, bo[hh]);
+                                continue;
+                            }
+                            scale_lines<BITS>(raw[kk][hh][sh], vs, bo[hh]);
+                            if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
                         }
-                        scale_lines<BITS>(raw[kk][hh][sh], vs, bo[hh]);
-                        if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
+                    }
+                    if constexpr (ONE || VD) {
+                        uint32_t b0, b1;
+                        if constexpr (DIG || VD) b0 = vb[sh][kk][0], b1 = vb[sh][kk][1];
+                        else b0 = pa[kk][0], b1 = pa[kk][1];
+#pragma unroll
+                        for (int p = 0; p < 4; p++) {
+                            const uint32_t vt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
+                            ta_mma_u8u8(c[p], vt, b0, b1);
+                        }
+                    } else {
+#pragma unroll
+                        for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
                     }
                 }
-                if constexpr (ONE || VD) {
-                    uint32_t b0, b1;
-                    if constexpr (DIG || VD) b0 = vb[sh][kk][0], b1 = vb[sh][kk][1];
-                    else b0 = pa[kk][0], b1 = pa[kk][1];
+                if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
+                    if constexpr (DIG) { /* column 0 + 256 column 1 of m-tile p's row g (element 2 p) and g + 8 */
+                        int x[8];
 #pragma unroll
-                    for (int p = 0; p < 4; p++) {
-                        const uint32_t vt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
-                        ta_mma_u8u8(c[p], vt, b0, b1);
+                        for (int p = 0; p < 4; p++) x[2 * p] = c[p][0] + c[p][1] * 256, x[2 * p + 1] = c[p][2] + c[p][3] * 256;
+                        quad_sums<BITS>(x);
+#pragma unroll
+                        for (int p = 0; p < 4; p++) c[p][0] = x[2 * p], c[p][2] = x[2 * p + 1];
                     }
+                    /* the block's scores were read by the step: their place holds the group's 64 integers. Lane l now
+                     * holds channels 2 l and 2 l + 1, whose clamps lane l = (g, tq) counted (channels 8 g + 2 tq + u), so
+                     * they come off here with no shuffle (DIG; 0 without clamps). */
+                    int2 x = wd_spread_one(c, (int *)Sb);
+                    if constexpr (DIG) x.x -= vx[DIG ? sh : 0][0][0], x.y -= vx[DIG ? sh : 0][0][1];
+                    float *o = acc[sh];
+                    if (up0) {
+                        o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(x.x + off0), pv0));
+                        o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(x.y + off0), pv0));
+                    }
+                } else if constexpr (VD) { /* lane (g, t): c[p][2 u] lo, c[p][2 u + 1] hi of channel 8 g + 2 p + u, row t */
+                    int xs[8];
+#pragma unroll
+                    for (int e = 0; e < 8; e++) xs[e] = c[e / 2][2 * (e % 2)] + 256 * c[e / 2][2 * (e % 2) + 1];
+                    quad_sums<BITS>(xs);
+#pragma unroll
+                    for (int p = 0; p < 4; p++)
+#pragma unroll
+                        for (int u = 0; u < 2; u++) {
+                            /* less the clamps, counted by lane (g, p) for every row (zero without clamps) */
+                            const int x = xs[2 * p + u] - (p == 0 ? vex[u].x : p == 1 ? vex[u].y : p == 2 ? vex[u].z : vex[u].w);
+                            if (vup) {
+                                float *o = &acc[4 * G * qd + 4 * sh + p][u];
+                                *o = __fadd_rn(__fmul_rn(val, *o), __fmul_rn((float)(x + voff[VD ? sh : 0]), vpv));
+                            }
+                        }
                 } else {
 #pragma unroll
-                    for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
-                }
-            }
-            if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
-                if constexpr (DIG) { /* column 0 + 256 column 1 of m-tile p's row g (element 2 p) and g + 8 */
-                    int x[8];
-#pragma unroll
-                    for (int p = 0; p < 4; p++) x[2 * p] = c[p][0] + c[p][1] * 256, x[2 * p + 1] = c[p][2] + c[p][3] * 256;
-                    quad_sums<BITS>(x);
-#pragma unroll
-                    for (int p = 0; p < 4; p++) c[p][0] = x[2 * p], c[p][2] = x[2 * p + 1];
-                }
-                /* the block's scores were read by the step: their place holds the group's 64 integers. Lane l now
-                 * holds channels 2 l and 2 l + 1, whose clamps lane l = (g, tq) counted (channels 8 g + 2 tq + u), so
-                 * they come off here with no shuffle (DIG; 0 without clamps). */
-                int2 x = wd_spread_one(c, (int *)Sb);
-                if constexpr (DIG) x.x -= vx[DIG ? sh : 0][0][0], x.y -= vx[DIG ? sh : 0][0][1];
-                float *o = acc[sh];
-                if (up0) {
-                    o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(x.x + off0), pv0));
-                    o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(x.y + off0), pv0));
-                }
-            } else if constexpr (VD) { /* lane (g, t): c[p][2 u] lo, c[p][2 u + 1] hi of channel 8 g + 2 p + u, row t */
-                int xs[8];
-#pragma unroll
-                for (int e = 0; e < 8; e++) xs[e] = c[e / 2][2 * (e % 2)] + 256 * c[e / 2][2 * (e % 2) + 1];
-                quad_sums<BITS>(xs);
-#pragma unroll
-                for (int p = 0; p < 4; p++)
-#pragma unroll
-                    for (int u = 0; u < 2; u++) {
-                        /* less the clamps, counted by lane (g, p) for every row (zero without clamps) */
-                        const int x = xs[2 * p + u] - (p == 0 ? vex[u].x : p == 1 ? vex[u].y : p == 2 ? vex[u].z : vex[u].w);
-                        if (vup) {
-                            float *o = &acc[4 * sh + p][u];
-                            *o = __fadd_rn(__fmul_rn(val, *o), __fmul_rn((float)(x + voff[VD ? sh : 0]), vpv));
+                    for (int e = 0; e < 8; e++) {
+                        float *o = acc[8 * sh + e];
+                        if (up0) {
+                            o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] + off0), pv0));
+                            o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] + off0), pv0));
                         }
-                    }
-            } else {
-#pragma unroll
-                for (int e = 0; e < 8; e++) {
-                    float *o = acc[8 * sh + e];
-                    if (up0) {
-                        o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] + off0), pv0));
-                        o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] + off0), pv0));
-                    }
-                    if (HI && up1) {
-                        o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] + off1), pv1));
-                        o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] + off1), pv1));
+                        if (HI && up1) {
+                            o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] + off1), pv1));
+                            o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] + off1), pv1));
+                        }
                     }
                 }
             }
@@ -354,14 +385,16 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 
     float *pa_out = a.part_acc + item * DEC_RT * D;
     if constexpr (VD) {
-        if (tq < rows)
 #pragma unroll
-            for (int sh = 0; sh < G; sh++)
+        for (int qd = 0; qd < NQ; qd++)
+            if (4 * qd + tq < rows)
 #pragma unroll
-                for (int p = 0; p < 4; p++) {
-                    const float *o = acc[4 * sh + p];
-                    *(float2 *)(pa_out + tq * D + 64 * sh + 8 * g + 2 * p) = make_float2(o[0], o[1]);
-                }
+                for (int sh = 0; sh < G; sh++)
+#pragma unroll
+                    for (int p = 0; p < 4; p++) {
+                        const float *o = acc[4 * G * qd + 4 * sh + p];
+                        *(float2 *)(pa_out + (4 * qd + tq) * D + 64 * sh + 8 * g + 2 * p) = make_float2(o[0], o[1]);
+                    }
     } else if constexpr (ONE) {
         if (rows > 0)
 #pragma unroll
@@ -393,7 +426,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
 {
     constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8;
     constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
-    constexpr bool ONE = FORM == WD_ONE, KFEW = FORM == WD_FEW && FACT; /* KFEW: phase 1 by wd_keys_few */
+    constexpr bool ONE = FORM == WD_ONE, KFEW = (FORM == WD_FEW || FORM == WD_FEW8) && FACT; /* phase 1 by wd_keys_few */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     const int r0 = ONE ? 0 : g, r1 = g + 8; /* the lane's accumulator rows */
     /* ldmatrix x4 address; with an 8-row tile, matrices 1 and 3 (rows 8-15) are replaced by zeros */
@@ -426,7 +459,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     if constexpr (ONE && FACT) {
         rmax0 = wd_keys_one<BITS, D>(a, s, first, j0, nb);
     } else if constexpr (KFEW) {
-        rmax0 = wd_keys_few<BITS, D>(a, s, first, j0, nb, rows);
+        rmax0 = wd_keys_few<BITS, D, FORM == WD_FEW8 ? 2 : 1>(a, s, first, j0, nb, rows); /* row `lane`'s */
     } else if (nb > 0) {
         wd_stage_keys<BITS, D>(a, s.stage, first.kc, first.grow);
     }
@@ -491,9 +524,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         if (HI && r1 < rows) rmax1 = fmaxf(rmax1, wd_store_scores(a, s.rs, r1, j * DEC_BLOCK, sk, acc, 1, off1, Sb + r1 * DEC_BLOCK));
         cur = next;
     }
-    if constexpr (KFEW) { /* lanes (g, t): row t */
-#pragma unroll
-        for (int o = 4; o <= 16; o <<= 1) rmax0 = fmaxf(rmax0, __shfl_xor_sync(0xffffffffu, rmax0, o));
+    if constexpr (KFEW) {
         if (lane < rows) dec_publish_max(a, item, lane, rmax0);
         __syncwarp(); /* the digit tile's last reads are done */
         for (int i = lane; i < wd_tile_rows(HI) * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* the digit tile's end */
@@ -518,7 +549,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         wd_values<BITS, D, false, 32>(a, s, vfirst, item, j0, nb, rows);
     } else {
         if constexpr (KFEW) {
-            if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vfirst, item, j0, nb, rows);
+            if (FORM == WD_FEW8) wd_values<BITS, D, HI, 4, true>(a, s, vfirst, item, j0, nb, rows);
+            else if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vfirst, item, j0, nb, rows);
             else wd_values<BITS, D, HI, 8, true>(a, s, vfirst, item, j0, nb, rows);
             return;
         }
@@ -686,7 +718,10 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * latency hiding. Calls with one row per item (rows_alloc = 1) first get the one-row form, both products
  * turned around (wd_split, wd_values); calls with 2 to 4 the few-row form (wd_keys_few); variant 1 is then
  * the general row (NOTES-decode, sessions 8 and 9). At D = 64 both forms fit 128 registers without spills, four
- * CTAs per SM; until session 40 D = 64 had the general row alone, 14-34 % slower on an H200. */
+ * CTAs per SM; until session 40 D = 64 had the general row alone, 14-34 % slower on an H200. Calls of exactly 8
+ * rows at D = 128 (GQA 8:1 with one query token) get the few-row form over two quads of rows (WD_FEW8): 10-21 %
+ * faster than the general row on an H200, with 52 bytes of spills. With 5 to 7 rows, and at D = 64, it was
+ * slower than the general row, which those calls keep (NOTES-decode, session 40). */
 #define WD_ROW(D, HI, MINB, FORM)                                                                              \
     {D, HI, MINB, FORM, {decode_warp_kernel<D, HI, MINB, false, FORM>, decode_warp_kernel<D, HI, MINB, true, FORM>}}
 static const struct {
@@ -694,8 +729,8 @@ static const struct {
     wd_kernel_t kernel[2]; /* one bit width, several (MIXED) */
 } wd_table[] = {
     WD_ROW(64, false, 4, WD_ONE),      WD_ROW(64, false, 4, WD_FEW),     WD_ROW(64, false, 4, WD_GENERAL),
-    WD_ROW(64, true, 2, WD_GENERAL),   WD_ROW(128, false, 3, WD_ONE),
-    WD_ROW(128, false, 3, WD_FEW),     WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
+    WD_ROW(64, true, 2, WD_GENERAL),   WD_ROW(128, false, 3, WD_ONE),     WD_ROW(128, false, 3, WD_FEW),
+    WD_ROW(128, false, 3, WD_FEW8),    WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
     WD_ROW(128, true, 2, WD_GENERAL),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
@@ -704,7 +739,8 @@ static int wd_ctas[TA_MAX_DEVICES][WD_KERNELS][2][3][DEC_RT + 1]; /* occupancy b
 
 static int wd_form_fits(int form, int rows_alloc)
 {
-    return form == WD_GENERAL || (form == WD_ONE && rows_alloc == 1) || (form == WD_FEW && rows_alloc >= 2 && rows_alloc <= 4);
+    return form == WD_GENERAL || (form == WD_ONE && rows_alloc == 1) || (form == WD_FEW && rows_alloc >= 2 && rows_alloc <= 4) ||
+           (form == WD_FEW8 && rows_alloc == 8);
 }
 
 static int wd_find(int D, int rows_alloc)

@@ -140,9 +140,11 @@ __device__ __forceinline__ void wd_key_digit_mma(const uint4 raw[KC][2], const i
 
 /* SPEC section 4's clamp with the key steps on q's side. For each channel c of the lanes in `clamp` (lane src
  * holds the steps s4 and zeros z4 of channels 4 src ..) with L s + z > 127, lane (g, tq) reads the channel's
- * codes from the stage and adds q_rc max(0, u s + z − 127) of tokens 8 g + 2 tq + u to ex[r][u], r < R. */
-template <int BITS, int D, int R>
-__device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, uint32_t s4, uint32_t z4, int ex[R][2])
+ * codes from the stage and adds q_rc max(0, u s + z − 127) of tokens 8 g + 2 tq + u to ex[r][u], r < R. q_rc
+ * comes from the q tile, or with QREG from the lanes' q4 registers (wd_keys_few with two quads). */
+template <int BITS, int D, int R, bool QREG = false>
+__device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, uint32_t s4, uint32_t z4, int ex[R][2],
+                                              const uint32_t *q4 = nullptr)
 {
     constexpr int QP = D + 16, L = (1 << BITS) - 1;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
@@ -150,6 +152,10 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
         const int src = __ffs(clamp) - 1;
         clamp &= clamp - 1;
         const uint32_t ss = __shfl_sync(0xffffffffu, s4, src), zz = __shfl_sync(0xffffffffu, z4, src);
+        uint32_t qs[R] = {}; /* QREG: lane src's q codes of rows r (channels 4 src ..) from q4, by shuffles */
+        if constexpr (QREG)
+#pragma unroll
+            for (int r = 0; r < R; r++) qs[r] = __shfl_sync(0xffffffffu, q4[r], src);
 #pragma unroll
         for (int i = 0; i < 4; i++) {
             const int st = (int)((ss >> (8 * i)) & 0xffu), ze = (int)(int8_t)(zz >> (8 * i));
@@ -159,7 +165,7 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
             const int d1 = clamp_excess_u(quad_code<BITS>(chunk, i, 2 * tq + 1), st, ze);
 #pragma unroll
             for (int r = 0; r < R; r++) {
-                const int qv = s.q8[r * QP + 4 * src + i];
+                const int qv = QREG ? (int)(int8_t)(qs[r] >> (8 * i)) : s.q8[r * QP + 4 * src + i];
                 ex[r][0] += qv * d0, ex[r][1] += qv * d1;
             }
         }
@@ -230,33 +236,40 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
     return rmax;
 }
 
-/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 128 (wd_split with WD_FEW): wd_keys_one with B's 8
- * columns the digits of 4 rows, column 2 n lo of row n and column 2 n + 1 hi of row n (rows past `rows` have
- * zero q codes, so zero digits). The digit tile is 8 rows of QP bytes at q8 + 4 QP: q8's rows 4..7, then
- * the P tile, which phase 1 does not use (wd_split clears it afterwards). Lane l makes the digits of
- * channels 4 l .. 4 l + 3 for the 4 rows. After the mma, lane (g, t) holds columns 2 t and 2 t + 1, the lo
- * and hi sums of row t, so every lane converts 8 scores of one row with no shuffle (the columns lo 0..3,
- * hi 0..3 of session 27 needed one shuffle a sum and left half the lanes idle; NOTES-decode, session 28). The
- * zero terms q_r . z are summed over the warp by a reduce-scatter. Returns the largest score of row t in the
- * lanes (g, t). */
-template <int BITS, int D>
+/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 64 or 128 (wd_split with WD_FEW, NQ = 1), or of 8 rows
+ * (WD_FEW8, NQ = 2, rows_alloc 8): wd_keys_one with B's 8 columns the digits of a quad of rows, column 2 n lo of
+ * row 4 qd + n and column 2 n + 1 hi (rows past `rows` have zero q codes, so zero digits). With two quads the
+ * block's codes serve both, one after the other (read from the stage again for the second: registers are short),
+ * so only the digits, the mma and the fold are per row. The digit tile is 8 rows of QP bytes at q8 + 4 QP: q8's rows 4..7, then the P tile, which phase 1
+ * does not use (wd_split clears it afterwards). Lane l makes the digits of channels 4 l .. 4 l + 3 (at D = 64
+ * the lanes from 16 on make none: their q codes, steps and zeros stay 0). q's codes are read into registers
+ * first, so with two quads the tile may cover q's rows 4..7 (the clamps take q from the registers then). After
+ * the mma, lane (g, t) holds columns 2 t and 2 t + 1, the lo and hi sums of row 4 qd + t, so every lane converts
+ * 8 scores of one row with no shuffle (the columns lo 0..3, hi 0..3 of session 27 needed one shuffle a sum and
+ * left half the lanes idle; NOTES-decode, session 28). The zero terms q_r . z are summed over the warp by a
+ * reduce-scatter. Returns the largest score of row `lane` in the lanes below 4 NQ. */
+template <int BITS, int D, int NQ>
 __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb,
                                               int rows)
 {
     static_assert(D == 128 || D == 64, "lane l makes the digits of channels 4 l .. 4 l + 3 (at D = 64 lanes < 16)");
-    constexpr int KC = D / 32, QP = D + 16;
+    static_assert(NQ == 1 || NQ == 2, "one or two quads of rows");
+    constexpr int KC = D / 32, QP = D + 16, NR = 4 * NQ;
     static_assert(12 * QP <= 8 * QP + 8 * WD_PP, "the digit tile (q8's rows 4..11) ends inside the P tile");
-    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row: tq */
+    const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row in quad qd: 4 qd + tq */
     const bool mine = 4 * lane < D; /* always at D = 128; the other lanes' steps, zeros and q stay 0 */
-    uint32_t q4[4];
+    uint32_t q4[NR];
 #pragma unroll
-    for (int r = 0; r < 4; r++) q4[r] = mine ? *(const uint32_t *)(s.q8 + r * QP + 4 * lane) : 0u;
+    for (int r = 0; r < NR; r++) q4[r] = mine ? *(const uint32_t *)(s.q8 + r * QP + 4 * lane) : 0u;
+    if (NQ > 1) __syncwarp(); /* every lane has q before the digit tile covers its rows 4..7 */
     int8_t *const dig = s.q8 + 4 * QP;
     const int8_t *const brow = dig + g * QP + 4 * tq;
     /* The stage holds the codes only (wd_form_stage_bytes): the lane's steps and zeros (channels 4 lane ..) are
      * loaded a block ahead into registers, as the block's scale is. */
     if (nb > 0) wd_stage_keys<BITS, D, false>(a, s.stage, cur.kc, cur.grow);
-    float mx = -INFINITY;
+    float mx[NQ];
+#pragma unroll
+    for (int qd = 0; qd < NQ; qd++) mx[qd] = -INFINITY;
     float sk_next = nb > 0 ? a.k_block_scale[cur.grow] : 0.0f; /* a block ahead, as wd_values' sv */
     uint32_t s4_next = 0, z4_next = 0;
     if (nb > 0 && mine) {
@@ -277,74 +290,86 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
         }
         uint4 raw[KC][2];
         wd_key_quads<BITS, D>(s.stage, raw);
-        int zd[4]; /* q_r . z over the lane's channels */
-#pragma unroll
-        for (int r = 0; r < 4; r++) {
-            uint32_t w[4], lo, hi;
-#pragma unroll
-            for (int i = 0; i < 4; i++)
-                w[i] = (uint32_t)((int)(int8_t)(q4[r] >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
-            digits4(w, &lo, &hi);
-            if (mine) {
-                *(uint32_t *)(dig + 2 * r * QP + 4 * lane) = lo;
-                *(uint32_t *)(dig + (2 * r + 1) * QP + 4 * lane) = hi;
-            }
-            zd[r] = __dp4a((int)q4[r], (int)z4, 0);
-        }
-        /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the 4 rows */
-        unsigned clamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(s4, z4));
+        const unsigned clamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(s4, z4));
         const bool clamped = clamp != 0;
-        int ex[4][2] = {};
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK; /* this block's scores go there; until then it is free */
-        int4 kex[2] = {};
-        if (clamped) {
-            wd_key_clamps<BITS, D, 4>(s, clamp, s4, z4, ex);
-            wd_quad_exchange(ex, a.rows_alloc, (int4 *)Sb, kex);
-        }
-        __syncwarp(); /* the stage is read and the digits are written */
-        if (jb + 1 < nb) wd_stage_keys<BITS, D, false>(a, s.stage, next.kc, next.grow);
-        int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
-        for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
-        wd_key_digit_mma<BITS, KC>(raw, brow, acc);
-        int x[8]; /* row tq, token 8 g + e (e = 2 p + u): lo + 256 hi, less the clamps (counted by lane (g, p)) */
+        for (int qd = 0; qd < NQ; qd++) {
+            if (qd > 0) wd_key_quads<BITS, D>(s.stage, raw); /* again (registers are short); the last quad is read */
+            /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the quad's rows from the
+             * stage, before it is released; the counts reach the lanes that subtract them through free score space: the
+             * block's own place with one quad, rows 4..7's with two (rows_alloc is 8 there; the last quad writes them) */
+            int ex[4][2] = {};
+            int4 kex[2] = {};
+            if (clamped) {
+                wd_key_clamps<BITS, D, 4, (NQ > 1)>(s, clamp, s4, z4, ex, q4 + 4 * qd);
+                wd_quad_exchange(ex, NQ > 1 ? 4 : a.rows_alloc, (int4 *)(Sb + (NQ > 1 ? 4 * DEC_BLOCK : 0)), kex);
+            }
+            int zd[4]; /* q_r . z over the lane's channels, rows 4 qd + r */
 #pragma unroll
-        for (int e = 0; e < 8; e++) x[e] = acc[e / 2][2 * (e % 2)] + 256 * acc[e / 2][2 * (e % 2) + 1];
-        quad_sums<BITS>(x);
+            for (int r = 0; r < 4; r++) {
+                const uint32_t qr = q4[4 * qd + r];
+                uint32_t w[4], lo, hi;
 #pragma unroll
-        for (int p = 0; p < 4; p++)
+                for (int i = 0; i < 4; i++)
+                    w[i] = (uint32_t)((int)(int8_t)(qr >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
+                digits4(w, &lo, &hi);
+                if (mine) {
+                    *(uint32_t *)(dig + 2 * r * QP + 4 * lane) = lo;
+                    *(uint32_t *)(dig + (2 * r + 1) * QP + 4 * lane) = hi;
+                }
+                zd[r] = __dp4a((int)qr, (int)z4, 0);
+            }
+            __syncwarp(); /* the stage is read and the digits are written */
+            if (qd == NQ - 1 && jb + 1 < nb) wd_stage_keys<BITS, D, false>(a, s.stage, next.kc, next.grow);
+            int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
-            for (int u = 0; u < 2; u++)
-                x[2 * p + u] -= p == 0 ? kex[u].x : p == 1 ? kex[u].y : p == 2 ? kex[u].z : kex[u].w; /* 0 unclamped */
-        /* zero terms: rows 2 b4 + b3 end in the lanes with bits 4 and 3 = (b4, b3) */
-        const bool b4 = lane & 16, b3 = lane & 8;
-        const int e0 = (b4 ? zd[2] : zd[0]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[0] : zd[2], 16);
-        const int e1 = (b4 ? zd[3] : zd[1]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[1] : zd[3], 16);
-        int f = (b3 ? e1 : e0) + __shfl_xor_sync(0xffffffffu, b3 ? e0 : e1, 8);
-        f += __shfl_xor_sync(0xffffffffu, f, 4);
-        f += __shfl_xor_sync(0xffffffffu, f, 2);
-        f += __shfl_xor_sync(0xffffffffu, f, 1);
-        const int off = __shfl_sync(0xffffffffu, f, (tq >> 1) << 4 | (tq & 1) << 3); /* row tq's */
-        if (clamped) __syncwarp(); /* every lane has read its counts from Sb */
-        if (tq < rows) { /* row tq: tokens 8 g + e */
-            const int n_valid = dec_n_valid(s.rs, tq, j * DEC_BLOCK, DEC_BLOCK);
-            const float qk_scale = s.rs->sq[tq] * sk * a.score_scale;
-            float sc[8];
+            for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
+            wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+            int x[8]; /* row 4 qd + tq, token 8 g + e (e = 2 p + u): lo + 256 hi, less the clamps (counted by lane (g, p)) */
+#pragma unroll
+            for (int e = 0; e < 8; e++) x[e] = acc[e / 2][2 * (e % 2)] + 256 * acc[e / 2][2 * (e % 2) + 1];
+            quad_sums<BITS>(x);
 #pragma unroll
             for (int p = 0; p < 4; p++)
 #pragma unroll
-                for (int u = 0; u < 2; u++) {
-                    const int t = 8 * g + 2 * p + u;
-                    sc[2 * p + u] = t < n_valid ? (float)(x[2 * p + u] + off) * qk_scale : -INFINITY;
-                    mx = fmaxf(mx, sc[2 * p + u]);
-                }
-            float4 *dst = (float4 *)(Sb + tq * DEC_BLOCK + 8 * g);
-            dst[0] = make_float4(sc[0], sc[1], sc[2], sc[3]);
-            dst[1] = make_float4(sc[4], sc[5], sc[6], sc[7]);
+                for (int u = 0; u < 2; u++)
+                    x[2 * p + u] -= p == 0 ? kex[u].x : p == 1 ? kex[u].y : p == 2 ? kex[u].z : kex[u].w; /* 0 unclamped */
+            /* zero terms: rows 2 b4 + b3 end in the lanes with bits 4 and 3 = (b4, b3) */
+            const bool b4 = lane & 16, b3 = lane & 8;
+            const int e0 = (b4 ? zd[2] : zd[0]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[0] : zd[2], 16);
+            const int e1 = (b4 ? zd[3] : zd[1]) + __shfl_xor_sync(0xffffffffu, b4 ? zd[1] : zd[3], 16);
+            int f = (b3 ? e1 : e0) + __shfl_xor_sync(0xffffffffu, b3 ? e0 : e1, 8);
+            f += __shfl_xor_sync(0xffffffffu, f, 4);
+            f += __shfl_xor_sync(0xffffffffu, f, 2);
+            f += __shfl_xor_sync(0xffffffffu, f, 1);
+            const int off = __shfl_sync(0xffffffffu, f, (tq >> 1) << 4 | (tq & 1) << 3); /* row tq's */
+            if (clamped) __syncwarp(); /* every lane has read its counts */
+            const int row = 4 * qd + tq;
+            if (row < rows) { /* tokens 8 g + e */
+                const int n_valid = dec_n_valid(s.rs, row, j * DEC_BLOCK, DEC_BLOCK);
+                const float qk_scale = s.rs->sq[row] * sk * a.score_scale;
+                float sc[8];
+#pragma unroll
+                for (int p = 0; p < 4; p++)
+#pragma unroll
+                    for (int u = 0; u < 2; u++) {
+                        const int t = 8 * g + 2 * p + u;
+                        sc[2 * p + u] = t < n_valid ? (float)(x[2 * p + u] + off) * qk_scale : -INFINITY;
+                        mx[qd] = fmaxf(mx[qd], sc[2 * p + u]);
+                    }
+                float4 *dst = (float4 *)(Sb + row * DEC_BLOCK + 8 * g);
+                dst[0] = make_float4(sc[0], sc[1], sc[2], sc[3]);
+                dst[1] = make_float4(sc[4], sc[5], sc[6], sc[7]);
+            }
         }
         cur = next;
     }
-    return mx;
+#pragma unroll
+    for (int qd = 0; qd < NQ; qd++) /* lanes (g, t) hold row 4 qd + t's; over g */
+#pragma unroll
+        for (int o = 4; o <= 16; o <<= 1) mx[qd] = fmaxf(mx[qd], __shfl_xor_sync(0xffffffffu, mx[qd], o));
+    return NQ > 1 && (lane & 4) ? mx[NQ - 1] : mx[0]; /* lane l < 4 NQ: (g, t) = (l / 4, l % 4), row 4 g + t = l */
 }
 
 #endif

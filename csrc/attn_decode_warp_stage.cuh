@@ -13,10 +13,11 @@
 #define WD_S_BYTES 12288  /* per-warp score store: bps * rows * 64 floats at most */
 
 /* Kernel forms (compile-time rows of the dispatch table): any rows per item, one row (both products turned
- * around, wd_keys_one), 2 to 4 rows at D = 128 (phase 1 by wd_keys_few). */
+ * around, wd_keys_one), 2 to 4 rows (phase 1 by wd_keys_few), 8 rows (the same over two quads of rows). */
 #define WD_GENERAL 0
 #define WD_ONE 1
 #define WD_FEW 2
+#define WD_FEW8 3 /* 8 rows: the few-row form over two quads of rows */
 
 __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile pitch, same reason */
 
@@ -45,7 +46,7 @@ __host__ __device__ constexpr int wd_stage_bytes(int D, int bits)
  * blocks of scores instead of 11 (NOTES-decode, session 39). */
 __host__ __device__ constexpr int wd_form_stage_bytes(int D, int bits, int form)
 {
-    return form == WD_FEW && bits < 8 ? D * 8 * bits : wd_stage_bytes(D, bits);
+    return (form == WD_FEW || form == WD_FEW8) && bits < 8 ? D * 8 * bits : wd_stage_bytes(D, bits);
 }
 
 /* Rows of the q and P tiles: the mma's 16, or 8 when no item has more than 8 rows (HI = false; rows 8-15 of

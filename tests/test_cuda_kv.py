@@ -231,10 +231,11 @@ def test_decode_matches_cpu(bits, n_res, ratio, nq):
 
 @pytest.mark.parametrize("bits", [4, 2, "mixed"])
 @pytest.mark.parametrize("n_res", [0, 37])
-@pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (2, 2)])
+@pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (2, 2), (8, 1), (1, 5)])
 def test_decode_head_dim_64_matches_cpu(bits, n_res, ratio, nq):
-    """D = 64 with one query row per KV head (the one-row form) and two to four (the few-row form), as small models
-    decode (e.g. 32 query heads over 8 KV heads): each form's lanes past channel 63 must add nothing."""
+    """D = 64 with one query row per KV head (the one-row form), two to four (the few-row form) and five or eight
+    (the general row), as small models decode (e.g. 32 query heads over 8 KV heads): each form's lanes past
+    channel 63 must add nothing."""
     rng = np.random.default_rng(seed(("d64", str(bits), n_res, ratio, nq)))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=64, bits=bits)
     assert np.isfinite(out_g).all()
@@ -294,7 +295,7 @@ def test_decode_options(options):
 @pytest.mark.parametrize("knob", [("TURBOATTN_DECODE_KERNEL", "cta"), ("TURBOATTN_DECODE_VARIANT", "1"),
                                   ("TURBOATTN_DECODE_RESIDUAL", "cta"), ("TURBOATTN_DECODE_RESIDUAL", "warp"),
                                   ("TURBOATTN_DECODE_PDL", "0")])
-@pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1), (64, 4, 1)])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1), (64, 4, 1), (128, 8, 1)])
 def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
     """The benchmark knobs select another decode kernel (the CTA kernel everywhere, another row of the warp
     kernel's table, the residual rows on the CTA kernel, no programmatic dependent launch); each must agree
@@ -434,7 +435,7 @@ def clamped_codes(x, bits, axis):
 
 
 @pytest.mark.parametrize("bits", [4, 2])
-@pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128)])
+@pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128), (8, 1, 128), (2, 4, 128)])
 def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
     """The clamp is where the GPU kernels differ most from a plain rebuild (the one-row and few-row forms put
     the steps on q's and P's side and subtract what the clamp takes off afterwards). Leaving that out changes lse
