@@ -1,0 +1,23 @@
+#!/bin/bash
+# Session 40 run 3 (H200): the few-row form over two quads of rows for items of 5 to 8 rows (GQA 8:1 with one query
+# token; until now the general row), a new table row WD_FEW8 at D = 64 and 128. few8a (few8a.diff): at the few-row
+# row's occupancy (D = 128: 3 CTAs an SM, 168 registers, 932 bytes of spills; D = 64: 4, 128, 368); few8b (few8b.diff):
+# one CTA an SM fewer (D = 128: 2 CTAs, no spills expected; D = 64: 3). Timed against the tree in one process at
+# D = 128 and 64, then each variant's KV, decode-step and graph tests. Objects in var40b.tgz on the tree's carry40a.tgz.
+cd "$(dirname "$0")/../../../.."
+set -uo pipefail
+export PYTHONUNBUFFERED=1
+tar xzf build/carry40a.tgz && tar xzf build/var40b.tgz
+rm -f turboattn/_C*.so # a warm machine keeps the last run's library
+TURBOATTN_CUDA=1 python3 setup.py -q build_ext --inplace > /tmp/build.log 2>&1 || { echo build failed; tail /tmp/build.log; }
+grep -c "nvcc -c" /tmp/build.log # 0: the carried objects were used
+nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv,noheader
+export ABN_SHAPES="1,64,8,32768;8,64,8,32768;16,64,8,8192;1,64,8,131072;4,40,8,32768;1,64,8,32805;8,32,8,32768;1,32,32,32768"
+VARS="few8a few8b" FORMS=4s,2s,4e ROUNDS=4 LOGS=$OUT timeout 200 bash benchmarks/ab_variants.sh 2>&1 | tee $OUT/ab.txt
+ABN_D=64 ABN_SHAPES="1,64,8,32768;8,64,8,32768;1,64,8,131072" VARS="few8a few8b" FORMS=4s,2s ROUNDS=4 LOGS=$OUT \
+    timeout 100 bash benchmarks/ab_variants.sh 2>&1 | tee $OUT/ab64.txt
+for v in few8a few8b; do
+    rm -rf /tmp/v_$v/tests && cp -r tests /tmp/v_$v/ && (cd /tmp/v_$v &&
+        TURBOATTN_CUDA=1 timeout 100 python3 -m pytest -q -x tests/test_cuda_kv.py tests/test_decode_step.py tests/test_cuda_graphs.py 2>&1 |
+        tail -2 | tee $OUT/tests_$v.txt)
+done
