@@ -815,6 +815,9 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.ratio = a.Hq / a.H;
     a.n_tiles = (a.ratio * a.Nq + DEC_RT - 1) / DEC_RT;
     a.rows_alloc = a.ratio * a.Nq < DEC_RT ? a.ratio * a.Nq : DEC_RT;
+    /* 5 to 7 rows at D = 128 take the few-row form over two quads (WD_FEW8), whose second quad's clamp counts pass
+     * through rows 4..7 of a block's score place (wd_keys_few) */
+    if (D == 128 && a.rows_alloc > 4 && a.rows_alloc < 8) a.rows_alloc = 8;
     a.n_blocks = kv->n_blocks, a.n_res = kv->n_residual, a.Nk = kv->n_blocks * DEC_BLOCK + kv->n_residual;
     a.KB = kv->KB, a.VB = kv->VB;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;

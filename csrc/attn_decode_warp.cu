@@ -74,11 +74,11 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * holds both digits of row t, so it folds row t with no shuffle, as in wd_keys_few. Clamps: lane (g, tq)
      * counts channels 8 g + 2 tq and 8 g + 2 tq + 1 for the 4 rows from the stage before it is released. */
     constexpr bool VD = FEW && FACT;
-    /* NQ: VD's quads of rows. With 8 rows (LPR = 4, the WD_FEW8 kernel) the block's codes serve two quads, one after
+    /* NQ: VD's quads of rows. With 5 to 8 rows (LPR = 4, the WD_FEW8 kernel) the block's codes serve two quads, one after
      * the other: each reads them from the stage, counts its clamps, makes its digit tile, mma and fold (as
      * wd_keys_few does); the stage is released after the last quad's reads. */
     constexpr int NQ = VD && LPR == 4 ? 2 : 1;
-    static_assert(!FEW || (!HI && (D == 128 || D == 64) && LPR >= 4 && LPR < 32), "the few-row forms: 2 to 4 or 8 rows, D = 64 or 128");
+    static_assert(!FEW || (!HI && (D == 128 || D == 64) && LPR >= 4 && LPR < 32), "the few-row forms: 2 to 8 rows, D = 64 or 128");
     constexpr int L = (1 << BITS) - 1;
     /* accumulator tiles, values per tile; one row: channels 2 lane and 2 lane + 1 of each group (wd_spread_one) */
     constexpr int AT = ONE ? G : VD ? 4 * G * NQ : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
@@ -718,10 +718,11 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * latency hiding. Calls with one row per item (rows_alloc = 1) first get the one-row form, both products
  * turned around (wd_split, wd_values); calls with 2 to 4 the few-row form (wd_keys_few); variant 1 is then
  * the general row (NOTES-decode, sessions 8 and 9). At D = 64 both forms fit 128 registers without spills, four
- * CTAs per SM; until session 40 D = 64 had the general row alone, 14-34 % slower on an H200. Calls of exactly 8
- * rows at D = 128 (GQA 8:1 with one query token) get the few-row form over two quads of rows (WD_FEW8): 10-21 %
- * faster than the general row on an H200, with 52 bytes of spills. With 5 to 7 rows, and at D = 64, it was
- * slower than the general row, which those calls keep (NOTES-decode, session 40). */
+ * CTAs per SM; until session 40 D = 64 had the general row alone, 14-34 % slower on an H200. Calls of 5 to 8 rows
+ * at D = 128 (GQA 5:1 to 8:1 with one query token) get the few-row form over two quads of rows (WD_FEW8), with 52
+ * bytes of spills: against the general row on an H200, -10 to -26 % at 8 rows, -16 to +4 % at 4 bits and -12 to
+ * -16 % at 2 bits with 5 to 7. At D = 64 it was slower than the general row, which those calls keep (NOTES-decode,
+ * session 40). */
 #define WD_ROW(D, HI, MINB, FORM)                                                                              \
     {D, HI, MINB, FORM, {decode_warp_kernel<D, HI, MINB, false, FORM>, decode_warp_kernel<D, HI, MINB, true, FORM>}}
 static const struct {
@@ -740,7 +741,7 @@ static int wd_ctas[TA_MAX_DEVICES][WD_KERNELS][2][3][DEC_RT + 1]; /* occupancy b
 static int wd_form_fits(int form, int rows_alloc)
 {
     return form == WD_GENERAL || (form == WD_ONE && rows_alloc == 1) || (form == WD_FEW && rows_alloc >= 2 && rows_alloc <= 4) ||
-           (form == WD_FEW8 && rows_alloc == 8);
+           (form == WD_FEW8 && rows_alloc == 8); /* 5 to 8 rows at D = 128 (dec_launch rounds rows_alloc up) */
 }
 
 static int wd_find(int D, int rows_alloc)

@@ -236,7 +236,7 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
     return rmax;
 }
 
-/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 64 or 128 (wd_split with WD_FEW, NQ = 1), or of 8 rows
+/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 64 or 128 (wd_split with WD_FEW, NQ = 1), or of 5 to 8
  * (WD_FEW8, NQ = 2, rows_alloc 8): wd_keys_one with B's 8 columns the digits of a quad of rows, column 2 n lo of
  * row 4 qd + n and column 2 n + 1 hi (rows past `rows` have zero q codes, so zero digits). With two quads the
  * block's codes serve both, one after the other (read from the stage again for the second: registers are short),

@@ -13,11 +13,11 @@
 #define WD_S_BYTES 12288  /* per-warp score store: bps * rows * 64 floats at most */
 
 /* Kernel forms (compile-time rows of the dispatch table): any rows per item, one row (both products turned
- * around, wd_keys_one), 2 to 4 rows (phase 1 by wd_keys_few), 8 rows (the same over two quads of rows). */
+ * around, wd_keys_one), 2 to 4 rows (phase 1 by wd_keys_few), 5 to 8 rows (the same over two quads of rows). */
 #define WD_GENERAL 0
 #define WD_ONE 1
 #define WD_FEW 2
-#define WD_FEW8 3 /* 8 rows: the few-row form over two quads of rows */
+#define WD_FEW8 3 /* 5 to 8 rows: the few-row form over two quads of rows */
 
 __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile pitch, same reason */
 

@@ -435,7 +435,7 @@ def clamped_codes(x, bits, axis):
 
 
 @pytest.mark.parametrize("bits", [4, 2])
-@pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128), (8, 1, 128), (2, 4, 128)])
+@pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128), (8, 1, 128), (2, 4, 128), (1, 7, 128)])
 def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
     """The clamp is where the GPU kernels differ most from a plain rebuild (the one-row and few-row forms put
     the steps on q's and P's side and subtract what the clamp takes off afterwards). Leaving that out changes lse
