@@ -2,7 +2,7 @@
 FP16 K/V (flash, cuDNN and memory-efficient backends, enable_gqa), plus the device's copy bandwidth, the
 cost of append() of one token and of compressing a 32k-token prefill.
 
-    python benchmarks/decode.py --out DIR [--quick] [--d 64] [--configs "B,Hq,Hkv,N;..."]
+    python benchmarks/decode.py --out DIR [--quick] [--d 64] [--nq 4] [--configs "B,Hq,Hkv,N;..."]
 
 Writes DIR/decode.json and DIR/decode.md and prints the table. Needs torch with CUDA and turboattn built
 with CUDA. Times are CUDA-event medians after warm-up; inputs are random (never zeros) with x20 outlier key
@@ -31,6 +31,7 @@ from timing import median_ms  # noqa: E402
 
 CONFIGS = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 131072)]
 D = 128
+NQ = 1  # query tokens a call (--nq: several, as speculative decoding verifies drafts; no causal mask among them)
 
 
 # --settled MS: each attention function is called for MS ms before it is timed, so that it runs at the clock its own
@@ -58,7 +59,7 @@ def make_inputs(B, Hq, Hkv, N, seed=0):
     v = torch.randn(B, Hkv, N, D, device="cuda", dtype=torch.float16, generator=g)
     cols = torch.randperm(D, generator=torch.Generator().manual_seed(seed))[:4]
     k[..., cols] *= 20
-    q = torch.randn(B, Hq, 1, D, device="cuda", dtype=torch.float16, generator=g)
+    q = torch.randn(B, Hq, NQ, D, device="cuda", dtype=torch.float16, generator=g)
     return q, k, v
 
 
@@ -102,14 +103,15 @@ def main():
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
     ap.add_argument("--quick", action="store_true", help="first two configurations only")
     ap.add_argument("--d", type=int, default=128, help="head dimension (default 128, the issue's)")
+    ap.add_argument("--nq", type=int, default=1, help="query tokens a call (default 1)")
     ap.add_argument("--configs", default=None, metavar="B,Hq,Hkv,N;...",
                     help="configurations instead of the issue's four")
     ap.add_argument("--settled", type=float, default=0.0, metavar="MS",
                     help="call each attention function for MS ms before timing it (default 0: five warm-ups)")
     args = ap.parse_args()
-    global SETTLE_MS, D
+    global SETTLE_MS, D, NQ
     SETTLE_MS = args.settled
-    D = args.d
+    D, NQ = args.d, args.nq
     configs = [tuple(int(x) for x in c.split(",")) for c in args.configs.split(";")] if args.configs else CONFIGS
     os.makedirs(args.out, exist_ok=True)
     props = torch.cuda.get_device_properties(0)
@@ -121,7 +123,7 @@ def main():
 
     for B, Hq, Hkv, N in configs[:2] if args.quick else configs:
         q, k, v = make_inputs(B, Hq, Hkv, N)
-        row = {"B": B, "Hq": Hq, "Hkv": Hkv, "N": N, "D": D}
+        row = {"B": B, "Hq": Hq, "Hkv": Hkv, "N": N, "D": D, "Nq": NQ}
         fp16_bytes = 2 * B * Hkv * N * D * 2
         row["fp16_kv_bytes"] = fp16_bytes
         sd = sdpa_times(q, k, v)
@@ -184,7 +186,8 @@ def main():
 
     with open(os.path.join(args.out, "decode.json"), "w") as fh:
         json.dump(result, fh, indent=1)
-    lines = [f"# Decode attention, {props.name} ({result['sm_count']} SMs), D = {D}", "",
+    title = f"# Decode attention, {props.name} ({result['sm_count']} SMs), D = {D}"
+    lines = [title + (f", {NQ} query tokens a call" if NQ > 1 else ""), "",
              f"Command: `{result['command']}`; copy bandwidth {result['copy_GBps']:.0f} GB/s (read+write); "
              f"append(1 token) {result['append_one_token_ms']:.3f} ms; compress 32k x 8 heads "
              f"{result['compress_32k_ms']:.2f} ms.", "",

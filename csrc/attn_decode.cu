@@ -415,7 +415,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     int h = (int)(item % a.H), b = (int)(item / a.H % a.B);
     int tile = (int)(item / ((int64_t)a.H * a.B) % a.n_tiles);
     int split = (int)(item / ((int64_t)a.H * a.B * a.n_tiles));
-    int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
+    int rows = min(a.rt, a.ratio * a.Nq - a.rt * tile);
 
     /* q: one stage-1 block per row (SPEC section 5), one warp per row. Rows that are not finite: the warp kernel,
      * which may still be running, marks the call and publishes nothing for them, so this item must not look back. */
@@ -490,6 +490,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
 
 typedef struct {
     int B, Hq, Nq, H, D, ratio, n_tiles, n_items_split; /* n_items_split: splits incl. the residual one */
+    int rt;                                             /* query rows per tile (dec_args.rt) */
     const float *part_acc, *part_ml;
     void *out;
     int out_dtype;
@@ -538,7 +539,7 @@ template <int BATCH, int CPL> __global__ void __launch_bounds__(32 * COMB_WARPS)
     if (*a.q_bad == a.q_call) return; /* q is not finite: the call raises, out and lse stay as they were */
     int64_t row = blockIdx.x;
     int i = (int)(row % a.Nq), hq = (int)(row / a.Nq % a.Hq), b = (int)(row / ((int64_t)a.Nq * a.Hq));
-    int h = hq / a.ratio, rho = (hq % a.ratio) * a.Nq + i, tile = rho / DEC_RT, r = rho % DEC_RT;
+    int h = hq / a.ratio, rho = (hq % a.ratio) * a.Nq + i, tile = rho / a.rt, r = rho % a.rt;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, n = a.n_items_split;
     const int per = (n + COMB_WARPS - 1) / COMB_WARPS, s0 = warp * per, s1 = min(n, s0 + per);
     const int c0 = 32 * CPL * (int)blockIdx.y; /* the CTA's first channel; the lane's are c0 + lane + 32 k */
@@ -813,17 +814,21 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.res_v = dec_view_of(&kv->residual_v);
     a.Hq = (int)q->shape[1], a.Nq = (int)q->shape[2], a.B = kv->B, a.H = kv->H, a.D = D, a.G = kv->G;
     a.ratio = a.Hq / a.H;
-    a.n_tiles = (a.ratio * a.Nq + DEC_RT - 1) / DEC_RT;
-    a.rows_alloc = a.ratio * a.Nq < DEC_RT ? a.ratio * a.Nq : DEC_RT;
-    /* 5 to 7 rows at D = 128 take the few-row form over two quads (WD_FEW8), whose second quad's clamp counts pass
-     * through rows 4..7 of a block's score place (wd_keys_few) */
-    if (D == 128 && a.rows_alloc > 4 && a.rows_alloc < 8) a.rows_alloc = 8;
     a.n_blocks = kv->n_blocks, a.n_res = kv->n_residual, a.Nk = kv->n_blocks * DEC_BLOCK + kv->n_residual;
     a.KB = kv->KB, a.VB = kv->VB;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
     a.mixed = kv->mixed_bits && kv->bits_host && kv->H <= DEC_MAX_CLASS_HEADS;
     a.max_bits = kv->bits_host ? 0 : 8;
     for (int h = 0; kv->bits_host && h < kv->H; h++) a.max_bits = kv->bits_host[h] > a.max_bits ? kv->bits_host[h] : a.max_bits;
+    /* Query rows per work item (a tile): DEC_RT, or 8 at D = 128 on a 4- and 2-bit cache with more than 8 rows per KV
+     * head, so that each tile takes the few-row form over two quads (WD_FEW8) rather than one tile the general row of
+     * 9-16 rows (NOTES-decode, session 40). 5 to 7 rows at D = 128 take WD_FEW8 too, whose second quad's clamp counts
+     * pass through rows 4..7 of a block's score place (wd_keys_few): rows_alloc 8. */
+    const int rows_total = a.ratio * a.Nq;
+    a.rt = D == 128 && a.max_bits < 8 && rows_total > 8 ? 8 : DEC_RT;
+    a.n_tiles = (rows_total + a.rt - 1) / a.rt;
+    a.rows_alloc = rows_total < a.rt ? rows_total : a.rt;
+    if (D == 128 && a.rows_alloc > 4 && a.rows_alloc < 8) a.rows_alloc = 8;
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
     a.k_block_scale = kv->k_block_scale;
     a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;
@@ -971,7 +976,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     if (st == TA_OK && use_warp) st = TA_CUDA_CHECK(cudaEventRecord(ds->q_checked, cudaStreamLegacy));
 
     comb_args c;
-    c.B = a.B, c.Hq = a.Hq, c.Nq = a.Nq, c.H = a.H, c.D = D, c.ratio = a.ratio, c.n_tiles = a.n_tiles;
+    c.B = a.B, c.Hq = a.Hq, c.Nq = a.Nq, c.H = a.H, c.D = D, c.ratio = a.ratio, c.n_tiles = a.n_tiles, c.rt = a.rt;
     c.n_items_split = a.n_split + a.has_res;
     c.part_acc = a.part_acc, c.part_ml = a.part_ml;
     c.out = out->data, c.out_dtype = (int)out->dtype;

@@ -58,7 +58,8 @@ typedef struct {
     int causal, exact, threshold, p_fixed;
     int free_splits; /* softmax="exact" with the per-row P scale: splits start from their own maximum (no
                       * look-back), and the combine rescales them by their maxima (docs/DESIGN.md, "Free splits") */
-    int rows_alloc;  /* rows of the score store: min(16, ratio * Nq) */
+    int rows_alloc;  /* rows of the score store: min(rt, ratio * Nq), 5-7 rounded up to 8 at D = 128 */
+    int rt;          /* query rows per work item (tile): DEC_RT, or 8 (dec_launch) */
     float *part_acc; /* [items][DEC_RT][D] */
     float *part_ml;  /* [items][DEC_RT][3]: running max at the split's end, l, product of the split's alphas
                       * (the product goes unused with free_splits) */
@@ -350,7 +351,7 @@ __device__ __forceinline__ int dec_n_valid(const dec_rows *rs, int r, int64_t ke
 /* Where row r of work-item tile `tile` starts in q (elements), and its query index i. */
 __device__ __forceinline__ int64_t dec_q_row_offset(const dec_args &a, int tile, int h, int b, int r, int *i)
 {
-    const int rho = DEC_RT * tile + r, hq = h * a.ratio + rho / a.Nq;
+    const int rho = a.rt * tile + r, hq = h * a.ratio + rho / a.Nq;
     *i = rho % a.Nq;
     return b * a.q.stride[0] + hq * a.q.stride[1] + *i * a.q.stride[2];
 }

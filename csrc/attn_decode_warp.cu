@@ -666,7 +666,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
         split = (int)(item / ((int64_t)a.H * a.B * a.n_tiles));
     }
     const int64_t item = (((int64_t)split * a.n_tiles + tile) * a.B + b) * a.H + h;
-    int rows = min(DEC_RT, a.ratio * a.Nq - DEC_RT * tile);
+    int rows = min(a.rt, a.ratio * a.Nq - a.rt * tile);
 
     /* rows <= TR; rows past `rows` get zero codes and an empty state */
     const bool bad = dec_quantize_q_rows<D>(a, tile, h, b, rows, TR, s.q8, wd_qp(D), s.rs);

@@ -9,7 +9,7 @@ blocks with no score within SAS's threshold of the running maximum). Session 38:
 the shapes; ABN_BPS="0,12" forces each build's blocks per split (0: the plan's), e.g. for one tree given twice.
 Session 39: ABN_ENV="NAME=v0,v1,..." sets the environment variable NAME to v_i before each call of build i (an
 empty v_i sets it empty), for knobs the library reads per call, e.g. one tree given twice.
-Session 40: ABN_D=64 sets the head dimension (default 128).
+Session 40: ABN_D=64 sets the head dimension (default 128), ABN_NQ=4 the query tokens a call (default 1).
 benchmarks/ab_variants.sh drives it for diagnostic objects (from session 31 on)."""
 import importlib, math, os, shutil, statistics, sys, tempfile
 import torch
@@ -35,13 +35,13 @@ shapes = [(1, 32, 32, 32768), (8, 32, 8, 32768), (16, 32, 8, 8192), (1, 32, 8, 1
           (1, 32, 32, 32768 + 37), (16, 32, 8, 8192 + 37)]
 if os.environ.get("ABN_SHAPES"):  # "B,Hq,Hkv,N;..." instead of the list above (session 38)
     shapes = [tuple(int(x) for x in s.split(",")) for s in os.environ["ABN_SHAPES"].split(";")]
-D = int(os.environ.get("ABN_D", "128"))
+D, NQ = int(os.environ.get("ABN_D", "128")), int(os.environ.get("ABN_NQ", "1"))
 for B, Hq, Hkv, N in shapes:
     g = torch.Generator(device="cuda").manual_seed(N + B)
     k = torch.randn(B, Hkv, N, D, device="cuda", dtype=torch.float16, generator=g)
     v = torch.randn(B, Hkv, N, D, device="cuda", dtype=torch.float16, generator=g)
     k[..., :4] *= 20
-    q = torch.randn(B, Hq, 1, D, device="cuda", dtype=torch.float16, generator=g)
+    q = torch.randn(B, Hq, NQ, D, device="cuda", dtype=torch.float16, generator=g)
     dist = os.environ.get("ABN_DIST", "")
     if dist.startswith("sink:"):
         c = float(dist[5:])
