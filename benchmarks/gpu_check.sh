@@ -21,7 +21,7 @@ cat > /tmp/sanitize_all.py <<'PY'
 import os, numpy as np, torch, turboattn as ta
 rng = np.random.default_rng(5)
 def t(*s, dt=np.float16): return torch.from_numpy(rng.standard_normal(s).astype(dt)).cuda()
-cases = [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True)]
+cases = [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True), (6, 300, 256, False)]
 for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c in cases]:
     # the residual rows where the plan puts them (the CTA kernel for these sizes), then in the warp kernel
     os.environ["TURBOATTN_DECODE_RESIDUAL"] = residual
@@ -32,7 +32,7 @@ for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c i
     cache.append(k[:, :, :3], v[:, :, :3])
     ta.flashq_attention(q[:, :, -3:], kv=cache, causal=causal, return_lse=True)
     ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal)  # one query row per item (the one-row forms)
-    ta.flashq_attention(q[:, :, -1:], kv=cache, causal=causal)  # two rows per item (the few-row forms at D = 128)
+    ta.flashq_attention(q[:, :, -1:], kv=cache, causal=causal)  # two rows per item (the few-row forms; D = 256 by halves)
     ta.flashq_attention(q[:, :, -4:], kv=cache, causal=causal)  # eight (the few-row form over two quads at D = 128)
     ta.flashq_attention(q[:, :, -5:], kv=cache, causal=causal)  # ten: two items of 8 and 2 rows at D = 128
     ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal, softmax="exact")  # the SFU pair in the warp kernel

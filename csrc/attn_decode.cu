@@ -953,7 +953,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         if (a.res_warp) {
             const unsigned grid = 2u * (unsigned)(a.B * a.H); /* K and V of each (h, b) */
             if (D == 64) dec_residual_image_kernel<64><<<grid, DEC_IMAGE_THREADS>>>(a);
-            else dec_residual_image_kernel<128><<<grid, DEC_IMAGE_THREADS>>>(a);
+            else if (D == 128) dec_residual_image_kernel<128><<<grid, DEC_IMAGE_THREADS>>>(a);
+            else dec_residual_image_kernel<256><<<grid, DEC_IMAGE_THREADS>>>(a);
             st = TA_CUDA_CHECK(cudaGetLastError());
         }
         /* counters 0 .. DEC_TICKETS - 1 and DEC_CHECKED; checks q */

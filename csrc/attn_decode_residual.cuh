@@ -74,8 +74,8 @@ static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
  * token-major, 8 bytes per chunk; keys are turned channel-major in shared memory and go out in 16-byte chunks. The
  * CTA of K also writes the steps (1), zeros (-127) and scale of its keys and, for b = 0, the head offsets; the CTA
  * of V those of its values. It lets the warp kernel, launched behind it, start at once (programmatic dependent
- * launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read the image. Head dims 64
- * and 128 (the warp kernel's). */
+ * launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read the image. Head dims 64,
+ * 128 and 256 (the warp kernel's). */
 #define DEC_IMAGE_THREADS 256
 
 template <int D>

@@ -78,7 +78,11 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * the other: each reads them from the stage, counts its clamps, makes its digit tile, mma and fold (as
      * wd_keys_few does); the stage is released after the last quad's reads. */
     constexpr int NQ = VD && LPR == 4 ? 2 : 1;
-    static_assert(!FEW || (!HI && (D == 128 || D == 64) && LPR >= 4 && LPR < 32), "the few-row forms: 2 to 8 rows, D = 64 or 128");
+    static_assert(!FEW || (!HI && (D == 256 || D == 128 || D == 64) && LPR >= 4 && LPR < 32), "the few-row forms: 2 to 8 rows");
+    /* D = 256: the block's two halves (groups 0-1, 2-3) are staged in turn (wd_sub); each half's codes are read, its
+     * clamps counted and its groups' mma and folds run before the next half lands in the stage. */
+    constexpr int DH = wd_sub(D), NH = D / DH, GH = DH / 64;
+    static_assert(NH == 1 || ((DIG || VD || !FACT) && NQ == 1 && !HI), "D = 256: the one-row and few-row forms, and 8 bits");
     constexpr int L = (1 << BITS) - 1;
     /* accumulator tiles, values per tile; one row: channels 2 lane and 2 lane + 1 of each group (wd_spread_one) */
     constexpr int AT = ONE ? G : VD ? 4 * G * NQ : D / 8, AV = ONE ? 2 : (HI ? 4 : 2);
@@ -95,11 +99,12 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * no stage and so run while the block's copies land; then the wait and the codes. Until session 36 the step
      * ran after the wait, between the two groups' loads, and delayed the next block's copies by its length
      * (-2 to -3.5 % at 4 bits moving it, NOTES-decode). */
-    constexpr int PV = D * BITS / 8, PAD = wd_pad(BITS);
-    const uint8_t *vl = s.stage + tq * (4 * PV + PAD) + g * BITS; /* 8 bits: line (token 4 tq, segment g) */
-    const uint8_t *vchunk[G]; /* 4 and 2 bits: segment g of group sh of quad tq (quads 8 kk + 4 hh + tq: + their 4 PV) */
+    constexpr int PV = D * BITS / 8, PS = DH * BITS / 8, PAD = wd_pad(BITS); /* PS: a staged row's bytes */
+    const uint8_t *vl = s.stage + tq * (4 * PS + PAD) + g * BITS; /* 8 bits: line (token 4 tq, segment g) */
+    const uint8_t *vchunk[GH]; /* 4 and 2 bits: segment g of staged group sh of quad tq (quads 8 kk + 4 hh + tq: + their 4 PV) */
 #pragma unroll
-    for (int sh = 0; sh < G; sh++) vchunk[sh] = wd_value_chunk<BITS, D>(s.stage, tq, sh, g);
+    for (int sh = 0; sh < GH; sh++) vchunk[sh] = wd_value_chunk<BITS, DH>(s.stage, tq, sh, g);
+    constexpr int ZR = 2 * G + 1 > 5 ? 2 * G + 1 : 5; /* DIG: the P tile's zero row, B's columns past 1 */
     /* Each block's scale is loaded a block ahead: the step, which now starts the block, multiplies by it at its end,
      * too soon for a global load issued at the block's start (ncu: 8 % of the one-row form's stall samples). */
     float sv_next = nb > 0 ? a.v_block_scale[cur.grow] : 0.0f;
@@ -113,11 +118,13 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
         for (int k = 0; k < 2; k++) {
             const int64_t at = cur.vg + 32 * k * G;
-            mst[k] = G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
-            mze[k] = G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
+            mst[k] = G == 4 ? *(const uint32_t *)(a.v_group_step + at)
+                     : G == 2 ? *(const uint16_t *)(a.v_group_step + at) : a.v_group_step[at];
+            mze[k] = G == 4 ? *(const uint32_t *)(a.v_group_zero + at)
+                     : G == 2 ? *(const uint16_t *)(a.v_group_zero + at) : (uint8_t)a.v_group_zero[at];
         }
-        uint2 raw[2][2][G][4]; /* 8 bits: lines (tokens 32 kk + 16 hh + 4 tq + i, segment g) */
-        uint4 vq[2][2][G];     /* 4 and 2 bits: the same as one quad chunk (wd_value_chunk) */
+        uint2 raw[2][2][GH][4]; /* 8 bits: lines (tokens 32 kk + 16 hh + 4 tq + i, segment g) */
+        uint4 vq[2][2][GH];     /* 4 and 2 bits: the same as one quad chunk (wd_value_chunk) */
         dec_rows_step<LPR, true>(a, s.rs, 0, rows, Sb, s.p8, WD_PP, j * DEC_BLOCK, DEC_BLOCK, sv);
         int pz[G] = {}; /* DIG: the zero term p . z of group G', lane's tokens (summed over the warp at use) */
         if constexpr (DIG) { /* the row's P codes were written by the same lanes (dec_rows_step, LPR = 32) */
@@ -133,252 +140,275 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 }
             }
         }
-        ta_cp_async_wait<0>();
-        __syncwarp(); /* every lane's copies of block j have landed */
-        const auto load_codes = [&]() { /* the lane's codes of the block, from the stage */
-#pragma unroll
-            for (int sh = 0; sh < G; sh++) {
-#pragma unroll
-                for (int kk = 0; kk < 2; kk++)
-#pragma unroll
-                    for (int hh = 0; hh < 2; hh++) {
-                        if constexpr (BITS < 8) {
-                            vq[kk][hh][sh] = load_quad<BITS>(vchunk[sh] + (8 * kk + 4 * hh) * 4 * PV);
-                        } else {
-#pragma unroll
-                            for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
-                                raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PV +
-                                                                   (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
-                        }
-                    }
-            }
-        };
         constexpr int CR = VD ? 4 : 1; /* rows the clamp counts are kept for: one quad at a time */
         unsigned vclamp = 0;
-        if constexpr (DIG || VD) { /* P codes of every row are written (dec_rows_step ends with __syncwarp) */
-            const int sh2 = 8 * G; /* two tokens' steps (zeros) in one word */
-            vclamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(mst[0] | mst[1] << sh2, mze[0] | mze[1] << sh2));
-        }
-        /* lane (g, tq): channels 8 g + 2 tq + u of group G', rows r_first + r, read from the stage */
-        const auto count_clamps = [&](int vx[DIG || VD ? G : 1][CR][2], int r_first) {
-            for (unsigned m = vclamp; m; m &= m - 1) {
-                const int src = __ffs(m) - 1;
 #pragma unroll
-                for (int k = 0; k < 2; k++) {
-                    const uint32_t ms = __shfl_sync(0xffffffffu, mst[k], src), mz = __shfl_sync(0xffffffffu, mze[k], src);
+        for (int hf = 0; hf < NH; hf++) { /* the staged halves of a D = 256 block; otherwise once */
+            ta_cp_async_wait<0>();
+            __syncwarp(); /* every lane's copies of block j (half hf) have landed */
+            if ((DIG || VD) && hf == 0) { /* P codes of every row are written (dec_rows_step ends with __syncwarp) */
+                if constexpr (G == 4) { /* a token's four groups fill a word */
+                    vclamp = __ballot_sync(0xffffffffu,
+                                           lines_can_clamp<BITS>(mst[0], mze[0]) || lines_can_clamp<BITS>(mst[1], mze[1]));
+                } else {
+                    const int sh2 = 8 * G; /* two tokens' steps (zeros) in one word */
+                    vclamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(mst[0] | mst[1] << sh2, mze[0] | mze[1] << sh2));
+                }
+            }
+            const auto load_codes = [&]() { /* the lane's codes of the staged groups, from the stage */
+#pragma unroll
+                for (int sh = 0; sh < GH; sh++) {
+#pragma unroll
+                    for (int kk = 0; kk < 2; kk++)
+#pragma unroll
+                        for (int hh = 0; hh < 2; hh++) {
+                            if constexpr (BITS < 8) {
+                                vq[kk][hh][sh] = load_quad<BITS>(vchunk[sh] + (8 * kk + 4 * hh) * 4 * PS);
+                            } else {
+#pragma unroll
+                                for (int i = 0; i < 4; i++) /* lines: tokens 32kk + 16hh + 4tq + i */
+                                    raw[kk][hh][sh][i] = wd_line<BITS>(vl + (32 * kk + 16 * hh + i) * PS +
+                                                                       (8 * kk + 4 * hh) * PAD + sh * 8 * BITS);
+                            }
+                        }
+                }
+            };
+            /* lane (g, tq): channels 8 g + 2 tq + u of staged group sh (group GH hf + sh), rows r_first + r, read from the
+             * stage */
+            const auto count_clamps = [&](int vx[DIG || VD ? GH : 1][CR][2], int r_first) {
+                for (unsigned m = vclamp; m; m &= m - 1) {
+                    const int src = __ffs(m) - 1;
+#pragma unroll
+                    for (int k = 0; k < 2; k++) {
+                        const uint32_t ms = __shfl_sync(0xffffffffu, mst[k], src), mz = __shfl_sync(0xffffffffu, mze[k], src);
+#pragma unroll
+                        for (int sh = 0; sh < GH; sh++) {
+                            const int gg = GH * hf + sh;
+                            const int st = (int)((ms >> (8 * gg)) & 0xffu), ze = (int)(int8_t)(mz >> (8 * gg));
+                            if (L * st + ze <= TA_INT8_MAX) continue;
+                            const int t = src + 32 * k;
+                            const uint8_t *chunk = wd_value_chunk<BITS, DH>(s.stage, t >> 2, sh, g); /* token t % 4 of it */
+                            const int d0 = clamp_excess_u(quad_code<BITS>(chunk, t & 3, 2 * tq), st, ze);
+                            const int d1 = clamp_excess_u(quad_code<BITS>(chunk, t & 3, 2 * tq + 1), st, ze);
+#pragma unroll
+                            for (int r = 0; r < CR; r++) {
+                                const int pr = s.p8[(r_first + r) * WD_PP + t];
+                                vx[DIG || VD ? sh : 0][r][0] += pr * d0, vx[DIG || VD ? sh : 0][r][1] += pr * d1;
+                            }
+                        }
+                    }
+                }
+            };
+            int vx[DIG || VD ? GH : 1][CR][2] = {}; /* one quad: counted here; two: in each quad's turn */
+            if constexpr (NQ == 1) {
+                load_codes();
+                if constexpr (DIG || VD) count_clamps(vx, 0);
+                __syncwarp(); /* the stage is read: block j + 1 (or the next half) may overwrite it */
+                if (hf + 1 < NH) wd_stage_values<BITS, D>(a, s.stage, cur.vc, hf + 1);
+                else if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
+            }
+            if (hf == 0) {
+#pragma unroll
+                for (int k = 0; k < 2; k++)
 #pragma unroll
                     for (int gg = 0; gg < G; gg++) {
-                        const int st = (int)((ms >> (8 * gg)) & 0xffu), ze = (int)(int8_t)(mz >> (8 * gg));
-                        if (L * st + ze <= TA_INT8_MAX) continue;
-                        const int t = src + 32 * k;
-                        const uint8_t *chunk = wd_value_chunk<BITS, D>(s.stage, t >> 2, gg, g); /* token t % 4 of it */
-                        const int d0 = clamp_excess_u(quad_code<BITS>(chunk, t & 3, 2 * tq), st, ze);
-                        const int d1 = clamp_excess_u(quad_code<BITS>(chunk, t & 3, 2 * tq + 1), st, ze);
+                        if (DIG) continue; /* the steps are in the digits, the zeros in pz */
+                        s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
+                        s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
+                    }
+                __syncwarp(); /* P codes, row state and value steps written */
+            }
 #pragma unroll
-                        for (int r = 0; r < CR; r++) {
-                            const int pr = s.p8[(r_first + r) * WD_PP + t];
-                            vx[DIG || VD ? gg : 0][r][0] += pr * d0, vx[DIG || VD ? gg : 0][r][1] += pr * d1;
+            for (int qd = 0; qd < NQ; qd++) { /* VD: quad qd of the rows; otherwise once */
+                uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
+                uint32_t vb[GH][2][2]; /* DIG, VD: staged group sh and kk's B fragment, the digits */
+                int voff[VD ? GH : 1]; /* VD: p_r . z of row tq */
+                if constexpr (NQ > 1) { /* the codes again (registers are short), this quad's counts, then the stage's turn */
+                    load_codes();
+                    if (qd > 0)
+#pragma unroll
+                        for (int gg = 0; gg < GH; gg++)
+#pragma unroll
+                            for (int r = 0; r < CR; r++) vx[gg][r][0] = vx[gg][r][1] = 0;
+                    count_clamps(vx, 4 * qd);
+                    if (qd == NQ - 1) {
+                        __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
+                        if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
+                    }
+                }
+                if constexpr (VD) {
+                    if (qd > 0 || hf > 0) __syncwarp(); /* the last quad's (half's) digit tile is read */
+                    const int dr = lane >> 3, t0 = 8 * (lane & 7);
+                    const uint2 pp = *(const uint2 *)(s.p8 + (4 * qd + dr) * WD_PP + t0);
+                    uint8_t *const tile = (uint8_t *)s.q8;
+#pragma unroll
+                    for (int sh = 0; sh < GH; sh++) {
+                        const int gg = GH * hf + sh;
+                        const uint2 ss = *(const uint2 *)(s.vstep + gg * DEC_BLOCK + t0);
+                        const uint2 zz = *(const uint2 *)(s.vzero + gg * DEC_BLOCK + t0);
+                        int zd = dp4a_us(pp.x, zz.x, dp4a_us(pp.y, zz.y, 0));
+                        zd += __shfl_xor_sync(0xffffffffu, zd, 1);
+                        zd += __shfl_xor_sync(0xffffffffu, zd, 2);
+                        zd += __shfl_xor_sync(0xffffffffu, zd, 4); /* row dr in lanes 8 dr .. */
+                        voff[sh] = __shfl_sync(0xffffffffu, zd, 8 * tq);
+#pragma unroll
+                        for (int m = 0; m < 2; m++) {
+                            const uint32_t pw = m ? pp.y : pp.x, sw = m ? ss.y : ss.x;
+                            uint32_t w[4];
+#pragma unroll
+                            for (int i = 0; i < 4; i++) w[i] = ((pw >> (8 * i)) & 0xffu) * ((sw >> (8 * i)) & 0xffu);
+                            const uint32_t x = __byte_perm(w[0], w[1], 0x5140), y = __byte_perm(w[2], w[3], 0x5140);
+                            const int wi = 2 * (lane & 7) + m; /* word of tokens 4 wi .. 4 wi + 3 */
+                            *(uint32_t *)(tile + wd_digit_at(sh, 2 * dr, wi)) = __byte_perm(x, y, 0x5410);
+                            *(uint32_t *)(tile + wd_digit_at(sh, 2 * dr + 1, wi)) = __byte_perm(x, y, 0x7632);
                         }
                     }
+                    __syncwarp(); /* the digit tile is written */
+#pragma unroll
+                    for (int sh = 0; sh < GH; sh++)
+#pragma unroll
+                        for (int kk = 0; kk < 2; kk++) {
+                            vb[sh][kk][0] = *(const uint32_t *)(tile + wd_digit_at(sh, g, 8 * kk + tq));
+                            vb[sh][kk][1] = *(const uint32_t *)(tile + wd_digit_at(sh, g, 8 * kk + 4 + tq));
+                        }
                 }
-            }
-        };
-        int vx[DIG || VD ? G : 1][CR][2] = {}; /* one quad: counted here; two: in each quad's turn */
-        if constexpr (NQ == 1) {
-            load_codes();
-            if constexpr (DIG || VD) count_clamps(vx, 0);
-            __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
-            if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
-        }
 #pragma unroll
-        for (int k = 0; k < 2; k++)
-#pragma unroll
-            for (int gg = 0; gg < G; gg++) {
-                if (DIG) continue; /* the steps are in the digits, the zeros in pz */
-                s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
-                s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
-            }
-        __syncwarp(); /* P codes, row state and value steps written */
-#pragma unroll
-        for (int qd = 0; qd < NQ; qd++) { /* VD: quad qd of the rows; otherwise once */
-            uint32_t pa[2][4]; /* P as A; one row: pa[kk][0..1] is P^T as B (row 0's codes, tokens 32 kk + 4 tq ..) */
-            uint32_t vb[G][2][2]; /* DIG, VD: group G' and kk's B fragment, the digits */
-            int voff[VD ? G : 1]; /* VD: p_r . z of row tq */
-            if constexpr (NQ > 1) { /* the codes again (registers are short), this quad's counts, then the stage's turn */
-                load_codes();
-                if (qd > 0)
-#pragma unroll
-                    for (int gg = 0; gg < G; gg++)
-#pragma unroll
-                        for (int r = 0; r < CR; r++) vx[gg][r][0] = vx[gg][r][1] = 0;
-                count_clamps(vx, 4 * qd);
-                if (qd == NQ - 1) {
-                    __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
-                    if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
-                }
-            }
-            if constexpr (VD) {
-                if (qd > 0) __syncwarp(); /* the last quad's digit tile is read */
-                const int dr = lane >> 3, t0 = 8 * (lane & 7);
-                const uint2 pp = *(const uint2 *)(s.p8 + (4 * qd + dr) * WD_PP + t0);
-                uint8_t *const tile = (uint8_t *)s.q8;
-#pragma unroll
-                for (int gg = 0; gg < G; gg++) {
-                    const uint2 ss = *(const uint2 *)(s.vstep + gg * DEC_BLOCK + t0), zz = *(const uint2 *)(s.vzero + gg * DEC_BLOCK + t0);
-                    int zd = dp4a_us(pp.x, zz.x, dp4a_us(pp.y, zz.y, 0));
-                    zd += __shfl_xor_sync(0xffffffffu, zd, 1);
-                    zd += __shfl_xor_sync(0xffffffffu, zd, 2);
-                    zd += __shfl_xor_sync(0xffffffffu, zd, 4); /* row dr in lanes 8 dr .. */
-                    voff[gg] = __shfl_sync(0xffffffffu, zd, 8 * tq);
-#pragma unroll
-                    for (int m = 0; m < 2; m++) {
-                        const uint32_t pw = m ? pp.y : pp.x, sw = m ? ss.y : ss.x;
-                        uint32_t w[4];
-#pragma unroll
-                        for (int i = 0; i < 4; i++) w[i] = ((pw >> (8 * i)) & 0xffu) * ((sw >> (8 * i)) & 0xffu);
-                        const uint32_t x = __byte_perm(w[0], w[1], 0x5140), y = __byte_perm(w[2], w[3], 0x5140);
-                        const int wi = 2 * (lane & 7) + m; /* word of tokens 4 wi .. 4 wi + 3 */
-                        *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr, wi)) = __byte_perm(x, y, 0x5410);
-                        *(uint32_t *)(tile + wd_digit_at(gg, 2 * dr + 1, wi)) = __byte_perm(x, y, 0x7632);
-                    }
-                }
-                __syncwarp(); /* the digit tile is written */
-#pragma unroll
-                for (int gg = 0; gg < G; gg++)
+                for (int sh = 0; sh < (DIG ? GH : 0); sh++)
 #pragma unroll
                     for (int kk = 0; kk < 2; kk++) {
-                        vb[gg][kk][0] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + tq));
-                        vb[gg][kk][1] = *(const uint32_t *)(tile + wd_digit_at(gg, g, 8 * kk + 4 + tq));
+                        const int gg = GH * hf + sh;
+                        const uint8_t *row = s.p8 + (g == 0 ? 1 + 2 * gg : g == 1 ? 2 + 2 * gg : ZR) * WD_PP + 32 * kk + 4 * tq;
+                        vb[sh][kk][0] = *(const uint32_t *)row, vb[sh][kk][1] = *(const uint32_t *)(row + 16);
                     }
-            }
 #pragma unroll
-            for (int gg = 0; gg < (DIG ? G : 0); gg++)
-#pragma unroll
-                for (int kk = 0; kk < 2; kk++) {
-                    const uint8_t *row = s.p8 + (g == 0 ? 1 + 2 * gg : g == 1 ? 2 + 2 * gg : 5) * WD_PP + 32 * kk + 4 * tq;
-                    vb[gg][kk][0] = *(const uint32_t *)row, vb[gg][kk][1] = *(const uint32_t *)(row + 16);
-                }
-#pragma unroll
-            for (int kk = 0; kk < (DIG || VD ? 0 : 2); kk++) {
-                if (ONE) {
-                    pa[kk][0] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 4 * tq) : 0u;
-                    pa[kk][1] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 16 + 4 * tq) : 0u;
-                    continue;
-                }
-                ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
-                if (!HI) pa[kk][1] = pa[kk][3] = 0u;
-            }
-            int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
-            float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
-            float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
-            const int vrow = 4 * qd + tq; /* VD: the lane's row */
-            const int vup = VD && vrow < rows && s.rs->pvs[vrow] >= 0.0f;
-            const float val = vup ? s.rs->alpha[vrow] : 1.0f, vpv = vup ? s.rs->pvs[vrow] : 0.0f;
-            const unsigned long long vmask = FACT && !DIG && !VD ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
-#pragma unroll
-            for (int sh = 0; sh < G; sh++) {
-                /* VD: the clamp counts of group sh reach the lanes that fold them through the block's score place, which
-                 * the step has read (wd_quad_exchange). */
-                int4 vex[2] = {};
-                if constexpr (VD) {
-                    if (vclamp) {
-                        __syncwarp(); /* group sh - 1's reads are done */
-                        wd_quad_exchange(vx[VD ? sh : 0], NQ > 1 ? 4 : a.rows_alloc, (int4 *)Sb, vex);
+                for (int kk = 0; kk < (DIG || VD ? 0 : 2); kk++) {
+                    if (ONE) {
+                        pa[kk][0] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 4 * tq) : 0u;
+                        pa[kk][1] = g == 0 ? *(const uint32_t *)(s.p8 + 32 * kk + 16 + 4 * tq) : 0u;
+                        continue;
                     }
+                    ta_ldmatrix_x4(pa[kk], ta_smem_addr(s.p8 + ld_row * WD_PP + 32 * kk + ld_col));
+                    if (!HI) pa[kk][1] = pa[kk][3] = 0u;
                 }
-                /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
-                const int off0 = VD    ? 0
-                                 : DIG ? warp_sum(pz[sh])
-                                 : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK)
-                                        : -128 * s.rs->psum[r0];
-                const int off1 = !HI ? 0 : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK) : -128 * s.rs->psum[r1];
-                int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
+                int up0 = r0 < rows && s.rs->pvs[r0] >= 0.0f, up1 = HI && r1 < rows && s.rs->pvs[r1] >= 0.0f;
+                float al0 = up0 ? s.rs->alpha[r0] : 1.0f, pv0 = up0 ? s.rs->pvs[r0] : 0.0f;
+                float al1 = up1 ? s.rs->alpha[r1] : 1.0f, pv1 = up1 ? s.rs->pvs[r1] : 0.0f;
+                const int vrow = 4 * qd + tq; /* VD: the lane's row */
+                const int vup = VD && vrow < rows && s.rs->pvs[vrow] >= 0.0f;
+                const float val = vup ? s.rs->alpha[vrow] : 1.0f, vpv = vup ? s.rs->pvs[vrow] : 0.0f;
+                const unsigned long long vmask = FACT && !DIG && !VD ? wd_clamp_mask<BITS, 4 * G>(s.vstep, s.vzero) : 0;
 #pragma unroll
-                for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
+                for (int sl = 0; sl < GH; sl++) {
+                    const int sh = GH * hf + sl; /* the group; sl: its place in the stage */
+                    /* VD: the clamp counts of group sh reach the lanes that fold them through the block's score place, which
+                     * the step has read (wd_quad_exchange). */
+                    int4 vex[2] = {};
+                    if constexpr (VD) {
+                        if (vclamp) {
+                            __syncwarp(); /* group sh - 1's reads are done */
+                            wd_quad_exchange(vx[VD ? sl : 0], NQ > 1 ? 4 : a.rows_alloc, (int4 *)Sb, vex);
+                        }
+                    }
+                    /* p . x̂ = p . (u·s clamped) + p . z, or p . (x̂ + 128) - 128 sum(p) */
+                    const int off0 = VD    ? 0
+                                     : DIG ? warp_sum(pz[sh])
+                                     : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK)
+                                            : -128 * s.rs->psum[r0];
+                    const int off1 = !HI    ? 0
+                                     : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK)
+                                            : -128 * s.rs->psum[r1];
+                    int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
 #pragma unroll
-                for (int kk = 0; kk < 2; kk++) {
-                    uint32_t bo[2][8];
+                    for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
 #pragma unroll
-                    for (int hh = 0; hh < 2; hh++) {
-                        if constexpr (DIG || VD) { /* the steps are in the digits (vb) */
-                            code_quad<BITS>(vq[kk][hh][sh], bo[hh]);
-                        } else {
-                            if constexpr (BITS < 8) quad_lines<BITS>(vq[kk][hh][sh], raw[kk][hh][sh]);
-                            int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
-                            const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
-                            if (!FACT) {
-                                rebuild_lines<BITS>(raw[kk][hh][sh], vs, vz, bo[hh]);
-                                continue;
+                    for (int kk = 0; kk < 2; kk++) {
+                        uint32_t bo[2][8];
+#pragma unroll
+                        for (int hh = 0; hh < 2; hh++) {
+                            if constexpr (DIG || VD) { /* the steps are in the digits (vb) */
+                                code_quad<BITS>(vq[kk][hh][sl], bo[hh]);
+                            } else {
+                                if constexpr (BITS < 8) quad_lines<BITS>(vq[kk][hh][sl], raw[kk][hh][sl]);
+                                int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
+                                const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
+                                if (!FACT) {
+                                    rebuild_lines<BITS>(raw[kk][hh][sl], vs, vz, bo[hh]);
+                                    continue;
+                                }
+                                scale_lines<BITS>(raw[kk][hh][sl], vs, bo[hh]);
+                                if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
                             }
-                            scale_lines<BITS>(raw[kk][hh][sh], vs, bo[hh]);
-                            if ((vmask >> (4 * (4 * sh + 2 * kk + hh))) & 0xFu) clamp_lines(vz, bo[hh]);
+                        }
+                        if constexpr (ONE || VD) {
+                            uint32_t b0, b1;
+                            if constexpr (DIG || VD) b0 = vb[sl][kk][0], b1 = vb[sl][kk][1];
+                            else b0 = pa[kk][0], b1 = pa[kk][1];
+#pragma unroll
+                            for (int p = 0; p < 4; p++) {
+                                const uint32_t vt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
+                                ta_mma_u8u8(c[p], vt, b0, b1);
+                            }
+                        } else {
+#pragma unroll
+                            for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
                         }
                     }
-                    if constexpr (ONE || VD) {
-                        uint32_t b0, b1;
-                        if constexpr (DIG || VD) b0 = vb[sh][kk][0], b1 = vb[sh][kk][1];
-                        else b0 = pa[kk][0], b1 = pa[kk][1];
+                    if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
+                        if constexpr (DIG) { /* column 0 + 256 column 1 of m-tile p's row g (element 2 p) and g + 8 */
+                            int x[8];
 #pragma unroll
-                        for (int p = 0; p < 4; p++) {
-                            const uint32_t vt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
-                            ta_mma_u8u8(c[p], vt, b0, b1);
+                            for (int p = 0; p < 4; p++)
+                                x[2 * p] = c[p][0] + c[p][1] * 256, x[2 * p + 1] = c[p][2] + c[p][3] * 256;
+                            quad_sums<BITS>(x);
+#pragma unroll
+                            for (int p = 0; p < 4; p++) c[p][0] = x[2 * p], c[p][2] = x[2 * p + 1];
                         }
+                        /* the block's scores were read by the step: their place holds the group's 64 integers. Lane l now
+                         * holds channels 2 l and 2 l + 1, whose clamps lane l = (g, tq) counted (channels 8 g + 2 tq + u), so
+                         * they come off here with no shuffle (DIG; 0 without clamps). */
+                        int2 x = wd_spread_one(c, (int *)Sb);
+                        if constexpr (DIG) x.x -= vx[DIG ? sl : 0][0][0], x.y -= vx[DIG ? sl : 0][0][1];
+                        float *o = acc[sh];
+                        if (up0) {
+                            o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(x.x + off0), pv0));
+                            o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(x.y + off0), pv0));
+                        }
+                    } else if constexpr (VD) { /* lane (g, t): c[p][2 u] lo, c[p][2 u + 1] hi of channel 8 g + 2 p + u, row t */
+                        int xs[8];
+#pragma unroll
+                        for (int e = 0; e < 8; e++) xs[e] = c[e / 2][2 * (e % 2)] + 256 * c[e / 2][2 * (e % 2) + 1];
+                        quad_sums<BITS>(xs);
+#pragma unroll
+                        for (int p = 0; p < 4; p++)
+#pragma unroll
+                            for (int u = 0; u < 2; u++) {
+                                /* less the clamps, counted by lane (g, p) for every row (zero without clamps) */
+                                const int x =
+                                    xs[2 * p + u] - (p == 0 ? vex[u].x : p == 1 ? vex[u].y : p == 2 ? vex[u].z : vex[u].w);
+                                if (vup) {
+                                    float *o = &acc[4 * G * qd + 4 * sh + p][u];
+                                    *o = __fadd_rn(__fmul_rn(val, *o), __fmul_rn((float)(x + voff[VD ? sl : 0]), vpv));
+                                }
+                            }
                     } else {
 #pragma unroll
-                        for (int e = 0; e < 8; e++) ta_mma_u8u8(c[e], pa[kk], bo[0][e], bo[1][e]);
-                    }
-                }
-                if constexpr (ONE) { /* column 0: c[p][0] is channel 8 g + 2 p of the group, c[p][2] channel 8 g + 2 p + 1 */
-                    if constexpr (DIG) { /* column 0 + 256 column 1 of m-tile p's row g (element 2 p) and g + 8 */
-                        int x[8];
-#pragma unroll
-                        for (int p = 0; p < 4; p++) x[2 * p] = c[p][0] + c[p][1] * 256, x[2 * p + 1] = c[p][2] + c[p][3] * 256;
-                        quad_sums<BITS>(x);
-#pragma unroll
-                        for (int p = 0; p < 4; p++) c[p][0] = x[2 * p], c[p][2] = x[2 * p + 1];
-                    }
-                    /* the block's scores were read by the step: their place holds the group's 64 integers. Lane l now
-                     * holds channels 2 l and 2 l + 1, whose clamps lane l = (g, tq) counted (channels 8 g + 2 tq + u), so
-                     * they come off here with no shuffle (DIG; 0 without clamps). */
-                    int2 x = wd_spread_one(c, (int *)Sb);
-                    if constexpr (DIG) x.x -= vx[DIG ? sh : 0][0][0], x.y -= vx[DIG ? sh : 0][0][1];
-                    float *o = acc[sh];
-                    if (up0) {
-                        o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(x.x + off0), pv0));
-                        o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(x.y + off0), pv0));
-                    }
-                } else if constexpr (VD) { /* lane (g, t): c[p][2 u] lo, c[p][2 u + 1] hi of channel 8 g + 2 p + u, row t */
-                    int xs[8];
-#pragma unroll
-                    for (int e = 0; e < 8; e++) xs[e] = c[e / 2][2 * (e % 2)] + 256 * c[e / 2][2 * (e % 2) + 1];
-                    quad_sums<BITS>(xs);
-#pragma unroll
-                    for (int p = 0; p < 4; p++)
-#pragma unroll
-                        for (int u = 0; u < 2; u++) {
-                            /* less the clamps, counted by lane (g, p) for every row (zero without clamps) */
-                            const int x = xs[2 * p + u] - (p == 0 ? vex[u].x : p == 1 ? vex[u].y : p == 2 ? vex[u].z : vex[u].w);
-                            if (vup) {
-                                float *o = &acc[4 * G * qd + 4 * sh + p][u];
-                                *o = __fadd_rn(__fmul_rn(val, *o), __fmul_rn((float)(x + voff[VD ? sh : 0]), vpv));
+                        for (int e = 0; e < 8; e++) {
+                            float *o = acc[8 * sh + e];
+                            if (up0) {
+                                o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] + off0), pv0));
+                                o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] + off0), pv0));
                             }
-                        }
-                } else {
-#pragma unroll
-                    for (int e = 0; e < 8; e++) {
-                        float *o = acc[8 * sh + e];
-                        if (up0) {
-                            o[0] = __fadd_rn(__fmul_rn(al0, o[0]), __fmul_rn((float)(c[e][0] + off0), pv0));
-                            o[1] = __fadd_rn(__fmul_rn(al0, o[1]), __fmul_rn((float)(c[e][1] + off0), pv0));
-                        }
-                        if (HI && up1) {
-                            o[HI ? 2 : 0] = __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] + off1), pv1));
-                            o[HI ? 3 : 1] = __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] + off1), pv1));
+                            if (HI && up1) {
+                                o[HI ? 2 : 0] =
+                                    __fadd_rn(__fmul_rn(al1, o[HI ? 2 : 0]), __fmul_rn((float)(c[e][2] + off1), pv1));
+                                o[HI ? 3 : 1] =
+                                    __fadd_rn(__fmul_rn(al1, o[HI ? 3 : 1]), __fmul_rn((float)(c[e][3] + off1), pv1));
+                            }
                         }
                     }
                 }
             }
-        }
+        } /* the halves */
         __syncwarp(); /* the next block rewrites the P codes, row state and value steps */
         cur = next;
     }
@@ -425,6 +455,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
                                          int h, int64_t j0, int64_t jc, int nb, int rows)
 {
     constexpr int KC = D / 32, QP = D + 16, CB = DEC_BLOCK * BITS / 8;
+    constexpr int DH = wd_sub(D), NH = D / DH, KH = DH / 32; /* a stage fill's channels, fills a block, k-steps a fill */
     constexpr bool FACT = BITS != 8; /* u·s products and zero sums (scale_lines); 8 bits: x̂ + 128 (rebuild_lines) */
     constexpr bool ONE = FORM == WD_ONE, KFEW = (FORM == WD_FEW || FORM == WD_FEW8) && FACT; /* phase 1 by wd_keys_few */
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
@@ -450,7 +481,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     /* ---- phase 1: q.k of every block ----
      * Block j's lines, steps and zeros are read from the stage into registers first; then the copies of
      * block j + 1 are issued into it, and they land while this block is computed. */
-    constexpr int KROWS = D * CB;
+    constexpr int KROWS = DH * CB;
     const uint8_t *kl = BITS == 8 ? s.stage + tq * CB + g * BITS  /* line (channel 4 tq, segment g): row tq */
                                   : wd_key_chunk<BITS>(s.stage, tq, g); /* quad tq's segment g (wd_key_chunk) */
     const wd_cursor first = wd_cursor_at<BITS, D>(a, h, b, jc);
@@ -467,57 +498,65 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         const int64_t j = j0 + jb;
         const wd_cursor next = wd_cursor_next<D>(a, cur);
         const float sk = a.k_block_scale[cur.grow]; /* used at the end of the block */
-        uint2 raw[KC][2][4];
-        uint32_t st[KC][2], ze[KC][2];
-        ta_cp_async_wait<0>();
-        __syncwarp(); /* every lane's copies of block j have landed */
-#pragma unroll
-        for (int kk = 0; kk < KC; kk++)
-#pragma unroll
-            for (int hh = 0; hh < 2; hh++) {
-                int c0 = 32 * kk + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
-                st[kk][hh] = *(const uint32_t *)(s.stage + KROWS + c0);
-                ze[kk][hh] = *(const uint32_t *)(s.stage + KROWS + D + c0);
-                if (BITS == 8) {
-#pragma unroll
-                    for (int i = 0; i < 4; i++)
-                        raw[kk][hh][i] = wd_line<BITS>(kl + (i * (D / 4) + 8 * kk + 4 * hh) * CB);
-                } else { /* the quad's rows interleaved: one chunk, split back into lines for scale_lines */
-                    quad_lines<BITS>(load_quad<BITS>(kl + (8 * kk + 4 * hh) * 4 * CB), raw[kk][hh]);
-                }
-            }
-        const unsigned long long cmask = FACT ? wd_clamp_mask<BITS, 2 * KC>(s.stage + KROWS, s.stage + KROWS + D) : 0;
-        __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
-        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
         int32_t acc[8][4];
+        int off0 = 0, off1 = 0; /* the zero terms of the staged halves (4 and 2 bits) */
 #pragma unroll
-        for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
+        for (int hf = 0; hf < NH; hf++) { /* D = 256: the block's staged halves (the residual rows' image) */
+            uint2 raw[KH][2][4];
+            uint32_t st[KH][2], ze[KH][2];
+            ta_cp_async_wait<0>();
+            __syncwarp(); /* every lane's copies of block j (half hf) have landed */
 #pragma unroll
-        for (int kk = 0; kk < KC; kk++) {
-            uint32_t bo[2][8];
+            for (int kk = 0; kk < KH; kk++)
 #pragma unroll
-            for (int hh = 0; hh < 2; hh++) {
-                if (!FACT) {
-                    rebuild_lines<BITS>(raw[kk][hh], st[kk][hh], ze[kk][hh], bo[hh]);
-                    continue;
+                for (int hh = 0; hh < 2; hh++) {
+                    int c0 = 32 * kk + 16 * hh + 4 * tq; /* lines c0..c0+3: channels */
+                    st[kk][hh] = *(const uint32_t *)(s.stage + KROWS + c0);
+                    ze[kk][hh] = *(const uint32_t *)(s.stage + KROWS + DH + c0);
+                    if (BITS == 8) {
+#pragma unroll
+                        for (int i = 0; i < 4; i++)
+                            raw[kk][hh][i] = wd_line<BITS>(kl + (i * (DH / 4) + 8 * kk + 4 * hh) * CB);
+                    } else { /* the quad's rows interleaved: one chunk, split back into lines for scale_lines */
+                        quad_lines<BITS>(load_quad<BITS>(kl + (8 * kk + 4 * hh) * 4 * CB), raw[kk][hh]);
+                    }
                 }
-                scale_lines<BITS>(raw[kk][hh], st[kk][hh], bo[hh]);
-                if ((cmask >> (4 * (2 * kk + hh))) & 0xFu) clamp_lines(ze[kk][hh], bo[hh]);
-            }
-            if constexpr (ONE) { /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
+            const unsigned long long cmask = FACT ? wd_clamp_mask<BITS, 2 * KH>(s.stage + KROWS, s.stage + KROWS + DH) : 0;
+            __syncwarp(); /* the stage is read: block j + 1 (or the next half) may overwrite it */
+            if (hf + 1 < NH) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow, hf + 1);
+            else if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
+            if (hf == 0)
 #pragma unroll
-                for (int p = 0; p < 4; p++) {
-                    const uint32_t kt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
-                    ta_mma_u8s8(acc[p], kt, qa[kk][0], qa[kk][1]);
+                for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
+#pragma unroll
+            for (int kk = 0; kk < KH; kk++) {
+                const int kq = KH * hf + kk; /* q's k-step */
+                uint32_t bo[2][8];
+#pragma unroll
+                for (int hh = 0; hh < 2; hh++) {
+                    if (!FACT) {
+                        rebuild_lines<BITS>(raw[kk][hh], st[kk][hh], ze[kk][hh], bo[hh]);
+                        continue;
+                    }
+                    scale_lines<BITS>(raw[kk][hh], st[kk][hh], bo[hh]);
+                    if ((cmask >> (4 * (2 * kk + hh))) & 0xFu) clamp_lines(ze[kk][hh], bo[hh]);
                 }
-            } else {
+                if constexpr (ONE) { /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
-                for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kk], bo[0][e], bo[1][e]);
+                    for (int p = 0; p < 4; p++) {
+                        const uint32_t kt[4] = {bo[0][2 * p], bo[0][2 * p + 1], bo[1][2 * p], bo[1][2 * p + 1]};
+                        ta_mma_u8s8(acc[p], kt, qa[kq][0], qa[kq][1]);
+                    }
+                } else {
+#pragma unroll
+                    for (int e = 0; e < 8; e++) ta_mma_s8u8(acc[e], qa[kq], bo[0][e], bo[1][e]);
+                }
             }
+            /* q . x̂ = q . (u·s clamped) + q . z, or q . (x̂ + 128) - 128 sum(q) */
+            if (FACT) off0 += wd_zero_dot_k<KH>(s.q8 + r0 * QP + DH * hf, ze);
+            if (FACT && HI) off1 += wd_zero_dot_k<KH>(s.q8 + r1 * QP + DH * hf, ze);
         }
-        /* q . x̂ = q . (u·s clamped) + q . z, or q . (x̂ + 128) - 128 sum(q) */
-        const int off0 = FACT ? wd_zero_dot_k<KC>(s.q8 + r0 * QP, ze) : -128 * s.rs->qsum[r0];
-        const int off1 = !HI ? 0 : FACT ? wd_zero_dot_k<KC>(s.q8 + r1 * QP, ze) : -128 * s.rs->qsum[r1];
+        if (!FACT) off0 = -128 * s.rs->qsum[r0], off1 = HI ? -128 * s.rs->qsum[r1] : 0;
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
         if (ONE) rmax0 = fmaxf(rmax0, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off0, Sb));
         else if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
@@ -527,7 +566,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     if constexpr (KFEW) {
         if (lane < rows) dec_publish_max(a, item, lane, rmax0);
         __syncwarp(); /* the digit tile's last reads are done */
-        for (int i = lane; i < wd_tile_rows(HI) * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* the digit tile's end */
+        for (int i = lane; i < wd_p_rows(D, HI) * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* the digit tile's end */
         __syncwarp();
     } else {
     #pragma unroll
@@ -547,13 +586,11 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     /* ---- phase 2 ---- */
     if constexpr (ONE) {
         wd_values<BITS, D, false, 32>(a, s, vfirst, item, j0, nb, rows);
+    } else if constexpr (KFEW) {
+        if constexpr (FORM == WD_FEW8) wd_values<BITS, D, HI, 4, true>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vfirst, item, j0, nb, rows);
+        else wd_values<BITS, D, HI, 8, true>(a, s, vfirst, item, j0, nb, rows);
     } else {
-        if constexpr (KFEW) {
-            if (FORM == WD_FEW8) wd_values<BITS, D, HI, 4, true>(a, s, vfirst, item, j0, nb, rows);
-            else if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vfirst, item, j0, nb, rows);
-            else wd_values<BITS, D, HI, 8, true>(a, s, vfirst, item, j0, nb, rows);
-            return;
-        }
         if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vfirst, item, j0, nb, rows);
         else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vfirst, item, j0, nb, rows);
         else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vfirst, item, j0, nb, rows);
@@ -647,7 +684,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     s.rs = (dec_rows *)at, at += sizeof(dec_rows);
     constexpr int TR = wd_tile_rows(HI);
     s.q8 = (int8_t *)at, at += TR * wd_qp(D);
-    s.p8 = at, at += TR * WD_PP;
+    s.p8 = at, at += wd_p_rows(D, HI) * WD_PP;
     s.vstep = at, at += (D / 64) * DEC_BLOCK;
     s.vzero = at, at += (D / 64) * DEC_BLOCK;
     s.S = (float *)at;
@@ -672,7 +709,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     const bool bad = dec_quantize_q_rows<D>(a, tile, h, b, rows, TR, s.q8, wd_qp(D), s.rs);
     wd_check_q(a, split, bad);
     if (bad) return;
-    for (int i = lane; i < TR * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
+    for (int i = lane; i < wd_p_rows(D, HI) * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
     __syncwarp();
 
     long long end_max = 0;
@@ -694,7 +731,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     const int bits = a.bits[h];
     if (bits == 4) wd_split<4, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
     else if (bits == 2) wd_split<2, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
-    else wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    else if constexpr (D <= 128) wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows); /* D = 256: none */
 }
 
 /* One warp per work item. Behind the residual image kernel (a programmatic dependent launch) every warp waits for
@@ -732,7 +769,7 @@ static const struct {
     WD_ROW(64, false, 4, WD_ONE),      WD_ROW(64, false, 4, WD_FEW),     WD_ROW(64, false, 4, WD_GENERAL),
     WD_ROW(64, true, 2, WD_GENERAL),   WD_ROW(128, false, 3, WD_ONE),     WD_ROW(128, false, 3, WD_FEW),
     WD_ROW(128, false, 3, WD_FEW8),    WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
-    WD_ROW(128, true, 2, WD_GENERAL),
+    WD_ROW(128, true, 2, WD_GENERAL),  WD_ROW(256, false, 3, WD_ONE),     WD_ROW(256, false, 3, WD_FEW),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
@@ -796,7 +833,9 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
      * They are (separate allocations; at D = 64 and 128 every head's rows are multiples of 16 bytes). */
     const uintptr_t align = (uintptr_t)a->k_codes | (uintptr_t)a->k_group_step | (uintptr_t)a->k_group_zero |
                             (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VB;
-    *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0;
+    /* D = 256 has the one-row and few-row forms, which stage a block by halves at 4 and 2 bits only (wd_sub). */
+    *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0 &&
+              (a->D <= 128 || a->max_bits < 8);
     if (!*usable) return TA_OK;
     /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the
      * row's CTAs per SM (minb) stay resident next to the stage. */
@@ -854,8 +893,10 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
      * warps each in the CTA kernel, which starts on the SMs this kernel leaves free. The CTA kernel takes them when
      * its CTAs fit beside this kernel's last wave; otherwise they run here, in that wave's free warps or, when
      * they do not fit there either, in a short wave of their own (one block per item): at (16,32,8,8k) that was
-     * 5-7 % faster than the CTA kernel's CTAs in the tail. */
-    if (res_ok && forced_res < 0) {
+     * 5-7 % faster than the CTA kernel's CTAs in the tail. At D = 256 they always run here: there the CTA kernel's
+     * one residual item took about 50 us once it got an SM, and at (1,16,8,32k + 37) it got one only as this kernel
+     * ended (+45 to +55 us a call against +13 to +32 here on an H200; NOTES-decode, session 41). */
+    if (res_ok && forced_res < 0 && a->D <= 128) {
         const int64_t items = (a->n_blocks + a->bps - 1) / a->bps * items_per_split;
         const int64_t slack = (items + slots - 1) / slots * slots - items;
         a->res_warp = items_per_split > slack / WD_WARPS;

@@ -144,8 +144,8 @@ __device__ __forceinline__ void wd_key_digit_mma(const uint4 raw[KC][2], const i
  * comes from the q tile, or with QREG from the lanes' q4 registers (wd_keys_few with two quads). */
 template <int BITS, int D, int R, bool QREG = false>
 __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, uint32_t s4, uint32_t z4, int ex[R][2],
-                                              const uint32_t *q4 = nullptr)
-{
+                                              const uint32_t *q4 = nullptr, int c0 = 0)
+{ /* c0: the staged half's first channel (D = 256), for q from the q tile */
     constexpr int QP = D + 16, L = (1 << BITS) - 1;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
     while (clamp) {
@@ -165,7 +165,7 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
             const int d1 = clamp_excess_u(quad_code<BITS>(chunk, i, 2 * tq + 1), st, ze);
 #pragma unroll
             for (int r = 0; r < R; r++) {
-                const int qv = QREG ? (int)(int8_t)(qs[r] >> (8 * i)) : s.q8[r * QP + 4 * src + i];
+                const int qv = QREG ? (int)(int8_t)(qs[r] >> (8 * i)) : s.q8[r * QP + c0 + 4 * src + i];
                 ex[r][0] += qv * d0, ex[r][1] += qv * d1;
             }
         }
@@ -178,17 +178,18 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
  * 4 l .. 4 l + 3 each block. A code clamps (SPEC section 4) only in a channel with L s + z > 127, about one
  * in a block: such channels are found by a ballot, and the lanes read their codes again from the stage
  * (before it is released) and count q_c max(0, u s + z − 127) for two tokens each, which is subtracted from
- * the scores' integers. Returns the row's largest score. */
+ * the scores' integers. At D = 256 a block comes as two staged halves (wd_sub): each half has its digits, clamps
+ * and mma into the same accumulators, and its release issues the next half's copies. Returns the row's largest
+ * score. */
 template <int BITS, int D>
 __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb)
 {
-    constexpr int KC = D / 32, CB = 8 * BITS, KROWS = D * CB, QP = D + 16;
+    constexpr int DH = wd_sub(D), NH = D / DH, KC = DH / 32, CB = 8 * BITS, KROWS = DH * CB, QP = D + 16;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
-    const bool mine = 4 * lane < D; /* the lane makes the digits of channels 4 lane .. 4 lane + 3 */
-    const uint32_t q4 = mine ? *(const uint32_t *)(s.q8 + 4 * lane) : 0u;
-    int qc[4];
+    const bool mine = 4 * lane < DH; /* the lane makes the digits of channels 4 lane .. 4 lane + 3 of each half */
+    uint32_t q4[NH];
 #pragma unroll
-    for (int i = 0; i < 4; i++) qc[i] = (int)(int8_t)(q4 >> (8 * i));
+    for (int hf = 0; hf < NH; hf++) q4[hf] = mine ? *(const uint32_t *)(s.q8 + DH * hf + 4 * lane) : 0u;
     int8_t *const dig = s.q8 + QP;
     const int8_t *const brow = s.q8 + (g == 0 ? 1 : g == 1 ? 2 : 3) * QP + 4 * tq;
     if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
@@ -199,27 +200,32 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
         const wd_cursor next = wd_cursor_next<D>(a, cur);
         const float sk = sk_next;
         if (jb + 1 < nb) sk_next = a.k_block_scale[next.grow];
-        uint4 raw[KC][2];
-        wd_key_quads<BITS, D>(s.stage, raw);
-        const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
-        const uint32_t z4 = mine ? *(const uint32_t *)(s.stage + KROWS + D + 4 * lane) : 0u;
-        uint32_t w[4], lo, hi;
-#pragma unroll
-        for (int i = 0; i < 4; i++) w[i] = (uint32_t)(qc[i] * (int)((s4 >> (8 * i)) & 0xffu) + 128);
-        digits4(w, &lo, &hi);
-        if (mine) *(uint32_t *)(dig + 4 * lane) = lo, *(uint32_t *)(dig + QP + 4 * lane) = hi;
-        /* clamps: lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 */
-        unsigned clamp = __ballot_sync(0xffffffffu, mine && lines_can_clamp<BITS>(s4, z4));
-        const bool clamped = clamp != 0;
-        int ex[1][2] = {};
-        if (clamped) wd_key_clamps<BITS, D, 1>(s, clamp, s4, z4, ex);
-        __syncwarp(); /* the stage is read and the digits are written */
-        if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
         int32_t acc[8][4]; /* m-tile p < 4: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
 #pragma unroll
         for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
-        wd_key_digit_mma<BITS, KC>(raw, brow, acc);
-        const int off = warp_sum(__dp4a((int)q4, (int)z4, 0)); /* q . z */
+        int ex[1][2] = {}, zdot = 0;
+#pragma unroll
+        for (int hf = 0; hf < NH; hf++) {
+            uint4 raw[KC][2];
+            wd_key_quads<BITS, DH>(s.stage, raw);
+            const uint32_t s4 = mine ? *(const uint32_t *)(s.stage + KROWS + 4 * lane) : 0u;
+            const uint32_t z4 = mine ? *(const uint32_t *)(s.stage + KROWS + DH + 4 * lane) : 0u;
+            uint32_t w[4], lo, hi;
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+                w[i] = (uint32_t)((int)(int8_t)(q4[hf] >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
+            digits4(w, &lo, &hi); /* the first half's digit reads are done: wd_key_quads' __syncwarp */
+            if (mine) *(uint32_t *)(dig + 4 * lane) = lo, *(uint32_t *)(dig + QP + 4 * lane) = hi;
+            /* clamps: lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 */
+            const unsigned clamp = __ballot_sync(0xffffffffu, mine && lines_can_clamp<BITS>(s4, z4));
+            if (clamp) wd_key_clamps<BITS, D, 1>(s, clamp, s4, z4, ex, nullptr, DH * hf);
+            __syncwarp(); /* the stage is read and the digits are written */
+            if (hf + 1 < NH) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow, hf + 1);
+            else if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
+            wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+            zdot = __dp4a((int)q4[hf], (int)z4, zdot);
+        }
+        const int off = warp_sum(zdot); /* q . z */
         int x[8]; /* element e = 2 p + u: m-tile p's row g (u = 0) or g + 8 */
 #pragma unroll
         for (int p = 0; p < 4; p++) { /* column 0 + 256 column 1; the clamps come off after the spread */
@@ -236,34 +242,38 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
     return rmax;
 }
 
-/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 64 or 128 (wd_split with WD_FEW, NQ = 1), or of 5 to 8
- * (WD_FEW8, NQ = 2, rows_alloc 8): wd_keys_one with B's 8 columns the digits of a quad of rows, column 2 n lo of
- * row 4 qd + n and column 2 n + 1 hi (rows past `rows` have zero q codes, so zero digits). With two quads the
+/* Phase 1 for items of 2 to 4 rows at 4 and 2 bits, D = 64, 128 or 256 (wd_split with WD_FEW, NQ = 1), or of 5 to 8
+ * (WD_FEW8, NQ = 2, rows_alloc 8, D = 128): wd_keys_one with B's 8 columns the digits of a quad of rows, column 2 n lo
+ * of row 4 qd + n and column 2 n + 1 hi (rows past `rows` have zero q codes, so zero digits). With two quads the
  * block's codes serve both, one after the other (read from the stage again for the second: registers are short),
- * so only the digits, the mma and the fold are per row. The digit tile is 8 rows of QP bytes at q8 + 4 QP: q8's rows 4..7, then the P tile, which phase 1
- * does not use (wd_split clears it afterwards). Lane l makes the digits of channels 4 l .. 4 l + 3 (at D = 64
- * the lanes from 16 on make none: their q codes, steps and zeros stay 0). q's codes are read into registers
- * first, so with two quads the tile may cover q's rows 4..7 (the clamps take q from the registers then). After
- * the mma, lane (g, t) holds columns 2 t and 2 t + 1, the lo and hi sums of row 4 qd + t, so every lane converts
- * 8 scores of one row with no shuffle (the columns lo 0..3, hi 0..3 of session 27 needed one shuffle a sum and
- * left half the lanes idle; NOTES-decode, session 28). The zero terms q_r . z are summed over the warp by a
- * reduce-scatter. Returns the largest score of row `lane` in the lanes below 4 NQ. */
+ * so only the digits, the mma and the fold are per row. The digit tile is 8 rows of DP bytes at q8 + 4 QP: q8's rows
+ * 4..7, then the P tile, which phase 1 does not use (wd_split clears it afterwards). Lane l makes the digits of
+ * channels 4 l .. 4 l + 3 (at D = 64 the lanes from 16 on make none: their q codes, steps and zeros stay 0); at
+ * D = 256 of those of each staged half (wd_sub), whose digits, clamps and mma follow one another into the same
+ * accumulators. q's codes are read into registers first, so with two quads the tile may cover q's rows 4..7 (the
+ * clamps take q from the registers then). After the mma, lane (g, t) holds columns 2 t and 2 t + 1, the lo and hi
+ * sums of row 4 qd + t, so every lane converts 8 scores of one row with no shuffle (the columns lo 0..3, hi 0..3 of
+ * session 27 needed one shuffle a sum and left half the lanes idle; NOTES-decode, session 28). The zero terms q_r . z
+ * are summed over the warp by a reduce-scatter. Returns the largest score of row `lane` in the lanes below 4 NQ. */
 template <int BITS, int D, int NQ>
 __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb,
                                               int rows)
 {
-    static_assert(D == 128 || D == 64, "lane l makes the digits of channels 4 l .. 4 l + 3 (at D = 64 lanes < 16)");
+    static_assert(D == 256 || D == 128 || D == 64, "lane l makes the digits of channels 4 l .. 4 l + 3 (at D = 64 lanes < 16)");
     static_assert(NQ == 1 || NQ == 2, "one or two quads of rows");
-    constexpr int KC = D / 32, QP = D + 16, NR = 4 * NQ;
-    static_assert(12 * QP <= 8 * QP + 8 * WD_PP, "the digit tile (q8's rows 4..11) ends inside the P tile");
+    constexpr int DH = wd_sub(D), NH = D / DH, KC = DH / 32, QP = D + 16, DP = DH + 16, NR = 4 * NQ;
+    static_assert(NH == 1 || NQ == 1, "one quad of rows at D = 256: the second would read a released half again");
+    static_assert(4 * QP + 8 * DP <= 8 * QP + 8 * WD_PP, "the digit tile (from q8's row 4) ends inside the P tile");
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row in quad qd: 4 qd + tq */
-    const bool mine = 4 * lane < D; /* always at D = 128; the other lanes' steps, zeros and q stay 0 */
-    uint32_t q4[NR];
+    const bool mine = 4 * lane < DH; /* always at D = 128; the other lanes' steps, zeros and q stay 0 */
+    uint32_t q4[NH][NR];
 #pragma unroll
-    for (int r = 0; r < NR; r++) q4[r] = mine ? *(const uint32_t *)(s.q8 + r * QP + 4 * lane) : 0u;
+    for (int hf = 0; hf < NH; hf++)
+#pragma unroll
+        for (int r = 0; r < NR; r++) q4[hf][r] = mine ? *(const uint32_t *)(s.q8 + r * QP + DH * hf + 4 * lane) : 0u;
     if (NQ > 1) __syncwarp(); /* every lane has q before the digit tile covers its rows 4..7 */
     int8_t *const dig = s.q8 + 4 * QP;
-    const int8_t *const brow = dig + g * QP + 4 * tq;
+    const int8_t *const brow = dig + g * DP + 4 * tq;
     /* The stage holds the codes only (wd_form_stage_bytes): the lane's steps and zeros (channels 4 lane ..) are
      * loaded a block ahead into registers, as the block's scale is. */
     if (nb > 0) wd_stage_keys<BITS, D, false>(a, s.stage, cur.kc, cur.grow);
@@ -271,61 +281,77 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
 #pragma unroll
     for (int qd = 0; qd < NQ; qd++) mx[qd] = -INFINITY;
     float sk_next = nb > 0 ? a.k_block_scale[cur.grow] : 0.0f; /* a block ahead, as wd_values' sv */
-    uint32_t s4_next = 0, z4_next = 0;
-    if (nb > 0 && mine) {
-        s4_next = *(const uint32_t *)(a.k_group_step + cur.grow * D + 4 * lane);
-        z4_next = *(const uint32_t *)(a.k_group_zero + cur.grow * D + 4 * lane);
-    }
+    uint32_t s4_next[NH] = {}, z4_next[NH] = {};
+#pragma unroll
+    for (int hf = 0; hf < NH; hf++)
+        if (nb > 0 && mine) {
+            s4_next[hf] = *(const uint32_t *)(a.k_group_step + cur.grow * D + DH * hf + 4 * lane);
+            z4_next[hf] = *(const uint32_t *)(a.k_group_zero + cur.grow * D + DH * hf + 4 * lane);
+        }
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
         const wd_cursor next = wd_cursor_next<D>(a, cur);
         const float sk = sk_next;
-        const uint32_t s4 = s4_next, z4 = z4_next;
+        uint32_t s4[NH], z4[NH];
+#pragma unroll
+        for (int hf = 0; hf < NH; hf++) s4[hf] = s4_next[hf], z4[hf] = z4_next[hf];
         if (jb + 1 < nb) {
             sk_next = a.k_block_scale[next.grow];
-            if (mine) {
-                s4_next = *(const uint32_t *)(a.k_group_step + next.grow * D + 4 * lane);
-                z4_next = *(const uint32_t *)(a.k_group_zero + next.grow * D + 4 * lane);
-            }
+#pragma unroll
+            for (int hf = 0; hf < NH; hf++)
+                if (mine) {
+                    s4_next[hf] = *(const uint32_t *)(a.k_group_step + next.grow * D + DH * hf + 4 * lane);
+                    z4_next[hf] = *(const uint32_t *)(a.k_group_zero + next.grow * D + DH * hf + 4 * lane);
+                }
         }
-        uint4 raw[KC][2];
-        wd_key_quads<BITS, D>(s.stage, raw);
-        const unsigned clamp = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(s4, z4));
-        const bool clamped = clamp != 0;
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK; /* this block's scores go there; until then it is free */
+        unsigned clamp[NH] = {}; /* channels that can clamp, per half (the first quad's turn finds them) */
+        bool clamped = false;
 #pragma unroll
         for (int qd = 0; qd < NQ; qd++) {
-            if (qd > 0) wd_key_quads<BITS, D>(s.stage, raw); /* again (registers are short); the last quad is read */
-            /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the quad's rows from the
-             * stage, before it is released; the counts reach the lanes that subtract them through free score space: the
-             * block's own place with one quad, rows 4..7's with two (rows_alloc is 8 there; the last quad writes them) */
+            int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
             int ex[4][2] = {};
             int4 kex[2] = {};
-            if (clamped) {
-                wd_key_clamps<BITS, D, 4, (NQ > 1)>(s, clamp, s4, z4, ex, q4 + 4 * qd);
-                wd_quad_exchange(ex, NQ > 1 ? 4 : a.rows_alloc, (int4 *)(Sb + (NQ > 1 ? 4 * DEC_BLOCK : 0)), kex);
-            }
-            int zd[4]; /* q_r . z over the lane's channels, rows 4 qd + r */
+            int zd[4] = {}; /* q_r . z over the lane's channels, rows 4 qd + r */
 #pragma unroll
-            for (int r = 0; r < 4; r++) {
-                const uint32_t qr = q4[4 * qd + r];
-                uint32_t w[4], lo, hi;
-#pragma unroll
-                for (int i = 0; i < 4; i++)
-                    w[i] = (uint32_t)((int)(int8_t)(qr >> (8 * i)) * (int)((s4 >> (8 * i)) & 0xffu) + 128);
-                digits4(w, &lo, &hi);
-                if (mine) {
-                    *(uint32_t *)(dig + 2 * r * QP + 4 * lane) = lo;
-                    *(uint32_t *)(dig + (2 * r + 1) * QP + 4 * lane) = hi;
+            for (int hf = 0; hf < NH; hf++) {
+                uint4 raw[KC][2];
+                wd_key_quads<BITS, DH>(s.stage, raw); /* again for a second quad (registers are short) */
+                if (qd == 0) {
+                    clamp[hf] = __ballot_sync(0xffffffffu, lines_can_clamp<BITS>(s4[hf], z4[hf]));
+                    clamped |= clamp[hf] != 0;
                 }
-                zd[r] = __dp4a((int)qr, (int)z4, 0);
-            }
-            __syncwarp(); /* the stage is read and the digits are written */
-            if (qd == NQ - 1 && jb + 1 < nb) wd_stage_keys<BITS, D, false>(a, s.stage, next.kc, next.grow);
-            int32_t acc[4][4]; /* m-tile p: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
+                /* clamps (wd_keys_one): lane (g, tq) counts tokens 8 g + 2 tq and 8 g + 2 tq + 1 of the quad's rows from
+                 * the stage, before it is released */
+                if (clamp[hf]) wd_key_clamps<BITS, D, 4, (NQ > 1)>(s, clamp[hf], s4[hf], z4[hf], ex, q4[hf] + 4 * qd, DH * hf);
+                /* the counts reach the lanes that subtract them through free score space: the block's own place with one
+                 * quad, rows 4..7's with two (rows_alloc is 8 there; the last quad writes them) */
+                if (hf == NH - 1 && clamped)
+                    wd_quad_exchange(ex, NQ > 1 ? 4 : a.rows_alloc, (int4 *)(Sb + (NQ > 1 ? 4 * DEC_BLOCK : 0)), kex);
 #pragma unroll
-            for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
-            wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+                for (int r = 0; r < 4; r++) {
+                    const uint32_t qr = q4[hf][4 * qd + r];
+                    uint32_t w[4], lo, hi;
+#pragma unroll
+                    for (int i = 0; i < 4; i++)
+                        w[i] = (uint32_t)((int)(int8_t)(qr >> (8 * i)) * (int)((s4[hf] >> (8 * i)) & 0xffu) + 128);
+                    digits4(w, &lo, &hi);
+                    if (mine) {
+                        *(uint32_t *)(dig + 2 * r * DP + 4 * lane) = lo;
+                        *(uint32_t *)(dig + (2 * r + 1) * DP + 4 * lane) = hi;
+                    }
+                    zd[r] = __dp4a((int)qr, (int)z4[hf], zd[r]);
+                }
+                __syncwarp(); /* the stage is read and the digits are written */
+                if (qd == NQ - 1) {
+                    if (hf + 1 < NH) wd_stage_keys<BITS, D, false>(a, s.stage, cur.kc, cur.grow, hf + 1);
+                    else if (jb + 1 < nb) wd_stage_keys<BITS, D, false>(a, s.stage, next.kc, next.grow);
+                }
+                if (hf == 0)
+#pragma unroll
+                    for (int p = 0; p < 4; p++) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = 0;
+                wd_key_digit_mma<BITS, KC>(raw, brow, acc);
+            }
             int x[8]; /* row 4 qd + tq, token 8 g + e (e = 2 p + u): lo + 256 hi, less the clamps (counted by lane (g, p)) */
 #pragma unroll
             for (int e = 0; e < 8; e++) x[e] = acc[e / 2][2 * (e % 2)] + 256 * acc[e / 2][2 * (e % 2) + 1];

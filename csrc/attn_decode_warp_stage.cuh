@@ -35,10 +35,16 @@ __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile 
  * 8-byte lines are read by half-warps, and 8-bit key lines have 2-way conflicts). */
 __host__ __device__ constexpr int wd_pad(int bits) { return bits == 2 ? 16 : 32; }
 __host__ __device__ constexpr int wd_rows_bytes(int rows, int pitch, int bits) { return rows * pitch + rows / 4 * wd_pad(bits); }
+/* Channels of one stage fill. At D = 256 (4 and 2 bits, the one-row and few-row forms) a block is staged as two halves of
+ * 128 channels, each laid out as a D = 128 block: keys 0..127 then 128..255, values groups 0-1 then 2-3. A warp's
+ * stage, registers and lane-to-channel maps are then those of D = 128, and only the loops over a block's halves are
+ * new (wd_keys_one, wd_keys_few, wd_values). */
+__host__ __device__ constexpr int wd_sub(int D) { return D > 128 ? 128 : D; }
 __host__ __device__ constexpr int wd_stage_bytes(int D, int bits)
 {
-    return D * 8 * bits + 2 * D > wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits) ? D * 8 * bits + 2 * D
-                                                                               : wd_rows_bytes(DEC_BLOCK, D * bits / 8, bits);
+    return wd_sub(D) * 8 * bits + 2 * wd_sub(D) > wd_rows_bytes(DEC_BLOCK, wd_sub(D) * bits / 8, bits)
+               ? wd_sub(D) * 8 * bits + 2 * wd_sub(D)
+               : wd_rows_bytes(DEC_BLOCK, wd_sub(D) * bits / 8, bits);
 }
 /* The stage of a kernel form. The few-row form at 4 and 2 bits (wd_keys_few) loads its key steps and zeros into
  * registers a block ahead instead of staging them, and its value rows have no pad (wd_value_chunk), so its stage is
@@ -46,12 +52,18 @@ __host__ __device__ constexpr int wd_stage_bytes(int D, int bits)
  * blocks of scores instead of 11 (NOTES-decode, session 39). */
 __host__ __device__ constexpr int wd_form_stage_bytes(int D, int bits, int form)
 {
-    return (form == WD_FEW || form == WD_FEW8) && bits < 8 ? D * 8 * bits : wd_stage_bytes(D, bits);
+    return (form == WD_FEW || form == WD_FEW8) && bits < 8 ? wd_sub(D) * 8 * bits : wd_stage_bytes(D, bits);
 }
 
 /* Rows of the q and P tiles: the mma's 16, or 8 when no item has more than 8 rows (HI = false; rows 8-15 of
  * the A fragments are then zeros in registers), which leaves the score store room for more blocks. */
 __host__ __device__ constexpr int wd_tile_rows(bool hi) { return hi ? DEC_RT : 8; }
+/* Rows of the P tile: the A tile's, or at D = 256 the one-row value digits' 2 G + 2 (wd_values with DIG: row 0 the P
+ * codes, two digit rows a group, a zero row). */
+__host__ __device__ constexpr int wd_p_rows(int D, bool hi)
+{
+    return wd_tile_rows(hi) > 2 * (D / 64) + 2 ? wd_tile_rows(hi) : 2 * (D / 64) + 2;
+}
 
 /* Per-warp shared memory, every part a multiple of 16 bytes. */
 static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps, int max_bits, int form)
@@ -60,7 +72,7 @@ static inline size_t wd_warp_bytes(int D, int rows_alloc, int bps, int max_bits,
     size_t n = (size_t)wd_form_stage_bytes(D, max_bits, form); /* first: 16-byte aligned for cp.async */
     n += sizeof(dec_rows);                          /* 640 */
     n += (size_t)tr * wd_qp(D);                     /* q codes */
-    n += (size_t)tr * WD_PP;                        /* P codes */
+    n += (size_t)wd_p_rows(D, rows_alloc > 8) * WD_PP; /* P codes */
     n += 2 * (size_t)(D / 64) * DEC_BLOCK;                  /* value steps and zeros of one block */
     n += sizeof(float) * (size_t)bps * rows_alloc * DEC_BLOCK; /* scores */
     return n;
@@ -115,29 +127,32 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
  * index (j H + h) B + b in the [cap, H, B] arrays. Both are advanced block by block by the callers (wd_cursor):
  * formed from j in 64 bits, they cost about 40 instructions per block (ncu, session 10). */
 template <int BITS, int D, bool META = true>
-__device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kblk, int64_t grow)
+__device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kblk, int64_t grow,
+                                              int hf = 0)
 {
-    constexpr int CB = 8 * BITS, CPR = CB / 16, KROWS = D * CB; /* CPR: 16-byte chunks per row */
+    /* hf: the half of a D = 256 block (wd_sub), channels 128 hf .., whose rows follow the first half's in k_codes */
+    constexpr int DH = wd_sub(D), CB = 8 * BITS, CPR = CB / 16, KROWS = DH * CB; /* CPR: 16-byte chunks per row */
     const int lane = threadIdx.x & 31;
+    kblk += hf * KROWS;
     if constexpr (BITS == 8) {
         /* chunk 32 m + lane is channel c = 32 m / CPR + lane / CPR; 32 / CPR is a multiple of 4, so c % 4 is the
          * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate */
         const int c = lane / CPR;
-        uint8_t *dst = stage + (c % 4 * (D / 4) + c / 4) * CB + lane % CPR * 16;
+        uint8_t *dst = stage + (c % 4 * (DH / 4) + c / 4) * CB + lane % CPR * 16;
 #pragma unroll
-        for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, kblk + 512 * m);
+        for (int m = 0; m < DH * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, kblk + 512 * m);
     } else {
         /* 16-byte chunk 32 m + lane of the interleaved quads (ta_kv_key_row) lands where wd_key_chunk reads it: quad
          * c4 = 32 m / CPQ + lane / CPQ, and the swizzle depends on c4 % 4 only, which is the lane's */
         constexpr int CPQ = 4 * CB / 16; /* chunks per quad: 8 at 4 bits, 4 at 2 */
         uint8_t *dst = wd_key_chunk16<BITS>(stage, lane / CPQ, lane % CPQ);
 #pragma unroll
-        for (int m = 0; m < D * CPR / 32; m++) ta_cp_async16(dst + m * 512, kblk + 512 * m);
+        for (int m = 0; m < DH * CPR / 32; m++) ta_cp_async16(dst + m * 512, kblk + 512 * m);
     }
-    if (META && lane < D / 8) { /* D / 16 chunks of steps, then as many of zeros (META = false: wd_keys_few) */
-        const int half = lane / (D / 16), k = lane % (D / 16);
+    if (META && lane < DH / 8) { /* DH / 16 chunks of steps, then as many of zeros (META = false: wd_keys_few) */
+        const int half = lane / (DH / 16), k = lane % (DH / 16);
         const uint8_t *meta = half ? (const uint8_t *)a.k_group_zero : a.k_group_step;
-        ta_cp_async16(stage + KROWS + half * D + 16 * k, meta + grow * D + 16 * k);
+        ta_cp_async16(stage + KROWS + half * DH + 16 * k, meta + grow * D + hf * DH + 16 * k);
     }
     ta_cp_async_commit();
 }
@@ -145,12 +160,37 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
 /* The same for one value block: its 64 token rows, contiguous in v_codes (ta_kv_value_row). vblk: the lane's first
  * chunk of the block, a.v_codes + j VB + v_head_off[h] + 64 b PV + 16 lane. */
 template <int BITS, int D>
-__device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vblk)
+__device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vblk, int hf = 0)
 {
     constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
     const int lane = threadIdx.x & 31;
     const uint8_t *src = vblk;
     const int step = 32 * 16; /* 32 / CPT rows of PV bytes */
+    if constexpr (D != wd_sub(D)) {
+        /* Half hf of a D = 256 block (groups 2 hf, 2 hf + 1), staged as a D = 128 block: in each row quad's run of 4 PV
+         * bytes the half is the run of 4 PH bytes at 4 PH hf (byte 4 i + r is byte i of token 4 q + r). Chunk n = 32 m +
+         * lane of the half: quad n / QC, chunk n % QC of its piece, which lands where wd_stage_values<BITS, 128> puts
+         * chunk n of a D = 128 block. */
+        constexpr int DH = wd_sub(D), PH = DH * BITS / 8, QC = 4 * PH / 16; /* QC: chunks of a quad's piece, 32 % QC == 0 */
+        if constexpr (BITS == 8) { /* rows whole (the residual rows' image): bytes 128 hf .. of each token row */
+            constexpr int CH = PH / 16; /* chunks of a row's half: 8, so 4 rows a round */
+            const uint8_t *src = vblk - 16 * lane + (lane / CH) * PV + hf * PH + 16 * (lane % CH);
+            uint8_t *dst = stage + lane / CH * PH + lane / CH / 4 * wd_pad(BITS) + lane % CH * 16;
+#pragma unroll
+            for (int m = 0; m < 64 * CH / 32; m++) /* rows 32 m / CH + lane / CH */
+                ta_cp_async16(dst + m * (32 / CH * PH + 8 / CH * wd_pad(BITS)), src + m * (32 / CH) * PV);
+            ta_cp_async_commit();
+            return;
+        }
+        const uint8_t *base = vblk - 16 * lane + (lane / QC) * 4 * PV + hf * 4 * PH + 16 * (lane % QC);
+#pragma unroll
+        for (int m = 0; m < 64 * PH / 16 / 32; m++) {
+            const int q = 32 / QC * m + lane / QC;
+            ta_cp_async16(stage + q * 4 * PH + 16 * wd_vslot<BITS, DH>(q, lane % QC), base + m * (32 / QC) * 4 * PV);
+        }
+        ta_cp_async_commit();
+        return;
+    }
     if constexpr (BITS == 8) {
         /* as in wd_stage_keys */
         uint8_t *dst = stage + lane / CPT * PV + lane / CPT / 4 * wd_pad(BITS) + lane % CPT * 16;

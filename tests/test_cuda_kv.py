@@ -243,6 +243,21 @@ def test_decode_head_dim_64_matches_cpu(bits, n_res, ratio, nq):
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("bits", [4, 2, "mixed"])
+@pytest.mark.parametrize("n_res", [0, 37])
+@pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (1, 2), (8, 1)])
+def test_decode_head_dim_256_matches_cpu(bits, n_res, ratio, nq):
+    """D = 256 (Gemma-like heads) with one query row per KV head (the one-row form) and two to four (the few-row
+    form), whose blocks are staged in two halves of 128 channels: each half's digits, clamps and mma must add up to
+    the whole block's, and so must the residual rows' (an 8-bit block, staged the same way). Eight rows run on the
+    CTA kernel."""
+    rng = np.random.default_rng(seed(("d256", str(bits)), n_res, ratio, nq))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=256, bits=bits)
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+
+
 @pytest.mark.parametrize("blocks_per_split", [1, 3, 0])
 @pytest.mark.parametrize("D,dtype", [(64, "float32"), (128, "bfloat16"), (256, "float16"), (96, "float16")])
 def test_decode_splits_head_dims_and_dtypes(blocks_per_split, D, dtype):
@@ -295,7 +310,8 @@ def test_decode_options(options):
 @pytest.mark.parametrize("knob", [("TURBOATTN_DECODE_KERNEL", "cta"), ("TURBOATTN_DECODE_VARIANT", "1"),
                                   ("TURBOATTN_DECODE_RESIDUAL", "cta"), ("TURBOATTN_DECODE_RESIDUAL", "warp"),
                                   ("TURBOATTN_DECODE_PDL", "0")])
-@pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1), (64, 4, 1), (128, 8, 1)])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1), (64, 4, 1), (128, 8, 1),
+                                        (256, 1, 1), (256, 4, 1)])
 def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
     """The benchmark knobs select another decode kernel (the CTA kernel everywhere, another row of the warp
     kernel's table, the residual rows on the CTA kernel, no programmatic dependent launch); each must agree
@@ -313,13 +329,14 @@ def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
 
 
 @pytest.mark.parametrize("bits", [4, 2, 8, "mixed"])
-@pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3)])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3), (256, 1, 1),
+                                        (256, 4, 1)])
 @pytest.mark.parametrize("n_res", [1, 37, 63])
 def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq, n_res):
     """The residual rows as the warp kernel's last split (an 8-bit block quantized by the image kernel, read
     through the 8-bit code path, with a stage moved into the score store for narrower caches), in each of its
-    forms (one row, few rows, general with 10 or 24 rows per KV head, two row tiles), against the CPU. The
-    plan puts them there only for some shapes; the knob puts them there whenever it can."""
+    forms (one row, few rows, general with 10 or 24 rows per KV head, two row tiles; at D = 256 by halves),
+    against the CPU. The plan puts them there only for some shapes; the knob puts them there whenever it can."""
     monkeypatch.setenv("TURBOATTN_DECODE_RESIDUAL", "warp")
     rng = np.random.default_rng(seed(("res-warp", str(bits)), D, ratio, nq, n_res))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, Hkv=2, ratio=ratio, nq=nq, n_blocks=4, n_res=n_res, D=D,
@@ -435,7 +452,8 @@ def clamped_codes(x, bits, axis):
 
 
 @pytest.mark.parametrize("bits", [4, 2])
-@pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128), (8, 1, 128), (2, 4, 128), (1, 7, 128)])
+@pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128), (8, 1, 128), (2, 4, 128), (1, 7, 128),
+                                        (1, 1, 256), (2, 1, 256), (4, 1, 256)])
 def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
     """The clamp is where the GPU kernels differ most from a plain rebuild (the one-row and few-row forms put
     the steps on q's and P's side and subtract what the clamp takes off afterwards). Leaving that out changes lse
