@@ -731,7 +731,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     const int bits = a.bits[h];
     if (bits == 4) wd_split<4, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
     else if (bits == 2) wd_split<2, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
-    else if constexpr (D <= 128) wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows); /* D = 256: none */
+    else if constexpr (D <= 128 || FORM == WD_ONE) wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
 }
 
 /* One warp per work item. Behind the residual image kernel (a programmatic dependent launch) every warp waits for
@@ -833,9 +833,11 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
      * They are (separate allocations; at D = 64 and 128 every head's rows are multiples of 16 bytes). */
     const uintptr_t align = (uintptr_t)a->k_codes | (uintptr_t)a->k_group_step | (uintptr_t)a->k_group_zero |
                             (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VB;
-    /* D = 256 has the one-row and few-row forms, which stage a block by halves at 4 and 2 bits only (wd_sub). */
+    /* D = 256 has the one-row and few-row forms, which stage a block by halves (wd_sub); 8-bit heads only in the
+     * one-row form: in the few-row kernel a second 8-bit path (the residual rows' is the first) spilled 412 bytes and
+     * its 4-bit calls ran 1.5-2.1 % slower (NOTES-decode, session 41). */
     *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0 &&
-              (a->D <= 128 || a->max_bits < 8);
+              (a->D <= 128 || a->max_bits < 8 || a->rows_alloc == 1);
     if (!*usable) return TA_OK;
     /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the
      * row's CTAs per SM (minb) stay resident next to the stage. */
