@@ -35,10 +35,11 @@ __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile 
  * 8-byte lines are read by half-warps, and 8-bit key lines have 2-way conflicts). */
 __host__ __device__ constexpr int wd_pad(int bits) { return bits == 2 ? 16 : 32; }
 __host__ __device__ constexpr int wd_rows_bytes(int rows, int pitch, int bits) { return rows * pitch + rows / 4 * wd_pad(bits); }
-/* Channels of one stage fill. At D = 256 (4 and 2 bits, the one-row and few-row forms) a block is staged as two halves of
- * 128 channels, each laid out as a D = 128 block: keys 0..127 then 128..255, values groups 0-1 then 2-3. A warp's
- * stage, registers and lane-to-channel maps are then those of D = 128, and only the loops over a block's halves are
- * new (wd_keys_one, wd_keys_few, wd_values). */
+/* Channels of one stage fill. At D = 256 (the one-row and few-row forms, and their 8-bit blocks: the residual rows'
+ * image, 8-bit heads at one row) a block is staged as two halves of 128 channels, each laid out as a D = 128 block:
+ * keys 0..127 then 128..255, values groups 0-1 then 2-3. A warp's stage, registers and lane-to-channel maps are then
+ * those of D = 128, and only the loops over a block's halves are new (wd_keys_one, wd_keys_few, wd_values, the
+ * general key loop of wd_split). */
 __host__ __device__ constexpr int wd_sub(int D) { return D > 128 ? 128 : D; }
 __host__ __device__ constexpr int wd_stage_bytes(int D, int bits)
 {
@@ -174,11 +175,11 @@ __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stag
         constexpr int DH = wd_sub(D), PH = DH * BITS / 8, QC = 4 * PH / 16; /* QC: chunks of a quad's piece, 32 % QC == 0 */
         if constexpr (BITS == 8) { /* rows whole (the residual rows' image): bytes 128 hf .. of each token row */
             constexpr int CH = PH / 16; /* chunks of a row's half: 8, so 4 rows a round */
-            const uint8_t *src = vblk - 16 * lane + (lane / CH) * PV + hf * PH + 16 * (lane % CH);
+            const uint8_t *row = vblk - 16 * lane + (lane / CH) * PV + hf * PH + 16 * (lane % CH);
             uint8_t *dst = stage + lane / CH * PH + lane / CH / 4 * wd_pad(BITS) + lane % CH * 16;
 #pragma unroll
             for (int m = 0; m < 64 * CH / 32; m++) /* rows 32 m / CH + lane / CH */
-                ta_cp_async16(dst + m * (32 / CH * PH + 8 / CH * wd_pad(BITS)), src + m * (32 / CH) * PV);
+                ta_cp_async16(dst + m * (32 / CH * PH + 8 / CH * wd_pad(BITS)), row + m * (32 / CH) * PV);
             ta_cp_async_commit();
             return;
         }
