@@ -101,6 +101,56 @@ __device__ __forceinline__ float dec_load(const dec_view &x, int64_t off)
     return ((const float *)x.data)[off];
 }
 
+/* E consecutive elements from element `off` on, in 16-byte loads (8-byte ones for runs of 4 halves) where the run
+ * is contiguous and its address a multiple of the load, else element by element. An 8-row item's q took 32
+ * scalar loads a lane, each behind the dtype's test: 6.5 % of the warps' stall samples at GQA 8:1 and 4.5 % at
+ * four rows were waits on them (NOTES-decode, session 42). The floats are the same either way. */
+template <int E> __device__ __forceinline__ void dec_load_run(const dec_view &x, int64_t off, float out[E])
+{
+    static_assert(E % 4 == 0, "whole runs of four");
+    const bool f32 = x.dtype == TA_F32, bf = x.dtype == TA_BF16;
+    constexpr int HV = E % 8 == 0 ? 8 : 4; /* halves a load */
+    const char *p = (const char *)x.data + off * (f32 ? 4 : 2);
+    if (x.stride[3] != 1 || ((uintptr_t)p & (f32 ? 15 : 2 * HV - 1)) != 0) {
+#pragma unroll
+        for (int u = 0; u < E; u++) out[u] = dec_load(x, off + u * x.stride[3]);
+        return;
+    }
+    if (f32) {
+#pragma unroll
+        for (int u = 0; u < E; u += 4) {
+            const float4 v = ((const float4 *)p)[u / 4];
+            out[u] = v.x, out[u + 1] = v.y, out[u + 2] = v.z, out[u + 3] = v.w;
+        }
+        return;
+    }
+    uint32_t w[E / 2];
+#pragma unroll
+    for (int u = 0; u < E / HV; u++) {
+        if constexpr (HV == 8) {
+            const uint4 v = ((const uint4 *)p)[u];
+            w[4 * u] = v.x, w[4 * u + 1] = v.y, w[4 * u + 2] = v.z, w[4 * u + 3] = v.w;
+        } else {
+            const uint2 v = ((const uint2 *)p)[u];
+            w[2 * u] = v.x, w[2 * u + 1] = v.y;
+        }
+    }
+#pragma unroll
+    for (int k = 0; k < E / 2; k++) { /* element 2 k in the low half */
+        float2 f;
+        if (bf) {
+            __nv_bfloat162 h;
+            memcpy(&h, &w[k], 4);
+            f = __bfloat1622float2(h);
+        } else {
+            __half2 h;
+            memcpy(&h, &w[k], 4);
+            f = __half22float2(h);
+        }
+        out[2 * k] = f.x, out[2 * k + 1] = f.y;
+    }
+}
+
 __device__ __forceinline__ float dec_exp2(const dec_args &a, float t)
 {
     return a.exact ? exp2_sfu(t) : ta_sas_exp2(t, a.threshold);
@@ -440,8 +490,12 @@ __device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int t
     int i = 0;
     const int64_t base = real ? dec_q_row_offset(a, tile, h, b, r, &i) + (int64_t)sub * E * a.q.stride[3] : 0;
     float x[E];
+    if (real) {
+        dec_load_run<E>(a.q, base, x);
+    } else {
 #pragma unroll
-    for (int u = 0; u < E; u++) x[u] = real ? dec_load(a.q, base + u * a.q.stride[3]) : 0.0f;
+        for (int u = 0; u < E; u++) x[u] = 0.0f;
+    }
     float amax = 0.0f;
     bool finite = true;
 #pragma unroll
@@ -638,8 +692,12 @@ __device__ __forceinline__ void dec_publish_max(const dec_args &a, int64_t item,
  * before the next try. Read one word at a time (each test waiting for its load), a look-back cost one L2 round
  * trip per row and per 32 splits after the last earlier split published: 24 of them at (1,32,8,128k), four rows and
  * 187 splits. Loading a round's rows together but spinning on each word in turn (session 28, run 5) made most
- * words stale by the time they were tested, and each cost a sleep and a reload (NOTES-decode, session 31). */
-#define LB_LOADS 8
+ * words stale by the time they were tested, and each cost a sleep and a reload (NOTES-decode, session 31). Each
+ * group is one L2 round trip after the words are published, and the words were published when they were read
+ * (ncu: the look-back's stalls were load waits, not sleeps), so a group holds 24 words a lane: 192 splits of four
+ * rows, 96 of eight, where 8 words took 3 and 6 round trips at the 171 splits of a 32k-token GQA step (8 % of
+ * the warps' time at four rows; NOTES-decode, session 42). Its registers are free here, between the phases. */
+#define LB_LOADS 24
 __device__ __forceinline__ void dec_look_back(const dec_args &a, dec_rows *rs, int split, int tile, int b, int h,
                                               int rows)
 {

@@ -258,6 +258,37 @@ def test_decode_head_dim_256_matches_cpu(bits, n_res, ratio, nq):
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("ratio", [1, 4, 8])
+def test_decode_q_alignment_and_layout(dtype, ratio):
+    """The warp kernel loads q 16 bytes at a time where a row allows it, else element by element: an aligned q,
+    the same values one element into a DLPack tensor's data (no load of 16 or 8 bytes lines up) and a BNHD view
+    must give bit-equal outputs, one, four and eight rows an item, and match the CPU."""
+    torch = pytest.importorskip("torch")
+    flashq_attention = _attention()
+    rng = np.random.default_rng(seed(("qalign", dtype, ratio)))
+    B, Hkv, D = 2, 2, 128
+    k, v = make_kv(rng, B, Hkv, 64 * 6 + 5, D, dtype)
+    q = rng.standard_normal((B, Hkv * ratio, 1, D)).astype(np.float32)
+    q[..., 5] *= 40.0  # an outlier channel sets the rows' INT8 step
+    q = q.astype(_dtype(dtype))
+    tdt = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}[dtype]
+    qt = torch.from_numpy(q.astype(np.float32)).to(tdt).cuda()
+    flat = torch.empty(qt.numel() + 1, dtype=tdt, device="cuda")
+    flat[1:] = qt.reshape(-1)
+    shifted = flat[1:].view(qt.shape)
+    assert shifted.data_ptr() % 8 != 0
+    bnhd = qt.transpose(1, 2).contiguous()
+    gpu = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v), bits=4)
+    got = [_buffers.to_numpy(flashq_attention(x, kv=gpu, **kw)).astype(np.float32)
+           for x, kw in ((qt, {}), (shifted, {}), (bnhd, dict(layout="BNHD")))]
+    want = np.asarray(flashq_attention(q, kv=quantize_kv(k, v, bits=4))).astype(np.float32)
+    assert np.isfinite(got[0]).all()
+    assert rel_l2(got[0], want) < PARITY
+    np.testing.assert_array_equal(got[1], got[0])
+    np.testing.assert_array_equal(got[2].transpose(0, 2, 1, 3), got[0])
+
+
 @pytest.mark.parametrize("blocks_per_split", [1, 3, 0])
 @pytest.mark.parametrize("D,dtype", [(64, "float32"), (128, "bfloat16"), (256, "float16"), (96, "float16")])
 def test_decode_splits_head_dims_and_dtypes(blocks_per_split, D, dtype):
