@@ -670,6 +670,9 @@ static int dec_forced_bps; /* ta_decode_set_blocks_per_split */
 
 extern "C" void ta_decode_set_blocks_per_split(int blocks) { dec_forced_bps = blocks > 0 ? blocks : 0; }
 
+static ta_decode_plan dec_last_plan; /* ta_decode_last_plan */
+extern "C" ta_decode_plan ta_decode_last_plan(void) { return dec_last_plan; }
+
 /* The MIXED kernel's classes (wd_take_item): the heads of each bit width, in the order 4, 2, 8 bits, and the
  * SMs that prefer each class, shared out in proportion to its heads: SM s prefers the first class c with
  * s * H < (heads of classes 0..c) * n_sm. */
@@ -862,6 +865,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         a.bps = kv->n_blocks > 0 ? dec_blocks_per_split(kv->n_blocks, items_per_split, a.rows_alloc, ds->sm_count, ctas_per_sm) : 1;
     }
     a.n_split = kv->n_blocks > 0 ? (int)((kv->n_blocks + a.bps - 1) / a.bps) : 0;
+    dec_last_plan.warp = use_warp, dec_last_plan.bps = a.bps, dec_last_plan.n_split = a.n_split;
+    dec_last_plan.res_warp = use_warp && a.res_warp, dec_last_plan.ctas = use_warp ? a.plan_ctas : 0;
     int64_t n_items = (int64_t)(a.n_split + a.has_res) * items_per_split;
     if (n_items > 0x7fffffffLL) {
         ta_set_error("too many decode work items (%lld)", (long long)n_items);

@@ -83,6 +83,7 @@ typedef struct {
                        * every row of q is checked */
     int res_warp;      /* 1: the warp kernel takes the residual split too, from `res`; 0: the CTA kernel does */
     dec_image res;
+    int plan_ctas;     /* host only: the warp kernel's resident CTAs per SM, as dec_warp_plan counted them */
     int64_t item_base; /* work item of ticket 0 (the CTA kernel's residual split runs as a launch of its own) */
     int64_t n_items;   /* items of this launch */
 } dec_args;

@@ -869,6 +869,7 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
     if (*known <= 0)
         TA_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(known, wd_table[k].kernel[a->mixed], WD_THREADS, cta_cap));
     int ctas = *known;
+    a->plan_ctas = ctas;
     const int64_t items_per_split = (int64_t)a->n_tiles * a->B * a->H;
     const int64_t slots = (int64_t)sm_count * (ctas > 0 ? ctas : 1) * WD_WARPS;
     int64_t bps;
@@ -900,7 +901,8 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
      * they do not fit there either, in a short wave of their own (one block per item): at (16,32,8,8k) that was
      * 5-7 % faster than the CTA kernel's CTAs in the tail. At D = 256 they always run here: there the CTA kernel's
      * one residual item took about 50 us once it got an SM, and at (1,16,8,32k + 37) it got one only as this kernel
-     * ended (+45 to +55 us a call against +13 to +32 here on an H200; NOTES-decode, session 41). */
+     * ended (+45 to +55 us a call against +13 to +32 here on an H200; NOTES-decode, session 41). Session 42 timed
+     * both places at six D = 128 shapes: this rule had picked the faster one at each. */
     if (res_ok && forced_res < 0 && a->D <= 128) {
         const int64_t items = (a->n_blocks + a->bps - 1) / a->bps * items_per_split;
         const int64_t slack = (items + slots - 1) / slots * slots - items;

@@ -587,6 +587,17 @@ static PyObject *py_decode_blocks_per_split(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *py_decode_last_plan(PyObject *self, PyObject *unused)
+{
+#ifdef TA_WITH_CUDA
+    const ta_decode_plan p = ta_decode_last_plan();
+    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i}", "warp", p.warp, "blocks_per_split", p.bps, "splits", p.n_split,
+                         "residual_in_warp_kernel", p.res_warp, "ctas_per_sm", p.ctas);
+#else
+    return no_cuda();
+#endif
+}
+
 PyMethodDef ta_cuda_kv_methods[] = {
     {"cuda_kv_compress", (PyCFunction)(void (*)(void))py_cuda_kv_compress, METH_VARARGS | METH_KEYWORDS,
      "cuda_kv_compress(kv, k, v, blk0, nblk, row0): SPEC section 4 on CUDA blocks [blk0, blk0 + nblk)."},
@@ -605,5 +616,8 @@ PyMethodDef ta_cuda_kv_methods[] = {
      "cuda_attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed)."},
     {"decode_blocks_per_split", py_decode_blocks_per_split, METH_O,
      "decode_blocks_per_split(n): cache blocks per decode split (0: automatic); for tests and benchmarks."},
+    {"decode_last_plan", py_decode_last_plan, METH_NOARGS,
+     "decode_last_plan() -> dict: the last CUDA decode call's kernel, blocks per split, splits, residual placement "
+     "and CTAs per SM (benchmarks)."},
     {NULL, NULL, 0, NULL},
 };

@@ -359,6 +359,29 @@ def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("knob,want", [(None, dict(warp=1)), (("TURBOATTN_DECODE_KERNEL", "cta"), dict(warp=0, ctas_per_sm=0)),
+                                       (("TURBOATTN_DECODE_RESIDUAL", "warp"), dict(warp=1, residual_in_warp_kernel=1)),
+                                       (("TURBOATTN_DECODE_RESIDUAL", "cta"), dict(warp=1, residual_in_warp_kernel=0))])
+def test_decode_last_plan_reports_the_knobs(monkeypatch, knob, want):
+    """_C.decode_last_plan() (benchmarks) tells what the last call ran: the kernel, the forced blocks per split and the
+    splits they make, where the residual rows went, and the warp kernel's CTAs per SM (3 at D = 128)."""
+    if knob:
+        monkeypatch.setenv(*knob)
+    rng = np.random.default_rng(seed(("plan", str(knob))))
+    _C.decode_blocks_per_split(3)
+    try:
+        out_g, out_c, _, _ = decode_pair(rng, B=2, Hkv=2, ratio=4, nq=1, n_blocks=9, n_res=5, bits="mixed")
+    finally:
+        _C.decode_blocks_per_split(0)
+    plan = _C.decode_last_plan()
+    assert rel_l2(out_g, out_c) < PARITY
+    assert plan["blocks_per_split"] == 3 and plan["splits"] == 3
+    for key, value in want.items():
+        assert plan[key] == value, (key, plan)
+    if plan["warp"]:
+        assert plan["ctas_per_sm"] >= 1
+
+
 @pytest.mark.parametrize("bits", [4, 2, 8, "mixed"])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3), (256, 1, 1),
                                         (256, 4, 1)])
