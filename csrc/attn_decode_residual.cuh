@@ -71,12 +71,26 @@ static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
 /* One CTA per (h, b, K or V): blockIdx.x = 2 (h B + b) + (1 for V). Each thread loads its 8-channel chunks of all
  * its rows at once (one memory latency, not one per row: a two-pass loop over the rows took 16 us here, NOTES-decode
  * session 12), then the block's amax, then codes u = x8 + 127 (padding rows: 127, x8 = 0). Values go out
- * token-major, 8 bytes per chunk; keys are turned channel-major in shared memory and go out in 16-byte chunks. The
+ * token-major, 8 bytes per chunk; keys are turned channel-major in shared memory (dec_image_key_at) and go out in
+ * 16-byte chunks. The
  * CTA of K also writes the steps (1), zeros (-127) and scale of its keys and, for b = 0, the head offsets; the CTA
  * of V those of its values. It lets the warp kernel, launched behind it, start at once (programmatic dependent
  * launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read the image. Head dims 64,
  * 128 and 256 (the warp kernel's). */
 #define DEC_IMAGE_THREADS 256
+
+/* Words a key channel's row of the image kernel's channel-major tile is rotated by: one per group of 8 channels at
+ * D = 256. A thread writes the 8 channels of one token, and a warp's threads hold channels 8 apart: unrotated, all 32
+ * wrote one bank, and the turn took most of the kernel's 14-17 us; rotated (at most two threads a bank) it took 5-6.5
+ * us, and a call with 37 residual rows 4-10 % less time. At D = 128 (16 threads a bank) the rotation shortened the
+ * kernel from 8.4 to 5.4 us too, but (16,32,8,8k + 37) came out 2-4 % slower in two runs, for a reason not found, so
+ * D <= 128 keeps the plain tile (NOTES-decode, session 42). */
+template <int D> __device__ __forceinline__ int dec_image_rot(int c) { return D == 256 ? c >> 3 : 0; }
+/* Byte of key channel c, token t in that tile. */
+template <int D> __device__ __forceinline__ int dec_image_key_at(int c, int t)
+{
+    return c * DEC_BLOCK + ((t + 4 * dec_image_rot<D>(c)) & (DEC_BLOCK - 1));
+}
 
 template <int D>
 __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(const dec_args a)
@@ -120,7 +134,7 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
         for (int i = 0; i < 8; i++) {
             const int c = t < n_res ? ta_s1_code(v[r][i], inv) : 0;
             w[i / 4] |= (uint32_t)(c + TA_INT8_MAX) << (8 * (i % 4));
-            if (!is_v) keys[(c0 + i) * DEC_BLOCK + t] = (uint8_t)(c + TA_INT8_MAX);
+            if (!is_v) keys[dec_image_key_at<D>(c0 + i, t)] = (uint8_t)(c + TA_INT8_MAX);
         }
         if (is_v) *(uint2 *)(im.v_codes + (hb * DEC_BLOCK + t) * D + c0) = make_uint2(w[0], w[1]);
     }
@@ -133,7 +147,15 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
     }
     __syncthreads();
     uint4 *dst = (uint4 *)(im.k_codes + hb * D * DEC_BLOCK);
-    for (int i = tid; i < D * DEC_BLOCK / 16; i += DEC_IMAGE_THREADS) dst[i] = ((const uint4 *)keys)[i];
+    for (int i = tid; i < D * DEC_BLOCK / 16; i += DEC_IMAGE_THREADS) { /* chunk i: channel i / 4, tokens 16 (i % 4) .. */
+        if constexpr (D != 256) {
+            dst[i] = ((const uint4 *)keys)[i];
+        } else {
+            const uint32_t *row = (const uint32_t *)keys + (i >> 2) * (DEC_BLOCK / 4);
+            const int w0 = 4 * (i & 3) + dec_image_rot<D>(i >> 2); /* the word of token 16 (i % 4) */
+            dst[i] = make_uint4(row[w0 & 15], row[(w0 + 1) & 15], row[(w0 + 2) & 15], row[(w0 + 3) & 15]);
+        }
+    }
     for (int c = tid; c < D; c += DEC_IMAGE_THREADS) im.k_group_step[hb * D + c] = 1, im.k_group_zero[hb * D + c] = -TA_INT8_MAX;
     if (tid == 0) {
         im.k_block_scale[hb] = scale;
