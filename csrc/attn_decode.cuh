@@ -21,9 +21,9 @@ int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv
 /* Test and benchmark knob: blocks per split (0 = automatic). */
 void ta_decode_set_blocks_per_split(int blocks);
 
-/* What the last call on this host thread's process chose (benchmarks): the kernel (1: the per-warp kernel, 0: the CTA
- * kernel alone), blocks per split, splits, whether the residual rows ran in the warp kernel, and the warp kernel's
- * resident CTAs per SM as the plan counted them (0 when it did not run). */
+/* What the process's last decode call chose (benchmarks; calls hold the decode lock while they write it): the kernel
+ * (1: the per-warp kernel, 0: the CTA kernel alone), blocks per split, splits, whether the residual rows ran in the
+ * warp kernel, and the warp kernel's resident CTAs per SM as the plan counted them (0 when it did not run). */
 typedef struct {
     int warp, bps, n_split, res_warp, ctas;
 } ta_decode_plan;

@@ -72,11 +72,10 @@ static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
  * its rows at once (one memory latency, not one per row: a two-pass loop over the rows took 16 us here, NOTES-decode
  * session 12), then the block's amax, then codes u = x8 + 127 (padding rows: 127, x8 = 0). Values go out
  * token-major, 8 bytes per chunk; keys are turned channel-major in shared memory (dec_image_key_at) and go out in
- * 16-byte chunks. The
- * CTA of K also writes the steps (1), zeros (-127) and scale of its keys and, for b = 0, the head offsets; the CTA
- * of V those of its values. It lets the warp kernel, launched behind it, start at once (programmatic dependent
- * launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read the image. Head dims 64,
- * 128 and 256 (the warp kernel's). */
+ * 16-byte chunks. The CTA of K also writes the steps (1), zeros (-127) and scale of its keys and, for b = 0, the
+ * head offsets; the CTA of V those of its values. It lets the warp kernel, launched behind it, start at once
+ * (programmatic dependent launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read
+ * the image. Head dims 64, 128 and 256 (the warp kernel's). */
 #define DEC_IMAGE_THREADS 256
 
 /* Words a key channel's row of the image kernel's channel-major tile is rotated by: one per group of 8 channels at
@@ -147,7 +146,7 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
     }
     __syncthreads();
     uint4 *dst = (uint4 *)(im.k_codes + hb * D * DEC_BLOCK);
-    for (int i = tid; i < D * DEC_BLOCK / 16; i += DEC_IMAGE_THREADS) { /* chunk i: channel i / 4, tokens 16 (i % 4) .. */
+    for (int i = tid; i < D * DEC_BLOCK / 16; i += DEC_IMAGE_THREADS) { /* chunk i: channel i / 4, tokens 16 (i % 4) */
         if constexpr (D != 256) {
             dst[i] = ((const uint4 *)keys)[i];
         } else {
