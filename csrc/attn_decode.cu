@@ -220,8 +220,8 @@ __device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int 
     float mk = 0.0f, mv = 0.0f;
     for (int t = t0; on && t < n_res; t += rps) {
         float k8[8], v8[8];
-        dec_load8(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
-        dec_load8(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
+        dec_load_vec<8>(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
+        dec_load_vec<8>(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
 #pragma unroll
         for (int i = 0; i < 8; i++) mk = fmaxf(mk, fabsf(k8[i])), mv = fmaxf(mv, fabsf(v8[i]));
     }
@@ -236,8 +236,8 @@ __device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int 
     int t = t0;
     for (; on && t < n_res; t += rps) {
         float k8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, v8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-        if (!zk) dec_load8(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
-        if (!zv) dec_load8(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
+        if (!zk) dec_load_vec<8>(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
+        if (!zv) dec_load_vec<8>(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
         uint32_t w[2] = {0u, 0u}; /* key codes + 128, little end first */
 #pragma unroll
         for (int i = 0; i < 8; i++) {

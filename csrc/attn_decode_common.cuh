@@ -102,54 +102,52 @@ __device__ __forceinline__ float dec_load(const dec_view &x, int64_t off)
     return ((const float *)x.data)[off];
 }
 
-/* E consecutive elements from element `off` on, in 16-byte loads (8-byte ones for runs of 4 halves) where the run
- * is contiguous and its address a multiple of the load, else element by element. An 8-row item's q took 32
- * scalar loads a lane, each behind the dtype's test: 6.5 % of the warps' stall samples at GQA 8:1 and 4.5 % at
- * four rows were waits on them (NOTES-decode, session 42). The floats are the same either way. */
+/* N = 4 or 8 values of a row from element off on (channels 1 apart in memory when vec: one load of N half or
+ * bfloat16 values, N / 4 of float32; the caller checks that the address allows it). */
+template <int N> __device__ __forceinline__ void dec_load_vec(const dec_view &x, int64_t off, bool vec, float v[N])
+{
+    static_assert(N == 4 || N == 8, "one 8- or 16-byte load of halves");
+    if (vec && x.dtype == TA_F32) {
+#pragma unroll
+        for (int k = 0; k < N / 4; k++) {
+            const float4 a = *(const float4 *)((const float *)x.data + off + 4 * k);
+            v[4 * k] = a.x, v[4 * k + 1] = a.y, v[4 * k + 2] = a.z, v[4 * k + 3] = a.w;
+        }
+    } else if (vec) { /* half or bfloat16: both conversions and a select keep one path (fewer registers) */
+        uint32_t p[N / 2];
+        if constexpr (N == 8) {
+            const uint4 w = *(const uint4 *)((const uint16_t *)x.data + off);
+            p[0] = w.x, p[1] = w.y, p[2] = w.z, p[3] = w.w;
+        } else {
+            const uint2 w = *(const uint2 *)((const uint16_t *)x.data + off);
+            p[0] = w.x, p[1] = w.y;
+        }
+#pragma unroll
+        for (int i = 0; i < N / 2; i++) {
+            const __half2 hv = *(const __half2 *)&p[i];
+            const __nv_bfloat162 bv = *(const __nv_bfloat162 *)&p[i];
+            v[2 * i] = x.dtype == TA_F16 ? __low2float(hv) : __low2float(bv);
+            v[2 * i + 1] = x.dtype == TA_F16 ? __high2float(hv) : __high2float(bv);
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < N; i++) v[i] = dec_load(x, off + i * x.stride[3]);
+    }
+}
+
+/* E consecutive elements of a row from element `off` on, in runs of dec_load_vec where the row is contiguous and the
+ * run's address allows the loads, else element by element. An 8-row item's q took 32 scalar loads a lane, each
+ * behind the dtype's test: 6.5 % of the warps' stall samples at GQA 8:1 and 4.5 % at four rows were waits on them
+ * (NOTES-decode, session 42). The floats are the same either way. */
 template <int E> __device__ __forceinline__ void dec_load_run(const dec_view &x, int64_t off, float out[E])
 {
     static_assert(E % 4 == 0, "whole runs of four");
-    const bool f32 = x.dtype == TA_F32, bf = x.dtype == TA_BF16;
-    constexpr int HV = E % 8 == 0 ? 8 : 4; /* halves a load */
-    const char *p = (const char *)x.data + off * (f32 ? 4 : 2);
-    if (x.stride[3] != 1 || ((uintptr_t)p & (f32 ? 15 : 2 * HV - 1)) != 0) {
+    constexpr int N = E % 8 == 0 ? 8 : 4;
+    const bool f32 = x.dtype == TA_F32;
+    const uintptr_t at = (uintptr_t)x.data + (uintptr_t)off * (f32 ? 4 : 2);
+    const bool vec = x.stride[3] == 1 && (at & (f32 || N == 8 ? 15 : 7)) == 0;
 #pragma unroll
-        for (int u = 0; u < E; u++) out[u] = dec_load(x, off + u * x.stride[3]);
-        return;
-    }
-    if (f32) {
-#pragma unroll
-        for (int u = 0; u < E; u += 4) {
-            const float4 v = ((const float4 *)p)[u / 4];
-            out[u] = v.x, out[u + 1] = v.y, out[u + 2] = v.z, out[u + 3] = v.w;
-        }
-        return;
-    }
-    uint32_t w[E / 2];
-#pragma unroll
-    for (int u = 0; u < E / HV; u++) {
-        if constexpr (HV == 8) {
-            const uint4 v = ((const uint4 *)p)[u];
-            w[4 * u] = v.x, w[4 * u + 1] = v.y, w[4 * u + 2] = v.z, w[4 * u + 3] = v.w;
-        } else {
-            const uint2 v = ((const uint2 *)p)[u];
-            w[2 * u] = v.x, w[2 * u + 1] = v.y;
-        }
-    }
-#pragma unroll
-    for (int k = 0; k < E / 2; k++) { /* element 2 k in the low half */
-        float2 f;
-        if (bf) {
-            __nv_bfloat162 h;
-            memcpy(&h, &w[k], 4);
-            f = __bfloat1622float2(h);
-        } else {
-            __half2 h;
-            memcpy(&h, &w[k], 4);
-            f = __half22float2(h);
-        }
-        out[2 * k] = f.x, out[2 * k + 1] = f.y;
-    }
+    for (int k = 0; k < E / N; k++) dec_load_vec<N>(x, off + N * k, vec, out + N * k);
 }
 
 __device__ __forceinline__ float dec_exp2(const dec_args &a, float t)

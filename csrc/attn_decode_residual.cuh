@@ -9,30 +9,7 @@
 #include "attn_decode_common.cuh"
 #include "cuda_common.cuh"
 
-/* Eight values of a row from element off on (channels 1 apart in memory when vec: one 16-byte load of half or
- * bfloat16 values, two of float32). */
-__device__ __forceinline__ void dec_load8(const dec_view &x, int64_t off, bool vec, float v[8])
-{
-    if (vec && x.dtype == TA_F32) {
-        const float4 a = *(const float4 *)((const float *)x.data + off), b = *(const float4 *)((const float *)x.data + off + 4);
-        v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
-    } else if (vec) { /* half or bfloat16: both conversions and a select keep one path (fewer registers) */
-        const uint4 w = *(const uint4 *)((const uint16_t *)x.data + off);
-        const uint32_t p[4] = {w.x, w.y, w.z, w.w};
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            const __half2 hv = *(const __half2 *)&p[i];
-            const __nv_bfloat162 bv = *(const __nv_bfloat162 *)&p[i];
-            v[2 * i] = x.dtype == TA_F16 ? __low2float(hv) : __low2float(bv);
-            v[2 * i + 1] = x.dtype == TA_F16 ? __high2float(hv) : __high2float(bv);
-        }
-    } else {
-#pragma unroll
-        for (int i = 0; i < 8; i++) v[i] = dec_load(x, off + i * x.stride[3]);
-    }
-}
-
-/* Whether dec_load8 may read a row's 8 values at once (rows contiguous and 16-byte aligned). */
+/* Whether dec_load_vec<8> may read a row's 8 values at once (rows contiguous and 16-byte aligned). */
 __device__ __forceinline__ bool dec_rows_vec(const dec_view &x)
 {
     return x.stride[3] == 1 && (x.stride[2] | x.stride[1] | x.stride[0]) % 8 == 0 && ((uintptr_t)x.data & 15) == 0;
@@ -111,7 +88,7 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
     for (int r = 0; r < ROUNDS; r++) {
         const int t = t0 + RPS * r;
         if (t < n_res) {
-            dec_load8(x, base + t * x.stride[2], vec, v[r]);
+            dec_load_vec<8>(x, base + t * x.stride[2], vec, v[r]);
         } else {
 #pragma unroll
             for (int i = 0; i < 8; i++) v[r][i] = 0.0f;
