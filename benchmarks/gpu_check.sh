@@ -21,7 +21,7 @@ cat > /tmp/sanitize_all.py <<'PY'
 import os, numpy as np, torch, turboattn as ta
 rng = np.random.default_rng(5)
 def t(*s, dt=np.float16): return torch.from_numpy(rng.standard_normal(s).astype(dt)).cuda()
-cases = [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True), (6, 300, 256, False)]
+cases = [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True), (6, 300, 256, False), (3, 150, 80, False)]
 for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c in cases]:
     # the residual rows where the plan puts them (the CTA kernel for these sizes), then in the warp kernel
     os.environ["TURBOATTN_DECODE_RESIDUAL"] = residual

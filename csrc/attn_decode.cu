@@ -793,6 +793,24 @@ static int dec_cta_launch(const dec_args *a, int D, int pdl)
     return TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, decode_kernel, *a));
 }
 
+/* The residual image kernel of each head dim the warp kernel runs (dec_warp_plan), and the image's head dim: 128 for
+ * the head dims run on D = 128's lanes (wd_pad_dim in attn_decode_warp_stage.cuh). */
+static const struct {
+    int D, image_D;
+    void (*kernel)(const dec_args);
+} dec_image_table[] = {
+    {64, 64, dec_residual_image_kernel<64>},         {80, 128, dec_residual_image_kernel<128, 80>},
+    {96, 128, dec_residual_image_kernel<128, 96>},   {128, 128, dec_residual_image_kernel<128>},
+    {256, 256, dec_residual_image_kernel<256>},
+};
+
+static int dec_image_find(int D)
+{
+    for (int i = 0; i < (int)(sizeof dec_image_table / sizeof dec_image_table[0]); i++)
+        if (dec_image_table[i].D == D) return i;
+    return -1;
+}
+
 /* New tokens that a decode step copies into the cache's residual window before it attends (ta_attention_kv_step_cuda):
  * take_tokens' views and rows, and its ticket once launched. */
 typedef struct {
@@ -889,15 +907,21 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ds->lb_items = items;
         ds->epoch = 0;
     }
+    const int image = dec_image_find(D);
+    if (a.res_warp && image < 0) {
+        ta_set_error("internal error: no residual image kernel for head dim %d", D);
+        return TA_ERR_INVALID;
+    }
     if (a.res_warp) { /* the residual rows' image (dec_residual_image_kernel) */
-        size_t bytes = dec_image_bytes(a.B, a.H, D);
+        const int image_D = dec_image_table[image].image_D;
+        size_t bytes = dec_image_bytes(a.B, a.H, image_D);
         if (bytes > ds->image_bytes) {
             if (ds->image) TA_CUDA_TRY(cudaFree(ds->image)); /* synchronises: no kernel still reads it */
             ds->image = NULL, ds->image_bytes = 0;
             TA_CUDA_TRY(cudaMalloc((void **)&ds->image, bytes));
             ds->image_bytes = bytes;
         }
-        a.res = dec_image_carve(ds->image, a.B, a.H, D);
+        a.res = dec_image_carve(ds->image, a.B, a.H, image_D);
     }
     /* q's check words and event, each made once per GPU (a failed step is retried by the next call) */
     if (!ds->q_bad) {
@@ -957,9 +981,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         a.n_items = (int64_t)(a.n_split + a.res_warp) * items_per_split;
         if (a.res_warp) {
             const unsigned grid = 2u * (unsigned)(a.B * a.H); /* K and V of each (h, b) */
-            if (D == 64) dec_residual_image_kernel<64><<<grid, DEC_IMAGE_THREADS>>>(a);
-            else if (D == 128) dec_residual_image_kernel<128><<<grid, DEC_IMAGE_THREADS>>>(a);
-            else dec_residual_image_kernel<256><<<grid, DEC_IMAGE_THREADS>>>(a);
+            dec_image_table[image].kernel<<<grid, DEC_IMAGE_THREADS>>>(a);
             st = TA_CUDA_CHECK(cudaGetLastError());
         }
         /* counters 0 .. DEC_TICKETS - 1 and DEC_CHECKED; checks q */

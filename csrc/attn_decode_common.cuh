@@ -478,14 +478,15 @@ __host__ __device__ constexpr bool dec_q_par_fits(int D, int lpr)
     return D % lpr == 0 && D / lpr % 4 == 0 && D / lpr <= 32;
 }
 
-template <int D, int LPR>
+template <int D, int LPR, int DR = D>
 __device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int tile, int h, int b, int rows, int tr,
                                                         int8_t *q8, int pitch, dec_rows *rs)
 {
     constexpr int E = D / LPR, R = 32 / LPR;
     static_assert(dec_q_par_fits(D, LPR), "whole code words, and at most 32 values a lane");
+    static_assert(DR % E == 0, "a lane's share is all head channels or all padding");
     const int lane = threadIdx.x & 31, r = lane / LPR, sub = lane % LPR;
-    const bool real = r < rows;
+    const bool real = r < rows && (DR == D || sub * E < DR); /* DR < D: the channels past DR get zero codes */
     int i = 0;
     const int64_t base = real ? dec_q_row_offset(a, tile, h, b, r, &i) + (int64_t)sub * E * a.q.stride[3] : 0;
     float x[E];
@@ -520,7 +521,7 @@ __device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int t
     }
 #pragma unroll
     for (int o = LPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-    if (sub == 0) dec_row_start(a, rs, r, real, i, amax, sum);
+    if (sub == 0) dec_row_start(a, rs, r, DR == D ? real : r < rows, i, amax, sum);
     for (int k = lane; k < (tr - R) * (D / 4); k += 32) /* rows R .. tr - 1: zero codes, an empty state */
         ((uint32_t *)(q8 + (R + k / (D / 4)) * pitch))[k % (D / 4)] = 0u;
     for (int rr = R + lane; rr < tr; rr += 32) dec_row_start(a, rs, rr, false, 0, 0.0f, 0);
@@ -532,23 +533,25 @@ __device__ __forceinline__ bool dec_quantize_q_rows_par(const dec_args &a, int t
  * every real row's lines: one row after another, a four-row item waited four memory latencies (q and the check took
  * about 11 us of a 90 us warp, NOTES-decode session 18). Rows with a stride between elements are loaded as before,
  * without a prefetch. */
-template <int D>
+template <int D, int DR = D>
 __device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile, int h, int b, int rows, int tr, int8_t *q8,
                                                     int pitch, dec_rows *rs)
 {
+    /* DR < D (a head dim run on D's lanes, channels DR .. D - 1 zero): items of up to 4 rows, which the par forms take */
     if (rows <= 1) {
         if constexpr (dec_q_par_fits(D, 32))
-            return dec_quantize_q_rows_par<D, 32>(a, tile, h, b, rows, tr, q8, pitch, rs);
+            return dec_quantize_q_rows_par<D, 32, DR>(a, tile, h, b, rows, tr, q8, pitch, rs);
     } else if (rows <= 2) {
         if constexpr (dec_q_par_fits(D, 16))
-            return dec_quantize_q_rows_par<D, 16>(a, tile, h, b, rows, tr, q8, pitch, rs);
+            return dec_quantize_q_rows_par<D, 16, DR>(a, tile, h, b, rows, tr, q8, pitch, rs);
     } else if (rows <= 4) {
         if constexpr (dec_q_par_fits(D, 8))
-            return dec_quantize_q_rows_par<D, 8>(a, tile, h, b, rows, tr, q8, pitch, rs);
+            return dec_quantize_q_rows_par<D, 8, DR>(a, tile, h, b, rows, tr, q8, pitch, rs);
     } else if (rows <= 8) {
         if constexpr (dec_q_par_fits(D, 4))
             return dec_quantize_q_rows_par<D, 4>(a, tile, h, b, rows, tr, q8, pitch, rs);
     }
+    if constexpr (DR != D) return false; /* not reached: the host gives these kernels items of at most 4 rows */
     if (a.q.stride[3] == 1) {
         /* A row spans at most `lines` 128-byte lines; each lane asks for one, at an address inside the row. */
         const int size = a.q.dtype == TA_F32 ? 4 : 2, bytes = D * size, lines = (bytes + 127) / 128 + 1;

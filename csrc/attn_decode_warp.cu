@@ -50,7 +50,7 @@ __device__ __forceinline__ int wd_digit_at(int grp, int n, int wi) { return grp 
  * (dec_rows_step with LPR lanes per row) and p.v, then the split's partial results. A template on LPR, chosen
  * once per split (wd_split), so that the block loop holds one row step instead of a branch over five: ncu
  * showed "no instruction" and "branch resolving" stalls at 11 % and 4.5 % of the samples (NOTES-decode). */
-template <int BITS, int D, bool HI, int LPR, bool FEW = false>
+template <int BITS, int D, bool HI, int LPR, bool FEW = false, int DR = D, int DO = DR>
 __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t item, int64_t j0,
                                           int nb, int rows)
 {
@@ -110,7 +110,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
     float sv_next = nb > 0 ? a.v_block_scale[cur.grow] : 0.0f;
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
-        const wd_cursor next = wd_cursor_next<D>(a, cur);
+        const wd_cursor next = wd_cursor_next<DR>(a, cur);
         const float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
         const float sv = sv_next;
         if (jb + 1 < nb) sv_next = a.v_block_scale[next.grow];
@@ -205,7 +205,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 if constexpr (DIG || VD) count_clamps(vx, 0);
                 __syncwarp(); /* the stage is read: block j + 1 (or the next half) may overwrite it */
                 if (hf + 1 < NH) wd_stage_values<BITS, D>(a, s.stage, cur.vc, hf + 1);
-                else if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
+                else if (jb + 1 < nb) wd_stage_values<BITS, D, DR>(a, s.stage, next.vc);
             }
             if (hf == 0) {
 #pragma unroll
@@ -233,7 +233,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                     count_clamps(vx, 4 * qd);
                     if (qd == NQ - 1) {
                         __syncwarp(); /* the stage is read: block j + 1 may overwrite it */
-                        if (jb + 1 < nb) wd_stage_values<BITS, D>(a, s.stage, next.vc);
+                        if (jb + 1 < nb) wd_stage_values<BITS, D, DR>(a, s.stage, next.vc);
                     }
                 }
                 if constexpr (VD) {
@@ -413,7 +413,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         cur = next;
     }
 
-    float *pa_out = a.part_acc + item * DEC_RT * D;
+    /* rows of DO channels (the head dim); the lanes' channels past DO (wd_pad_dim) are not written */
+    float *pa_out = a.part_acc + item * DEC_RT * DO;
     if constexpr (VD) {
 #pragma unroll
         for (int qd = 0; qd < NQ; qd++)
@@ -423,12 +424,15 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
                     for (int p = 0; p < 4; p++) {
                         const float *o = acc[4 * G * qd + 4 * sh + p];
-                        *(float2 *)(pa_out + (4 * qd + tq) * D + 64 * sh + 8 * g + 2 * p) = make_float2(o[0], o[1]);
+                        const int ch = 64 * sh + 8 * g + 2 * p;
+                        if (DO == D || ch < DO) *(float2 *)(pa_out + (4 * qd + tq) * DO + ch) = make_float2(o[0], o[1]);
                     }
     } else if constexpr (ONE) {
         if (rows > 0)
 #pragma unroll
-            for (int sh = 0; sh < G; sh++) *(float2 *)(pa_out + 64 * sh + 2 * lane) = make_float2(acc[sh][0], acc[sh][1]);
+            for (int sh = 0; sh < G; sh++)
+                if (DO == D || 64 * sh + 2 * lane < DO)
+                    *(float2 *)(pa_out + 64 * sh + 2 * lane) = make_float2(acc[sh][0], acc[sh][1]);
     } else {
 #pragma unroll
         for (int sh = 0; sh < G; sh++)
@@ -437,8 +441,9 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 #pragma unroll
                 for (int cc = 0; cc < 2; cc++) {
                     int ch = 8 * (2 * tq + cc + 8 * sh) + e;
-                    if (r0 < rows) pa_out[r0 * D + ch] = acc[8 * sh + e][cc];
-                    if (HI && r1 < rows) pa_out[r1 * D + ch] = acc[8 * sh + e][HI ? 2 + cc : cc];
+                    if (DO != D && ch >= DO) continue;
+                    if (r0 < rows) pa_out[r0 * DO + ch] = acc[8 * sh + e][cc];
+                    if (HI && r1 < rows) pa_out[r1 * DO + ch] = acc[8 * sh + e][HI ? 2 + cc : cc];
                 }
     }
     if (lane < rows) {
@@ -449,8 +454,10 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
  * results. Blocks j0 .. j0 + nb - 1 of the sequence, read from blocks jc .. of the cache `a` describes (jc = j0;
- * 0 for the residual rows' image, wd_residual_args). */
-template <int BITS, int D, bool HI, int FORM>
+ * 0 for the residual rows' image, wd_residual_args). D: the lanes' head dim; DR: the head dim of the cache read (D's,
+ * or 80 and 96 on D = 128's lanes: wd_pad_dim); DO: that of the partial results (DR's, but a padded head dim's for
+ * its residual image, a D-channel block). */
+template <int BITS, int D, bool HI, int FORM, int DR = D, int DO = DR>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
                                          int h, int64_t j0, int64_t jc, int nb, int rows)
 {
@@ -484,13 +491,14 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     constexpr int KROWS = DH * CB;
     const uint8_t *kl = BITS == 8 ? s.stage + tq * CB + g * BITS  /* line (channel 4 tq, segment g): row tq */
                                   : wd_key_chunk<BITS>(s.stage, tq, g); /* quad tq's segment g (wd_key_chunk) */
-    const wd_cursor first = wd_cursor_at<BITS, D>(a, h, b, jc);
+    const wd_cursor first = wd_cursor_at<BITS, DR>(a, h, b, jc);
     wd_cursor cur = first;
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
+    static_assert(DR == D || (ONE && FACT) || KFEW, "the padded head dims: the one-row and few-row forms at 4 and 2 bits");
     if constexpr (ONE && FACT) {
-        rmax0 = wd_keys_one<BITS, D>(a, s, first, j0, nb);
+        rmax0 = wd_keys_one<BITS, D, DR>(a, s, first, j0, nb);
     } else if constexpr (KFEW) {
-        rmax0 = wd_keys_few<BITS, D, FORM == WD_FEW8 ? 2 : 1>(a, s, first, j0, nb, rows); /* row `lane`'s */
+        rmax0 = wd_keys_few<BITS, D, FORM == WD_FEW8 ? 2 : 1, DR>(a, s, first, j0, nb, rows); /* row `lane`'s */
     } else if (nb > 0) {
         wd_stage_keys<BITS, D>(a, s.stage, first.kc, first.grow);
     }
@@ -578,24 +586,24 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         if (HI && tq == 0 && r1 < rows) dec_publish_max(a, item, r1, rmax1);
     }
     /* made again rather than kept across phase 1, where its registers are short */
-    const wd_cursor vfirst = wd_cursor_at<BITS, D>(a, h, b, jc);
-    if (nb > 0) wd_stage_values<BITS, D>(a, s.stage, vfirst.vc); /* lands during the look-back */
+    const wd_cursor vfirst = wd_cursor_at<BITS, DR>(a, h, b, jc);
+    if (nb > 0) wd_stage_values<BITS, D, DR>(a, s.stage, vfirst.vc); /* lands during the look-back */
     dec_look_back(a, s.rs, split, tile, b, h, rows);
     __syncwarp();
 
     /* ---- phase 2 ---- */
     if constexpr (ONE) {
-        wd_values<BITS, D, false, 32>(a, s, vfirst, item, j0, nb, rows);
+        wd_values<BITS, D, false, 32, false, DR, DO>(a, s, vfirst, item, j0, nb, rows);
     } else if constexpr (KFEW) {
-        if constexpr (FORM == WD_FEW8) wd_values<BITS, D, HI, 4, true>(a, s, vfirst, item, j0, nb, rows);
-        else if (rows <= 2) wd_values<BITS, D, HI, 16, true>(a, s, vfirst, item, j0, nb, rows);
-        else wd_values<BITS, D, HI, 8, true>(a, s, vfirst, item, j0, nb, rows);
-    } else {
-        if (rows <= 1) wd_values<BITS, D, HI, 32>(a, s, vfirst, item, j0, nb, rows);
-        else if (rows <= 2) wd_values<BITS, D, HI, 16>(a, s, vfirst, item, j0, nb, rows);
-        else if (rows <= 4) wd_values<BITS, D, HI, 8>(a, s, vfirst, item, j0, nb, rows);
-        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4>(a, s, vfirst, item, j0, nb, rows);
-        else if constexpr (HI) wd_values<BITS, D, HI, 2>(a, s, vfirst, item, j0, nb, rows);
+        if constexpr (FORM == WD_FEW8) wd_values<BITS, D, HI, 4, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 2) wd_values<BITS, D, HI, 16, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
+        else wd_values<BITS, D, HI, 8, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
+    } else if constexpr (DR == D) {
+        if (rows <= 1) wd_values<BITS, D, HI, 32, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 2) wd_values<BITS, D, HI, 16, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 4) wd_values<BITS, D, HI, 8, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
+        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
+        else if constexpr (HI) wd_values<BITS, D, HI, 2, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
     }
 }
 
@@ -672,10 +680,11 @@ __device__ __forceinline__ dec_args wd_residual_args(const dec_args &a)
 /* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
  * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
  * one-width caches by about 10 % (NOTES-decode, session 3). */
-/* One work item of the warp. */
-template <int D, bool HI, bool MIXED, int FORM>
+/* One work item of the warp. DR: the head dim, D's unless it is padded to D's lanes (wd_pad_dim). */
+template <int D, bool HI, bool MIXED, int FORM, int DR>
 __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
 {
+    static_assert(DR == D || FORM == WD_ONE || FORM == WD_FEW, "padded head dims: items of 1 to 4 rows");
     extern __shared__ __align__(16) uint8_t wd_raw[];
     const int lane = threadIdx.x & 31;
     uint8_t *at = wd_raw + (size_t)(threadIdx.x >> 5) * warp_bytes;
@@ -708,8 +717,8 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     const int64_t item = (((int64_t)split * a.n_tiles + tile) * a.B + b) * a.H + h;
     int rows = min(a.rt, a.ratio * a.Nq - a.rt * tile);
 
-    /* rows <= TR; rows past `rows` get zero codes and an empty state */
-    const bool bad = dec_quantize_q_rows<D>(a, tile, h, b, rows, TR, s.q8, wd_qp(D), s.rs);
+    /* rows <= TR; rows past `rows` get zero codes and an empty state, and so do q's channels past DR */
+    const bool bad = dec_quantize_q_rows<D, DR>(a, tile, h, b, rows, TR, s.q8, wd_qp(D), s.rs);
     wd_check_q(a, split, bad);
     if (bad) return;
     for (int i = lane; i < wd_p_rows(D, HI) * WD_PP / 4; i += 32) ((uint32_t *)s.p8)[i] = 0; /* rows past `rows` stay 0 */
@@ -720,31 +729,33 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     if (a.res_warp && split == a.n_split) {
         /* The residual rows: block n_blocks of the sequence, block 0 of the image, in the 8-bit code path. A
          * narrower cache's stage is too small for it; the host sized the score store so that an 8-bit stage fits
-         * after this split's one block of scores (dec_warp_plan). */
+         * after this split's one block of scores (dec_warp_plan). At a padded head dim the image is a D-channel
+         * block whose channels past DR are zero (dec_residual_image_kernel), and the outputs rows of DR. */
         wd_smem rs = s;
         if (a.max_bits < 8) rs.stage = (uint8_t *)(s.S + a.rows_alloc * DEC_BLOCK);
         const int nb = (int64_t)a.n_blocks * DEC_BLOCK < end_max ? 1 : 0;
         ta_pdl_wait(); /* dec_residual_image_kernel, launched before this kernel, has written the image */
-        wd_split<8, D, HI, FORM>(wd_residual_args(a), rs, item, split, tile, b, h, a.n_blocks, 0, nb, rows);
+        wd_split<8, D, HI, FORM, D, DR>(wd_residual_args(a), rs, item, split, tile, b, h, a.n_blocks, 0, nb, rows);
         return;
     }
     int64_t j0 = (int64_t)split * a.bps, j1 = min(a.n_blocks, j0 + a.bps);
     j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
     int nb = (int)max((int64_t)0, j1 - j0);
     const int bits = a.bits[h];
-    if (bits == 4) wd_split<4, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
-    else if (bits == 2) wd_split<2, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
-    else if constexpr (D <= 128 || FORM == WD_ONE) wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    if (bits == 4) wd_split<4, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    else if (bits == 2) wd_split<2, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    else if constexpr (DR == D && (D <= 128 || FORM == WD_ONE))
+        wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
 }
 
 /* One warp per work item. Behind the residual image kernel (a programmatic dependent launch) every warp waits for
  * that grid before it ends, so that the combine, next in the stream, follows both; otherwise ta_pdl_wait returns
  * at once. */
-template <int D, bool HI, int MINB, bool MIXED, int FORM>
+template <int D, bool HI, int MINB, bool MIXED, int FORM, int DR>
 __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {
     ta_pdl_trigger(); /* the residual split (decode_kernel), when it has it, may start on free SMs */
-    wd_item<D, HI, MIXED, FORM>(a, warp_bytes);
+    wd_item<D, HI, MIXED, FORM, DR>(a, warp_bytes);
     ta_pdl_wait();
 }
 
@@ -762,17 +773,23 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * at D = 128 (GQA 5:1 to 8:1 with one query token) get the few-row form over two quads of rows (WD_FEW8), with 52
  * bytes of spills: against the general row on an H200, -10 to -26 % at 8 rows, -16 to +4 % at 4 bits and -12 to
  * -16 % at 2 bits with 5 to 7. At D = 64 it was slower than the general row, which those calls keep (NOTES-decode,
- * session 40). */
-#define WD_ROW(D, HI, MINB, FORM)                                                                              \
-    {D, HI, MINB, FORM, {decode_warp_kernel<D, HI, MINB, false, FORM>, decode_warp_kernel<D, HI, MINB, true, FORM>}}
+ * session 40). Head dims 80 and 96 (e.g. Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their
+ * first DR channels (WD_PAD, wd_pad_dim) at 4 and 2 bits; until session 43 they had the CTA kernel alone, at 0.47-0.60x
+ * SDPA's FP16 decode on an H200. */
+#define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR) \
+    {decode_warp_kernel<D, HI, MINB, false, FORM, DR>, decode_warp_kernel<D, HI, MINB, true, FORM, DR>}
+#define WD_ROW(D, HI, MINB, FORM) {D, D, HI, MINB, FORM, WD_KERNEL_PAIR(D, HI, MINB, FORM, D)}
+#define WD_PAD(DR, FORM) {DR, 128, false, 3, FORM, WD_KERNEL_PAIR(128, false, 3, FORM, DR)}
 static const struct {
-    int D, hi, minb, form;
-    wd_kernel_t kernel[2]; /* one bit width, several (MIXED) */
+    int dr, D, hi, minb, form; /* dr: the head dim; D: the lanes' (dr's but for WD_PAD) */
+    wd_kernel_t kernel[2];     /* one bit width, several (MIXED) */
 } wd_table[] = {
     WD_ROW(64, false, 4, WD_ONE),      WD_ROW(64, false, 4, WD_FEW),     WD_ROW(64, false, 4, WD_GENERAL),
     WD_ROW(64, true, 2, WD_GENERAL),   WD_ROW(128, false, 3, WD_ONE),     WD_ROW(128, false, 3, WD_FEW),
     WD_ROW(128, false, 3, WD_FEW8),    WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
     WD_ROW(128, true, 2, WD_GENERAL),  WD_ROW(256, false, 3, WD_ONE),     WD_ROW(256, false, 3, WD_FEW),
+    WD_PAD(96, WD_ONE),                WD_PAD(96, WD_FEW),                WD_PAD(80, WD_ONE),
+    WD_PAD(80, WD_FEW),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
@@ -789,7 +806,7 @@ static int wd_find(int D, int rows_alloc)
     const char *env = getenv("TURBOATTN_DECODE_VARIANT");
     int want = env ? atoi(env) : 0, seen = 0, first = -1;
     for (int i = 0; i < WD_KERNELS; i++)
-        if (wd_table[i].D == D && wd_table[i].hi == (rows_alloc > 8) && wd_form_fits(wd_table[i].form, rows_alloc)) {
+        if (wd_table[i].dr == D && wd_table[i].hi == (rows_alloc > 8) && wd_form_fits(wd_table[i].form, rows_alloc)) {
             if (first < 0) first = i;
             if (seen++ == want) return i;
         }
@@ -806,13 +823,14 @@ static int wd_prepare(int device, int k, int mixed, size_t cta_bytes)
     return TA_OK;
 }
 
-/* Per-warp shared memory of a launch with bps blocks per split: with the residual rows in the kernel and a cache
- * narrower than 8 bits, at least one block of scores and then an 8-bit stage (wd_item). */
-static size_t wd_launch_warp_bytes(const dec_args *a, int bps, int form)
+/* Per-warp shared memory of a launch of table row k with bps blocks per split: with the residual rows in the kernel
+ * and a cache narrower than 8 bits, at least one block of scores and then an 8-bit stage (wd_item). */
+static size_t wd_launch_warp_bytes(const dec_args *a, int bps, int k)
 {
-    const size_t n = wd_warp_bytes(a->D, a->rows_alloc, bps, a->max_bits, form);
+    const int D = wd_table[k].D, form = wd_table[k].form;
+    const size_t n = wd_warp_bytes(D, a->rows_alloc, bps, a->max_bits, form);
     if (!a->res_warp || a->max_bits >= 8) return n;
-    const size_t r = wd_warp_bytes(a->D, a->rows_alloc, 1, a->max_bits, form) + (size_t)wd_stage_bytes(a->D, 8);
+    const size_t r = wd_warp_bytes(D, a->rows_alloc, 1, a->max_bits, form) + (size_t)wd_stage_bytes(D, 8);
     return r > n ? r : n;
 }
 
@@ -838,10 +856,13 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
                             (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VB;
     /* D = 256 has the one-row and few-row forms, which stage a block by halves (wd_sub); 8-bit heads only in the
      * one-row form: in the few-row kernel a second 8-bit path (the residual rows' is the first) spilled 412 bytes and
-     * its 4-bit calls ran 1.5-2.1 % slower (NOTES-decode, session 41). */
+     * its 4-bit calls ran 1.5-2.1 % slower (NOTES-decode, session 41). At the padded head dims (WD_PAD) the 8-bit path
+     * is the residual rows' alone (a D = 128 image): 8-bit heads take the CTA kernel. */
+    const int padded = k >= 0 && wd_table[k].dr != wd_table[k].D;
     *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0 &&
-              (a->D <= 128 || a->max_bits < 8 || a->rows_alloc == 1);
+              (a->D <= 128 || a->max_bits < 8 || a->rows_alloc == 1) && (!padded || a->max_bits < 8);
     if (!*usable) return TA_OK;
+    const int D = wd_table[k].D; /* the lanes' head dim, which sizes the stage and tiles */
     /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the
      * row's CTAs per SM (minb) stay resident next to the stage. */
     static int smem_sm[TA_MAX_DEVICES], smem_reserved[TA_MAX_DEVICES];
@@ -850,17 +871,17 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
         TA_CUDA_TRY(cudaDeviceGetAttribute(&smem_sm[device], cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
     }
     const int per_warp = (smem_sm[device] / wd_table[k].minb - smem_reserved[device]) / WD_WARPS;
-    int s_bytes = per_warp - (int)wd_warp_bytes(a->D, a->rows_alloc, 0, a->max_bits, wd_table[k].form);
+    int s_bytes = per_warp - (int)wd_warp_bytes(D, a->rows_alloc, 0, a->max_bits, wd_table[k].form);
     /* The residual rows can be the last split of this kernel (an 8-bit block from dec_residual_image_kernel) when
      * an 8-bit stage fits next to the other CTAs; below, the plan decides whether they are. */
-    const int res_need = a->rows_alloc * DEC_BLOCK * (int)sizeof(float) + (a->max_bits < 8 ? wd_stage_bytes(a->D, 8) : 0);
+    const int res_need = a->rows_alloc * DEC_BLOCK * (int)sizeof(float) + (a->max_bits < 8 ? wd_stage_bytes(D, 8) : 0);
     const int forced_res = wd_residual_forced();
     const int res_ok = a->has_res && forced_res != 0 && res_need <= s_bytes;
     a->res_warp = res_ok; /* for the shared-memory size below: the most a launch may ask */
     if (s_bytes > WD_S_BYTES) s_bytes = WD_S_BYTES;
     int cap = s_bytes / (a->rows_alloc * DEC_BLOCK * (int)sizeof(float));
     if (cap < 1) cap = 1;
-    size_t cta_cap = WD_WARPS * wd_launch_warp_bytes(a, cap, wd_table[k].form);
+    size_t cta_cap = WD_WARPS * wd_launch_warp_bytes(a, cap, k);
     int st = wd_prepare(device, k, a->mixed, cta_cap);
     if (st != TA_OK) return st;
     /* Resident CTAs per SM, asked once per (GPU, kernel, rows): the query costs microseconds, and decode
@@ -915,7 +936,7 @@ int dec_warp_launch(const dec_args *a, int device, int pdl)
 {
     int k = wd_find(a->D, a->rows_alloc);
     if (k < 0 || a->n_items <= 0) return TA_OK;
-    size_t warp_bytes = wd_launch_warp_bytes(a, a->bps, wd_table[k].form);
+    size_t warp_bytes = wd_launch_warp_bytes(a, a->bps, k);
     int st = wd_prepare(device, k, a->mixed, WD_WARPS * warp_bytes);
     if (st != TA_OK) return st;
     cudaLaunchAttribute attr;

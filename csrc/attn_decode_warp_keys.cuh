@@ -181,23 +181,25 @@ __device__ __forceinline__ void wd_key_clamps(const wd_smem &s, unsigned clamp, 
  * the scores' integers. At D = 256 a block comes as two staged halves (wd_sub): each half has its digits, clamps
  * and mma into the same accumulators, and its release issues the next half's copies. Returns the row's largest
  * score. */
-template <int BITS, int D>
+template <int BITS, int D, int DR = D>
 __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb)
 {
     constexpr int DH = wd_sub(D), NH = D / DH, KC = DH / 32, CB = 8 * BITS, KROWS = DH * CB, QP = D + 16;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
-    const bool mine = 4 * lane < DH; /* the lane makes the digits of channels 4 lane .. 4 lane + 3 of each half */
+    /* the lane makes the digits of channels 4 lane .. 4 lane + 3 of each half; past DR (wd_pad_dim) none, and those
+     * channels' digits stay the zeros dec_quantize_q_rows wrote */
+    const bool mine = 4 * lane < (DR < DH ? DR : DH);
     uint32_t q4[NH];
 #pragma unroll
     for (int hf = 0; hf < NH; hf++) q4[hf] = mine ? *(const uint32_t *)(s.q8 + DH * hf + 4 * lane) : 0u;
     int8_t *const dig = s.q8 + QP;
     const int8_t *const brow = s.q8 + (g == 0 ? 1 : g == 1 ? 2 : 3) * QP + 4 * tq;
-    if (nb > 0) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow);
+    if (nb > 0) wd_stage_keys<BITS, D, true, DR>(a, s.stage, cur.kc, cur.grow);
     float rmax = -INFINITY;
     float sk_next = nb > 0 ? a.k_block_scale[cur.grow] : 0.0f; /* a block ahead, as wd_values' sv */
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
-        const wd_cursor next = wd_cursor_next<D>(a, cur);
+        const wd_cursor next = wd_cursor_next<DR>(a, cur);
         const float sk = sk_next;
         if (jb + 1 < nb) sk_next = a.k_block_scale[next.grow];
         int32_t acc[8][4]; /* m-tile p < 4: rows g, g + 8 are tokens 8 g + 2 p, 8 g + 2 p + 1 */
@@ -221,7 +223,7 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
             if (clamp) wd_key_clamps<BITS, D, 1>(s, clamp, s4, z4, ex, nullptr, DH * hf);
             __syncwarp(); /* the stage is read and the digits are written */
             if (hf + 1 < NH) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow, hf + 1);
-            else if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
+            else if (jb + 1 < nb) wd_stage_keys<BITS, D, true, DR>(a, s.stage, next.kc, next.grow);
             wd_key_digit_mma<BITS, KC>(raw, brow, acc);
             zdot = __dp4a((int)q4[hf], (int)z4, zdot);
         }
@@ -255,7 +257,7 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
  * sums of row 4 qd + t, so every lane converts 8 scores of one row with no shuffle (the columns lo 0..3, hi 0..3 of
  * session 27 needed one shuffle a sum and left half the lanes idle; NOTES-decode, session 28). The zero terms q_r . z
  * are summed over the warp by a reduce-scatter. Returns the largest score of row `lane` in the lanes below 4 NQ. */
-template <int BITS, int D, int NQ>
+template <int BITS, int D, int NQ, int DR = D>
 __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t j0, int nb,
                                               int rows)
 {
@@ -265,7 +267,9 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
     static_assert(NH == 1 || NQ == 1, "one quad of rows at D = 256: the second would read a released half again");
     static_assert(4 * QP + 8 * DP <= 8 * QP + 8 * WD_PP, "the digit tile (from q8's row 4) ends inside the P tile");
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row in quad qd: 4 qd + tq */
-    const bool mine = 4 * lane < DH; /* always at D = 128; the other lanes' steps, zeros and q stay 0 */
+    /* always at D = 128 (but past DR, wd_pad_dim); the other lanes' steps, zeros and q stay 0, and their channels'
+     * digits the zeros dec_quantize_q_rows and wd_item wrote */
+    const bool mine = 4 * lane < (DR < DH ? DR : DH);
     uint32_t q4[NH][NR];
 #pragma unroll
     for (int hf = 0; hf < NH; hf++)
@@ -276,7 +280,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
     const int8_t *const brow = dig + g * DP + 4 * tq;
     /* The stage holds the codes only (wd_form_stage_bytes): the lane's steps and zeros (channels 4 lane ..) are
      * loaded a block ahead into registers, as the block's scale is. */
-    if (nb > 0) wd_stage_keys<BITS, D, false>(a, s.stage, cur.kc, cur.grow);
+    if (nb > 0) wd_stage_keys<BITS, D, false, DR>(a, s.stage, cur.kc, cur.grow);
     float mx[NQ];
 #pragma unroll
     for (int qd = 0; qd < NQ; qd++) mx[qd] = -INFINITY;
@@ -285,12 +289,12 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
 #pragma unroll
     for (int hf = 0; hf < NH; hf++)
         if (nb > 0 && mine) {
-            s4_next[hf] = *(const uint32_t *)(a.k_group_step + cur.grow * D + DH * hf + 4 * lane);
-            z4_next[hf] = *(const uint32_t *)(a.k_group_zero + cur.grow * D + DH * hf + 4 * lane);
+            s4_next[hf] = *(const uint32_t *)(a.k_group_step + cur.grow * DR + DH * hf + 4 * lane);
+            z4_next[hf] = *(const uint32_t *)(a.k_group_zero + cur.grow * DR + DH * hf + 4 * lane);
         }
     for (int jb = 0; jb < nb; jb++) {
         const int64_t j = j0 + jb;
-        const wd_cursor next = wd_cursor_next<D>(a, cur);
+        const wd_cursor next = wd_cursor_next<DR>(a, cur);
         const float sk = sk_next;
         uint32_t s4[NH], z4[NH];
 #pragma unroll
@@ -300,8 +304,8 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
 #pragma unroll
             for (int hf = 0; hf < NH; hf++)
                 if (mine) {
-                    s4_next[hf] = *(const uint32_t *)(a.k_group_step + next.grow * D + DH * hf + 4 * lane);
-                    z4_next[hf] = *(const uint32_t *)(a.k_group_zero + next.grow * D + DH * hf + 4 * lane);
+                    s4_next[hf] = *(const uint32_t *)(a.k_group_step + next.grow * DR + DH * hf + 4 * lane);
+                    z4_next[hf] = *(const uint32_t *)(a.k_group_zero + next.grow * DR + DH * hf + 4 * lane);
                 }
         }
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK; /* this block's scores go there; until then it is free */
@@ -345,7 +349,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
                 __syncwarp(); /* the stage is read and the digits are written */
                 if (qd == NQ - 1) {
                     if (hf + 1 < NH) wd_stage_keys<BITS, D, false>(a, s.stage, cur.kc, cur.grow, hf + 1);
-                    else if (jb + 1 < nb) wd_stage_keys<BITS, D, false>(a, s.stage, next.kc, next.grow);
+                    else if (jb + 1 < nb) wd_stage_keys<BITS, D, false, DR>(a, s.stage, next.kc, next.grow);
                 }
                 if (hf == 0)
 #pragma unroll

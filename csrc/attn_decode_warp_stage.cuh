@@ -123,16 +123,28 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
     return stage + q * 4 * PV + 16 * wd_vslot<BITS, D>(q, n0 >> 4) + (n0 & 15);
 }
 
+/* Head dims below 128 other than 64 (80, 96, 112: wd_pad_dim) run on the D = 128 kernels' lanes: their blocks are
+ * the first DR channels of a D = 128 block in the stage. At 4 and 2 bits a key block of DR channels is the first
+ * DR / 4 quads of a D = 128 one, and a value row quad's run of 4 DR BITS / 8 bytes the first bytes of its D = 128
+ * run (both interleave byte by byte: ta_kv_key_row, ta_kv_value_row), so the copies are D = 128's, fewer of them.
+ * The lanes past channel DR read what the stage held before: their q codes (keys) are zero, and their output
+ * channels (values) are not written, so nothing of it reaches a result. 8-bit heads keep the CTA kernel; the residual
+ * rows' 8-bit image is a D = 128 block whose channels past DR are zero (dec_residual_image_kernel). */
+__host__ __device__ constexpr bool wd_pad_dim(int D) { return D > 64 && D < 128; }
+
 /* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the
- * lane's first chunk of the block, a.k_codes + j KB + k_head_off[h] + b D CB + 16 lane; grow: the block's
+ * lane's first chunk of the block, a.k_codes + j KB + k_head_off[h] + b DR CB + 16 lane; grow: the block's
  * index (j H + h) B + b in the [cap, H, B] arrays. Both are advanced block by block by the callers (wd_cursor):
- * formed from j in 64 bits, they cost about 40 instructions per block (ncu, session 10). */
-template <int BITS, int D, bool META = true>
+ * formed from j in 64 bits, they cost about 40 instructions per block (ncu, session 10). DR: the head dim, when
+ * it is below the lanes' D (wd_pad_dim). */
+template <int BITS, int D, bool META = true, int DR = D>
 __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kblk, int64_t grow,
                                               int hf = 0)
 {
     /* hf: the half of a D = 256 block (wd_sub), channels 128 hf .., whose rows follow the first half's in k_codes */
     constexpr int DH = wd_sub(D), CB = 8 * BITS, CPR = CB / 16, KROWS = DH * CB; /* CPR: 16-byte chunks per row */
+    constexpr int NC = (DR < DH ? DR : DH) * CPR; /* chunks a fill copies */
+    static_assert(DR == D || (BITS < 8 && D == 128 && wd_pad_dim(DR)), "a padded head dim: 4 and 2 bits on D = 128's lanes");
     const int lane = threadIdx.x & 31;
     kblk += hf * KROWS;
     if constexpr (BITS == 8) {
@@ -148,25 +160,41 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
         constexpr int CPQ = 4 * CB / 16; /* chunks per quad: 8 at 4 bits, 4 at 2 */
         uint8_t *dst = wd_key_chunk16<BITS>(stage, lane / CPQ, lane % CPQ);
 #pragma unroll
-        for (int m = 0; m < DH * CPR / 32; m++) ta_cp_async16(dst + m * 512, kblk + 512 * m);
+        for (int m = 0; m < (NC + 31) / 32; m++)
+            if (NC % 32 == 0 || 32 * m + lane < NC) ta_cp_async16(dst + m * 512, kblk + 512 * m);
     }
-    if (META && lane < DH / 8) { /* DH / 16 chunks of steps, then as many of zeros (META = false: wd_keys_few) */
+    /* DH / 16 chunks of steps, then as many of zeros, DR / 16 of each used (META = false: wd_keys_few) */
+    if (META && lane < DH / 8 && (DR == D || lane % (DH / 16) < DR / 16)) {
         const int half = lane / (DH / 16), k = lane % (DH / 16);
         const uint8_t *meta = half ? (const uint8_t *)a.k_group_zero : a.k_group_step;
-        ta_cp_async16(stage + KROWS + half * DH + 16 * k, meta + grow * D + hf * DH + 16 * k);
+        ta_cp_async16(stage + KROWS + half * DH + 16 * k, meta + grow * DR + hf * DH + 16 * k);
     }
     ta_cp_async_commit();
 }
 
 /* The same for one value block: its 64 token rows, contiguous in v_codes (ta_kv_value_row). vblk: the lane's first
- * chunk of the block, a.v_codes + j VB + v_head_off[h] + 64 b PV + 16 lane. */
-template <int BITS, int D>
+ * chunk of the block, a.v_codes + j VB + v_head_off[h] + 64 b DR BITS / 8 + 16 lane. */
+template <int BITS, int D, int DR = D>
 __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vblk, int hf = 0)
 {
     constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
+    static_assert(DR == D || (BITS < 8 && D == 128 && wd_pad_dim(DR)), "a padded head dim: 4 and 2 bits on D = 128's lanes");
     const int lane = threadIdx.x & 31;
     const uint8_t *src = vblk;
     const int step = 32 * 16; /* 32 / CPT rows of PV bytes */
+    if constexpr (DR != D) {
+        /* wd_pad_dim: chunk n = 32 m + lane of the block is chunk n % QC of row quad n / QC's run of 4 DR BITS / 8
+         * bytes, the first QC of the 4 PV / 16 that wd_stage_values<BITS, D> gives the quad (at 2 bits and DR = 80,
+         * 5 of 8) */
+        constexpr int QC = 4 * (DR * BITS / 8) / 16, NC = 16 * QC;
+#pragma unroll
+        for (int m = 0; m < (NC + 31) / 32; m++) {
+            const int n = 32 * m + lane, q = n / QC;
+            if (NC % 32 == 0 || n < NC) ta_cp_async16(stage + q * 4 * PV + 16 * wd_vslot<BITS, D>(q, n - q * QC), src + step * m);
+        }
+        ta_cp_async_commit();
+        return;
+    }
     if constexpr (D != wd_sub(D)) {
         /* Half hf of a D = 256 block (groups 2 hf, 2 hf + 1), staged as a D = 128 block: in each row quad's run of 4 PV
          * bytes the half is the run of 4 PH bytes at 4 PH hf (byte 4 i + r is byte i of token 4 q + r). Chunk n = 32 m +
@@ -217,23 +245,24 @@ typedef struct {
     int64_t vg;             /* (64 grow + lane) G: the lane's token's value steps and zeros ([cap, H, B, 64, G]) */
 } wd_cursor;
 
+/* D: the head dim (DR of the padded forms), whose value rows have ceil(D / 64) groups */
 template <int BITS, int D>
 __device__ __forceinline__ wd_cursor wd_cursor_at(const dec_args &a, int h, int b, int64_t j)
 {
-    constexpr int CB = 8 * BITS, PV = D * BITS / 8;
+    constexpr int CB = 8 * BITS, PV = D * BITS / 8, G = (D + 63) / 64;
     const int lane = threadIdx.x & 31;
     wd_cursor c;
     c.kc = a.k_codes + j * a.KB + a.k_head_off[h] + (int64_t)b * D * CB + 16 * lane;
     c.vc = a.v_codes + j * a.VB + a.v_head_off[h] + (int64_t)b * DEC_BLOCK * PV + 16 * lane;
     c.grow = (j * a.H + h) * a.B + b;
-    c.vg = (c.grow * DEC_BLOCK + lane) * (D / 64);
+    c.vg = (c.grow * DEC_BLOCK + lane) * G;
     return c;
 }
 
 template <int D> __device__ __forceinline__ wd_cursor wd_cursor_next(const dec_args &a, wd_cursor c)
 {
     const int64_t hb = (int64_t)a.H * a.B;
-    c.kc += a.KB, c.vc += a.VB, c.grow += hb, c.vg += hb * (DEC_BLOCK * (D / 64));
+    c.kc += a.KB, c.vc += a.VB, c.grow += hb, c.vg += hb * (DEC_BLOCK * ((D + 63) / 64));
     return c;
 }
 

@@ -258,16 +258,37 @@ def test_decode_head_dim_256_matches_cpu(bits, n_res, ratio, nq):
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
+@pytest.mark.parametrize("bits", [4, 2, "mixed", 8])
+@pytest.mark.parametrize("n_res", [0, 37])
+@pytest.mark.parametrize("D", [80, 96, 112])
+@pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (8, 1)])
+def test_decode_padded_head_dims_match_cpu(bits, n_res, D, ratio, nq):
+    """D = 80 and 96 (Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their first D channels: the
+    lanes past channel D read whatever the stage held and must add nothing, to the scores (their q codes are zero) or
+    to the outputs (their channels are not written); a value row's last group has 16 or 32 channels. The plan must
+    pick the warp kernel there, at 4 and 2 bits with 1 to 4 rows an item (the residual rows where the plan puts
+    them); 8-bit caches, 8 rows an item and D = 112 keep the CTA kernel."""
+    rng = np.random.default_rng(seed(("padded", str(bits)), n_res, D, ratio, nq))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=D, bits=bits)
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    want = D in (80, 96) and bits != 8 and ratio * nq <= 4
+    assert _C.decode_last_plan()["warp"] == want
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
 @pytest.mark.parametrize("ratio", [1, 4, 8])
-def test_decode_q_alignment_and_layout(dtype, ratio):
+@pytest.mark.parametrize("D", [128, 96])
+def test_decode_q_alignment_and_layout(dtype, ratio, D):
     """The warp kernel loads q 16 bytes at a time where a row allows it, else element by element: an aligned q,
     the same values one element into a DLPack tensor's data (no load of 16 or 8 bytes lines up) and a BNHD view
-    must give bit-equal outputs, one, four and eight rows an item, and match the CPU."""
+    must give bit-equal outputs, one, four and eight rows an item, and match the CPU (D = 96: the lanes past
+    channel 96 load nothing)."""
     torch = pytest.importorskip("torch")
     flashq_attention = _attention()
-    rng = np.random.default_rng(seed(("qalign", dtype, ratio)))
-    B, Hkv, D = 2, 2, 128
+    rng = np.random.default_rng(seed(("qalign", dtype, ratio, D)))
+    B, Hkv = 2, 2
     k, v = make_kv(rng, B, Hkv, 64 * 6 + 5, D, dtype)
     q = rng.standard_normal((B, Hkv * ratio, 1, D)).astype(np.float32)
     q[..., 5] *= 40.0  # an outlier channel sets the rows' INT8 step
@@ -342,7 +363,7 @@ def test_decode_options(options):
                                   ("TURBOATTN_DECODE_RESIDUAL", "cta"), ("TURBOATTN_DECODE_RESIDUAL", "warp"),
                                   ("TURBOATTN_DECODE_PDL", "0")])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1), (64, 4, 1), (128, 8, 1),
-                                        (256, 1, 1), (256, 4, 1)])
+                                        (256, 1, 1), (256, 4, 1), (96, 1, 1), (80, 4, 1)])
 def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
     """The benchmark knobs select another decode kernel (the CTA kernel everywhere, another row of the warp
     kernel's table, the residual rows on the CTA kernel, no programmatic dependent launch); each must agree
@@ -384,13 +405,14 @@ def test_decode_last_plan_reports_the_knobs(monkeypatch, knob, want):
 
 @pytest.mark.parametrize("bits", [4, 2, 8, "mixed"])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3), (256, 1, 1),
-                                        (256, 4, 1)])
+                                        (256, 4, 1), (96, 1, 1), (96, 4, 1), (80, 2, 1), (80, 1, 3)])
 @pytest.mark.parametrize("n_res", [1, 37, 63])
 def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq, n_res):
     """The residual rows as the warp kernel's last split (an 8-bit block quantized by the image kernel, read
     through the 8-bit code path, with a stage moved into the score store for narrower caches), in each of its
-    forms (one row, few rows, general with 10 or 24 rows per KV head, two row tiles; at D = 256 by halves),
-    against the CPU. The plan puts them there only for some shapes; the knob puts them there whenever it can."""
+    forms (one row, few rows, general with 10 or 24 rows per KV head, two row tiles; at D = 256 by halves; at D = 80
+    and 96 a D = 128 image with zero channels past D), against the CPU. The plan puts them there only for some
+    shapes; the knob puts them there whenever it can."""
     monkeypatch.setenv("TURBOATTN_DECODE_RESIDUAL", "warp")
     rng = np.random.default_rng(seed(("res-warp", str(bits)), D, ratio, nq, n_res))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, Hkv=2, ratio=ratio, nq=nq, n_blocks=4, n_res=n_res, D=D,
@@ -398,11 +420,14 @@ def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    if D in (80, 96) and bits != 8:  # 8-bit caches take the CTA kernel there
+        assert _C.decode_last_plan()["residual_in_warp_kernel"] == 1
 
 
 @pytest.mark.parametrize("residual", ["plan", "warp"])
 @pytest.mark.parametrize("bits", [4, 2, "mixed"])
-@pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3)])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3), (96, 1, 1),
+                                        (80, 4, 1)])
 def test_decode_exact_softmax_on_the_warp_kernel(monkeypatch, residual, bits, D, ratio, nq):
     """softmax="exact" runs on the warp kernel (the SFU's exp2 in its paired row step, session 14) in each of its
     forms, with the residual rows where the plan puts them and in the warp kernel; C keeps exp2f."""
@@ -490,10 +515,12 @@ def clamp_kv(rng, B, H, N, D):
         lo = rng.integers(-60, 90, size=(B, H, 1, D))
         k[:, :, j:j + n] = np.floor(lo + rng.random((B, H, n, D)) * (128 - lo))
         np.put_along_axis(k[:, :, j:j + n], rng.integers(0, n, size=(B, H, 1, D)), 127.0, axis=2)
-        lo = rng.integers(-60, 90, size=(B, H, n, D // 64, 1))
-        vv = np.floor(lo + rng.random((B, H, n, D // 64, 64)) * (128 - lo))
-        np.put_along_axis(vv, rng.integers(0, 64, size=(B, H, n, D // 64, 1)), 127.0, axis=4)
-        v[:, :, j:j + n] = vv.reshape(B, H, n, D)
+        for c0 in range(0, D, 64):  # value groups: runs of 64 channels, the last one shorter where D % 64 != 0
+            w = min(64, D - c0)
+            lo = rng.integers(-60, 90, size=(B, H, n, 1))
+            vv = np.floor(lo + rng.random((B, H, n, w)) * (128 - lo))
+            np.put_along_axis(vv, rng.integers(0, w, size=(B, H, n, 1)), 127.0, axis=3)
+            v[:, :, j:j + n, c0:c0 + w] = vv
     return k, v
 
 
@@ -507,7 +534,7 @@ def clamped_codes(x, bits, axis):
 
 @pytest.mark.parametrize("bits", [4, 2])
 @pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128), (8, 1, 128), (2, 4, 128), (1, 7, 128),
-                                        (1, 1, 256), (2, 1, 256), (4, 1, 256)])
+                                        (1, 1, 256), (2, 1, 256), (4, 1, 256), (1, 1, 96), (4, 1, 96), (1, 3, 80)])
 def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
     """The clamp is where the GPU kernels differ most from a plain rebuild (the one-row and few-row forms put
     the steps on q's and P's side and subtract what the clamp takes off afterwards). Leaving that out changes lse
@@ -518,7 +545,7 @@ def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
     k, v = clamp_kv(rng, B, Hkv, 64 * n_blocks + 5, D)
     blocks = k[:, :, :64 * n_blocks].reshape(B, Hkv, n_blocks, 64, D)
     assert clamped_codes(blocks, bits, 3) > 400  # keys: per channel and block (D = 64, 4 bits: 910)
-    assert clamped_codes(v[:, :, :64 * n_blocks].reshape(B, Hkv, -1, D // 64, 64), bits, 4) > 400
+    assert sum(clamped_codes(v[:, :, :64 * n_blocks, c0:c0 + 64], bits, 3) for c0 in range(0, D, 64)) > 400
     q = rng.standard_normal((B, Hkv * ratio, nq, D)).astype(np.float32)
     flashq_attention = _attention()
     cpu = quantize_kv(k, v, bits=bits)
