@@ -5,7 +5,7 @@ scaled_dot_product_attention with enable_gqa over the filled rows) with the flas
 ratio, and with torch's default choice, which on an H100 takes cuDNN and builds a new cuDNN plan for every new
 K length (about 1.5-2 ms a call here, decode-v18 runs 7-8).
 
-    python benchmarks/decode_loop.py --out DIR [--layers 32 --B 1 --hq 32 --hkv 8 --n 32768 --tokens 128]
+    python benchmarks/decode_loop.py --out DIR [--layers 32 --B 1 --hq 32 --hkv 8 --d 128 --n 32768 --tokens 128]
 
 Reports per token: wall time (the host waits for the GPU at each token's end, as sampling would), and the GPU's
 busy time (the union of the kernels' intervals, by profiler, over later tokens of the same run). Their difference
@@ -114,18 +114,21 @@ def busy_ms(step, layers, args, first, count):
 
 
 def main():
+    global D
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
     ap.add_argument("--layers", type=int, default=32)
     ap.add_argument("--B", type=int, default=1)
     ap.add_argument("--hq", type=int, default=32)
     ap.add_argument("--hkv", type=int, default=8)
+    ap.add_argument("--d", type=int, default=D, help="head dim (e.g. 96 for Phi-3-mini's 32 heads)")
     ap.add_argument("--n", type=int, default=32768, help="tokens in each cache before the first step")
     ap.add_argument("--tokens", type=int, default=128, help="steps, each appending one token to every layer")
     ap.add_argument("--bits", type=int, default=4)
     ap.add_argument("--methods", default="turboattn,turboattn_step,sdpa_flash,sdpa_default",
                     help="a comma-separated subset (turboattn and turboattn_step append to the same caches)")
     args = ap.parse_args()
+    D = args.d
     os.makedirs(args.out, exist_ok=True)
     layers = make_layers(args, torch.Generator(device="cuda").manual_seed(7))
     # The steps' tokens: a few to warm up, then the timed ones, then the profiled ones, for each method; turboattn's

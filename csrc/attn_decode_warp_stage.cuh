@@ -123,8 +123,8 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
     return stage + q * 4 * PV + 16 * wd_vslot<BITS, D>(q, n0 >> 4) + (n0 & 15);
 }
 
-/* Head dims below 128 other than 64 (80, 96, 112: wd_pad_dim) run on the D = 128 kernels' lanes: their blocks are
- * the first DR channels of a D = 128 block in the stage. At 4 and 2 bits a key block of DR channels is the first
+/* Head dims between 64 and 128 (wd_pad_dim; the dispatch table has rows for 80 and 96) run on the D = 128 kernels'
+ * lanes: their blocks are the first DR channels of a D = 128 block in the stage. At 4 and 2 bits a key block of DR channels is the first
  * DR / 4 quads of a D = 128 one, and a value row quad's run of 4 DR BITS / 8 bytes the first bytes of its D = 128
  * run (both interleave byte by byte: ta_kv_key_row, ta_kv_value_row), so the copies are D = 128's, fewer of them.
  * The lanes past channel DR read what the stage held before: their q codes (keys) are zero, and their output
