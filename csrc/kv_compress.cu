@@ -436,24 +436,26 @@ __device__ __forceinline__ bool kvc_piece_bad(uint4 p, int dtype)
     return bad;
 }
 
-/* The rows of take_tokens in 16-byte pieces (kvc_rows16: rows of D unit-stride values, a power-of-two number `cpr`
- * of pieces a row, every row 16-byte aligned, in the arrays and in the residual windows). grid.y is (array, b, h);
- * grid.x strides over that head's N rows and their pieces. One piece is 8 or 4 values against one value a thread
- * per loop before, whose (b, h, r, d) took three 64-bit divisions: 0.49 ms for a 32k x 8-head compression's check,
- * 10 % of the bandwidth (NOTES-decode, session 20). */
+/* The rows of take_tokens in 16-byte pieces (kvc_rows16_pieces: rows of D unit-stride values, `cpr` whole pieces a
+ * row, every row 16-byte aligned, in the arrays and in the residual windows). grid.y is (array, b, h); each CTA round
+ * covers 256 / cpr rows of that head, a thread a fixed piece of one of them, and grid.x strides over the head's N
+ * rows. One piece is 8 or 4 values against one value a thread per loop before, whose (b, h, r, d) took three 64-bit
+ * divisions: 0.49 ms for a 32k x 8-head compression's check, 10 % of the bandwidth (NOTES-decode, session 20). Until
+ * session 43 cpr had to be a power of two (a piece's row by a shift): at D = 80 and 96 the check took the element
+ * loop, 0.30-0.36 ms of a 0.59-0.66 ms compression against 0.05 at D = 128. */
 __device__ __forceinline__ unsigned kvc_take_rows16(const ta_view4 k, const ta_view4 v, const ta_view4 rk,
-                                                    const ta_view4 rv, int64_t row0, int64_t fill, int cpr_log2)
+                                                    const ta_view4 rv, int64_t row0, int64_t fill, int cpr)
 {
     const int H = (int)k.shape[1], which = blockIdx.y % 2, bh = blockIdx.y / 2, b = bh / H, h = bh - b * H;
     /* Copies, not references: a reference chosen at run time between two parameters made ptxas copy all four
      * views to a 352-byte stack frame in every thread. */
     const ta_view4 x = which ? v : k, dst = which ? rv : rk;
     const int size = x.dtype == TA_F32 ? 4 : 2; /* rk and rv have their arrays' dtype */
-    const int64_t pieces = x.shape[2] << cpr_log2, vpp = 16 / size;
+    const int rpc = blockDim.x / cpr, rr = threadIdx.x / cpr; /* rows a round; this thread's row of it */
+    const int64_t c = (int64_t)(threadIdx.x - rr * cpr) * (16 / size); /* its piece's first value */
     const char *src = (const char *)x.data + (b * x.stride[0] + h * x.stride[1]) * size;
     bool bad = false;
-    for (int64_t p = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; p < pieces; p += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t r = p >> cpr_log2, c = (p & ((1 << cpr_log2) - 1)) * vpp;
+    for (int64_t r = (int64_t)blockIdx.x * rpc + rr; rr < rpc && r < x.shape[2]; r += (int64_t)gridDim.x * rpc) {
         const uint4 piece = __ldg((const uint4 *)(src + (r * x.stride[2] + c) * size));
         bad |= kvc_piece_bad(piece, (int)x.dtype);
         if (r < fill)
@@ -466,11 +468,11 @@ __device__ __forceinline__ unsigned kvc_take_rows16(const ta_view4 k, const ta_v
 /* refuse: NULL, or a word that a later kernel of the stream reads before it writes (the decode call's q_bad, for
  * ta_take_tokens_begin); it becomes refuse_value when k or v is not finite. */
 __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_view4 rk, const ta_view4 rv,
-                                   int64_t row0, int64_t fill, int64_t n, int itemsize, int cpr_log2, unsigned *counters,
+                                   int64_t row0, int64_t fill, int64_t n, int itemsize, int cpr, unsigned *counters,
                                    unsigned *host, unsigned call, unsigned *refuse, unsigned refuse_value)
 {
     unsigned bad = 0;
-    if (cpr_log2 >= 0) bad = kvc_take_rows16(k, v, rk, rv, row0, fill, cpr_log2);
+    if (cpr > 0) bad = kvc_take_rows16(k, v, rk, rv, row0, fill, cpr);
     else
         for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < 2 * n; e += (int64_t)gridDim.x * blockDim.x) {
             const bool second = e >= n;
@@ -526,26 +528,23 @@ static cudaError_t kvc_take_prepare(kvc_take_state *ts)
     return err;
 }
 
-/* log2 of the 16-byte pieces per row when kvc_take_rows16 can run on these views (NULL: no residual rows to
- * copy), else -1: unit stride along D, rows of a power-of-two number of whole pieces, every row start 16-byte
- * aligned, and 2 * B * H heads within grid.y. */
-static int kvc_rows16_log2(const ta_view4 *k, const ta_view4 *v, const ta_view4 *rk, const ta_view4 *rv)
+/* The 16-byte pieces per row when kvc_take_rows16 can run on these views (NULL: no residual rows to copy), else 0:
+ * unit stride along D, rows of whole pieces (at most 256, a CTA's threads), every row start 16-byte aligned, and
+ * 2 * B * H heads within grid.y. */
+static int kvc_rows16_pieces(const ta_view4 *k, const ta_view4 *v, const ta_view4 *rk, const ta_view4 *rv)
 {
     const ta_view4 *all[4] = {k, v, rk, rv};
     const int64_t bytes = k->shape[3] * ta_dtype_size(k->dtype);
-    if (bytes % 16 != 0 || 2 * k->shape[0] * k->shape[1] > 65535) return -1;
-    int log2 = 0;
-    while (((int64_t)16 << log2) < bytes) log2++;
-    if (((int64_t)16 << log2) != bytes) return -1;
+    if (bytes % 16 != 0 || bytes / 16 > 256 || 2 * k->shape[0] * k->shape[1] > 65535) return 0;
     for (int i = 0; i < 4; i++) {
         const ta_view4 *x = all[i];
         if (!x) continue;
         const int size = ta_dtype_size(x->dtype);
-        if (x->stride[3] != 1 || (uintptr_t)x->data % 16 != 0) return -1;
+        if (x->stride[3] != 1 || (uintptr_t)x->data % 16 != 0) return 0;
         for (int j = 0; j < 3; j++)
-            if ((x->stride[j] * size) % 16 != 0) return -1;
+            if ((x->stride[j] * size) % 16 != 0) return 0;
     }
-    return log2;
+    return (int)(bytes / 16);
 }
 
 /* The launch half of take_tokens. On success it holds kvc_flag_lock (the mapped words answer one call at a time)
@@ -577,13 +576,14 @@ extern "C" int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const 
     cudaError_t err = kvc_take_prepare(ts);
     if (err == cudaSuccess) {
         const unsigned call = ++ts->call ? ts->call : ++ts->call; /* 0 is the words' initial value */
-        const int cpr_log2 = kvc_rows16_log2(k, v, fill > 0 ? rk : NULL, fill > 0 ? rv : NULL);
-        /* at most about 4096 CTAs in all, as the element loop has: grid.x covers one head's pieces or 4096 / heads */
-        const int64_t heads = 2 * k->shape[0] * k->shape[1], per_head = ((k->shape[2] << (cpr_log2 > 0 ? cpr_log2 : 0)) + 255) / 256;
-        const int64_t cap = 4096 / heads > 1 ? 4096 / heads : 1;
-        const dim3 grid = cpr_log2 >= 0 ? dim3((unsigned)(per_head < cap ? per_head : cap), (unsigned)heads) : dim3(kvc_grid(2 * n, 256));
+        const int cpr = kvc_rows16_pieces(k, v, fill > 0 ? rk : NULL, fill > 0 ? rv : NULL);
+        /* at most about 4096 CTAs in all, as the element loop has: grid.x covers one head's rows (256 / cpr a CTA
+         * round) or 4096 / heads */
+        const int64_t heads = 2 * k->shape[0] * k->shape[1], rpc = cpr > 0 ? 256 / cpr : 1;
+        const int64_t per_head = (k->shape[2] + rpc - 1) / rpc, cap = 4096 / heads > 1 ? 4096 / heads : 1;
+        const dim3 grid = cpr > 0 ? dim3((unsigned)(per_head < cap ? per_head : cap), (unsigned)heads) : dim3(kvc_grid(2 * n, 256));
         take_tokens_kernel<<<grid, 256>>>(*k, *v, fill > 0 ? *rk : *k, fill > 0 ? *rv : *v, row0, fill, n,
-                                          ta_dtype_size(k->dtype), cpr_log2, ts->counters, ts->host_dev, call, refuse,
+                                          ta_dtype_size(k->dtype), cpr, ts->counters, ts->host_dev, call, refuse,
                                           refuse_value);
         err = cudaGetLastError();
         if (err == cudaSuccess) err = cudaEventRecord(ts->done, cudaStreamLegacy);

@@ -132,9 +132,10 @@ def test_append_one_token_at_a_time_equals_one_shot():
 
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "float32"])  # 2- and 4-byte rows through the take-tokens kernel
-def test_append_chunks_of_any_size(dtype):
-    rng = np.random.default_rng(5)
-    B, H, D = 2, 2, 128
+@pytest.mark.parametrize("D", [128, 96, 80])  # 16 or 32, 12 or 24, 10 or 20 pieces of 16 bytes a row
+def test_append_chunks_of_any_size(dtype, D):
+    rng = np.random.default_rng(seed("chunks", dtype, D))
+    B, H = 2, 2
     chunks = [1, 70, 130, 3, 64, 63]
     k, v = make_kv(rng, B, H, sum(chunks), D, dtype)
     cache = CudaQuantizedKV(B, H, D, bits=4, dtype=dtype)
@@ -146,15 +147,24 @@ def test_append_chunks_of_any_size(dtype):
     assert_same_cache(cache, quantize_kv(k, v, bits=4))
 
 
-def test_append_rejects_bad_tokens_and_keeps_the_cache():
-    rng = np.random.default_rng(9)
-    k, v = make_kv(rng, 1, 2, 70, 64)
+@pytest.mark.parametrize("D", [64, 96])
+def test_append_rejects_bad_tokens_and_keeps_the_cache(D):
+    rng = np.random.default_rng(seed("bad tokens", D))
+    k, v = make_kv(rng, 1, 2, 70, D)
+    bad = k.copy()
+    bad[0, 1, 69, D - 1] = np.nan  # building the cache checks every row too
+    with pytest.raises(ValueError, match="k contains NaN, Inf"):
+        quantize_kv_cuda(_buffers.from_numpy(bad), _buffers.from_numpy(v))
     cache = quantize_kv_cuda(_buffers.from_numpy(k), _buffers.from_numpy(v))
     before = cache.to_cpu()
     bad = k[:, :, :1].copy()
     bad[0, 1, 0, 7] = np.nan
     with pytest.raises(ValueError, match="k_new"):
         cache.append(_buffers.from_numpy(bad), _buffers.from_numpy(v[:, :, :1].copy()))
+    bad = v[:, :, :2].copy()
+    bad[0, 1, 1, D - 1] = np.inf  # the last 16-byte piece of the last row
+    with pytest.raises(ValueError, match="v_new"):
+        cache.append(_buffers.from_numpy(k[:, :, :2].copy()), _buffers.from_numpy(bad))
     # k and v are checked by one call with one flag each: the error names the array that holds the NaN.
     bad_v = v[:, :, :3].copy()
     bad_v[0, 0, 2, 1] = -np.inf
