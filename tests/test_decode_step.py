@@ -131,7 +131,7 @@ def _cuda():
 
 @needs_cuda
 @pytest.mark.parametrize("bits,ratio,D,dtype", [(4, 4, 128, np.float16), ([4, 2], 1, 64, np.float16),
-                                                (2, 8, 128, np.float32)])
+                                                (2, 8, 128, np.float32), ([4, 2], 1, 96, np.float16)])
 def test_cuda_step_equals_append_then_attend(bits, ratio, D, dtype):
     """Fused steps (tokens that fit the window) and the others alike: the same bits as append + attend on the GPU,
     the CPU's cache byte for byte, and the CPU step's output within SPEC section 6's 2e-3."""

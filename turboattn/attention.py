@@ -135,7 +135,8 @@ def flashq_attention(q, k=None, v=None, *, kv=None, k_new=None, v_new=None, caus
     ----------
     q : array [B, Hq, Nq, D] (or [B, Nq, Hq, D] with layout="BNHD")
         float16, bfloat16 or float32; a NumPy array, or any DLPack tensor (CPU or CUDA). D a multiple of
-        16 up to 256 (64 and 128 are the fast ones). Finite and at most 2^48 in magnitude (scores are float32).
+        16 up to 256 (the GPU kernels are tuned for 64 and 128; decode on a CUDA cache also for 80, 96 and 256).
+        Finite and at most 2^48 in magnitude (scores are float32).
     k, v : arrays [B, Hkv, Nk, D] (or BNHD), same dtype and device as q; Hq % Hkv == 0 (grouped-query
         attention); Nk may differ from Nq. Omit both when passing ``kv``.
     kv : QuantizedKV, optional
