@@ -213,6 +213,23 @@ template <int BITS> __device__ __forceinline__ void rebuild_4x8(const uint2 raw[
     }
 }
 
+/* The residual rows' image (dec_residual_image_kernel: 8 bits, steps 1, zeros -127, so x̂ + 128 = u + 1): out[q] =
+ * bytes (line 0..3) of u at element q, rebuild_4x8's byte transposes without its arithmetic. The callers then take
+ * 127 times the other operand's sum off instead of 128: q . (u + 1) - 128 sum(q) = q . u - 127 sum(q). In an item
+ * with one such block, rebuild_4x8 held about half of its stall samples (NOTES-decode, session 43). */
+__device__ __forceinline__ void image_lines(const uint2 raw[4], uint32_t out[8])
+{
+#pragma unroll
+    for (int h = 0; h < 2; h++) { /* elements 0..3 from the lines' first words, 4..7 from their second */
+        const uint32_t l0 = h ? raw[0].y : raw[0].x, l1 = h ? raw[1].y : raw[1].x;
+        const uint32_t l2 = h ? raw[2].y : raw[2].x, l3 = h ? raw[3].y : raw[3].x;
+        const uint32_t a0 = __byte_perm(l0, l1, 0x5140), a1 = __byte_perm(l0, l1, 0x7362); /* elements 0-1, 2-3 */
+        const uint32_t b0 = __byte_perm(l2, l3, 0x5140), b1 = __byte_perm(l2, l3, 0x7362);
+        out[4 * h] = __byte_perm(a0, b0, 0x5410), out[4 * h + 1] = __byte_perm(a0, b0, 0x7632);
+        out[4 * h + 2] = __byte_perm(a1, b1, 0x5410), out[4 * h + 3] = __byte_perm(a1, b1, 0x7632);
+    }
+}
+
 /* The same with the four lines' steps and zeros packed one byte per line, as they lie in memory. */
 template <int BITS>
 __device__ __forceinline__ void rebuild_lines(const uint2 raw[4], uint32_t steps, uint32_t zeros, uint32_t out[8])

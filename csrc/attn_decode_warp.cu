@@ -50,7 +50,7 @@ __device__ __forceinline__ int wd_digit_at(int grp, int n, int wi) { return grp 
  * (dec_rows_step with LPR lanes per row) and p.v, then the split's partial results. A template on LPR, chosen
  * once per split (wd_split), so that the block loop holds one row step instead of a branch over five: ncu
  * showed "no instruction" and "branch resolving" stalls at 11 % and 4.5 % of the samples (NOTES-decode). */
-template <int BITS, int D, bool HI, int LPR, bool FEW = false, int DR = D, int DO = DR>
+template <int BITS, int D, bool HI, int LPR, bool FEW = false, int DR = D, int DO = DR, bool IMG = false>
 __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, wd_cursor cur, int64_t item, int64_t j0,
                                           int nb, int rows)
 {
@@ -212,7 +212,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                 for (int k = 0; k < 2; k++)
 #pragma unroll
                     for (int gg = 0; gg < G; gg++) {
-                        if (DIG) continue; /* the steps are in the digits, the zeros in pz */
+                        if (DIG || IMG) continue; /* the steps are in the digits, the zeros in pz; IMG: none */
                         s.vstep[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mst[k] >> (8 * gg));
                         s.vzero[gg * DEC_BLOCK + lane + 32 * k] = (uint8_t)(mze[k] >> (8 * gg));
                     }
@@ -313,10 +313,10 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                     const int off0 = VD    ? 0
                                      : DIG ? warp_sum(pz[sh])
                                      : FACT ? wd_zero_dot_v(s.p8 + r0 * WD_PP, s.vzero + sh * DEC_BLOCK)
-                                            : -128 * s.rs->psum[r0];
+                                            : -(IMG ? 127 : 128) * s.rs->psum[r0];
                     const int off1 = !HI    ? 0
                                      : FACT ? wd_zero_dot_v(s.p8 + r1 * WD_PP, s.vzero + sh * DEC_BLOCK)
-                                            : -128 * s.rs->psum[r1];
+                                            : -(IMG ? 127 : 128) * s.rs->psum[r1];
                     int32_t c[8][4]; /* n-tile e, or (one row) m-tile e < 4 */
 #pragma unroll
                     for (int e = 0; e < 8; e++) c[e][0] = c[e][1] = c[e][2] = c[e][3] = 0;
@@ -332,7 +332,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
                                 int t0 = sh * DEC_BLOCK + 32 * kk + 16 * hh + 4 * tq; /* = 16 gi + 4 tq, gi = 4 sh + 2 kk + hh */
                                 const uint32_t vs = *(const uint32_t *)(s.vstep + t0), vz = *(const uint32_t *)(s.vzero + t0);
                                 if (!FACT) {
-                                    rebuild_lines<BITS>(raw[kk][hh][sl], vs, vz, bo[hh]);
+                                    if constexpr (IMG) image_lines(raw[kk][hh][sl], bo[hh]);
+                                    else rebuild_lines<BITS>(raw[kk][hh][sl], vs, vz, bo[hh]);
                                     continue;
                                 }
                                 scale_lines<BITS>(raw[kk][hh][sl], vs, bo[hh]);
@@ -457,7 +458,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
  * 0 for the residual rows' image, wd_residual_args). D: the lanes' head dim; DR: the head dim of the cache read (D's,
  * or 80 and 96 on D = 128's lanes: wd_pad_dim); DO: that of the partial results (DR's, but a padded head dim's for
  * its residual image, a D-channel block). */
-template <int BITS, int D, bool HI, int FORM, int DR = D, int DO = DR>
+template <int BITS, int D, bool HI, int FORM, int DR = D, int DO = DR, bool IMG = false>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
                                          int h, int64_t j0, int64_t jc, int nb, int rows)
 {
@@ -543,7 +544,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
 #pragma unroll
                 for (int hh = 0; hh < 2; hh++) {
                     if (!FACT) {
-                        rebuild_lines<BITS>(raw[kk][hh], st[kk][hh], ze[kk][hh], bo[hh]);
+                        if constexpr (IMG) image_lines(raw[kk][hh], bo[hh]);
+                        else rebuild_lines<BITS>(raw[kk][hh], st[kk][hh], ze[kk][hh], bo[hh]);
                         continue;
                     }
                     scale_lines<BITS>(raw[kk][hh], st[kk][hh], bo[hh]);
@@ -564,7 +566,8 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
             if (FACT) off0 += wd_zero_dot_k<KH>(s.q8 + r0 * QP + DH * hf, ze);
             if (FACT && HI) off1 += wd_zero_dot_k<KH>(s.q8 + r1 * QP + DH * hf, ze);
         }
-        if (!FACT) off0 = -128 * s.rs->qsum[r0], off1 = HI ? -128 * s.rs->qsum[r1] : 0;
+        constexpr int BIAS = IMG ? 127 : 128; /* image_lines: codes u = x̂ + 127 */
+        if (!FACT) off0 = -BIAS * s.rs->qsum[r0], off1 = HI ? -BIAS * s.rs->qsum[r1] : 0;
         float *Sb = s.S + (size_t)jb * a.rows_alloc * DEC_BLOCK;
         if (ONE) rmax0 = fmaxf(rmax0, wd_store_scores_one(a, s.rs, j * DEC_BLOCK, sk, acc, off0, Sb));
         else if (r0 < rows) rmax0 = fmaxf(rmax0, wd_store_scores(a, s.rs, r0, j * DEC_BLOCK, sk, acc, 0, off0, Sb + r0 * DEC_BLOCK));
@@ -593,17 +596,17 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
 
     /* ---- phase 2 ---- */
     if constexpr (ONE) {
-        wd_values<BITS, D, false, 32, false, DR, DO>(a, s, vfirst, item, j0, nb, rows);
+        wd_values<BITS, D, false, 32, false, DR, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
     } else if constexpr (KFEW) {
         if constexpr (FORM == WD_FEW8) wd_values<BITS, D, HI, 4, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
         else if (rows <= 2) wd_values<BITS, D, HI, 16, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
         else wd_values<BITS, D, HI, 8, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
     } else if constexpr (DR == D) {
-        if (rows <= 1) wd_values<BITS, D, HI, 32, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
-        else if (rows <= 2) wd_values<BITS, D, HI, 16, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
-        else if (rows <= 4) wd_values<BITS, D, HI, 8, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
-        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
-        else if constexpr (HI) wd_values<BITS, D, HI, 2, false, D, DO>(a, s, vfirst, item, j0, nb, rows);
+        if (rows <= 1) wd_values<BITS, D, HI, 32, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 2) wd_values<BITS, D, HI, 16, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 4) wd_values<BITS, D, HI, 8, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        else if constexpr (HI) wd_values<BITS, D, HI, 2, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
     }
 }
 
@@ -735,7 +738,7 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
         if (a.max_bits < 8) rs.stage = (uint8_t *)(s.S + a.rows_alloc * DEC_BLOCK);
         const int nb = (int64_t)a.n_blocks * DEC_BLOCK < end_max ? 1 : 0;
         ta_pdl_wait(); /* dec_residual_image_kernel, launched before this kernel, has written the image */
-        wd_split<8, D, HI, FORM, D, DR>(wd_residual_args(a), rs, item, split, tile, b, h, a.n_blocks, 0, nb, rows);
+        wd_split<8, D, HI, FORM, D, DR, true>(wd_residual_args(a), rs, item, split, tile, b, h, a.n_blocks, 0, nb, rows);
         return;
     }
     int64_t j0 = (int64_t)split * a.bps, j1 = min(a.n_blocks, j0 + a.bps);
