@@ -52,8 +52,8 @@ static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
  * 16-byte chunks. The CTA of K also writes the steps (1), zeros (-127) and scale of its keys and, for b = 0, the
  * head offsets; the CTA of V those of its values. It lets the warp kernel, launched behind it, start at once
  * (programmatic dependent launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read
- * the image. Head dims 64, 128 and 256 (the warp kernel's); a head dim DR run on D = 128's lanes (80, 96: wd_pad_dim) gets
- * a D = 128 image whose channels past DR are zero codes. */
+ * the image. Head dims 64, 128 and 256 (the warp kernel's); a head dim DR run on D = 128's lanes (80, 96: wd_pad_dim)
+ * gets a D = 128 image whose channels past DR are zero codes. */
 #define DEC_IMAGE_THREADS 256
 
 /* Words a key channel's row of the image kernel's channel-major tile is rotated by: one per group of 8 channels at

@@ -124,12 +124,13 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
 }
 
 /* Head dims between 64 and 128 (wd_pad_dim; the dispatch table has rows for 80 and 96) run on the D = 128 kernels'
- * lanes: their blocks are the first DR channels of a D = 128 block in the stage. At 4 and 2 bits a key block of DR channels is the first
- * DR / 4 quads of a D = 128 one, and a value row quad's run of 4 DR BITS / 8 bytes the first bytes of its D = 128
- * run (both interleave byte by byte: ta_kv_key_row, ta_kv_value_row), so the copies are D = 128's, fewer of them.
- * The lanes past channel DR read what the stage held before: their q codes (keys) are zero, and their output
- * channels (values) are not written, so nothing of it reaches a result. 8-bit heads keep the CTA kernel; the residual
- * rows' 8-bit image is a D = 128 block whose channels past DR are zero (dec_residual_image_kernel). */
+ * lanes: their blocks are the first DR channels of a D = 128 block in the stage. At 4 and 2 bits a key block of DR
+ * channels is the first DR / 4 quads of a D = 128 one, and a value row quad's run of 4 DR BITS / 8 bytes the first
+ * bytes of its D = 128 run (both interleave byte by byte: ta_kv_key_row, ta_kv_value_row), so the copies are
+ * D = 128's, fewer of them. The lanes past channel DR read what the stage held before: their q codes (keys) are
+ * zero, and their output channels (values) are not written, so nothing of it reaches a result. 8-bit heads keep the
+ * CTA kernel; the residual rows' 8-bit image is a D = 128 block whose channels past DR are zero
+ * (dec_residual_image_kernel). */
 __host__ __device__ constexpr bool wd_pad_dim(int D) { return D > 64 && D < 128; }
 
 /* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the
