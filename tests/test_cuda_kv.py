@@ -418,8 +418,9 @@ def test_decode_last_plan_reports_the_knobs(monkeypatch, knob, want):
                                         (256, 4, 1), (96, 1, 1), (96, 4, 1), (80, 2, 1), (80, 1, 3)])
 @pytest.mark.parametrize("n_res", [1, 37, 63])
 def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq, n_res):
-    """The residual rows as the warp kernel's last split (an 8-bit block quantized by the image kernel, read
-    through the 8-bit code path, with a stage moved into the score store for narrower caches), in each of its
+    """The residual rows as the warp kernel's last split (an 8-bit block quantized by the image kernel, whose codes
+    the 8-bit code path takes as they are, with 127 times the other operand's sum off, and a stage moved into the
+    score store for narrower caches), in each of its
     forms (one row, few rows, general with 10 or 24 rows per KV head, two row tiles; at D = 256 by halves; at D = 80
     and 96 a D = 128 image with zero channels past D), against the CPU. The plan puts them there only for some
     shapes; the knob puts them there whenever it can."""
