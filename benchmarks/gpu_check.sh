@@ -33,8 +33,12 @@ for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c i
     ta.flashq_attention(q[:, :, -3:], kv=cache, causal=causal, return_lse=True)
     ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal)  # one query row per item (the one-row forms)
     ta.flashq_attention(q[:, :, -1:], kv=cache, causal=causal)  # two rows per item (the few-row forms; D = 256 by halves)
-    ta.flashq_attention(q[:, :, -4:], kv=cache, causal=causal)  # eight (the few-row form over two quads at D = 128)
-    ta.flashq_attention(q[:, :, -5:], kv=cache, causal=causal)  # ten: two items of 8 and 2 rows at D = 128
+    ta.flashq_attention(q[:, :, -4:], kv=cache, causal=causal)  # eight: two items of the few-row form
+    ta.flashq_attention(q[:, :, -5:], kv=cache, causal=causal)  # ten: items of 4, 4 and 2 rows
+    ta._C.decode_rows_per_item(8)  # eight as one item (the few-row form over two quads at D = 128), and 8 + 2
+    ta.flashq_attention(q[:, :, -4:], kv=cache, causal=causal)
+    ta.flashq_attention(q[:, :, -5:], kv=cache, causal=causal)
+    ta._C.decode_rows_per_item(0)
     ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal, softmax="exact")  # the SFU pair in the warp kernel
     bad = q[:, :, -3:].clone()
     bad[0, 1, 2, 3] = float("nan")

@@ -667,8 +667,10 @@ typedef struct {
 } dec_device_state;
 static dec_device_state dec_state[TA_MAX_DEVICES];
 static int dec_forced_bps; /* ta_decode_set_blocks_per_split */
+static int dec_forced_rt;  /* ta_decode_set_rows_per_item */
 
 extern "C" void ta_decode_set_blocks_per_split(int blocks) { dec_forced_bps = blocks > 0 ? blocks : 0; }
+extern "C" void ta_decode_set_rows_per_item(int rows) { dec_forced_rt = rows > 0 && rows <= DEC_RT ? rows : 0; }
 
 static ta_decode_plan dec_last_plan; /* ta_decode_last_plan */
 extern "C" ta_decode_plan ta_decode_last_plan(void) { return dec_last_plan; }
@@ -820,6 +822,31 @@ typedef struct {
     int begun;
 } dec_take;
 
+/* Query rows per work item (a tile) where the warp kernel has a few-row form of at most `few` rows: a KV head's rows
+ * in the fewest tiles of at most `few`, as even as they go (5 -> 3 + 2, 7 -> 4 + 3, 8 -> 4 + 4, 16 -> 4 x 4). Items
+ * of one tile are B * H item numbers apart, so the tiles of a split run together and all but the first read its
+ * blocks from L2. On an H200, at 4 and 2 bits, that took 3-22 % off one item of 5 to 8 rows in the two-quad form
+ * (WD_FEW8) at D = 128, 15-28 % off items of 8 rows with 9 to 16 rows, 4-39 % off the general form at D = 64, and
+ * 46-64 % off the CTA kernel at D = 96 and 256 (NOTES-decode, session 44). Items of 1 or 2 rows instead of 4 were 36-64 %
+ * slower at GQA 4:1, where each block's bytes are read more often; caches with 8-bit heads keep their items of up
+ * to 16 rows, which were 2-27 % faster there at D = 128. */
+static int dec_few_tile_rows(int rows, int few)
+{
+    const int tiles = (rows + few - 1) / few;
+    return (rows + tiles - 1) / tiles;
+}
+
+/* a->rt = rt query rows per tile, and the tiles and rows allocated per item that follow. 5 to 7 rows at D = 128 take
+ * the two-quad few-row form (WD_FEW8, only when forced: ta_decode_set_rows_per_item), whose second quad's clamp
+ * counts pass through rows 4..7 of a block's score place (wd_keys_few): rows_alloc 8. */
+static void dec_set_tiles(dec_args *a, int rows_total, int rt)
+{
+    a->rt = rt;
+    a->n_tiles = (rows_total + rt - 1) / rt;
+    a->rows_alloc = rows_total < rt ? rows_total : rt;
+    if (a->D == 128 && a->rows_alloc > 4 && a->rows_alloc < 8) a->rows_alloc = 8;
+}
+
 static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse,
                       dec_take *take)
 {
@@ -841,15 +868,9 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.mixed = kv->mixed_bits && kv->bits_host && kv->H <= DEC_MAX_CLASS_HEADS;
     a.max_bits = kv->bits_host ? 0 : 8;
     for (int h = 0; kv->bits_host && h < kv->H; h++) a.max_bits = kv->bits_host[h] > a.max_bits ? kv->bits_host[h] : a.max_bits;
-    /* Query rows per work item (a tile): DEC_RT, or 8 at D = 128 on a 4- and 2-bit cache with more than 8 rows per KV
-     * head, so that each tile takes the few-row form over two quads (WD_FEW8) rather than one tile the general row of
-     * 9-16 rows (NOTES-decode, session 40). 5 to 7 rows at D = 128 take WD_FEW8 too, whose second quad's clamp counts
-     * pass through rows 4..7 of a block's score place (wd_keys_few): rows_alloc 8. */
     const int rows_total = a.ratio * a.Nq;
-    a.rt = D == 128 && a.max_bits < 8 && rows_total > 8 ? 8 : DEC_RT;
-    a.n_tiles = (rows_total + a.rt - 1) / a.rt;
-    a.rows_alloc = rows_total < a.rt ? rows_total : a.rt;
-    if (D == 128 && a.rows_alloc > 4 && a.rows_alloc < 8) a.rows_alloc = 8;
+    const int few = dec_forced_rt > 0 || a.max_bits >= 8 ? 0 : dec_warp_few_rows(D);
+    dec_set_tiles(&a, rows_total, dec_forced_rt > 0 ? dec_forced_rt : few > 0 ? dec_few_tile_rows(rows_total, few) : DEC_RT);
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
     a.k_block_scale = kv->k_block_scale;
     a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;
@@ -870,6 +891,10 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         int st = dec_warp_plan(&a, dev, ds->sm_count, dec_forced_bps, &use_warp);
         if (st != TA_OK) return st;
     }
+    if (!use_warp && few > 0) { /* the few-row tiles were for the warp kernel */
+        dec_set_tiles(&a, rows_total, DEC_RT);
+        items_per_split = (int64_t)a.n_tiles * a.B * a.H;
+    }
     int cap = DEC_SCORE_BYTES / (a.rows_alloc * DEC_BLOCK * (int)sizeof(float));
     size_t smem_cap = dec_smem_bytes(D, a.rows_alloc, cap < 1 ? 1 : cap);
     if ((int)smem_cap > ds->max_smem) {
@@ -885,6 +910,7 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.n_split = kv->n_blocks > 0 ? (int)((kv->n_blocks + a.bps - 1) / a.bps) : 0;
     dec_last_plan.warp = use_warp, dec_last_plan.bps = a.bps, dec_last_plan.n_split = a.n_split;
     dec_last_plan.res_warp = use_warp && a.res_warp, dec_last_plan.ctas = use_warp ? a.plan_ctas : 0;
+    dec_last_plan.rt = a.rt;
     int64_t n_items = (int64_t)(a.n_split + a.has_res) * items_per_split;
     if (n_items > 0x7fffffffLL) {
         ta_set_error("too many decode work items (%lld)", (long long)n_items);

@@ -18,14 +18,16 @@ extern "C" {
  * without synchronising. */
 int ta_attention_kv_cuda(const ta_attn_params *p, const ta_view4 *q, const ta_kv *kv, const ta_view4 *out, float *lse);
 
-/* Test and benchmark knob: blocks per split (0 = automatic). */
+/* Test and benchmark knobs: blocks per split, and query rows per work item (1 to 16); 0 = automatic. */
 void ta_decode_set_blocks_per_split(int blocks);
+void ta_decode_set_rows_per_item(int rows);
 
 /* What the process's last decode call chose (benchmarks; calls hold the decode lock while they write it): the kernel
  * (1: the per-warp kernel, 0: the CTA kernel alone), blocks per split, splits, whether the residual rows ran in the
- * warp kernel, and the warp kernel's resident CTAs per SM as the plan counted them (0 when it did not run). */
+ * warp kernel, the warp kernel's resident CTAs per SM as the plan counted them (0 when it did not run), and the
+ * query rows per work item. */
 typedef struct {
-    int warp, bps, n_split, res_warp, ctas;
+    int warp, bps, n_split, res_warp, ctas, rt;
 } ta_decode_plan;
 ta_decode_plan ta_decode_last_plan(void);
 

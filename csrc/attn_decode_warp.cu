@@ -776,7 +776,8 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * at D = 128 (GQA 5:1 to 8:1 with one query token) get the few-row form over two quads of rows (WD_FEW8), with 52
  * bytes of spills: against the general row on an H200, -10 to -26 % at 8 rows, -16 to +4 % at 4 bits and -12 to
  * -16 % at 2 bits with 5 to 7. At D = 64 it was slower than the general row, which those calls keep (NOTES-decode,
- * session 40). Head dims 80 and 96 (e.g. Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their
+ * session 40). Since session 44 those calls are the ones on caches with 8-bit heads: on narrower caches the launcher
+ * splits more than 4 rows a KV head into items of at most 4 (dec_few_tile_rows), which beat both. Head dims 80 and 96 (e.g. Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their
  * first DR channels (WD_PAD, wd_pad_dim) at 4 and 2 bits; until session 43 they had the CTA kernel alone, at 0.47-0.60x
  * SDPA's FP16 decode on an H200. */
 #define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR) \
@@ -814,6 +815,13 @@ static int wd_find(int D, int rows_alloc)
             if (seen++ == want) return i;
         }
     return first; /* no such variant: the default */
+}
+
+int dec_warp_few_rows(int D)
+{
+    for (int i = 0; i < WD_KERNELS; i++)
+        if (wd_table[i].dr == D && wd_table[i].form == WD_FEW) return 4;
+    return 0;
 }
 
 static int wd_prepare(int device, int k, int mixed, size_t cta_bytes)

@@ -9,6 +9,10 @@
  * split in this kernel too, when a->has_res). Returns a ta_status. */
 int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *usable);
 
+/* The most query rows a work item of head dim D takes in one of the kernel's few-row forms (wd_keys_few: 4), or 0 when
+ * the kernel has none at D. */
+int dec_warp_few_rows(int D);
+
 /* Launches work items [0, a->n_items) on the legacy default stream; a->ticket must be zero. pdl: as a programmatic
  * dependent launch behind the kernel before it (dec_residual_image_kernel). */
 int dec_warp_launch(const dec_args *a, int device, int pdl);

@@ -577,22 +577,36 @@ fail:
 #endif
 }
 
-static PyObject *py_decode_blocks_per_split(PyObject *self, PyObject *arg)
+#ifndef TA_WITH_CUDA /* a build without CUDA has no decode kernels to steer */
+static void ta_decode_set_blocks_per_split(int n) { (void)n; }
+static void ta_decode_set_rows_per_item(int n) { (void)n; }
+#endif
+
+/* The decode knobs (tests, benchmarks): one int each, 0 for automatic. */
+static PyObject *set_decode_knob(PyObject *arg, void (*set)(int))
 {
     long n = PyLong_AsLong(arg);
     if (n == -1 && PyErr_Occurred()) return NULL;
-#ifdef TA_WITH_CUDA
-    ta_decode_set_blocks_per_split((int)n);
-#endif
+    set((int)n);
     Py_RETURN_NONE;
+}
+
+static PyObject *py_decode_blocks_per_split(PyObject *self, PyObject *arg)
+{
+    return set_decode_knob(arg, ta_decode_set_blocks_per_split);
+}
+
+static PyObject *py_decode_rows_per_item(PyObject *self, PyObject *arg)
+{
+    return set_decode_knob(arg, ta_decode_set_rows_per_item);
 }
 
 static PyObject *py_decode_last_plan(PyObject *self, PyObject *unused)
 {
 #ifdef TA_WITH_CUDA
     const ta_decode_plan p = ta_decode_last_plan();
-    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i}", "warp", p.warp, "blocks_per_split", p.bps, "splits", p.n_split,
-                         "residual_in_warp_kernel", p.res_warp, "ctas_per_sm", p.ctas);
+    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:i}", "warp", p.warp, "blocks_per_split", p.bps, "splits", p.n_split,
+                         "residual_in_warp_kernel", p.res_warp, "ctas_per_sm", p.ctas, "rows_per_item", p.rt);
 #else
     return no_cuda();
 #endif
@@ -616,8 +630,10 @@ PyMethodDef ta_cuda_kv_methods[] = {
      "cuda_attention_kv(q, kv, out, lse, sm_scale, causal, softmax_exact, sas_threshold, p_scale_fixed)."},
     {"decode_blocks_per_split", py_decode_blocks_per_split, METH_O,
      "decode_blocks_per_split(n): cache blocks per decode split (0: automatic); for tests and benchmarks."},
+    {"decode_rows_per_item", py_decode_rows_per_item, METH_O,
+     "decode_rows_per_item(n): query rows per decode work item, 1 to 16 (0: automatic); for tests and benchmarks."},
     {"decode_last_plan", py_decode_last_plan, METH_NOARGS,
-     "decode_last_plan() -> dict: the last CUDA decode call's kernel, blocks per split, splits, residual placement "
-     "and CTAs per SM (benchmarks)."},
+     "decode_last_plan() -> dict: the last CUDA decode call's kernel, blocks per split, splits, residual placement, "
+     "CTAs per SM and query rows per item (benchmarks)."},
     {NULL, NULL, 0, NULL},
 };

@@ -244,7 +244,7 @@ def test_decode_matches_cpu(bits, n_res, ratio, nq):
 @pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (2, 2), (8, 1), (1, 5)])
 def test_decode_head_dim_64_matches_cpu(bits, n_res, ratio, nq):
     """D = 64 with one query row per KV head (the one-row form), two to four (the few-row form) and five or eight
-    (the general row), as small models decode (e.g. 32 query heads over 8 KV heads): each form's lanes past
+    (two items of the few-row form), as small models decode (e.g. 32 query heads over 8 KV heads): each form's lanes past
     channel 63 must add nothing."""
     rng = np.random.default_rng(seed(("d64", str(bits), n_res, ratio, nq)))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=64, bits=bits)
@@ -259,8 +259,8 @@ def test_decode_head_dim_64_matches_cpu(bits, n_res, ratio, nq):
 def test_decode_head_dim_256_matches_cpu(bits, n_res, ratio, nq):
     """D = 256 (Gemma-like heads) with one query row per KV head (the one-row form) and two to four (the few-row
     form), whose blocks are staged in two halves of 128 channels: each half's digits, clamps and mma must add up to
-    the whole block's, and so must the residual rows' (an 8-bit block, staged the same way). Eight rows run on the
-    CTA kernel."""
+    the whole block's, and so must the residual rows' (an 8-bit block, staged the same way). Eight rows are two items
+    of four in the few-row form."""
     rng = np.random.default_rng(seed(("d256", str(bits)), n_res, ratio, nq))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=256, bits=bits)
     assert np.isfinite(out_g).all()
@@ -276,15 +276,59 @@ def test_decode_padded_head_dims_match_cpu(bits, n_res, D, ratio, nq):
     """D = 80 and 96 (Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their first D channels: the
     lanes past channel D read whatever the stage held and must add nothing, to the scores (their q codes are zero) or
     to the outputs (their channels are not written); a value row's last group has 16 or 32 channels. The plan must
-    pick the warp kernel there, at 4 and 2 bits with 1 to 4 rows an item (the residual rows where the plan puts
-    them); 8-bit caches, 8 rows an item and D = 112 keep the CTA kernel."""
+    pick the warp kernel there, at 4 and 2 bits (8 rows a KV head as two items of 4; the residual rows where the plan
+    puts them); 8-bit caches and D = 112 keep the CTA kernel."""
     rng = np.random.default_rng(seed(("padded", str(bits)), n_res, D, ratio, nq))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=D, bits=bits)
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
-    want = D in (80, 96) and bits != 8 and ratio * nq <= 4
+    want = D in (80, 96) and bits != 8
     assert _C.decode_last_plan()["warp"] == want
+
+
+def few_tile_rows(rows):
+    """Query rows per work item where the warp kernel has a few-row form: the fewest tiles of at most 4."""
+    tiles = -(-rows // 4)
+    return -(-rows // tiles)
+
+
+@pytest.mark.parametrize("bits", [4, 2, "mixed", 8])
+@pytest.mark.parametrize("D,ratio,nq", [(128, 8, 1), (128, 5, 1), (128, 7, 1), (128, 6, 1), (128, 4, 4), (128, 1, 9),
+                                        (64, 8, 1), (64, 7, 1), (96, 8, 1), (80, 1, 6), (256, 8, 1), (256, 2, 3),
+                                        (112, 8, 1)])
+def test_decode_rows_split_into_few_row_tiles(bits, D, ratio, nq):
+    """A KV head with more than 4 query rows (GQA 5:1 to 8:1, several query tokens) goes to the warp kernel as the
+    fewest items of at most 4 rows, as even as they go (5 -> 3 + 2, 9 -> 3 x 3, 16 -> 4 x 4), each in the few-row
+    form: the rows of one KV head then sit in several items of a split, each folding its own rows into the combine.
+    Caches with 8-bit heads, and head dims the warp kernel does not run (D = 112; 8-bit at D = 80, 96 and 256), keep
+    items of up to 16 rows."""
+    rng = np.random.default_rng(seed(("tiles", str(bits)), D, ratio, nq))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=7, n_res=37, D=D, bits=bits)
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    plan = _C.decode_last_plan()
+    warp = D in (64, 128) or (D in (80, 96, 256) and bits != 8)
+    assert plan["warp"] == warp, plan
+    assert plan["rows_per_item"] == (few_tile_rows(ratio * nq) if bits != 8 and D != 112 else 16), plan
+
+
+@pytest.mark.parametrize("rows_per_item", [8, 16, 2, 1])
+@pytest.mark.parametrize("bits", [4, 2, 8])
+def test_decode_forced_rows_per_item_keep_parity(rows_per_item, bits):
+    """_C.decode_rows_per_item (benchmarks) forces the rows an item takes: 8 rows a KV head as one item of the two-quad
+    few-row form (WD_FEW8) or of the general form, or as items of 2 and 1 rows; each must agree with the CPU."""
+    rng = np.random.default_rng(seed(("forced-rows", bits), rows_per_item))
+    _C.decode_rows_per_item(rows_per_item)
+    try:
+        out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=8, nq=1, n_blocks=7, n_res=37, bits=bits)
+        plan = _C.decode_last_plan()
+    finally:
+        _C.decode_rows_per_item(0)
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    assert plan["warp"] == 1 and plan["rows_per_item"] == rows_per_item, plan
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
