@@ -314,6 +314,18 @@ def test_decode_rows_split_into_few_row_tiles(bits, D, ratio, nq):
     assert plan["rows_per_item"] == (few_tile_rows(ratio * nq) if bits != 8 and D != 112 else 16), plan
 
 
+@pytest.mark.parametrize("ratio,nq", [(8, 1), (2, 3)])
+def test_decode_few_row_tiles_fall_back_with_the_cta_kernel(ratio, nq):
+    """SAS thresholds above 14 take the CTA kernel, which the plan learns only after it has cut the rows into tiles for
+    the warp kernel: it must go back to items of up to 16 rows, and still match the CPU."""
+    rng = np.random.default_rng(seed(("tiles-cta",), ratio, nq))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=7, n_res=37, sas_threshold=20)
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    plan = _C.decode_last_plan()
+    assert plan["warp"] == 0 and plan["rows_per_item"] == 16, plan
+
+
 @pytest.mark.parametrize("rows_per_item", [8, 16, 2, 1])
 @pytest.mark.parametrize("bits", [4, 2, 8])
 def test_decode_forced_rows_per_item_keep_parity(rows_per_item, bits):
