@@ -314,6 +314,19 @@ def test_decode_rows_split_into_few_row_tiles(bits, D, ratio, nq):
     assert plan["rows_per_item"] == (few_tile_rows(ratio * nq) if bits != 8 and D != 112 else 16), plan
 
 
+@pytest.mark.parametrize("n_res", [0, 37])
+@pytest.mark.parametrize("ratio", [1, 4, 8])
+def test_decode_plan_gives_items_a_few_blocks(n_res, ratio):
+    """A small call fits one wave of the warp kernel however short its items; the plan still gives each item at least
+    2 blocks, and 4 when the call has residual rows (whose items take about that long), and the outputs match."""
+    rng = np.random.default_rng(seed(("least-blocks",), n_res, ratio))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=1, ratio=ratio, n_blocks=16, n_res=n_res)
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    plan = _C.decode_last_plan()
+    assert plan["warp"] == 1 and plan["blocks_per_split"] == (4 if n_res else 2), plan
+
+
 @pytest.mark.parametrize("ratio,nq", [(8, 1), (2, 3)])
 def test_decode_few_row_tiles_fall_back_with_the_cta_kernel(ratio, nq):
     """SAS thresholds above 14 take the CTA kernel, which the plan learns only after it has cut the rows into tiles for
