@@ -827,9 +827,9 @@ typedef struct {
  * of one tile are B * H item numbers apart, so the tiles of a split run together and all but the first read its
  * blocks from L2. On an H200, at 4 and 2 bits, that took 3-22 % off one item of 5 to 8 rows in the two-quad form
  * (WD_FEW8) at D = 128, 15-28 % off items of 8 rows with 9 to 16 rows, 4-39 % off the general form at D = 64, and
- * 46-64 % off the CTA kernel at D = 96 and 256 (NOTES-decode, session 44). Items of 1 or 2 rows instead of 4 were 36-64 %
- * slower at GQA 4:1, where each block's bytes are read more often; caches with 8-bit heads keep their items of up
- * to 16 rows, which were 2-27 % faster there at D = 128. */
+ * 46-64 % off the CTA kernel at D = 96 and 256 (NOTES-decode, session 44). Items of 1 or 2 rows instead of 4 were
+ * 36-84 % slower at GQA 4:1, where each block's bytes are read more often; caches with 8-bit heads keep their items
+ * of up to 16 rows, which were 2-27 % faster there at D = 128. */
 static int dec_few_tile_rows(int rows, int few)
 {
     const int tiles = (rows + few - 1) / few;
@@ -870,7 +870,8 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     for (int h = 0; kv->bits_host && h < kv->H; h++) a.max_bits = kv->bits_host[h] > a.max_bits ? kv->bits_host[h] : a.max_bits;
     const int rows_total = a.ratio * a.Nq;
     const int few = dec_forced_rt > 0 || a.max_bits >= 8 ? 0 : dec_warp_few_rows(D);
-    dec_set_tiles(&a, rows_total, dec_forced_rt > 0 ? dec_forced_rt : few > 0 ? dec_few_tile_rows(rows_total, few) : DEC_RT);
+    const int rt = dec_forced_rt > 0 ? dec_forced_rt : few > 0 ? dec_few_tile_rows(rows_total, few) : DEC_RT;
+    dec_set_tiles(&a, rows_total, rt);
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;
     a.k_block_scale = kv->k_block_scale;
     a.v_codes = kv->v_codes, a.v_group_step = kv->v_group_step, a.v_group_zero = kv->v_group_zero;

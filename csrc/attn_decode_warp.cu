@@ -777,9 +777,10 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * bytes of spills: against the general row on an H200, -10 to -26 % at 8 rows, -16 to +4 % at 4 bits and -12 to
  * -16 % at 2 bits with 5 to 7. At D = 64 it was slower than the general row, which those calls keep (NOTES-decode,
  * session 40). Since session 44 those calls are the ones on caches with 8-bit heads: on narrower caches the launcher
- * splits more than 4 rows a KV head into items of at most 4 (dec_few_tile_rows), which beat both. Head dims 80 and 96 (e.g. Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their
- * first DR channels (WD_PAD, wd_pad_dim) at 4 and 2 bits; until session 43 they had the CTA kernel alone, at 0.47-0.60x
- * SDPA's FP16 decode on an H200. */
+ * splits more than 4 rows a KV head into items of at most 4 (dec_few_tile_rows), which beat both. Head dims 80 and
+ * 96 (e.g. Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their first DR channels (WD_PAD,
+ * wd_pad_dim) at 4 and 2 bits; until session 43 they had the CTA kernel alone, at 0.47-0.60x SDPA's FP16 decode on
+ * an H200. */
 #define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR) \
     {decode_warp_kernel<D, HI, MINB, false, FORM, DR>, decode_warp_kernel<D, HI, MINB, true, FORM, DR>}
 #define WD_ROW(D, HI, MINB, FORM) {D, D, HI, MINB, FORM, WD_KERNEL_PAIR(D, HI, MINB, FORM, D)}
@@ -920,9 +921,9 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
          * short contexts in batches) one-block items were up to 24 % slower than longer ones, and with residual
          * rows items of 1 to 3 blocks up to 28 % slower than the best (mostly 4 to 6): the residual rows' items
          * (q, 37 rows, a look-back over every split) take about that long, and shorter items only add splits for
-         * that look-back to read. Over 33 shapes at D = 64 and 128 the floor took the plan's mean excess over the best forced
-         * choice from 4.5 to 2.2 % without residual rows and from 10.8 to 2.1 % with them (NOTES-decode,
-         * session 44). */
+         * that look-back to read. Over 33 shapes at D = 64 and 128 the floor took the plan's mean excess over the
+         * best forced choice from 4.5 to 2.2 % without residual rows and from 10.8 to 2.1 % with them
+         * (NOTES-decode, session 44). */
         const int64_t res_items = res_ok ? items_per_split : 0, least = a->has_res ? 5 : 3;
         int64_t best = -1;
         bps = 1;

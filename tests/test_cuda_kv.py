@@ -244,8 +244,8 @@ def test_decode_matches_cpu(bits, n_res, ratio, nq):
 @pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (2, 2), (8, 1), (1, 5)])
 def test_decode_head_dim_64_matches_cpu(bits, n_res, ratio, nq):
     """D = 64 with one query row per KV head (the one-row form), two to four (the few-row form) and five or eight
-    (two items of the few-row form), as small models decode (e.g. 32 query heads over 8 KV heads): each form's lanes past
-    channel 63 must add nothing."""
+    (two items of the few-row form), as small models decode (e.g. 32 query heads over 8 KV heads): each form's lanes
+    past channel 63 must add nothing."""
     rng = np.random.default_rng(seed(("d64", str(bits), n_res, ratio, nq)))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=64, bits=bits)
     assert np.isfinite(out_g).all()
