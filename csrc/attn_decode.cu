@@ -214,14 +214,15 @@ __device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int 
     const int tid = threadIdx.x, tpr = D / 8, rps = DEC_THREADS / tpr; /* threads per row, rows per round */
     const int t0 = tid / tpr, c0 = 8 * (tid % tpr);
     const bool on = t0 < rps; /* D = 48, 80, ...: the last threads of the CTA have no row */
-    const dec_view &xk = a.res_k, &xv = a.res_v;
-    const int64_t bk = b * xk.stride[0] + h * xk.stride[1], bv = b * xv.stride[0] + h * xv.stride[1];
-    const bool veck = dec_rows_vec(xk), vecv = dec_rows_vec(xv);
+    const bool veck = dec_rows_vec(a.res_k) && dec_rows_vec(a.new_k), vecv = dec_rows_vec(a.res_v) && dec_rows_vec(a.new_v);
     float mk = 0.0f, mv = 0.0f;
     for (int t = t0; on && t < n_res; t += rps) {
         float k8[8], v8[8];
-        dec_load_vec<8>(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
-        dec_load_vec<8>(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
+        int64_t ok, ov;
+        const dec_view xk = dec_res_row(a.res_k, a.new_k, a.res_row0, b, h, t, c0, &ok);
+        const dec_view xv = dec_res_row(a.res_v, a.new_v, a.res_row0, b, h, t, c0, &ov);
+        dec_load_vec<8>(xk, ok, veck, k8);
+        dec_load_vec<8>(xv, ov, vecv, v8);
 #pragma unroll
         for (int i = 0; i < 8; i++) mk = fmaxf(mk, fabsf(k8[i])), mv = fmaxf(mv, fabsf(v8[i]));
     }
@@ -236,8 +237,11 @@ __device__ void residual_blocks(const dec_args &a, int b, int h, int n_res, int 
     int t = t0;
     for (; on && t < n_res; t += rps) {
         float k8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, v8[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-        if (!zk) dec_load_vec<8>(xk, bk + t * xk.stride[2] + c0 * xk.stride[3], veck, k8);
-        if (!zv) dec_load_vec<8>(xv, bv + t * xv.stride[2] + c0 * xv.stride[3], vecv, v8);
+        int64_t ok, ov;
+        const dec_view xk = dec_res_row(a.res_k, a.new_k, a.res_row0, b, h, t, c0, &ok);
+        const dec_view xv = dec_res_row(a.res_v, a.new_v, a.res_row0, b, h, t, c0, &ov);
+        if (!zk) dec_load_vec<8>(xk, ok, veck, k8);
+        if (!zv) dec_load_vec<8>(xv, ov, vecv, v8);
         uint32_t w[2] = {0u, 0u}; /* key codes + 128, little end first */
 #pragma unroll
         for (int i = 0; i < 8; i++) {
@@ -773,12 +777,14 @@ static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
     return err == cudaSuccess ? TA_OK : TA_CUDA_CHECK(err);
 }
 
-/* TURBOATTN_DECODE_PDL=0 launches the residual split (or the warp kernel behind the residual image) and the combine
- * after the kernel before them instead (benchmarks). */
-static int dec_pdl_allowed(void)
+/* TURBOATTN_DECODE_PDL=0 launches the residual split (or the warp kernel behind the residual image), the combine
+ * and a decode step's first kernel behind take_tokens after the kernel before them instead; =step0 only the last
+ * (benchmarks). */
+static int dec_pdl_allowed(int behind_take)
 {
     const char *env = getenv("TURBOATTN_DECODE_PDL"); /* per call, as the other knobs: tests set it */
-    return !(env && strcmp(env, "0") == 0);
+    if (!env) return 1;
+    return strcmp(env, "0") != 0 && !(behind_take && strcmp(env, "step0") == 0);
 }
 
 /* The CTA kernel on a->n_items items. Behind the warp kernel (pdl: the residual split on sm_90) it is a
@@ -860,6 +866,9 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.q = dec_view_of(q);
     a.res_k = dec_view_of(&kv->residual_k);
     a.res_v = dec_view_of(&kv->residual_v);
+    a.new_k = take ? dec_view_of(take->k) : a.res_k; /* read in place of the window's rows row0 and on */
+    a.new_v = take ? dec_view_of(take->v) : a.res_v;
+    a.res_row0 = take ? take->row0 : kv->n_residual;
     a.Hq = (int)q->shape[1], a.Nq = (int)q->shape[2], a.B = kv->B, a.H = kv->H, a.D = D, a.G = kv->G;
     a.ratio = a.Hq / a.H;
     a.n_blocks = kv->n_blocks, a.n_res = kv->n_residual, a.Nk = kv->n_blocks * DEC_BLOCK + kv->n_residual;
@@ -1003,16 +1012,21 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
      * zeroes them again; a failed launch leaves that to the memset below. */
     unsigned *counters = a.ticket;
     int st = TA_OK;
-    const int pdl = ds->cc_major >= 9 && dec_pdl_allowed();
+    const int pdl = ds->cc_major >= 9 && dec_pdl_allowed(0);
+    /* A step's first decode kernel starts beside take_tokens rather than after it: the residual rows' readers take
+     * the new rows from k_new and v_new (dec_res_row). Each kernel launched so waits for the grid in front of it
+     * before it ends, so the combine still follows take_tokens and reads its mark in q_bad. */
+    const int pdl_take = take && ds->cc_major >= 9 && dec_pdl_allowed(1);
     if (use_warp) {
         a.n_items = (int64_t)(a.n_split + a.res_warp) * items_per_split;
         if (a.res_warp) {
             const unsigned grid = 2u * (unsigned)(a.B * a.H); /* K and V of each (h, b) */
-            dec_image_table[image].kernel<<<grid, DEC_IMAGE_THREADS>>>(a);
-            st = TA_CUDA_CHECK(cudaGetLastError());
+            cudaLaunchAttribute attr;
+            const cudaLaunchConfig_t cfg = ta_launch_config(dim3(grid), dim3(DEC_IMAGE_THREADS), 0, pdl_take, &attr);
+            st = TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, dec_image_table[image].kernel, a));
         }
         /* counters 0 .. DEC_TICKETS - 1 and DEC_CHECKED; checks q */
-        if (st == TA_OK) st = dec_warp_launch(&a, dev, a.res_warp && pdl);
+        if (st == TA_OK) st = dec_warp_launch(&a, dev, a.res_warp ? pdl : pdl_take);
         a.item_base = a.n_items; /* the CTA kernel's residual split, if any, below; its look-back sees the words above */
         a.n_items = a.has_res && !a.res_warp ? items_per_split : 0;
         a.bps = 1;

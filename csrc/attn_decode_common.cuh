@@ -47,8 +47,9 @@ typedef struct {
 
 typedef struct {
     dec_view q, res_k, res_v;
+    dec_view new_k, new_v; /* a decode step's new tokens, residual rows res_row0 .. n_res - 1 (dec_res_row) */
     int Hq, Nq, B, H, D, G, ratio, n_tiles, n_split, bps, has_res;
-    int64_t n_blocks, n_res, Nk, KB, VB;
+    int64_t n_blocks, n_res, Nk, KB, VB, res_row0;
     const uint8_t *bits;
     const int64_t *k_head_off, *v_head_off;
     const uint8_t *k_codes, *k_group_step, *v_codes, *v_group_step;
@@ -94,6 +95,20 @@ typedef struct {
     int qsum[DEC_RT], psum[DEC_RT];
     long long key_end[DEC_RT];
 } dec_rows;
+
+/* Where residual row t of (b, h), channel c, lies: the view to read and, in *off, the element. Rows below row0 are
+ * in the cache's window `win`; a decode step's new tokens (rows row0 and on) are read from `fresh`, the step's
+ * k_new or v_new, because take_tokens copies them into the window while the decode kernels already run (a
+ * programmatic dependent launch behind it, dec_launch). Calls without new tokens have row0 = n_res. A copy, not a
+ * reference chosen at run time between two parameters (see kvc_take_rows16). */
+__device__ __forceinline__ dec_view dec_res_row(const dec_view &win, const dec_view &fresh, int64_t row0, int b, int h,
+                                                int64_t t, int c, int64_t *off)
+{
+    const bool is_new = t >= row0;
+    const dec_view x = is_new ? fresh : win;
+    *off = b * x.stride[0] + h * x.stride[1] + (is_new ? t - row0 : t) * x.stride[2] + c * x.stride[3];
+    return x;
+}
 
 __device__ __forceinline__ float dec_load(const dec_view &x, int64_t off)
 {

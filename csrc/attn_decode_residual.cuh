@@ -52,8 +52,10 @@ static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
  * 16-byte chunks. The CTA of K also writes the steps (1), zeros (-127) and scale of its keys and, for b = 0, the
  * head offsets; the CTA of V those of its values. It lets the warp kernel, launched behind it, start at once
  * (programmatic dependent launch); that kernel's residual items wait for this grid (ta_pdl_wait) before they read
- * the image. Head dims 64, 128 and 256 (the warp kernel's); a head dim DR run on D = 128's lanes (80, 96: wd_pad_dim)
- * gets a D = 128 image whose channels past DR are zero codes. */
+ * the image. In a decode step it is itself a programmatic dependent launch behind take_tokens, whose new rows it
+ * reads from the step's k_new and v_new (dec_res_row); it waits for that grid before it ends, so that the kernels
+ * behind it follow take_tokens too. Head dims 64, 128 and 256 (the warp kernel's); a head dim DR run on D = 128's
+ * lanes (80, 96: wd_pad_dim) gets a D = 128 image whose channels past DR are zero codes. */
 #define DEC_IMAGE_THREADS 256
 
 /* Words a key channel's row of the image kernel's channel-major tile is rotated by: one per group of 8 channels at
@@ -78,18 +80,19 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
     __shared__ __align__(16) uint8_t keys[D * DEC_BLOCK]; /* [channel][token] */
     const int tid = threadIdx.x, is_v = blockIdx.x & 1, b = (blockIdx.x >> 1) % a.B, h = (blockIdx.x >> 1) / a.B;
     const int64_t hb = (int64_t)h * a.B + b;
-    const dec_view &x = is_v ? a.res_v : a.res_k;
+    const dec_view win = is_v ? a.res_v : a.res_k, fresh = is_v ? a.new_v : a.new_k; /* copies: dec_res_row */
     const dec_image &im = a.res;
     const int t0 = tid / TPR, c0 = 8 * (tid % TPR), n_res = (int)a.n_res;
-    const int64_t base = b * x.stride[0] + h * x.stride[1] + c0 * x.stride[3];
-    const bool vec = dec_rows_vec(x);
+    const bool vec = dec_rows_vec(win) && dec_rows_vec(fresh);
     float v[ROUNDS][8];
     float m = 0.0f;
 #pragma unroll
     for (int r = 0; r < ROUNDS; r++) {
         const int t = t0 + RPS * r;
         if (t < n_res && (DR == D || c0 < DR)) {
-            dec_load_vec<8>(x, base + t * x.stride[2], vec, v[r]);
+            int64_t off;
+            const dec_view x = dec_res_row(win, fresh, a.res_row0, b, h, t, c0, &off);
+            dec_load_vec<8>(x, off, vec, v[r]);
         } else {
 #pragma unroll
             for (int i = 0; i < 8; i++) v[r][i] = 0.0f;
@@ -120,6 +123,7 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
         for (int i = tid; i < DEC_BLOCK * G; i += DEC_IMAGE_THREADS) /* [1, H, B, 64, G] */
             im.v_group_step[hb * DEC_BLOCK * G + i] = 1, im.v_group_zero[hb * DEC_BLOCK * G + i] = -TA_INT8_MAX;
         if (tid == 0) im.v_block_scale[hb] = scale;
+        ta_pdl_wait();
         return;
     }
     __syncthreads();
@@ -138,6 +142,7 @@ __global__ void __launch_bounds__(DEC_IMAGE_THREADS) dec_residual_image_kernel(c
         im.k_block_scale[hb] = scale;
         if (b == 0) im.k_head_off[h] = im.v_head_off[h] = (int64_t)h * a.B * D * DEC_BLOCK;
     }
+    ta_pdl_wait();
 }
 
 #endif

@@ -751,9 +751,9 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
         wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
 }
 
-/* One warp per work item. Behind the residual image kernel (a programmatic dependent launch) every warp waits for
- * that grid before it ends, so that the combine, next in the stream, follows both; otherwise ta_pdl_wait returns
- * at once. */
+/* One warp per work item. Behind the residual image kernel or, in a decode step without it, take_tokens (a
+ * programmatic dependent launch) every warp waits for that grid before it ends, so that the combine, next in the
+ * stream, follows both; otherwise ta_pdl_wait returns at once. */
 template <int D, bool HI, int MINB, bool MIXED, int FORM, int DR>
 __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {

@@ -471,6 +471,7 @@ __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_
                                    int64_t row0, int64_t fill, int64_t n, int itemsize, int cpr, unsigned *counters,
                                    unsigned *host, unsigned call, unsigned *refuse, unsigned refuse_value)
 {
+    ta_pdl_trigger(); /* a decode step's kernels may start beside this one: they read new rows from k and v */
     unsigned bad = 0;
     if (cpr > 0) bad = kvc_take_rows16(k, v, rk, rv, row0, fill, cpr);
     else
@@ -570,6 +571,7 @@ extern "C" int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const 
     }
     const int64_t n = k->shape[0] * k->shape[1] * k->shape[2] * k->shape[3];
     ticket->dev = k->device_id, ticket->call = 0; /* call 0: nothing launched, nothing to wait for */
+    ticket->mark_at_end = refuse != NULL;
     pthread_mutex_lock(&kvc_flag_lock);
     if (n == 0) return TA_OK;
     kvc_take_state *ts = &kvc_take[ticket->dev];
@@ -586,7 +588,7 @@ extern "C" int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const 
                                           ta_dtype_size(k->dtype), cpr, ts->counters, ts->host_dev, call, refuse,
                                           refuse_value);
         err = cudaGetLastError();
-        if (err == cudaSuccess) err = cudaEventRecord(ts->done, cudaStreamLegacy);
+        if (err == cudaSuccess && !ticket->mark_at_end) err = cudaEventRecord(ts->done, cudaStreamLegacy);
         if (err == cudaSuccess) ticket->call = call;
     }
     if (err != cudaSuccess) {
@@ -604,7 +606,8 @@ extern "C" int ta_take_tokens_end(const ta_take_ticket *ticket, const char *cons
     cudaError_t err = cudaSuccess;
     if (ticket->call != 0) {
         kvc_take_state *ts = &kvc_take[ticket->dev];
-        err = ta_wait_mapped_word(ts->host, ticket->call, ts->done); /* bad bits are written first */
+        if (ticket->mark_at_end) err = cudaEventRecord(ts->done, cudaStreamLegacy); /* behind the kernel, later */
+        if (err == cudaSuccess) err = ta_wait_mapped_word(ts->host, ticket->call, ts->done); /* bad bits first */
         if (err == cudaSuccess) bad = *(volatile unsigned *)(ts->host + 1);
     }
     pthread_mutex_unlock(&kvc_flag_lock);

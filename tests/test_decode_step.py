@@ -129,12 +129,21 @@ def _cuda():
     return _buffers, quantize_kv_cuda
 
 
+# A fused step's residual rows on either kernel, and its first decode kernel after take_tokens instead of beside it
+# (where it reads the new rows from k_new and v_new while take_tokens copies them into the window).
+STEP_KNOBS = [None, ("TURBOATTN_DECODE_RESIDUAL", "warp"), ("TURBOATTN_DECODE_RESIDUAL", "cta"),
+              ("TURBOATTN_DECODE_PDL", "step0")]
+
+
 @needs_cuda
+@pytest.mark.parametrize("knob", STEP_KNOBS)
 @pytest.mark.parametrize("bits,ratio,D,dtype", [(4, 4, 128, np.float16), ([4, 2], 1, 64, np.float16),
                                                 (2, 8, 128, np.float32), ([4, 2], 1, 96, np.float16)])
-def test_cuda_step_equals_append_then_attend(bits, ratio, D, dtype):
+def test_cuda_step_equals_append_then_attend(monkeypatch, bits, ratio, D, dtype, knob):
     """Fused steps (tokens that fit the window) and the others alike: the same bits as append + attend on the GPU,
     the CPU's cache byte for byte, and the CPU step's output within SPEC section 6's 2e-3."""
+    if knob:
+        monkeypatch.setenv(*knob)
     _buffers, quantize_kv_cuda = _cuda()
     k, v, start, seq = steps(ratio=ratio, D=D, seed_parts=("cuda", str(bits), ratio, D))
     k, v = k.astype(dtype), v.astype(dtype)
@@ -263,3 +272,35 @@ def test_cuda_step_with_torch_bnhd_tensors():
         got = torch.from_dlpack(got).cpu().numpy().transpose(0, 2, 1, 3).astype(np.float64)
         assert ta.rel_l2(got, want.astype(np.float64)) < 2e-3
     assert cache_state(cache) == cache_state(cpu)
+
+
+@needs_cuda
+@pytest.mark.parametrize("knob", STEP_KNOBS[:3])
+def test_cuda_step_reads_unaligned_strided_new_tokens(monkeypatch, knob):
+    """k_new and v_new as views that the 16-byte row loads cannot take (rows 2 bytes off alignment, row stride not a
+    multiple of 8), while the window can: the residual rows' readers take every row element by element, and the step
+    still equals append + attend bit for bit."""
+    torch = pytest.importorskip("torch")
+    if knob:
+        monkeypatch.setenv(*knob)
+    _buffers, quantize_kv_cuda = _cuda()
+    k, v, start, seq = steps(ratio=4, D=128, start=64 * 3 + 20, seed_parts=("strided",))
+    dev = lambda x: torch.from_numpy(np.ascontiguousarray(x)).cuda()  # noqa: E731
+    stepped = quantize_kv_cuda(dev(k[:, :, :start]), dev(v[:, :, :start]))
+    plain = quantize_kv_cuda(dev(k[:, :, :start]), dev(v[:, :, :start]))
+    cpu = ta.quantize_kv(k[:, :, :start], v[:, :, :start])
+
+    def odd_view(x):
+        wide = torch.zeros(x.shape[:3] + (x.shape[3] + 1,), dtype=torch.float16, device="cuda")
+        wide[..., 1:] = dev(x)
+        return wide[..., 1:]
+
+    for q, kn, vn in seq[:2] + seq[3:6]:  # single tokens and a chunk of 3; not the chunk that fills the window
+        host = lambda x: torch.from_dlpack(x).cpu().numpy()  # noqa: E731
+        got = host(ta.flashq_attention(dev(q), kv=stepped, k_new=odd_view(kn), v_new=odd_view(vn)))
+        plain.append(dev(kn), dev(vn))
+        want = host(ta.flashq_attention(dev(q), kv=plain))
+        assert np.array_equal(got.view(np.uint16), want.view(np.uint16))
+        ref = ta.flashq_attention(q, kv=cpu, k_new=kn, v_new=vn)
+        assert ta.rel_l2(got.astype(np.float64), ref.astype(np.float64)) < 2e-3
+    assert cache_state(stepped) == cache_state(cpu)
