@@ -538,6 +538,9 @@ template <int BATCH, int CPL> __global__ void __launch_bounds__(32 * COMB_WARPS)
     static_assert(BATCH <= 32, "lane u loads split u's (m, l, alpha product)");
     __shared__ float s_acc[COMB_WARPS][32 * CPL];
     __shared__ float s_mlp[COMB_WARPS][3];
+    /* The next decode step's take_tokens (a programmatic dependent launch that waits for this grid before it does
+     * anything) may be placed on the SMs now, so that it starts as this grid ends. */
+    ta_pdl_trigger();
     ta_pdl_wait(); /* when launched behind the decode kernels (combine_launch): their partials and counters are final */
     if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x < DEC_COUNTERS) a.ticket[threadIdx.x] = 0; /* the decode kernels are done */
     if (*a.q_bad == a.q_call) return; /* q is not finite: the call raises, out and lse stay as they were */
@@ -777,14 +780,18 @@ static int dec_wait_q_checked(dec_device_state *ds, unsigned call)
     return err == cudaSuccess ? TA_OK : TA_CUDA_CHECK(err);
 }
 
-/* TURBOATTN_DECODE_PDL=0 launches the residual split (or the warp kernel behind the residual image), the combine
- * and a decode step's first kernel behind take_tokens after the kernel before them instead; =step0 only the last
- * (benchmarks). */
-static int dec_pdl_allowed(int behind_take)
+/* Which launches may be programmatic dependent launches. TURBOATTN_DECODE_PDL=0 launches each after the kernel
+ * before it instead: the residual split (or the warp kernel behind the residual image) and the combine (DEC_PDL_CALL),
+ * a decode step's first kernel behind take_tokens (DEC_PDL_STEP) and take_tokens itself (DEC_PDL_TAKE); =step0 only
+ * the step's two, =take0 take_tokens alone (benchmarks). */
+enum { DEC_PDL_CALL, DEC_PDL_STEP, DEC_PDL_TAKE };
+static int dec_pdl_allowed(int which)
 {
     const char *env = getenv("TURBOATTN_DECODE_PDL"); /* per call, as the other knobs: tests set it */
     if (!env) return 1;
-    return strcmp(env, "0") != 0 && !(behind_take && strcmp(env, "step0") == 0);
+    if (strcmp(env, "0") == 0) return 0;
+    if (strcmp(env, "step0") == 0) return which == DEC_PDL_CALL;
+    return !(which == DEC_PDL_TAKE && strcmp(env, "take0") == 0);
 }
 
 /* The CTA kernel on a->n_items items. Behind the warp kernel (pdl: the residual split on sm_90) it is a
@@ -985,11 +992,18 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
         ds->q_bad_host[0] = ds->q_bad_host[1] = 0;
         ds->q_call = 1;
     }
+    const int pdl = ds->cc_major >= 9 && dec_pdl_allowed(DEC_PDL_CALL);
+    /* A step's take_tokens and its first decode kernel are programmatic dependent launches: take_tokens waits for
+     * the kernel before it (its grid starts as that one ends, without the launch's gap) and then lets the first
+     * decode kernel start beside it. The residual rows' readers take the new rows from k_new and v_new
+     * (dec_res_row). Each kernel launched so waits for the grid in front of it before it ends, so the combine still
+     * follows take_tokens and reads its mark in q_bad. */
+    const int pdl_take = take && ds->cc_major >= 9 && dec_pdl_allowed(DEC_PDL_STEP);
     /* A step's new tokens go first. Non-finite ones mark q_bad with this call's number, which every kernel below
      * reads before it writes, as for a non-finite q; the host learns which it was from take_tokens' own words. */
     if (take) {
         int st_take = ta_take_tokens_begin(take->k, take->v, take->rk, take->rv, take->row0, take->fill, ds->q_bad,
-                                           ds->q_call, &take->ticket);
+                                           ds->q_call, pdl_take && dec_pdl_allowed(DEC_PDL_TAKE), &take->ticket);
         if (st_take != TA_OK) return st_take;
         take->begun = 1;
     }
@@ -1012,11 +1026,6 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
      * zeroes them again; a failed launch leaves that to the memset below. */
     unsigned *counters = a.ticket;
     int st = TA_OK;
-    const int pdl = ds->cc_major >= 9 && dec_pdl_allowed(0);
-    /* A step's first decode kernel starts beside take_tokens rather than after it: the residual rows' readers take
-     * the new rows from k_new and v_new (dec_res_row). Each kernel launched so waits for the grid in front of it
-     * before it ends, so the combine still follows take_tokens and reads its mark in q_bad. */
-    const int pdl_take = take && ds->cc_major >= 9 && dec_pdl_allowed(1);
     if (use_warp) {
         a.n_items = (int64_t)(a.n_split + a.res_warp) * items_per_split;
         if (a.res_warp) {
@@ -1110,7 +1119,7 @@ extern "C" int ta_attention_kv_step_cuda(const ta_attn_params *p, const ta_view4
     dec_take take = {k_new, v_new, &kv->residual_k, &kv->residual_v, row0, n, {0, 0u}, 0};
     pthread_mutex_lock(&dec_lock);
     if (q->shape[0] * q->shape[1] * q->shape[2] == 0) { /* nothing to attend; the tokens are still taken */
-        st = ta_take_tokens_begin(k_new, v_new, take.rk, take.rv, row0, n, NULL, 0u, &take.ticket);
+        st = ta_take_tokens_begin(k_new, v_new, take.rk, take.rv, row0, n, NULL, 0u, 0, &take.ticket);
         take.begun = st == TA_OK;
     } else {
         st = dec_launch(p, q, kv, out, lse, &take);

@@ -471,7 +471,12 @@ __global__ void take_tokens_kernel(const ta_view4 k, const ta_view4 v, const ta_
                                    int64_t row0, int64_t fill, int64_t n, int itemsize, int cpr, unsigned *counters,
                                    unsigned *host, unsigned call, unsigned *refuse, unsigned refuse_value)
 {
-    ta_pdl_trigger(); /* a decode step's kernels may start beside this one: they read new rows from k and v */
+    /* In a decode step this kernel may be a programmatic dependent launch behind the kernel before it (the previous
+     * call's combine, or the projection that wrote k and v): it waits for that grid, then lets the step's decode
+     * kernels start beside it (they read the new rows from k and v). In that order, none of the step's kernels
+     * starts before the kernels of the previous call, whose scratch and counters they share, have finished. */
+    ta_pdl_wait();
+    ta_pdl_trigger();
     unsigned bad = 0;
     if (cpr > 0) bad = kvc_take_rows16(k, v, rk, rv, row0, fill, cpr);
     else
@@ -551,7 +556,7 @@ static int kvc_rows16_pieces(const ta_view4 *k, const ta_view4 *v, const ta_view
 /* The launch half of take_tokens. On success it holds kvc_flag_lock (the mapped words answer one call at a time)
  * until ta_take_tokens_end; on failure it has let go. The caller has entered the device. */
 extern "C" int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const ta_view4 *rk, const ta_view4 *rv,
-                                    int64_t row0, int64_t fill, unsigned *refuse, unsigned refuse_value,
+                                    int64_t row0, int64_t fill, unsigned *refuse, unsigned refuse_value, int pdl,
                                     ta_take_ticket *ticket)
 {
     for (int j = 0; j < 4; j++)
@@ -584,10 +589,11 @@ extern "C" int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const 
         const int64_t heads = 2 * k->shape[0] * k->shape[1], rpc = cpr > 0 ? 256 / cpr : 1;
         const int64_t per_head = (k->shape[2] + rpc - 1) / rpc, cap = 4096 / heads > 1 ? 4096 / heads : 1;
         const dim3 grid = cpr > 0 ? dim3((unsigned)(per_head < cap ? per_head : cap), (unsigned)heads) : dim3(kvc_grid(2 * n, 256));
-        take_tokens_kernel<<<grid, 256>>>(*k, *v, fill > 0 ? *rk : *k, fill > 0 ? *rv : *v, row0, fill, n,
-                                          ta_dtype_size(k->dtype), cpr, ts->counters, ts->host_dev, call, refuse,
-                                          refuse_value);
-        err = cudaGetLastError();
+        cudaLaunchAttribute attr;
+        const cudaLaunchConfig_t cfg = ta_launch_config(grid, dim3(256), 0, pdl, &attr);
+        err = cudaLaunchKernelEx(&cfg, take_tokens_kernel, *k, *v, fill > 0 ? *rk : *k, fill > 0 ? *rv : *v, row0, fill,
+                                 n, ta_dtype_size(k->dtype), cpr, ts->counters, ts->host_dev, call, refuse,
+                                 refuse_value);
         if (err == cudaSuccess && !ticket->mark_at_end) err = cudaEventRecord(ts->done, cudaStreamLegacy);
         if (err == cudaSuccess) ticket->call = call;
     }
@@ -629,7 +635,7 @@ extern "C" int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const c
     int prev = 0, st = ta_device_enter(k->device_id, &prev);
     if (st != TA_OK) return st;
     ta_take_ticket ticket;
-    st = ta_take_tokens_begin(k, v, rk, rv, row0, fill, NULL, 0u, &ticket);
+    st = ta_take_tokens_begin(k, v, rk, rv, row0, fill, NULL, 0u, 0, &ticket);
     if (st == TA_OK) st = ta_take_tokens_end(&ticket, names);
     ta_device_leave(k->device_id, prev);
     return st;

@@ -36,16 +36,17 @@ int ta_take_tokens_cuda(const ta_view4 *k, const ta_view4 *v, const char *const 
  * launches the kernel, which also sets *refuse = refuse_value (refuse may be NULL) when k or v is not finite, so
  * that a later kernel of the stream can decline to write; end waits for its answer and returns the status
  * ta_take_tokens_cuda would have. Every begin that returned TA_OK must be followed by one end: begin holds a lock
- * that end lets go. The caller enters k's device around both. The kernel lets the next launch of the stream start
- * beside it (a programmatic dependent launch); with refuse set, begin records nothing behind it, so that the
- * caller's next launch follows it directly, and end records the wait's way out behind the caller's launches. */
+ * that end lets go. The caller enters k's device around both. With pdl (sm_90) the kernel is a programmatic
+ * dependent launch: it waits for the kernel before it, then lets the next launch of the stream start beside it.
+ * With refuse set, begin records nothing behind it, so that the caller's next launch follows it directly, and end
+ * records the wait's way out behind the caller's launches. */
 typedef struct {
     int dev;
     unsigned call;
     int mark_at_end; /* end records the way-out event (ta_wait_mapped_word) before it waits */
 } ta_take_ticket;
 int ta_take_tokens_begin(const ta_view4 *k, const ta_view4 *v, const ta_view4 *rk, const ta_view4 *rv, int64_t row0,
-                         int64_t fill, unsigned *refuse, unsigned refuse_value, ta_take_ticket *ticket);
+                         int64_t fill, unsigned *refuse, unsigned refuse_value, int pdl, ta_take_ticket *ticket);
 int ta_take_tokens_end(const ta_take_ticket *ticket, const char *const *names);
 
 /* Copies rows [src_row0, src_row0 + rows) of src into rows [dst_row0, ...) of dst (both CUDA views

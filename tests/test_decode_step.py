@@ -129,10 +129,11 @@ def _cuda():
     return _buffers, quantize_kv_cuda
 
 
-# A fused step's residual rows on either kernel, and its first decode kernel after take_tokens instead of beside it
-# (where it reads the new rows from k_new and v_new while take_tokens copies them into the window).
+# A fused step's residual rows on either kernel; its take_tokens and first decode kernel launched after the kernels
+# before them (step0) instead of as programmatic dependent launches (where the first decode kernel reads the new rows
+# from k_new and v_new while take_tokens copies them into the window), or take_tokens alone so (take0).
 STEP_KNOBS = [None, ("TURBOATTN_DECODE_RESIDUAL", "warp"), ("TURBOATTN_DECODE_RESIDUAL", "cta"),
-              ("TURBOATTN_DECODE_PDL", "step0")]
+              ("TURBOATTN_DECODE_PDL", "step0"), ("TURBOATTN_DECODE_PDL", "take0")]
 
 
 @needs_cuda

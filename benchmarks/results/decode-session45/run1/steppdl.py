@@ -20,7 +20,11 @@ import turboattn  # noqa: E402
 from turboattn import _C  # noqa: E402
 from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
 
+# name -> TURBOATTN_DECODE_PDL (None: unset). STEP_SETTINGS="name:value,..." (an empty value: unset) replaces them;
+# the last is the baseline of the percentages (run 3: "both:,take0:take0,after:step0").
 SETTINGS = {"beside": None, "after": "step0"}
+if os.environ.get("STEP_SETTINGS"):
+    SETTINGS = {n: (v or None) for n, v in (x.split(":") for x in os.environ["STEP_SETTINGS"].split(","))}
 
 
 def setting(name):
@@ -77,8 +81,8 @@ def twins_equal(B, Hq, Hkv, D, bits, g):
         outs = []
         for n in SETTINGS:
             setting(n)
-            outs.append(turboattn.flashq_attention(q, kv=caches[n], k_new=kn, v_new=vn))
-        if not torch.equal(torch.from_dlpack(outs[0]), torch.from_dlpack(outs[1])):
+            outs.append(torch.from_dlpack(turboattn.flashq_attention(q, kv=caches[n], k_new=kn, v_new=vn)))
+        if not all(torch.equal(outs[0], o) for o in outs[1:]):
             return False
     return True
 
@@ -96,9 +100,10 @@ def main():
         plan = None
         wall = {n: [] for n in SETTINGS}
         t = 0
-        for order in (("beside", "after"), ("after", "beside")):
+        names = list(SETTINGS)
+        for order in (names, names[::-1]):
             for i in range(60):
-                name = order[i % 2]
+                name = order[i % len(order)]
                 setting(name)
                 torch.cuda.synchronize()
                 t0 = time.perf_counter()
@@ -121,12 +126,12 @@ def main():
             t += 8
         med = {n: statistics.median(w) for n, w in wall.items()}
         eq = twins_equal(B, Hq, Hkv, D, bits, g)
-        print(f"{spec:28s} {plan}  beside {med['beside']:.3f} ms a token, after {med['after']:.3f} "
-              f"({100 * (med['beside'] / med['after'] - 1):+.1f} %); GPU busy beside {busy['beside']:.3f}, after "
-              f"{busy['after']:.3f} ({100 * (busy['beside'] / busy['after'] - 1):+.1f} %); per layer "
-              f"{1e3 * med['beside'] / n_layers:.1f} vs {1e3 * med['after'] / n_layers:.1f} us; bit-equal {eq}",
-              flush=True)
-        setting("beside")
+        base = names[-1]
+        parts = [f"{n} {med[n]:.3f} ms a token ({100 * (med[n] / med[base] - 1):+.1f} %), GPU busy {busy[n]:.3f} "
+                 f"({100 * (busy[n] / busy[base] - 1):+.1f} %), {1e3 * med[n] / n_layers:.1f} us a layer"
+                 for n in names]
+        print(f"{spec:28s} {plan}  " + "; ".join(parts) + f"; bit-equal {eq}", flush=True)
+        setting(names[0])
         del layers
         torch.cuda.empty_cache()
 
