@@ -287,6 +287,7 @@ def test_cuda_step_reads_unaligned_strided_new_tokens(monkeypatch, knob):
     _buffers, quantize_kv_cuda = _cuda()
     k, v, start, seq = steps(ratio=4, D=128, start=64 * 3 + 20, seed_parts=("strided",))
     dev = lambda x: torch.from_numpy(np.ascontiguousarray(x)).cuda()  # noqa: E731
+    host = lambda x: torch.from_dlpack(x).cpu().numpy()  # noqa: E731
     stepped = quantize_kv_cuda(dev(k[:, :, :start]), dev(v[:, :, :start]))
     plain = quantize_kv_cuda(dev(k[:, :, :start]), dev(v[:, :, :start]))
     cpu = ta.quantize_kv(k[:, :, :start], v[:, :, :start])
@@ -297,7 +298,6 @@ def test_cuda_step_reads_unaligned_strided_new_tokens(monkeypatch, knob):
         return wide[..., 1:]
 
     for q, kn, vn in seq[:2] + seq[3:6]:  # single tokens and a chunk of 3; not the chunk that fills the window
-        host = lambda x: torch.from_dlpack(x).cpu().numpy()  # noqa: E731
         got = host(ta.flashq_attention(dev(q), kv=stepped, k_new=odd_view(kn), v_new=odd_view(vn)))
         plain.append(dev(kn), dev(vn))
         want = host(ta.flashq_attention(dev(q), kv=plain))
