@@ -21,7 +21,8 @@ cat > /tmp/sanitize_all.py <<'PY'
 import os, numpy as np, torch, turboattn as ta
 rng = np.random.default_rng(5)
 def t(*s, dt=np.float16): return torch.from_numpy(rng.standard_normal(s).astype(dt)).cuda()
-cases = [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True), (6, 300, 256, False), (3, 150, 80, False)]
+cases = [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True), (6, 300, 256, False), (3, 150, 80, False),
+         (3, 140, 112, False)]
 for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c in cases]:
     # the residual rows where the plan puts them (the CTA kernel for these sizes), then in the warp kernel
     os.environ["TURBOATTN_DECODE_RESIDUAL"] = residual
@@ -40,6 +41,8 @@ for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c i
     ta.flashq_attention(q[:, :, -5:], kv=cache, causal=causal)
     ta._C.decode_rows_per_item(0)
     ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal, softmax="exact")  # the SFU pair in the warp kernel
+    # an 8-bit cache, one row an item (the one-row form's 8-bit path; at D = 80, 96 and 112 on D = 128's lanes)
+    ta.flashq_attention(q[:, :2, -1:], kv=ta.quantize_kv(k, v, bits=8), causal=causal)
     bad = q[:, :, -3:].clone()
     bad[0, 1, 2, 3] = float("nan")
     try:  # q's NaN check: the decode kernels return without work

@@ -815,8 +815,8 @@ static const struct {
     void (*kernel)(const dec_args);
 } dec_image_table[] = {
     {64, 64, dec_residual_image_kernel<64>},         {80, 128, dec_residual_image_kernel<128, 80>},
-    {96, 128, dec_residual_image_kernel<128, 96>},   {128, 128, dec_residual_image_kernel<128>},
-    {256, 256, dec_residual_image_kernel<256>},
+    {96, 128, dec_residual_image_kernel<128, 96>},   {112, 128, dec_residual_image_kernel<128, 112>},
+    {128, 128, dec_residual_image_kernel<128>},      {256, 256, dec_residual_image_kernel<256>},
 };
 
 static int dec_image_find(int D)

@@ -99,7 +99,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
      * no stage and so run while the block's copies land; then the wait and the codes. Until session 36 the step
      * ran after the wait, between the two groups' loads, and delayed the next block's copies by its length
      * (-2 to -3.5 % at 4 bits moving it, NOTES-decode). */
-    constexpr int PV = D * BITS / 8, PS = DH * BITS / 8, PAD = wd_pad(BITS); /* PS: a staged row's bytes */
+    constexpr int PS = DH * BITS / 8, PAD = wd_pad(BITS); /* PS: a staged row's bytes */
     const uint8_t *vl = s.stage + tq * (4 * PS + PAD) + g * BITS; /* 8 bits: line (token 4 tq, segment g) */
     const uint8_t *vchunk[GH]; /* 4 and 2 bits: segment g of staged group sh of quad tq (quads 8 kk + 4 hh + tq: + their 4 PV) */
 #pragma unroll
@@ -456,7 +456,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
  * results. Blocks j0 .. j0 + nb - 1 of the sequence, read from blocks jc .. of the cache `a` describes (jc = j0;
  * 0 for the residual rows' image, wd_residual_args). D: the lanes' head dim; DR: the head dim of the cache read (D's,
- * or 80 and 96 on D = 128's lanes: wd_pad_dim); DO: that of the partial results (DR's, but a padded head dim's for
+ * or 80, 96 and 112 on D = 128's lanes: wd_pad_dim); DO: that of the partial results (DR's, but a padded head dim's for
  * its residual image, a D-channel block). */
 template <int BITS, int D, bool HI, int FORM, int DR = D, int DO = DR, bool IMG = false>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
@@ -495,17 +495,17 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     const wd_cursor first = wd_cursor_at<BITS, DR>(a, h, b, jc);
     wd_cursor cur = first;
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
-    static_assert(DR == D || (ONE && FACT) || KFEW, "the padded head dims: the one-row and few-row forms at 4 and 2 bits");
+    static_assert(DR == D || ONE || KFEW, "the padded head dims: the one-row form, and the few-row form at 4 and 2 bits");
     if constexpr (ONE && FACT) {
         rmax0 = wd_keys_one<BITS, D, DR>(a, s, first, j0, nb);
     } else if constexpr (KFEW) {
         rmax0 = wd_keys_few<BITS, D, FORM == WD_FEW8 ? 2 : 1, DR>(a, s, first, j0, nb, rows); /* row `lane`'s */
     } else if (nb > 0) {
-        wd_stage_keys<BITS, D>(a, s.stage, first.kc, first.grow);
+        wd_stage_keys<BITS, D, true, DR>(a, s.stage, first.kc, first.grow);
     }
     for (int jb = 0; jb < ((ONE && FACT) || KFEW ? 0 : nb); jb++) {
         const int64_t j = j0 + jb;
-        const wd_cursor next = wd_cursor_next<D>(a, cur);
+        const wd_cursor next = wd_cursor_next<DR>(a, cur);
         const float sk = a.k_block_scale[cur.grow]; /* used at the end of the block */
         int32_t acc[8][4];
         int off0 = 0, off1 = 0; /* the zero terms of the staged halves (4 and 2 bits) */
@@ -533,7 +533,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
             const unsigned long long cmask = FACT ? wd_clamp_mask<BITS, 2 * KH>(s.stage + KROWS, s.stage + KROWS + DH) : 0;
             __syncwarp(); /* the stage is read: block j + 1 (or the next half) may overwrite it */
             if (hf + 1 < NH) wd_stage_keys<BITS, D>(a, s.stage, cur.kc, cur.grow, hf + 1);
-            else if (jb + 1 < nb) wd_stage_keys<BITS, D>(a, s.stage, next.kc, next.grow);
+            else if (jb + 1 < nb) wd_stage_keys<BITS, D, true, DR>(a, s.stage, next.kc, next.grow);
             if (hf == 0)
 #pragma unroll
                 for (int e = 0; e < 8; e++) acc[e][0] = acc[e][1] = acc[e][2] = acc[e][3] = 0;
@@ -747,8 +747,8 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     const int bits = a.bits[h];
     if (bits == 4) wd_split<4, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
     else if (bits == 2) wd_split<2, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
-    else if constexpr (DR == D && (D <= 128 || FORM == WD_ONE))
-        wd_split<8, D, HI, FORM>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    else if constexpr ((DR == D && D <= 128) || FORM == WD_ONE) /* padded head dims: one row (dec_warp_plan) */
+        wd_split<8, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
 }
 
 /* One warp per work item. Behind the residual image kernel or, in a decode step without it, take_tokens (a
@@ -777,10 +777,10 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * bytes of spills: against the general row on an H200, -10 to -26 % at 8 rows, -16 to +4 % at 4 bits and -12 to
  * -16 % at 2 bits with 5 to 7. At D = 64 it was slower than the general row, which those calls keep (NOTES-decode,
  * session 40). Since session 44 those calls are the ones on caches with 8-bit heads: on narrower caches the launcher
- * splits more than 4 rows a KV head into items of at most 4 (dec_few_tile_rows), which beat both. Head dims 80 and
- * 96 (e.g. Phi-2, Phi-3-mini) run the D = 128 one-row and few-row forms on their first DR channels (WD_PAD,
- * wd_pad_dim) at 4 and 2 bits; until session 43 they had the CTA kernel alone, at 0.47-0.60x SDPA's FP16 decode on
- * an H200. */
+ * splits more than 4 rows a KV head into items of at most 4 (dec_few_tile_rows), which beat both. Head dims 80,
+ * 96 and 112 (e.g. Phi-2, Phi-3-mini, MPT-30B) run the D = 128 one-row and few-row forms on their first DR channels
+ * (WD_PAD, wd_pad_dim) at 4 and 2 bits; until session 43 (112: session 46) they had the CTA kernel alone, at
+ * 0.44-0.60x SDPA's FP16 decode on an H200. */
 #define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR) \
     {decode_warp_kernel<D, HI, MINB, false, FORM, DR>, decode_warp_kernel<D, HI, MINB, true, FORM, DR>}
 #define WD_ROW(D, HI, MINB, FORM) {D, D, HI, MINB, FORM, WD_KERNEL_PAIR(D, HI, MINB, FORM, D)}
@@ -794,7 +794,7 @@ static const struct {
     WD_ROW(128, false, 3, WD_FEW8),    WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
     WD_ROW(128, true, 2, WD_GENERAL),  WD_ROW(256, false, 3, WD_ONE),     WD_ROW(256, false, 3, WD_FEW),
     WD_PAD(96, WD_ONE),                WD_PAD(96, WD_FEW),                WD_PAD(80, WD_ONE),
-    WD_PAD(80, WD_FEW),
+    WD_PAD(80, WD_FEW),                WD_PAD(112, WD_ONE),               WD_PAD(112, WD_FEW),
 };
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
@@ -868,11 +868,11 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
                             (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VB;
     /* D = 256 has the one-row and few-row forms, which stage a block by halves (wd_sub); 8-bit heads only in the
      * one-row form: in the few-row kernel a second 8-bit path (the residual rows' is the first) spilled 412 bytes and
-     * its 4-bit calls ran 1.5-2.1 % slower (NOTES-decode, session 41). At the padded head dims (WD_PAD) the 8-bit path
-     * is the residual rows' alone (a D = 128 image): 8-bit heads take the CTA kernel. */
-    const int padded = k >= 0 && wd_table[k].dr != wd_table[k].D;
+     * its 4-bit calls ran 1.5-2.1 % slower (NOTES-decode, session 41). At the padded head dims (WD_PAD) likewise:
+     * 8-bit heads in the one-row form only (since session 46; the few-row kernel's 8-bit path is the residual rows'
+     * alone, a D = 128 image). */
     *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0 &&
-              (a->D <= 128 || a->max_bits < 8 || a->rows_alloc == 1) && (!padded || a->max_bits < 8);
+              (a->D == 64 || a->D == 128 || a->max_bits < 8 || a->rows_alloc == 1);
     if (!*usable) return TA_OK;
     const int D = wd_table[k].D; /* the lanes' head dim, which sizes the stage and tiles */
     /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the

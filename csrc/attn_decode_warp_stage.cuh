@@ -123,14 +123,15 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
     return stage + q * 4 * PV + 16 * wd_vslot<BITS, D>(q, n0 >> 4) + (n0 & 15);
 }
 
-/* Head dims between 64 and 128 (wd_pad_dim; the dispatch table has rows for 80 and 96) run on the D = 128 kernels'
+/* Head dims between 64 and 128 (wd_pad_dim; the dispatch table has rows for 80, 96 and 112) run on the D = 128 kernels'
  * lanes: their blocks are the first DR channels of a D = 128 block in the stage. At 4 and 2 bits a key block of DR
  * channels is the first DR / 4 quads of a D = 128 one, and a value row quad's run of 4 DR BITS / 8 bytes the first
  * bytes of its D = 128 run (both interleave byte by byte: ta_kv_key_row, ta_kv_value_row), so the copies are
- * D = 128's, fewer of them. The lanes past channel DR read what the stage held before: their q codes (keys) are
- * zero, and their output channels (values) are not written, so nothing of it reaches a result. 8-bit heads keep the
- * CTA kernel; the residual rows' 8-bit image is a D = 128 block whose channels past DR are zero
- * (dec_residual_image_kernel). */
+ * D = 128's, fewer of them. At 8 bits a key block is the first DR channel rows, and a value row the first DR bytes
+ * of a D = 128 row (rows whole). The lanes past channel DR read what the stage held before: their q codes (keys) are
+ * zero, and their output channels (values) are not written, so nothing of it reaches a result. 8-bit heads run in
+ * the one-row form only (one query row a KV head, as in these dims' MHA models); the residual rows' 8-bit image is a
+ * D = 128 block whose channels past DR are zero (dec_residual_image_kernel). */
 __host__ __device__ constexpr bool wd_pad_dim(int D) { return D > 64 && D < 128; }
 
 /* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the
@@ -145,16 +146,17 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
     /* hf: the half of a D = 256 block (wd_sub), channels 128 hf .., whose rows follow the first half's in k_codes */
     constexpr int DH = wd_sub(D), CB = 8 * BITS, CPR = CB / 16, KROWS = DH * CB; /* CPR: 16-byte chunks per row */
     constexpr int NC = (DR < DH ? DR : DH) * CPR; /* chunks a fill copies */
-    static_assert(DR == D || (BITS < 8 && D == 128 && wd_pad_dim(DR)), "a padded head dim: 4 and 2 bits on D = 128's lanes");
+    static_assert(DR == D || (D == 128 && wd_pad_dim(DR)), "a padded head dim: on D = 128's lanes");
     const int lane = threadIdx.x & 31;
     kblk += hf * KROWS;
     if constexpr (BITS == 8) {
         /* chunk 32 m + lane is channel c = 32 m / CPR + lane / CPR; 32 / CPR is a multiple of 4, so c % 4 is the
-         * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate */
+         * lane's and c / 4 grows by 8 / CPR per round: every destination is the lane's one plus an immediate. A
+         * padded head dim's DR channel rows (a multiple of 8: whole rounds) are the first DR of them. */
         const int c = lane / CPR;
         uint8_t *dst = stage + (c % 4 * (DH / 4) + c / 4) * CB + lane % CPR * 16;
 #pragma unroll
-        for (int m = 0; m < DH * CPR / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, kblk + 512 * m);
+        for (int m = 0; m < NC / 32; m++) ta_cp_async16(dst + m * (8 / CPR) * CB, kblk + 512 * m);
     } else {
         /* 16-byte chunk 32 m + lane of the interleaved quads (ta_kv_key_row) lands where wd_key_chunk reads it: quad
          * c4 = 32 m / CPQ + lane / CPQ, and the swizzle depends on c4 % 4 only, which is the lane's */
@@ -179,10 +181,22 @@ template <int BITS, int D, int DR = D>
 __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vblk, int hf = 0)
 {
     constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
-    static_assert(DR == D || (BITS < 8 && D == 128 && wd_pad_dim(DR)), "a padded head dim: 4 and 2 bits on D = 128's lanes");
+    static_assert(DR == D || (D == 128 && wd_pad_dim(DR)), "a padded head dim: on D = 128's lanes");
     const int lane = threadIdx.x & 31;
     const uint8_t *src = vblk;
     const int step = 32 * 16; /* 32 / CPT rows of PV bytes */
+    if constexpr (DR != D && BITS == 8) {
+        /* wd_pad_dim, 8 bits: rows whole, of RC chunks; chunk n = 32 m + lane of the block is chunk n % RC of token
+         * n / RC, which goes where the D = 128 copy below puts that token's chunk */
+        constexpr int RC = DR / 16, NC = DEC_BLOCK * RC;
+#pragma unroll
+        for (int m = 0; m < (NC + 31) / 32; m++) {
+            const int n = 32 * m + lane, t = n / RC;
+            if (NC % 32 == 0 || n < NC) ta_cp_async16(stage + t * PV + t / 4 * wd_pad(BITS) + 16 * (n - t * RC), src + step * m);
+        }
+        ta_cp_async_commit();
+        return;
+    }
     if constexpr (DR != D) {
         /* wd_pad_dim: chunk n = 32 m + lane of the block is chunk n % QC of row quad n / QC's run of 4 DR BITS / 8
          * bytes, the first QC of the 4 PV / 16 that wd_stage_values<BITS, D> gives the quad (at 2 bits and DR = 80,
