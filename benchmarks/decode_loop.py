@@ -11,7 +11,12 @@ Reports per token: wall time (the host waits for the GPU at each token's end, as
 busy time (the union of the kernels' intervals, by profiler, over later tokens of the same run). Their difference
 is time the GPU waits for the host: for turboattn that includes the host waiting for each call's NaN/Inf check (q in attention,
 k_new and v_new in append) before it can queue the next; turboattn_step waits once a layer, while the attention
-runs. Writes DIR/decode_loop.json and prints a summary.
+runs. Each turboattn method has its own caches. The wall ratio depends on the host: SDPA's loop is host-bound, and
+its time a token moved by 2.0-3.6 ms between processes on one machine (session 46 run 4), the ratio with it, whether
+each method's tokens ran in one run (the default) or the methods took turns token by token (--in-turn). So the busy
+ratio is reported beside it: GPU time a token, steady within 1.13-1.26x over those processes. A programmatic
+dependent launch that waits for the kernel before it counts as busy while it waits, so the one-call step's busy time
+is an upper bound. Writes DIR/decode_loop.json and prints a summary.
 Attention only: no projections or MLPs, which in a real model would give the host time to run ahead.
 """
 import argparse
@@ -36,8 +41,8 @@ D = 128
 
 
 def make_layers(args, g):
-    """Per layer: a turboattn cache and a preallocated FP16 cache of the same n tokens (x20 outlier key channels),
-    the tokens to append and the queries of each step."""
+    """Per layer: a turboattn cache for each turboattn method and a preallocated FP16 cache of the same n tokens (x20
+    outlier key channels), the tokens to append and the queries of each step."""
     layers = []
     for _ in range(args.layers):
         k = torch.randn(args.B, args.hkv, args.n, D, device="cuda", dtype=torch.float16, generator=g)
@@ -49,6 +54,7 @@ def make_layers(args, g):
         shape_new = (args.tokens, args.B, args.hkv, 1, D)
         layers.append({
             "cache": quantize_kv_cuda(k, v, bits=args.bits),
+            "cache_step": quantize_kv_cuda(k, v, bits=args.bits),
             "kc": kc, "vc": vc,
             "k_new": torch.randn(shape_new, device="cuda", dtype=torch.float16, generator=g),
             "v_new": torch.randn(shape_new, device="cuda", dtype=torch.float16, generator=g),
@@ -67,7 +73,8 @@ def turbo_token(layers, t, n0):
 
 def turbo_step_token(layers, t, n0):
     for L in layers:
-        turboattn.flashq_attention(L["q"][t], kv=L["cache"], k_new=L["k_new"][t], v_new=L["v_new"][t], out=L["out"])
+        turboattn.flashq_attention(L["q"][t], kv=L["cache_step"], k_new=L["k_new"][t], v_new=L["v_new"][t],
+                                   out=L["out"])
 
 
 def sdpa_token(layers, t, n0):
@@ -84,15 +91,27 @@ def sdpa_flash_token(layers, t, n0):
         sdpa_token(layers, t, n0)
 
 
+def one_token_ms(step, layers, args, t):
+    """Wall milliseconds of token t, the GPU synchronised before and at its end."""
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    step(layers, t, args.n)
+    torch.cuda.synchronize()
+    return (time.perf_counter() - t0) * 1e3
+
+
 def run(step, layers, args, first, count):
-    """Wall milliseconds per token for tokens [first, first + count), the GPU synchronised at each token's end."""
-    times = []
-    for t in range(first, first + count):
-        torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        step(layers, t, args.n)
-        torch.cuda.synchronize()
-        times.append((time.perf_counter() - t0) * 1e3)
+    """Wall milliseconds per token for tokens [first, first + count)."""
+    return [one_token_ms(step, layers, args, t) for t in range(first, first + count)]
+
+
+def run_in_turn(steps, layers, args, first, count):
+    """The same for several methods, token t of each before token t + 1 of any, the order rotated by one a token."""
+    times = {name: [] for name in steps}
+    names = list(steps)
+    for i, t in enumerate(range(first, first + count)):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            times[name].append(one_token_ms(steps[name], layers, args, t))
     return times
 
 
@@ -126,7 +145,9 @@ def main():
     ap.add_argument("--tokens", type=int, default=128, help="steps, each appending one token to every layer")
     ap.add_argument("--bits", type=int, default=4)
     ap.add_argument("--methods", default="turboattn,turboattn_step,sdpa_flash,sdpa_default",
-                    help="a comma-separated subset (turboattn and turboattn_step append to the same caches)")
+                    help="a comma-separated subset")
+    ap.add_argument("--in-turn", action="store_true",
+                    help="the methods take turns token by token (the order rotated) instead of one run each")
     args = ap.parse_args()
     D = args.d
     os.makedirs(args.out, exist_ok=True)
@@ -137,10 +158,16 @@ def main():
     result = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "args": vars(args)}
     methods = {"turboattn": turbo_token, "turboattn_step": turbo_step_token, "sdpa_flash": sdpa_flash_token,
                "sdpa_default": sdpa_token}
-    for name in args.methods.split(","):
-        step = methods[name]
+    steps = {name: methods[name] for name in args.methods.split(",")}
+    result["timing"] = "in turn, token by token" if args.in_turn else "one run a method"
+    for step in steps.values():
         run(step, layers, args, 0, warm)
-        wall = run(step, layers, args, warm, timed)
+    if args.in_turn:
+        walls = run_in_turn(steps, layers, args, warm, timed)
+    else:
+        walls = {name: run(step, layers, args, warm, timed) for name, step in steps.items()}
+    for name, step in steps.items():
+        wall = walls[name]
         busy = busy_ms(step, layers, args, warm + timed, args.tokens - warm - timed)
         med = statistics.median(wall)
         result[name] = {"wall_ms_per_token": med, "wall_ms_min": min(wall), "wall_ms_max": max(wall),
@@ -150,7 +177,9 @@ def main():
     for name, key in (("turboattn", "speedup"), ("turboattn_step", "speedup_step")):
         if name in result and "sdpa_flash" in result:
             result[key] = result["sdpa_flash"]["wall_ms_per_token"] / result[name]["wall_ms_per_token"]
-            print(f"{name} {result[key]:.2f}x faster a token than SDPA (flash) on an FP16 cache", flush=True)
+            result[key + "_busy"] = result["sdpa_flash"]["gpu_busy_ms_per_token"] / result[name]["gpu_busy_ms_per_token"]
+            print(f"{name} {result[key]:.2f}x faster a token than SDPA (flash) on an FP16 cache; "
+                  f"{result[key + '_busy']:.2f}x by GPU busy time", flush=True)
     with open(os.path.join(args.out, "decode_loop.json"), "w") as fh:
         json.dump(result, fh, indent=1)
 
