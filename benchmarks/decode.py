@@ -6,8 +6,13 @@ cost of append() of one token and of compressing a 32k-token prefill.
 
 Writes DIR/decode.json and DIR/decode.md and prints the table. Needs torch with CUDA and turboattn built
 with CUDA. Times are CUDA-event medians after warm-up; inputs are random (never zeros) with x20 outlier key
-channels. No configuration fits in L2, so buffers are not rotated (the script says so per row).
+channels. A call is timed on data that is not in L2, as each layer's call of a model is: where a compressed cache
+(or SDPA's FP16 K and V) is smaller than twice the L2, the timed calls take copies in turn, enough that the others
+stream 2 x L2 between two uses of one (`copies`, per row). Until session 46 they read one cache back to back: at
+caches that fit in L2 (e.g. 36 MB at (1,64,8,32k) 4-bit, L2 60 MB) its later calls found much of it there, and a
+call of about 45 us took 5-7 us less (NOTES-decode, session 46).
 """
+import itertools
 import argparse
 import json
 import math
@@ -63,15 +68,28 @@ def make_inputs(B, Hq, Hkv, N, seed=0):
     return q, k, v
 
 
+L2_BYTES = 0  # the device's, set in main()
+
+
+def copies(nbytes):
+    """How many copies of nbytes of data the timed calls take in turn: 1 where it is larger than twice the L2,
+    otherwise enough that the other copies stream 2 x L2 between two uses of one."""
+    if not L2_BYTES or nbytes > 2 * L2_BYTES:
+        return 1
+    return min(64, -(-2 * L2_BYTES // nbytes) + 1)
+
+
 def sdpa_times(q, k, v):
     from torch.nn.attention import SDPBackend, sdpa_kernel
-    out = {}
+    out = {"copies": copies(2 * k.numel() * k.element_size())}
+    kvs = [(k, v)] + [(k.clone(), v.clone()) for _ in range(out["copies"] - 1)]
     for name, backend in (("flash", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION),
                           ("efficient", SDPBackend.EFFICIENT_ATTENTION)):
         try:
             with sdpa_kernel(backend):
-                f = lambda: F.scaled_dot_product_attention(q, k, v, enable_gqa=True)  # noqa: E731
-                ref = f()
+                ref = F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+                turn = itertools.cycle(kvs)
+                f = lambda: F.scaled_dot_product_attention(q, *next(turn), enable_gqa=True)  # noqa: E731
                 med, lo, hi = cuda_time(f, settle_ms=SETTLE_MS)
             out[name] = {"ms": med, "min_ms": lo, "max_ms": hi}
             out.setdefault("_ref", ref)
@@ -80,21 +98,30 @@ def sdpa_times(q, k, v):
     return out
 
 
-def turbo_time(q, cache, exact=False):
-    """The raw binding with the default options (SAS, threshold 8, per-row P scale), or softmax="exact"."""
+def cold_caches(k, v, bits):
+    """A cache of k and v, and as many more copies as copies() asks for, to be taken in turn."""
+    first = quantize_kv_cuda(k, v, bits=bits)
+    return [first] + [quantize_kv_cuda(k, v, bits=bits) for _ in range(copies(first.nbytes) - 1)]
+
+
+def turbo_time(q, caches, exact=False):
+    """The raw binding with the default options (SAS, threshold 8, per-row P scale), or softmax="exact", the caches
+    taken in turn (cold_caches); the output is the first cache's."""
     B, Hq, Nq, _ = q.shape
     out = torch.empty_like(q)
     scale = 1.0 / math.sqrt(D)
-    f = lambda: _C.cuda_attention_kv(q, cache, out, None, scale, False, exact, 8, False)  # noqa: E731
+    turn = itertools.cycle(caches)
+    f = lambda: _C.cuda_attention_kv(q, next(turn), out, None, scale, False, exact, 8, False)  # noqa: E731
     med, lo, hi = cuda_time(f, settle_ms=SETTLE_MS)
-    f()
+    _C.cuda_attention_kv(q, caches[0], out, None, scale, False, exact, 8, False)
     torch.cuda.synchronize()
     return {"ms": med, "min_ms": lo, "max_ms": hi}, out
 
 
-def api_time(q, cache):
+def api_time(q, caches):
     from turboattn.attention import flashq_attention
-    med, lo, hi = cuda_time(lambda: flashq_attention(q, kv=cache), warmup=3, reps=15, settle_ms=SETTLE_MS)
+    turn = itertools.cycle(caches)
+    med, lo, hi = cuda_time(lambda: flashq_attention(q, kv=next(turn)), warmup=3, reps=15, settle_ms=SETTLE_MS)
     return {"ms": med}
 
 
@@ -106,10 +133,12 @@ def main():
     ap.add_argument("--nq", type=int, default=1, help="query tokens a call (default 1)")
     ap.add_argument("--configs", default=None, metavar="B,Hq,Hkv,N;...",
                     help="configurations instead of the issue's four")
+    ap.add_argument("--warm", action="store_true",
+                    help="time one cache back to back, as before session 46, even where it fits in L2")
     ap.add_argument("--settled", type=float, default=0.0, metavar="MS",
                     help="call each attention function for MS ms before timing it (default 0: five warm-ups)")
     args = ap.parse_args()
-    global SETTLE_MS, D, NQ
+    global SETTLE_MS, D, NQ, L2_BYTES
     SETTLE_MS = args.settled
     D, NQ = args.d, args.nq
     configs = [tuple(int(x) for x in c.split(",")) for c in args.configs.split(";")] if args.configs else CONFIGS
@@ -118,6 +147,7 @@ def main():
     result = {"device": props.name, "sm_count": props.multi_processor_count,
               "l2_bytes": getattr(props, "L2_cache_size", None), "torch": torch.__version__,
               "python": platform.python_version(), "command": " ".join(sys.argv), "configs": []}
+    L2_BYTES = 0 if args.warm else result["l2_bytes"] or 0
     result["copy_GBps"] = copy_bandwidth()
     print(f"device {props.name}, copy bandwidth {result['copy_GBps']:.0f} GB/s (read+write)", flush=True)
 
@@ -128,15 +158,16 @@ def main():
         row["fp16_kv_bytes"] = fp16_bytes
         sd = sdpa_times(q, k, v)
         ref = sd.pop("_ref", None)
+        row["sdpa_copies"] = sd.pop("copies")
         row["sdpa"] = sd
         best = min((x["ms"] for x in sd.values() if "ms" in x), default=float("nan"))
         row["sdpa_best_ms"] = best
         row["sdpa_best_GBps"] = fp16_bytes / (best * 1e-3) / 1e9
-        l2 = result["l2_bytes"] or 0
-        row["rotated"] = False if fp16_bytes > 2 * l2 else "fits in L2: numbers are cache-bound"
         for label, bits in (("4bit", 4), ("2bit", 2), ("mixed", [2 if h % 2 else 4 for h in range(Hkv)])):
-            cache = quantize_kv_cuda(k, v, bits=bits)
-            t, out = turbo_time(q, cache)
+            caches = cold_caches(k, v, bits)
+            cache = caches[0]
+            t, out = turbo_time(q, caches)
+            t["copies"] = len(caches)
             t["nbytes"] = cache.nbytes
             t["compression_ratio"] = cache.compression_ratio
             t["GBps"] = cache.nbytes / (t["ms"] * 1e-3) / 1e9
@@ -146,22 +177,22 @@ def main():
                 a, b = out.float(), ref.float()
                 t["rel_l2_vs_sdpa"] = float((a - b).norm() / b.norm())
             if label != "mixed":  # softmax="exact": free splits, no look-back (docs/DESIGN.md)
-                t["exact_ms"] = turbo_time(q, cache, exact=True)[0]["ms"]
+                t["exact_ms"] = turbo_time(q, caches, exact=True)[0]["ms"]
                 t["exact_speedup_vs_best_sdpa"] = best / t["exact_ms"]
             if label == "4bit":
-                t["api_ms"] = api_time(q, cache)["ms"]
+                t["api_ms"] = api_time(q, caches)["ms"]
                 # a decode step as most are: N - 27 tokens in the cache, so its last 37 rows are the residual window
                 # (ratio against SDPA on all N tokens, 0.08 % more keys at N = 32k)
-                part = quantize_kv_cuda(k[:, :, :N - 27].contiguous(), v[:, :, :N - 27].contiguous(), bits=4)
-                t["residual_rows"] = part.n_residual
+                part = cold_caches(k[:, :, :N - 27].contiguous(), v[:, :, :N - 27].contiguous(), 4)
+                t["residual_rows"] = part[0].n_residual
                 t["residual_ms"] = turbo_time(q, part)[0]["ms"]
                 t["residual_speedup_vs_best_sdpa"] = best / t["residual_ms"]
                 del part
                 os.environ["TURBOATTN_DECODE_KERNEL"] = "cta"  # the earlier CTA kernel, same run
-                t["cta_ms"] = turbo_time(q, cache)[0]["ms"]
+                t["cta_ms"] = turbo_time(q, caches)[0]["ms"]
                 del os.environ["TURBOATTN_DECODE_KERNEL"]
             row[label] = t
-            del cache
+            del cache, caches
             torch.cuda.empty_cache()
         result["configs"].append(row)
         print(json.dumps({kk: row[kk] for kk in ("B", "Hq", "Hkv", "N", "sdpa_best_ms")}), flush=True)

@@ -19,7 +19,6 @@ import torch  # noqa: E402
 
 import decode  # noqa: E402
 from turboattn import _C  # noqa: E402
-from turboattn.cuda_kv import quantize_kv_cuda  # noqa: E402
 
 
 def main():
@@ -31,16 +30,18 @@ def main():
     args = ap.parse_args()
     variants = args.variants.split(",")
     bps_list = [int(x) for x in args.bps.split(",")]
+    decode.L2_BYTES = torch.cuda.get_device_properties(0).L2_cache_size
     rows = []
     for B, Hq, Hkv, N in decode.CONFIGS:
         q, k, v = decode.make_inputs(B, Hq, Hkv, N)
         for bits in [int(x) for x in args.bits.split(",")]:
-            cache = quantize_kv_cuda(k, v, bits=bits)
+            caches = decode.cold_caches(k, v, bits)  # copies taken in turn where one fits in L2 (decode.py)
+            cache = caches[0]
             for variant in variants:
                 os.environ["TURBOATTN_DECODE_VARIANT"] = variant
                 for bps in bps_list:
                     _C.decode_blocks_per_split(bps)
-                    t, _ = decode.turbo_time(q, cache)
+                    t, _ = decode.turbo_time(q, caches)
                     row = {"B": B, "Hq": Hq, "Hkv": Hkv, "N": N, "bits": bits, "variant": variant, "bps": bps,
                            "ms": t["ms"], "GBps": cache.nbytes / (t["ms"] * 1e-3) / 1e9}
                     rows.append(row)
