@@ -846,13 +846,15 @@ static size_t wd_launch_warp_bytes(const dec_args *a, int bps, int k)
     return r > n ? r : n;
 }
 
-/* TURBOATTN_DECODE_RESIDUAL=cta or =warp puts the residual split on that kernel whenever it can run there
- * (benchmarks, tests; read per call): 0 and 1; otherwise -1, the plan's choice. */
+/* TURBOATTN_DECODE_RESIDUAL=cta or =warp puts the residual split on that kernel whenever it can run there, =slack
+ * where the plan before session 46 put it (benchmarks, tests; read per call): 0, 1 and 3; otherwise -1, the plan's
+ * choice. */
 static int wd_residual_forced(void)
 {
     const char *env = getenv("TURBOATTN_DECODE_RESIDUAL");
     if (env && strcmp(env, "cta") == 0) return 0;
     if (env && strcmp(env, "warp") == 0) return 1;
+    if (env && strcmp(env, "slack") == 0) return 3;
     return -1;
 }
 
@@ -944,11 +946,15 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
      * 5-7 % faster than the CTA kernel's CTAs in the tail. At D = 256 they always run here: there the CTA kernel's
      * one residual item took about 50 us once it got an SM, and at (1,16,8,32k + 37) it got one only as this kernel
      * ended (+45 to +55 us a call against +13 to +32 here on an H200; NOTES-decode, session 41). Session 42 timed
-     * both places at six D = 128 shapes: this rule had picked the faster one at each. */
-    if (res_ok && forced_res < 0 && a->D <= 128) {
+     * both places at six D = 128 shapes: this rule had picked the faster one at each. Since session 46 they also run
+     * here when items are short (6 blocks or fewer): the CTA kernel's residual split (q, the rows, a look-back over
+     * every split: about 30 us at B = 1) then ends after this kernel. In loops of fused steps at B = 1 and 2, 8k-32k
+     * tokens, that took 10-13 % off a token at three of five shapes, with +1.6 and +3.9 % at the other two and the
+     * GPU's busy time -8 to +1 % (NOTES-decode, session 46). TURBOATTN_DECODE_RESIDUAL=slack keeps the rule before. */
+    if (res_ok && (forced_res < 0 || forced_res == 3) && a->D <= 128) {
         const int64_t items = (a->n_blocks + a->bps - 1) / a->bps * items_per_split;
         const int64_t slack = (items + slots - 1) / slots * slots - items;
-        a->res_warp = items_per_split > slack / WD_WARPS;
+        a->res_warp = items_per_split > slack / WD_WARPS || (forced_res < 0 && a->bps <= 6);
     }
     return TA_OK;
 }
