@@ -5,6 +5,8 @@ the host synchronised at each token's end), the two settings alternating token b
 rows 1 to 60, so that every step is a fused one), two passes in the two orders. Prints the median wall time a token
 of each, and the GPU's busy time a token (profiler) of each over 8 more tokens; the largest relative difference of the
 settings' outputs on the same step (twin caches of one layer; the folds' order differs, so not bit-equal).
+Runs 10-11 ran it on trees without the combine's placement: the plan key residual_in_combine is read with a default
+(run 10 ran a copy with that one change, folded back here).
 Usage: python3 steppdl.py "B,Hq,Hkv,N,D[,bits[,layers]];..." """
 import os
 import statistics
@@ -117,7 +119,7 @@ def main():
                 if plan is None:
                     p = _C.decode_last_plan()
                     plan = (f"warp={p['warp']} res_warp={p['residual_in_warp_kernel']} "
-                            f"res_comb={p['residual_in_combine']} bps={p['blocks_per_split']} rt={p['rows_per_item']}")
+                            f"res_comb={p.get('residual_in_combine', 0)} bps={p['blocks_per_split']} rt={p['rows_per_item']}")
                 t += 1
             while layers[0]["cache"].n_residual != 1:  # to the next window's first row, untimed
                 token(layers, t)
