@@ -8,12 +8,12 @@ Writes DIR/decode.json and DIR/decode.md and prints the table. Needs torch with 
 with CUDA. Times are CUDA-event medians after warm-up; inputs are random (never zeros) with x20 outlier key
 channels. A call is timed on data that is not in L2, as each layer's call of a model is: where a compressed cache
 (or SDPA's FP16 K and V) is smaller than twice the L2, the timed calls take copies in turn, enough that the others
-stream 2 x L2 between two uses of one (`copies`, per row). Until session 46 they read one cache back to back: at
-caches that fit in L2 (e.g. 36 MB at (1,64,8,32k) 4-bit, L2 60 MB) its later calls found much of it there, and a
-call of about 45 us took 5-7 us less (NOTES-decode, session 46).
+stream 2 x L2 between two uses of one (`copies`, per row; `--warm`: one cache back to back, as until session 46).
+At the records whose caches fit in L2 the two ways differed by -7 to +11 % with no common direction, so the older
+records stand (NOTES-decode, session 46, run 9).
 """
-import itertools
 import argparse
+import itertools
 import json
 import math
 import os
