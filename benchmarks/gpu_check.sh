@@ -41,8 +41,12 @@ for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c i
     ta.flashq_attention(q[:, :, -5:], kv=cache, causal=causal)
     ta._C.decode_rows_per_item(0)
     ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal, softmax="exact")  # the SFU pair in the warp kernel
-    # an 8-bit cache, one row an item (the one-row form's 8-bit path; at D = 80, 96 and 112 on D = 128's lanes)
-    ta.flashq_attention(q[:, :2, -1:], kv=ta.quantize_kv(k, v, bits=8), causal=causal)
+    # an 8-bit cache, one row an item (the one-row form's 8-bit path; at D = 80, 96 and 112 on D = 128's lanes), then
+    # two and eight rows a KV head (the 8-bit few-row kernels at D = 80-112 and 256; the general form at 64 and 128)
+    cache8 = ta.quantize_kv(k, v, bits=8)
+    ta.flashq_attention(q[:, :2, -1:], kv=cache8, causal=causal)
+    ta.flashq_attention(q[:, :, -1:], kv=cache8, causal=causal)
+    ta.flashq_attention(q[:, :, -4:], kv=cache8, causal=causal)
     bad = q[:, :, -3:].clone()
     bad[0, 1, 2, 3] = float("nan")
     try:  # q's NaN check: the decode kernels return without work

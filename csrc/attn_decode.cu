@@ -882,10 +882,13 @@ static int dec_launch(const ta_attn_params *p, const ta_view4 *q, const ta_kv *k
     a.KB = kv->KB, a.VB = kv->VB;
     a.bits = kv->bits, a.k_head_off = kv->k_head_off, a.v_head_off = kv->v_head_off;
     a.mixed = kv->mixed_bits && kv->bits_host && kv->H <= DEC_MAX_CLASS_HEADS;
-    a.max_bits = kv->bits_host ? 0 : 8;
-    for (int h = 0; kv->bits_host && h < kv->H; h++) a.max_bits = kv->bits_host[h] > a.max_bits ? kv->bits_host[h] : a.max_bits;
+    a.max_bits = kv->bits_host ? 0 : 8, a.min_bits = 8;
+    for (int h = 0; kv->bits_host && h < kv->H; h++) {
+        a.max_bits = kv->bits_host[h] > a.max_bits ? kv->bits_host[h] : a.max_bits;
+        a.min_bits = kv->bits_host[h] < a.min_bits ? kv->bits_host[h] : a.min_bits;
+    }
     const int rows_total = a.ratio * a.Nq;
-    const int few = dec_forced_rt > 0 || a.max_bits >= 8 ? 0 : dec_warp_few_rows(D);
+    const int few = dec_forced_rt > 0 ? 0 : dec_warp_few_rows(D, a.max_bits, a.min_bits);
     const int rt = dec_forced_rt > 0 ? dec_forced_rt : few > 0 ? dec_few_tile_rows(rows_total, few) : DEC_RT;
     dec_set_tiles(&a, rows_total, rt);
     a.k_codes = kv->k_codes, a.k_group_step = kv->k_group_step, a.k_group_zero = kv->k_group_zero;

@@ -495,7 +495,7 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
     const wd_cursor first = wd_cursor_at<BITS, DR>(a, h, b, jc);
     wd_cursor cur = first;
     float rmax0 = -INFINITY, rmax1 = -INFINITY;
-    static_assert(DR == D || ONE || KFEW, "the padded head dims: the one-row form, and the few-row form at 4 and 2 bits");
+    static_assert(DR == D || ONE || FORM == WD_FEW, "the padded head dims: the one-row and few-row forms");
     if constexpr (ONE && FACT) {
         rmax0 = wd_keys_one<BITS, D, DR>(a, s, first, j0, nb);
     } else if constexpr (KFEW) {
@@ -601,12 +601,14 @@ __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, in
         if constexpr (FORM == WD_FEW8) wd_values<BITS, D, HI, 4, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
         else if (rows <= 2) wd_values<BITS, D, HI, 16, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
         else wd_values<BITS, D, HI, 8, true, DR, DO>(a, s, vfirst, item, j0, nb, rows);
-    } else if constexpr (DR == D) {
-        if (rows <= 1) wd_values<BITS, D, HI, 32, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
-        else if (rows <= 2) wd_values<BITS, D, HI, 16, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
-        else if (rows <= 4) wd_values<BITS, D, HI, 8, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
-        else if (!HI || rows <= 8) wd_values<BITS, D, HI, 4, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
-        else if constexpr (HI) wd_values<BITS, D, HI, 2, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+    } else { /* the general form: 8 bits in the few-row kernels (padded head dims: items of up to 4 rows) */
+        if (rows <= 1) wd_values<BITS, D, HI, 32, false, DR, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 2) wd_values<BITS, D, HI, 16, false, DR, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        else if (rows <= 4) wd_values<BITS, D, HI, 8, false, DR, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        else if constexpr (DR == D) {
+            if (!HI || rows <= 8) wd_values<BITS, D, HI, 4, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+            else if constexpr (HI) wd_values<BITS, D, HI, 2, false, D, DO, IMG>(a, s, vfirst, item, j0, nb, rows);
+        }
     }
 }
 
@@ -683,11 +685,13 @@ __device__ __forceinline__ dec_args wd_residual_args(const dec_args &a)
 /* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
  * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
  * one-width caches by about 10 % (NOTES-decode, session 3). */
-/* One work item of the warp. DR: the head dim, D's unless it is padded to D's lanes (wd_pad_dim). */
-template <int D, bool HI, bool MIXED, int FORM, int DR>
+/* One work item of the warp. DR: the head dim, D's unless it is padded to D's lanes (wd_pad_dim); W: the head widths
+ * the kernel takes (WD_W_ALL ...). */
+template <int D, bool HI, bool MIXED, int FORM, int DR, int W>
 __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
 {
     static_assert(DR == D || FORM == WD_ONE || FORM == WD_FEW, "padded head dims: items of 1 to 4 rows");
+    static_assert(W != WD_W_8 || !MIXED, "8-bit heads alone: one width");
     extern __shared__ __align__(16) uint8_t wd_raw[];
     const int lane = threadIdx.x & 31;
     uint8_t *at = wd_raw + (size_t)(threadIdx.x >> 5) * warp_bytes;
@@ -745,20 +749,22 @@ __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
     j1 = min(j1, (int64_t)((end_max + DEC_BLOCK - 1) / DEC_BLOCK)); /* blocks no row can see */
     int nb = (int)max((int64_t)0, j1 - j0);
     const int bits = a.bits[h];
-    if (bits == 4) wd_split<4, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
-    else if (bits == 2) wd_split<2, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
-    else if constexpr ((DR == D && D <= 128) || FORM == WD_ONE) /* padded head dims: one row (dec_warp_plan) */
-        wd_split<8, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    if constexpr (W != WD_W_8) {
+        if (bits == 4) wd_split<4, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+        else if (bits == 2) wd_split<2, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
+    }
+    if constexpr (W != WD_W_NARROW)
+        if (bits == 8) wd_split<8, D, HI, FORM, DR>(a, s, item, split, tile, b, h, j0, j0, nb, rows);
 }
 
 /* One warp per work item. Behind the residual image kernel or, in a decode step without it, take_tokens (a
  * programmatic dependent launch) every warp waits for that grid before it ends, so that the combine, next in the
  * stream, follows both; otherwise ta_pdl_wait returns at once. */
-template <int D, bool HI, int MINB, bool MIXED, int FORM, int DR>
+template <int D, bool HI, int MINB, bool MIXED, int FORM, int DR, int W>
 __global__ void __launch_bounds__(WD_THREADS, MINB) decode_warp_kernel(const dec_args a, int warp_bytes)
 {
     ta_pdl_trigger(); /* the residual split (decode_kernel), when it has it, may start on free SMs */
-    wd_item<D, HI, MIXED, FORM, DR>(a, warp_bytes);
+    wd_item<D, HI, MIXED, FORM, DR, W>(a, warp_bytes);
     ta_pdl_wait();
 }
 
@@ -780,25 +786,45 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * splits more than 4 rows a KV head into items of at most 4 (dec_few_tile_rows), which beat both. Head dims 80,
  * 96 and 112 (e.g. Phi-2, Phi-3-mini, MPT-30B) run the D = 128 one-row and few-row forms on their first DR channels
  * (WD_PAD, wd_pad_dim) at 4 and 2 bits; until session 43 (112: session 46) they had the CTA kernel alone, at
- * 0.44-0.60x SDPA's FP16 decode on an H200. */
-#define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR) \
-    {decode_warp_kernel<D, HI, MINB, false, FORM, DR>, decode_warp_kernel<D, HI, MINB, true, FORM, DR>}
-#define WD_ROW(D, HI, MINB, FORM) {D, D, HI, MINB, FORM, WD_KERNEL_PAIR(D, HI, MINB, FORM, D)}
-#define WD_PAD(DR, FORM) {DR, 128, false, 3, FORM, WD_KERNEL_PAIR(128, false, 3, FORM, DR)}
+ * 0.44-0.60x SDPA's FP16 decode on an H200. There and at D = 256 the few-row form takes 4- and 2-bit heads
+ * (WD_W_NARROW), and caches whose heads are all 8-bit have a few-row kernel of their own (WD_W_8, session 47; the CTA
+ * kernel before). */
+#define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR, W) \
+    {decode_warp_kernel<D, HI, MINB, false, FORM, DR, W>, decode_warp_kernel<D, HI, MINB, true, FORM, DR, W>}
+/* WD_W_8: one width, so never MIXED; the plain kernel fills both places rather than compile a second one. Two CTAs an
+ * SM: against three (168 registers, 276 bytes of spills at D = 256), 3-19 % less time at D = 256 and 5-12 % at D = 96
+ * on an H200; a warp's score store then also holds twice the blocks (NOTES-decode, session 47). */
+#define WD_KERNEL_8(D, FORM, DR) \
+    {decode_warp_kernel<D, false, 2, false, FORM, DR, WD_W_8>, decode_warp_kernel<D, false, 2, false, FORM, DR, WD_W_8>}
+#define WD_ROW(D, HI, MINB, FORM, W) {D, D, HI, MINB, FORM, W, WD_KERNEL_PAIR(D, HI, MINB, FORM, D, W)}
+#define WD_PAD(DR, FORM, W) {DR, 128, false, 3, FORM, W, WD_KERNEL_PAIR(128, false, 3, FORM, DR, W)}
+#define WD_ROW8(DR, D) {DR, D, false, 2, WD_FEW, WD_W_8, WD_KERNEL_8(D, WD_FEW, DR)}
+#define ALL WD_W_ALL
+#define NARROW WD_W_NARROW
 static const struct {
-    int dr, D, hi, minb, form; /* dr: the head dim; D: the lanes' (dr's but for WD_PAD) */
-    wd_kernel_t kernel[2];     /* one bit width, several (MIXED) */
+    int dr, D, hi, minb, form, w; /* dr: the head dim; D: the lanes' (dr's but for WD_PAD); w: the head widths */
+    wd_kernel_t kernel[2];        /* one bit width, several (MIXED) */
 } wd_table[] = {
-    WD_ROW(64, false, 4, WD_ONE),      WD_ROW(64, false, 4, WD_FEW),     WD_ROW(64, false, 4, WD_GENERAL),
-    WD_ROW(64, true, 2, WD_GENERAL),   WD_ROW(128, false, 3, WD_ONE),     WD_ROW(128, false, 3, WD_FEW),
-    WD_ROW(128, false, 3, WD_FEW8),    WD_ROW(128, false, 3, WD_GENERAL), WD_ROW(128, false, 4, WD_GENERAL),
-    WD_ROW(128, true, 2, WD_GENERAL),  WD_ROW(256, false, 3, WD_ONE),     WD_ROW(256, false, 3, WD_FEW),
-    WD_PAD(96, WD_ONE),                WD_PAD(96, WD_FEW),                WD_PAD(80, WD_ONE),
-    WD_PAD(80, WD_FEW),                WD_PAD(112, WD_ONE),               WD_PAD(112, WD_FEW),
+    WD_ROW(64, false, 4, WD_ONE, ALL),      WD_ROW(64, false, 4, WD_FEW, ALL),      WD_ROW(64, false, 4, WD_GENERAL, ALL),
+    WD_ROW(64, true, 2, WD_GENERAL, ALL),   WD_ROW(128, false, 3, WD_ONE, ALL),     WD_ROW(128, false, 3, WD_FEW, ALL),
+    WD_ROW(128, false, 3, WD_FEW8, ALL),    WD_ROW(128, false, 3, WD_GENERAL, ALL), WD_ROW(128, false, 4, WD_GENERAL, ALL),
+    WD_ROW(128, true, 2, WD_GENERAL, ALL),  WD_ROW(256, false, 3, WD_ONE, ALL),     WD_ROW(256, false, 3, WD_FEW, NARROW),
+    WD_ROW8(256, 256),                      WD_PAD(96, WD_ONE, ALL),                WD_PAD(96, WD_FEW, NARROW),
+    WD_ROW8(96, 128),                       WD_PAD(80, WD_ONE, ALL),                WD_PAD(80, WD_FEW, NARROW),
+    WD_ROW8(80, 128),                       WD_PAD(112, WD_ONE, ALL),               WD_PAD(112, WD_FEW, NARROW),
+    WD_ROW8(112, 128),
 };
+#undef ALL
+#undef NARROW
 #define WD_KERNELS (int)(sizeof wd_table / sizeof wd_table[0])
 static int wd_smem_set[TA_MAX_DEVICES][WD_KERNELS][2]; /* dynamic shared memory limit raised to, per GPU */
 static int wd_ctas[TA_MAX_DEVICES][WD_KERNELS][2][3][DEC_RT + 1]; /* occupancy by widest head and rows_alloc, 0: not asked yet */
+
+/* Whether a row of head widths w takes a cache whose heads are min_bits to max_bits wide. */
+static int wd_widths_fit(int w, int max_bits, int min_bits)
+{
+    return w == WD_W_ALL || (w == WD_W_NARROW && max_bits < 8) || (w == WD_W_8 && min_bits == 8);
+}
 
 static int wd_form_fits(int form, int rows_alloc)
 {
@@ -806,23 +832,30 @@ static int wd_form_fits(int form, int rows_alloc)
            (form == WD_FEW8 && rows_alloc == 8); /* 5 to 8 rows at D = 128 (dec_launch rounds rows_alloc up) */
 }
 
-static int wd_find(int D, int rows_alloc)
+static int wd_find(const dec_args *a)
 {
     const char *env = getenv("TURBOATTN_DECODE_VARIANT");
     int want = env ? atoi(env) : 0, seen = 0, first = -1;
     for (int i = 0; i < WD_KERNELS; i++)
-        if (wd_table[i].dr == D && wd_table[i].hi == (rows_alloc > 8) && wd_form_fits(wd_table[i].form, rows_alloc)) {
+        if (wd_table[i].dr == a->D && wd_table[i].hi == (a->rows_alloc > 8) && wd_form_fits(wd_table[i].form, a->rows_alloc) &&
+            wd_widths_fit(wd_table[i].w, a->max_bits, a->min_bits)) {
             if (first < 0) first = i;
             if (seen++ == want) return i;
         }
     return first; /* no such variant: the default */
 }
 
-int dec_warp_few_rows(int D)
+int dec_warp_few_rows(int D, int max_bits, int min_bits)
 {
-    for (int i = 0; i < WD_KERNELS; i++)
-        if (wd_table[i].dr == D && wd_table[i].form == WD_FEW) return 4;
-    return 0;
+    int few = 0, general = 0;
+    for (int i = 0; i < WD_KERNELS; i++) {
+        if (wd_table[i].dr != D) continue;
+        general |= wd_table[i].form == WD_GENERAL;
+        if (wd_table[i].form == WD_FEW && wd_widths_fit(wd_table[i].w, max_bits, min_bits)) few = 4;
+    }
+    /* Caches with 8-bit heads keep items of up to 16 rows where a general row takes them: 2-27 % faster than items of 4
+     * at D = 128 (NOTES-decode, session 44). */
+    return max_bits >= 8 && general ? 0 : few;
 }
 
 static int wd_prepare(int device, int k, int mixed, size_t cta_bytes)
@@ -860,7 +893,7 @@ static int wd_residual_forced(void)
 
 int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *usable)
 {
-    int k = wd_find(a->D, a->rows_alloc);
+    int k = wd_find(a);
     /* The row step here is the paired one only (one form in the value loop: with the scalar form beside it,
      * ptxas spilled 180 bytes more): SAS up to threshold 14, or the exact softmax's SFU pair; SAS thresholds
      * above 14 go to the CTA kernel. */
@@ -868,13 +901,9 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
      * They are (separate allocations; at D = 64 and 128 every head's rows are multiples of 16 bytes). */
     const uintptr_t align = (uintptr_t)a->k_codes | (uintptr_t)a->k_group_step | (uintptr_t)a->k_group_zero |
                             (uintptr_t)a->v_codes | (uintptr_t)a->KB | (uintptr_t)a->VB;
-    /* D = 256 has the one-row and few-row forms, which stage a block by halves (wd_sub); 8-bit heads only in the
-     * one-row form: in the few-row kernel a second 8-bit path (the residual rows' is the first) spilled 412 bytes and
-     * its 4-bit calls ran 1.5-2.1 % slower (NOTES-decode, session 41). At the padded head dims (WD_PAD) likewise:
-     * 8-bit heads in the one-row form only (since session 46; the few-row kernel's 8-bit path is the residual rows'
-     * alone, a D = 128 image). */
-    *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0 &&
-              (a->D == 64 || a->D == 128 || a->max_bits < 8 || a->rows_alloc == 1);
+    /* k < 0: no row for the head dim, rows and head widths (e.g. D = 256 with 5 or more rows an item, or 8-bit heads
+     * beside narrower ones at D = 256 and the padded dims with 2 or more) */
+    *usable = k >= 0 && a->n_blocks > 0 && (a->exact || a->threshold <= 14) && (align & 15) == 0;
     if (!*usable) return TA_OK;
     const int D = wd_table[k].D; /* the lanes' head dim, which sizes the stage and tiles */
     /* Blocks per split are capped by the score store: at most WD_S_BYTES per warp, and no more than lets the
@@ -961,7 +990,7 @@ int dec_warp_plan(dec_args *a, int device, int sm_count, int forced_bps, int *us
 
 int dec_warp_launch(const dec_args *a, int device, int pdl)
 {
-    int k = wd_find(a->D, a->rows_alloc);
+    int k = wd_find(a);
     if (k < 0 || a->n_items <= 0) return TA_OK;
     size_t warp_bytes = wd_launch_warp_bytes(a, a->bps, k);
     int st = wd_prepare(device, k, a->mixed, WD_WARPS * warp_bytes);

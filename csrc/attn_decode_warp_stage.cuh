@@ -19,6 +19,14 @@
 #define WD_FEW 2
 #define WD_FEW8 3 /* 5 to 8 rows: the few-row form over two quads of rows */
 
+/* Head widths a kernel takes (a template argument and a column of the dispatch table): 4, 2 and 8 bits; 4 and 2 bits
+ * (its 8-bit path is the residual rows' image alone); 8 bits alone (caches whose heads are all 8-bit). An 8-bit path
+ * beside the 4- and 2-bit ones of D = 256's few-row form spilled 412 bytes and cost its 4-bit calls 1.5-2.1 %
+ * (NOTES-decode, session 41), so there, and at the padded dims, 8-bit heads have few-row kernels of their own. */
+#define WD_W_ALL 0
+#define WD_W_NARROW 1
+#define WD_W_8 2
+
 __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile pitch, same reason */
 
 /* ---- the warp's staging buffer ----------------------------------------------------------------------
@@ -36,7 +44,7 @@ __host__ __device__ static inline int wd_qp(int D) { return D + 16; } /* q tile 
 __host__ __device__ constexpr int wd_pad(int bits) { return bits == 2 ? 16 : 32; }
 __host__ __device__ constexpr int wd_rows_bytes(int rows, int pitch, int bits) { return rows * pitch + rows / 4 * wd_pad(bits); }
 /* Channels of one stage fill. At D = 256 (the one-row and few-row forms, and their 8-bit blocks: the residual rows'
- * image, 8-bit heads at one row) a block is staged as two halves of 128 channels, each laid out as a D = 128 block:
+ * image, 8-bit heads) a block is staged as two halves of 128 channels, each laid out as a D = 128 block:
  * keys 0..127 then 128..255, values groups 0-1 then 2-3. A warp's stage, registers and lane-to-channel maps are then
  * those of D = 128, and only the loops over a block's halves are new (wd_keys_one, wd_keys_few, wd_values, the
  * general key loop of wd_split). */
@@ -130,8 +138,8 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
  * D = 128's, fewer of them. At 8 bits a key block is the first DR channel rows, and a value row the first DR bytes
  * of a D = 128 row (rows whole). The lanes past channel DR read what the stage held before: their q codes (keys) are
  * zero, and their output channels (values) are not written, so nothing of it reaches a result. 8-bit heads run in
- * the one-row form only (one query row a KV head, as in these dims' MHA models); the residual rows' 8-bit image is a
- * D = 128 block whose channels past DR are zero (dec_residual_image_kernel). */
+ * the one-row form and in a few-row kernel of their own (WD_W_8, the general code path on items of 2 to 4 rows); the
+ * residual rows' 8-bit image is a D = 128 block whose channels past DR are zero (dec_residual_image_kernel). */
 __host__ __device__ constexpr bool wd_pad_dim(int D) { return D > 64 && D < 128; }
 
 /* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the

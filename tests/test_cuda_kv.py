@@ -253,14 +253,14 @@ def test_decode_head_dim_64_matches_cpu(bits, n_res, ratio, nq):
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
 
 
-@pytest.mark.parametrize("bits", [4, 2, "mixed"])
+@pytest.mark.parametrize("bits", [4, 2, "mixed", 8])
 @pytest.mark.parametrize("n_res", [0, 37])
 @pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (1, 2), (8, 1)])
 def test_decode_head_dim_256_matches_cpu(bits, n_res, ratio, nq):
     """D = 256 (Gemma-like heads) with one query row per KV head (the one-row form) and two to four (the few-row
     form), whose blocks are staged in two halves of 128 channels: each half's digits, clamps and mma must add up to
     the whole block's, and so must the residual rows' (an 8-bit block, staged the same way). Eight rows are two items
-    of four in the few-row form."""
+    of four in the few-row form; 8-bit caches with 2 or more rows a KV head run the 8-bit few-row kernel."""
     rng = np.random.default_rng(seed(("d256", str(bits)), n_res, ratio, nq))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=256, bits=bits)
     assert np.isfinite(out_g).all()
@@ -276,17 +276,15 @@ def test_decode_padded_head_dims_match_cpu(bits, n_res, D, ratio, nq):
     """D = 80, 96 and 112 (Phi-2, Phi-3-mini, MPT-30B) run the D = 128 one-row and few-row forms on their first D
     channels: the lanes past channel D read whatever the stage held and must add nothing, to the scores (their q codes
     are zero) or to the outputs (their channels are not written); a value row's last group has 16, 32 or 48 channels.
-    The plan must pick the warp kernel there, at 4 and 2 bits (8 rows a KV head as two items of 4; the residual rows
-    where the plan puts them), and for 8-bit caches with one query row a KV head (the one-row form, whose 8-bit
-    blocks are the first D channel rows and row bytes of a D = 128 block); 8-bit caches with more rows keep the CTA
-    kernel."""
+    The plan must pick the warp kernel there (8 rows a KV head as two items of 4; the residual rows where the plan
+    puts them), at 8 bits too: the one-row form and the 8-bit few-row kernel, whose 8-bit blocks are the first D
+    channel rows and row bytes of a D = 128 block."""
     rng = np.random.default_rng(seed(("padded", str(bits)), n_res, D, ratio, nq))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=D, bits=bits)
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
-    want = bits != 8 or ratio * nq == 1
-    assert _C.decode_last_plan()["warp"] == want
+    assert _C.decode_last_plan()["warp"] == 1
 
 
 def few_tile_rows(rows):
@@ -303,17 +301,15 @@ def test_decode_rows_split_into_few_row_tiles(bits, D, ratio, nq):
     """A KV head with more than 4 query rows (GQA 5:1 to 8:1, several query tokens) goes to the warp kernel as the
     fewest items of at most 4 rows, as even as they go (5 -> 3 + 2, 9 -> 3 x 3, 16 -> 4 x 4), each in the few-row
     form: the rows of one KV head then sit in several items of a split, each folding its own rows into the combine.
-    Caches with 8-bit heads (which the warp kernel does not run at D = 80, 96, 112 and 256) keep items of up to 16
-    rows."""
+    8-bit caches keep items of up to 16 rows where the warp kernel has a general form for them (D = 64 and 128)."""
     rng = np.random.default_rng(seed(("tiles", str(bits)), D, ratio, nq))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=7, n_res=37, D=D, bits=bits)
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
     plan = _C.decode_last_plan()
-    warp = D in (64, 128) or (D in (80, 96, 112, 256) and bits != 8)
-    assert plan["warp"] == warp, plan
-    assert plan["rows_per_item"] == (few_tile_rows(ratio * nq) if bits != 8 else 16), plan
+    assert plan["warp"] == 1, plan
+    assert plan["rows_per_item"] == (16 if bits == 8 and D in (64, 128) else few_tile_rows(ratio * nq)), plan
 
 
 @pytest.mark.parametrize("n_res", [0, 37])
@@ -503,7 +499,7 @@ def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
-    if D in (80, 96, 112) and (bits != 8 or ratio * nq == 1):  # 8-bit caches with more rows: the CTA kernel
+    if D in (80, 96, 112, 256):
         assert _C.decode_last_plan()["residual_in_warp_kernel"] == 1
 
 
@@ -638,6 +634,33 @@ def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
     out_g, lse_g = flashq_attention(_buffers.from_numpy(q), kv=gpu, sm_scale=0.002, return_lse=True)
     assert rel_l2(_buffers.to_numpy(out_g), out_c) < 2e-5
     np.testing.assert_allclose(_buffers.to_numpy(lse_g), lse_c, rtol=0, atol=5e-5)
+
+
+@pytest.mark.parametrize("n_res", [0, 37])
+@pytest.mark.parametrize("D,ratio,nq", [(256, 2, 1), (256, 1, 13), (96, 4, 1), (80, 2, 3), (112, 8, 1), (112, 1, 2)])
+def test_decode_eight_bit_few_row_kernels(n_res, D, ratio, nq):
+    """8-bit caches at D = 80, 96, 112 and 256 with 2 or more query rows a KV head (Gemma-2's GQA 2:1 at D = 256,
+    several query tokens) run a few-row kernel that holds the 8-bit code path alone, two CTAs an SM, on items of at
+    most 4 rows (13 rows: 4 + 4 + 4 + 1)."""
+    rng = np.random.default_rng(seed(("eight-few",), n_res, D, ratio, nq))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=D, bits=8)
+    assert np.isfinite(out_g).all()
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    plan = _C.decode_last_plan()
+    assert plan["warp"] == 1 and plan["rows_per_item"] == few_tile_rows(ratio * nq) and plan["ctas_per_sm"] == 2, plan
+
+
+@pytest.mark.parametrize("D", [96, 256])
+def test_decode_eight_bit_beside_narrower_heads_takes_the_cta_kernel(D):
+    """A cache with 8-bit heads beside 4-bit ones at D = 96 or 256 and 4 rows a KV head has no warp-kernel row (the
+    few-row kernels take 4 and 2 bits, or 8 alone): it runs on the CTA kernel, items of up to 16 rows, and matches."""
+    rng = np.random.default_rng(seed(("eight-beside",), D))
+    out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=4, nq=1, n_blocks=9, n_res=5, D=D, bits=[8, 4])
+    assert rel_l2(out_g, out_c) < PARITY
+    np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
+    plan = _C.decode_last_plan()
+    assert plan["warp"] == 0 and plan["rows_per_item"] == 16, plan
 
 
 def test_decode_only_residual_and_eight_bit_heads():
