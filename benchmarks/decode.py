@@ -118,6 +118,23 @@ def turbo_time(q, caches, exact=False):
     return {"ms": med, "min_ms": lo, "max_ms": hi}, out
 
 
+def turbo_time_env(q, caches, env=None):
+    """turbo_time with environment knobs (TURBOATTN_DECODE_KERNEL, TURBOATTN_DECODE_VARIANT, ...) set for its calls and
+    restored after: (median ms, output, the last call's plan)."""
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        t, out = turbo_time(q, caches)
+        plan = _C.decode_last_plan()
+    finally:
+        for k, val in old.items():
+            if val is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = val
+    return t["ms"], out, plan
+
+
 def api_time(q, caches):
     from turboattn.attention import flashq_attention
     turn = itertools.cycle(caches)

@@ -22,7 +22,7 @@ import os, numpy as np, torch, turboattn as ta
 rng = np.random.default_rng(5)
 def t(*s, dt=np.float16): return torch.from_numpy(rng.standard_normal(s).astype(dt)).cuda()
 cases = [(77, 130, 64, True), (64, 64, 128, False), (5, 200, 96, True), (6, 300, 256, False), (3, 150, 80, False),
-         (3, 140, 112, False)]
+         (3, 140, 112, False), (3, 150, 48, False)]
 for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c in cases]:
     # the residual rows where the plan puts them (the CTA kernel for these sizes), then in the warp kernel
     os.environ["TURBOATTN_DECODE_RESIDUAL"] = residual
@@ -41,8 +41,9 @@ for (Nq, Nk, D, causal, residual) in [c + (m,) for m in ("plan", "warp") for c i
     ta.flashq_attention(q[:, :, -5:], kv=cache, causal=causal)
     ta._C.decode_rows_per_item(0)
     ta.flashq_attention(q[:, :2, -1:], kv=cache, causal=causal, softmax="exact")  # the SFU pair in the warp kernel
-    # an 8-bit cache, one row an item (the one-row form's 8-bit path; at D = 80, 96 and 112 on D = 128's lanes), then
-    # two and eight rows a KV head (the 8-bit few-row kernels at D = 80-112 and 256; the general form at 64 and 128)
+    # an 8-bit cache, one row an item (the one-row form's 8-bit path; at D = 80, 96, 112 and 48 on wider lanes), then
+    # two and eight rows a KV head (the 8-bit few-row kernels at D = 80-112 and 256, the few-row form at 48, the
+    # general form at 64 and 128)
     cache8 = ta.quantize_kv(k, v, bits=8)
     ta.flashq_attention(q[:, :2, -1:], kv=cache8, causal=causal)
     ta.flashq_attention(q[:, :, -1:], kv=cache8, causal=causal)

@@ -424,7 +424,7 @@ __global__ void __launch_bounds__(DEC_THREADS, 4) decode_kernel(const dec_args a
     /* q: one stage-1 block per row (SPEC section 5), one warp per row. Rows that are not finite: the warp kernel,
      * which may still be running, marks the call and publishes nothing for them, so this item must not look back. */
     bool bad = false;
-    for (int r = warp; r < DEC_RT; r += DEC_WARPS) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * D, s.rs);
+    for (int r = warp; r < DEC_RT; r += DEC_WARPS) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, s.q8 + r * D, s.rs, D);
     const bool q_bad = __syncthreads_or(bad);
 
     int residual = split == a.n_split;
@@ -808,12 +808,13 @@ static int dec_cta_launch(const dec_args *a, int D, int pdl)
     return TA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, decode_kernel, *a));
 }
 
-/* The residual image kernel of each head dim the warp kernel runs (dec_warp_plan), and the image's head dim: 128 for
- * the head dims run on D = 128's lanes (wd_pad_dim in attn_decode_warp_stage.cuh). */
+/* The residual image kernel of each head dim the warp kernel runs (dec_warp_plan), and the image's head dim: the
+ * lanes' for the head dims run on D = 64's or D = 128's lanes (wd_lanes in attn_decode_warp_stage.cuh). */
 static const struct {
     int D, image_D;
     void (*kernel)(const dec_args);
 } dec_image_table[] = {
+    {32, 64, dec_residual_image_kernel<64, 32>},     {48, 64, dec_residual_image_kernel<64, 48>},
     {64, 64, dec_residual_image_kernel<64>},         {80, 128, dec_residual_image_kernel<128, 80>},
     {96, 128, dec_residual_image_kernel<128, 96>},   {112, 128, dec_residual_image_kernel<128, 112>},
     {128, 128, dec_residual_image_kernel<128>},      {256, 256, dec_residual_image_kernel<256>},

@@ -457,13 +457,14 @@ __device__ __forceinline__ void dec_row_start(const dec_args &a, dec_rows *rs, i
 
 /* Row r of work-item tile `tile`: q's stage-1 INT8 codes (SPEC section 5: one block per row) into q8row[0..D)
  * and the row's initial state; rows past `rows` get zero codes and an empty state. True (in every lane) when the
- * row holds NaN or Inf. */
+ * row holds NaN or Inf. width: the codes written, D's or (a head dim run on D = 64's lanes, wd_lanes) the lanes',
+ * zero past D. */
 __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, int h, int b, int r, int rows,
-                                                   int8_t *q8row, dec_rows *rs)
+                                                   int8_t *q8row, dec_rows *rs, int width)
 {
     const int D = a.D, lane = threadIdx.x & 31;
     if (r >= rows) {
-        for (int c = lane; c < D; c += 32) q8row[c] = 0;
+        for (int c = lane; c < width; c += 32) q8row[c] = 0;
         if (lane == 0) dec_row_start(a, rs, r, false, 0, 0.0f, 0);
         return false;
     }
@@ -490,7 +491,7 @@ __device__ __forceinline__ bool dec_quantize_q_row(const dec_args &a, int tile, 
 #pragma unroll
     for (int u = 0; u < DEC_MAX_D / 32; u++) {
         const int c = lane + 32 * u;
-        if (c >= D) break;
+        if (c >= width) break; /* past D, x = 0: code 0 */
         const int code = ta_s1_code(x[u], inv);
         q8row[c] = (int8_t)code;
         sum += code;
@@ -570,7 +571,8 @@ template <int D, int DR = D>
 __device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile, int h, int b, int rows, int tr, int8_t *q8,
                                                     int pitch, dec_rows *rs)
 {
-    /* DR < D (a head dim run on D's lanes, channels DR .. D - 1 zero): items of up to 4 rows, which the par forms take */
+    /* DR < D (a head dim run on D's lanes, channels DR .. D - 1 zero): items of up to 4 rows, which the par forms take
+     * but for one row at D = 64 (dec_quantize_q_row, DR = a.D, codes zero up to D) */
     if (rows <= 1) {
         if constexpr (dec_q_par_fits(D, 32))
             return dec_quantize_q_rows_par<D, 32, DR>(a, tile, h, b, rows, tr, q8, pitch, rs);
@@ -584,10 +586,9 @@ __device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile,
         if constexpr (dec_q_par_fits(D, 4))
             return dec_quantize_q_rows_par<D, 4>(a, tile, h, b, rows, tr, q8, pitch, rs);
     }
-    if constexpr (DR != D) return false; /* not reached: the host gives these kernels items of at most 4 rows */
     if (a.q.stride[3] == 1) {
         /* A row spans at most `lines` 128-byte lines; each lane asks for one, at an address inside the row. */
-        const int size = a.q.dtype == TA_F32 ? 4 : 2, bytes = D * size, lines = (bytes + 127) / 128 + 1;
+        const int size = a.q.dtype == TA_F32 ? 4 : 2, bytes = DR * size, lines = (bytes + 127) / 128 + 1;
         for (int k = threadIdx.x & 31; k < rows * lines; k += 32) {
             int i;
             const int r = k / lines;
@@ -598,7 +599,7 @@ __device__ __forceinline__ bool dec_quantize_q_rows(const dec_args &a, int tile,
         }
     }
     bool bad = false;
-    for (int r = 0; r < tr; r++) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, q8 + r * pitch, rs);
+    for (int r = 0; r < tr; r++) bad |= dec_quantize_q_row(a, tile, h, b, r, rows, q8 + r * pitch, rs, D);
     return bad;
 }
 

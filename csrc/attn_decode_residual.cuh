@@ -55,7 +55,7 @@ static inline dec_image dec_image_carve(uint8_t *base, int B, int H, int D)
  * the image. In a decode step it is itself a programmatic dependent launch behind take_tokens, whose new rows it
  * reads from the step's k_new and v_new (dec_res_row); it waits for that grid before it ends, so that the kernels
  * behind it follow take_tokens too. Head dims 64, 128 and 256 (the warp kernel's); a head dim DR run on D = 128's
- * lanes (80, 96, 112: wd_pad_dim) gets a D = 128 image whose channels past DR are zero codes. */
+ * or D = 64's lanes (80, 96, 112; 32, 48: wd_lanes) gets a D-channel image whose channels past DR are zero codes. */
 #define DEC_IMAGE_THREADS 256
 
 /* Words a key channel's row of the image kernel's channel-major tile is rotated by: one per group of 8 channels at

@@ -414,7 +414,7 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
         cur = next;
     }
 
-    /* rows of DO channels (the head dim); the lanes' channels past DO (wd_pad_dim) are not written */
+    /* rows of DO channels (the head dim); the lanes' channels past DO (wd_lanes) are not written */
     float *pa_out = a.part_acc + item * DEC_RT * DO;
     if constexpr (VD) {
 #pragma unroll
@@ -456,8 +456,8 @@ __device__ __forceinline__ void wd_values(const dec_args &a, const wd_smem &s, w
 /* One split: phase 1 (scores, publish, look back), phase 2 (softmax steps, dec_rows_step, and p.v), partial
  * results. Blocks j0 .. j0 + nb - 1 of the sequence, read from blocks jc .. of the cache `a` describes (jc = j0;
  * 0 for the residual rows' image, wd_residual_args). D: the lanes' head dim; DR: the head dim of the cache read (D's,
- * or 80, 96 and 112 on D = 128's lanes: wd_pad_dim); DO: that of the partial results (DR's, but a padded head dim's for
- * its residual image, a D-channel block). */
+ * or 80, 96 and 112 on D = 128's lanes and 32 and 48 on D = 64's: wd_lanes); DO: that of the partial results (DR's,
+ * but a padded head dim's for its residual image, a D-channel block). */
 template <int BITS, int D, bool HI, int FORM, int DR = D, int DO = DR, bool IMG = false>
 __device__ __forceinline__ void wd_split(const dec_args &a, const wd_smem &s, int64_t item, int split, int tile, int b,
                                          int h, int64_t j0, int64_t jc, int nb, int rows)
@@ -685,7 +685,7 @@ __device__ __forceinline__ dec_args wd_residual_args(const dec_args &a)
 /* MIXED: the cache has heads of several bit widths, and work items are taken per class (wd_take_item). The
  * other kernels keep the single counter and no class bookkeeping: it costs registers (spills) that slowed
  * one-width caches by about 10 % (NOTES-decode, session 3). */
-/* One work item of the warp. DR: the head dim, D's unless it is padded to D's lanes (wd_pad_dim); W: the head widths
+/* One work item of the warp. DR: the head dim, D's unless it is padded to D's lanes (wd_lanes); W: the head widths
  * the kernel takes (WD_W_ALL ...). */
 template <int D, bool HI, bool MIXED, int FORM, int DR, int W>
 __device__ __forceinline__ void wd_item(const dec_args &a, int warp_bytes)
@@ -785,10 +785,11 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * session 40). Since session 44 those calls are the ones on caches with 8-bit heads: on narrower caches the launcher
  * splits more than 4 rows a KV head into items of at most 4 (dec_few_tile_rows), which beat both. Head dims 80,
  * 96 and 112 (e.g. Phi-2, Phi-3-mini, MPT-30B) run the D = 128 one-row and few-row forms on their first DR channels
- * (WD_PAD, wd_pad_dim) at 4 and 2 bits; until session 43 (112: session 46) they had the CTA kernel alone, at
+ * (WD_PAD, wd_lanes) at 4 and 2 bits; until session 43 (112: session 46) they had the CTA kernel alone, at
  * 0.44-0.60x SDPA's FP16 decode on an H200. There and at D = 256 the few-row form takes 4- and 2-bit heads
  * (WD_W_NARROW), and caches whose heads are all 8-bit have a few-row kernel of their own (WD_W_8, session 47; the CTA
- * kernel before). */
+ * kernel before). Head dims 32 and 48 (small research models: Pythia-14m and -31m, TinyStories-33M) run the D = 64
+ * one-row and few-row forms likewise (WD_PAD64, session 47), every width, with items of at most 4 rows. */
 #define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR, W) \
     {decode_warp_kernel<D, HI, MINB, false, FORM, DR, W>, decode_warp_kernel<D, HI, MINB, true, FORM, DR, W>}
 /* WD_W_8: one width, so never MIXED; the plain kernel fills both places rather than compile a second one. Two CTAs an
@@ -798,6 +799,7 @@ typedef void (*wd_kernel_t)(const dec_args, int);
     {decode_warp_kernel<D, false, 2, false, FORM, DR, WD_W_8>, decode_warp_kernel<D, false, 2, false, FORM, DR, WD_W_8>}
 #define WD_ROW(D, HI, MINB, FORM, W) {D, D, HI, MINB, FORM, W, WD_KERNEL_PAIR(D, HI, MINB, FORM, D, W)}
 #define WD_PAD(DR, FORM, W) {DR, 128, false, 3, FORM, W, WD_KERNEL_PAIR(128, false, 3, FORM, DR, W)}
+#define WD_PAD64(DR, FORM) {DR, 64, false, 4, FORM, WD_W_ALL, WD_KERNEL_PAIR(64, false, 4, FORM, DR, WD_W_ALL)}
 #define WD_ROW8(DR, D) {DR, D, false, 2, WD_FEW, WD_W_8, WD_KERNEL_8(D, WD_FEW, DR)}
 #define ALL WD_W_ALL
 #define NARROW WD_W_NARROW
@@ -812,7 +814,8 @@ static const struct {
     WD_ROW8(256, 256),                      WD_PAD(96, WD_ONE, ALL),                WD_PAD(96, WD_FEW, NARROW),
     WD_ROW8(96, 128),                       WD_PAD(80, WD_ONE, ALL),                WD_PAD(80, WD_FEW, NARROW),
     WD_ROW8(80, 128),                       WD_PAD(112, WD_ONE, ALL),               WD_PAD(112, WD_FEW, NARROW),
-    WD_ROW8(112, 128),
+    WD_ROW8(112, 128),                      WD_PAD64(32, WD_ONE),                   WD_PAD64(32, WD_FEW),
+    WD_PAD64(48, WD_ONE),                   WD_PAD64(48, WD_FEW),
 };
 #undef ALL
 #undef NARROW

@@ -186,7 +186,7 @@ __device__ __forceinline__ float wd_keys_one(const dec_args &a, const wd_smem &s
 {
     constexpr int DH = wd_sub(D), NH = D / DH, KC = DH / 32, CB = 8 * BITS, KROWS = DH * CB, QP = D + 16;
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
-    /* the lane makes the digits of channels 4 lane .. 4 lane + 3 of each half; past DR (wd_pad_dim) none, and those
+    /* the lane makes the digits of channels 4 lane .. 4 lane + 3 of each half; past DR (wd_lanes) none, and those
      * channels' digits stay the zeros dec_quantize_q_rows wrote */
     const bool mine = 4 * lane < (DR < DH ? DR : DH);
     uint32_t q4[NH];
@@ -267,7 +267,7 @@ __device__ __forceinline__ float wd_keys_few(const dec_args &a, const wd_smem &s
     static_assert(NH == 1 || NQ == 1, "one quad of rows at D = 256: the second would read a released half again");
     static_assert(4 * QP + 8 * DP <= 8 * QP + 8 * WD_PP, "the digit tile (from q8's row 4) ends inside the P tile");
     const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3; /* the lane's row in quad qd: 4 qd + tq */
-    /* always at D = 128 (but past DR, wd_pad_dim); the other lanes' steps, zeros and q stay 0, and their channels'
+    /* always at D = 128 (but past DR, wd_lanes); the other lanes' steps, zeros and q stay 0, and their channels'
      * digits the zeros dec_quantize_q_rows and wd_item wrote */
     const bool mine = 4 * lane < (DR < DH ? DR : DH);
     uint32_t q4[NH][NR];

@@ -131,22 +131,25 @@ __device__ __forceinline__ const uint8_t *wd_value_chunk(const uint8_t *stage, i
     return stage + q * 4 * PV + 16 * wd_vslot<BITS, D>(q, n0 >> 4) + (n0 & 15);
 }
 
-/* Head dims between 64 and 128 (wd_pad_dim; the dispatch table has rows for 80, 96 and 112) run on the D = 128 kernels'
- * lanes: their blocks are the first DR channels of a D = 128 block in the stage. At 4 and 2 bits a key block of DR
- * channels is the first DR / 4 quads of a D = 128 one, and a value row quad's run of 4 DR BITS / 8 bytes the first
- * bytes of its D = 128 run (both interleave byte by byte: ta_kv_key_row, ta_kv_value_row), so the copies are
- * D = 128's, fewer of them. At 8 bits a key block is the first DR channel rows, and a value row the first DR bytes
- * of a D = 128 row (rows whole). The lanes past channel DR read what the stage held before: their q codes (keys) are
- * zero, and their output channels (values) are not written, so nothing of it reaches a result. 8-bit heads run in
- * the one-row form and in a few-row kernel of their own (WD_W_8, the general code path on items of 2 to 4 rows); the
- * residual rows' 8-bit image is a D = 128 block whose channels past DR are zero (dec_residual_image_kernel). */
-__host__ __device__ constexpr bool wd_pad_dim(int D) { return D > 64 && D < 128; }
+/* Head dims between 64 and 128 (the dispatch table has rows for 80, 96 and 112) run on the D = 128 kernels' lanes, and
+ * 32 and 48 on the D = 64 kernels' (session 47): their blocks are the first DR channels of a lanes' block in the stage.
+ * At 4 and 2 bits a key block of DR channels is the first DR / 4 quads of a lanes' one, and a value row quad's run of
+ * 4 DR BITS / 8 bytes the first bytes of its lanes' run (both interleave byte by byte: ta_kv_key_row,
+ * ta_kv_value_row), so the copies are the lanes' head dim's, fewer of them. At 8 bits a key block is the first DR
+ * channel rows, and a value row the first DR bytes of a lanes' row (rows whole). The lanes past channel DR read what
+ * the stage held before: their q codes (keys) are zero, and their output channels (values) are not written, so
+ * nothing of it reaches a result. At 128's lanes 8-bit heads run in the one-row form and in a few-row kernel of their
+ * own (WD_W_8, the general code path on items of 2 to 4 rows); at 64's both forms take every width, as D = 64's do.
+ * The residual rows' 8-bit image is a lanes' block whose channels past DR are zero (dec_residual_image_kernel). */
+__host__ __device__ constexpr int wd_lanes(int DR) { return DR > 64 && DR < 128 ? 128 : DR < 64 ? 64 : DR; }
+/* DR on D's lanes: its own, or a padded head dim whose rows are whole 16-byte chunks at 2 bits (DR / 16 a block row) */
+__host__ __device__ constexpr bool wd_lanes_fit(int D, int DR) { return DR == D || (D == wd_lanes(DR) && DR % 16 == 0); }
 
 /* Issues the cp.async copies of one key block of (head h, batch b) into the stage and commits them. kblk: the
  * lane's first chunk of the block, a.k_codes + j KB + k_head_off[h] + b DR CB + 16 lane; grow: the block's
  * index (j H + h) B + b in the [cap, H, B] arrays. Both are advanced block by block by the callers (wd_cursor):
  * formed from j in 64 bits, they cost about 40 instructions per block (ncu, session 10). DR: the head dim, when
- * it is below the lanes' D (wd_pad_dim). */
+ * it is below the lanes' D (wd_lanes). */
 template <int BITS, int D, bool META = true, int DR = D>
 __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage, const uint8_t *kblk, int64_t grow,
                                               int hf = 0)
@@ -154,7 +157,7 @@ __device__ __forceinline__ void wd_stage_keys(const dec_args &a, uint8_t *stage,
     /* hf: the half of a D = 256 block (wd_sub), channels 128 hf .., whose rows follow the first half's in k_codes */
     constexpr int DH = wd_sub(D), CB = 8 * BITS, CPR = CB / 16, KROWS = DH * CB; /* CPR: 16-byte chunks per row */
     constexpr int NC = (DR < DH ? DR : DH) * CPR; /* chunks a fill copies */
-    static_assert(DR == D || (D == 128 && wd_pad_dim(DR)), "a padded head dim: on D = 128's lanes");
+    static_assert(wd_lanes_fit(D, DR), "a padded head dim: on the lanes of D = 64 or 128");
     const int lane = threadIdx.x & 31;
     kblk += hf * KROWS;
     if constexpr (BITS == 8) {
@@ -189,12 +192,12 @@ template <int BITS, int D, int DR = D>
 __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stage, const uint8_t *vblk, int hf = 0)
 {
     constexpr int PV = D * BITS / 8, CPT = PV / 16; /* CPT: 16-byte chunks per token, 1..8, a power of two */
-    static_assert(DR == D || (D == 128 && wd_pad_dim(DR)), "a padded head dim: on D = 128's lanes");
+    static_assert(wd_lanes_fit(D, DR), "a padded head dim: on the lanes of D = 64 or 128");
     const int lane = threadIdx.x & 31;
     const uint8_t *src = vblk;
     const int step = 32 * 16; /* 32 / CPT rows of PV bytes */
     if constexpr (DR != D && BITS == 8) {
-        /* wd_pad_dim, 8 bits: rows whole, of RC chunks; chunk n = 32 m + lane of the block is chunk n % RC of token
+        /* a padded head dim (wd_lanes), 8 bits: rows whole, of RC chunks; chunk n = 32 m + lane of the block is chunk n % RC of token
          * n / RC, which goes where the D = 128 copy below puts that token's chunk */
         constexpr int RC = DR / 16, NC = DEC_BLOCK * RC;
 #pragma unroll
@@ -206,7 +209,7 @@ __device__ __forceinline__ void wd_stage_values(const dec_args &a, uint8_t *stag
         return;
     }
     if constexpr (DR != D) {
-        /* wd_pad_dim: chunk n = 32 m + lane of the block is chunk n % QC of row quad n / QC's run of 4 DR BITS / 8
+        /* a padded head dim (wd_lanes): chunk n = 32 m + lane of the block is chunk n % QC of row quad n / QC's run of 4 DR BITS / 8
          * bytes, the first QC of the 4 PV / 16 that wd_stage_values<BITS, D> gives the quad (at 2 bits and DR = 80,
          * 5 of 8) */
         constexpr int QC = 4 * (DR * BITS / 8) / 16, NC = 16 * QC;

@@ -270,12 +270,13 @@ def test_decode_head_dim_256_matches_cpu(bits, n_res, ratio, nq):
 
 @pytest.mark.parametrize("bits", [4, 2, "mixed", 8])
 @pytest.mark.parametrize("n_res", [0, 37])
-@pytest.mark.parametrize("D", [80, 96, 112])
+@pytest.mark.parametrize("D", [80, 96, 112, 32, 48])
 @pytest.mark.parametrize("ratio,nq", [(1, 1), (2, 1), (4, 1), (1, 3), (8, 1)])
 def test_decode_padded_head_dims_match_cpu(bits, n_res, D, ratio, nq):
     """D = 80, 96 and 112 (Phi-2, Phi-3-mini, MPT-30B) run the D = 128 one-row and few-row forms on their first D
-    channels: the lanes past channel D read whatever the stage held and must add nothing, to the scores (their q codes
-    are zero) or to the outputs (their channels are not written); a value row's last group has 16, 32 or 48 channels.
+    channels, and 32 and 48 (Pythia-14m, TinyStories-33M) the D = 64 ones: the lanes past channel D read whatever the
+    stage held and must add nothing, to the scores (their q codes are zero, also from the one-row q quantizer at
+    D = 64) or to the outputs (their channels are not written); a value row's last group has 16, 32 or 48 channels.
     The plan must pick the warp kernel there (8 rows a KV head as two items of 4; the residual rows where the plan
     puts them), at 8 bits too: the one-row form and the 8-bit few-row kernel, whose 8-bit blocks are the first D
     channel rows and row bytes of a D = 128 block."""
@@ -296,7 +297,7 @@ def few_tile_rows(rows):
 @pytest.mark.parametrize("bits", [4, 2, "mixed", 8])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 8, 1), (128, 5, 1), (128, 7, 1), (128, 6, 1), (128, 4, 4), (128, 1, 9),
                                         (64, 8, 1), (64, 7, 1), (96, 8, 1), (80, 1, 6), (256, 8, 1), (256, 2, 3),
-                                        (112, 8, 1)])
+                                        (112, 8, 1), (32, 8, 1), (48, 1, 6)])
 def test_decode_rows_split_into_few_row_tiles(bits, D, ratio, nq):
     """A KV head with more than 4 query rows (GQA 5:1 to 8:1, several query tokens) goes to the warp kernel as the
     fewest items of at most 4 rows, as even as they go (5 -> 3 + 2, 9 -> 3 x 3, 16 -> 4 x 4), each in the few-row
@@ -440,7 +441,7 @@ def test_decode_options(options):
                                   ("TURBOATTN_DECODE_RESIDUAL", "cta"), ("TURBOATTN_DECODE_RESIDUAL", "warp"),
                                   ("TURBOATTN_DECODE_RESIDUAL", "slack"), ("TURBOATTN_DECODE_PDL", "0")])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 4, 1), (64, 2, 5), (128, 1, 12), (128, 1, 1), (64, 4, 1), (128, 8, 1),
-                                        (256, 1, 1), (256, 4, 1), (96, 1, 1), (80, 4, 1), (112, 2, 1)])
+                                        (256, 1, 1), (256, 4, 1), (96, 1, 1), (80, 4, 1), (112, 2, 1), (32, 2, 1)])
 def test_decode_kernel_knobs_keep_parity(monkeypatch, knob, D, ratio, nq):
     """The benchmark knobs select another decode kernel (the CTA kernel everywhere, another row of the warp
     kernel's table, the residual rows on either kernel or where the plan before session 46 put them, no
@@ -483,14 +484,14 @@ def test_decode_last_plan_reports_the_knobs(monkeypatch, knob, want):
 @pytest.mark.parametrize("bits", [4, 2, 8, "mixed"])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3), (256, 1, 1),
                                         (256, 4, 1), (96, 1, 1), (96, 4, 1), (80, 2, 1), (80, 1, 3), (112, 1, 1),
-                                        (112, 4, 1)])
+                                        (112, 4, 1), (32, 1, 1), (48, 4, 1)])
 @pytest.mark.parametrize("n_res", [1, 37, 63])
 def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq, n_res):
     """The residual rows as the warp kernel's last split (an 8-bit block quantized by the image kernel, whose codes
     the 8-bit code path takes as they are, with 127 times the other operand's sum off, and a stage moved into the
     score store for narrower caches), in each of its
     forms (one row, few rows, general with 10 or 24 rows per KV head, two row tiles; at D = 256 by halves; at D = 80,
-    96 and 112 a D = 128 image with zero channels past D), against the CPU. The plan puts them there only for some
+    96 and 112 a D = 128 image with zero channels past D, at 32 and 48 a D = 64 one), against the CPU. The plan puts them there only for some
     shapes; the knob puts them there whenever it can."""
     monkeypatch.setenv("TURBOATTN_DECODE_RESIDUAL", "warp")
     rng = np.random.default_rng(seed(("res-warp", str(bits)), D, ratio, nq, n_res))
@@ -499,14 +500,14 @@ def test_decode_residual_rows_in_the_warp_kernel(monkeypatch, bits, D, ratio, nq
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
-    if D in (80, 96, 112, 256):
+    if D in (32, 48, 80, 96, 112, 256):
         assert _C.decode_last_plan()["residual_in_warp_kernel"] == 1
 
 
 @pytest.mark.parametrize("residual", ["plan", "warp"])
 @pytest.mark.parametrize("bits", [4, 2, "mixed"])
 @pytest.mark.parametrize("D,ratio,nq", [(128, 1, 1), (128, 4, 1), (128, 2, 5), (64, 1, 1), (64, 8, 3), (96, 1, 1),
-                                        (80, 4, 1), (112, 1, 1)])
+                                        (80, 4, 1), (112, 1, 1), (48, 1, 1)])
 def test_decode_exact_softmax_on_the_warp_kernel(monkeypatch, residual, bits, D, ratio, nq):
     """softmax="exact" runs on the warp kernel (the SFU's exp2 in its paired row step, session 14) in each of its
     forms, with the residual rows where the plan puts them and in the warp kernel; C keeps exp2f."""
@@ -614,7 +615,7 @@ def clamped_codes(x, bits, axis):
 @pytest.mark.parametrize("bits", [4, 2])
 @pytest.mark.parametrize("ratio,nq,D", [(1, 1, 128), (1, 1, 64), (4, 1, 128), (1, 3, 128), (8, 1, 128), (2, 4, 128), (1, 7, 128),
                                         (1, 1, 256), (2, 1, 256), (4, 1, 256), (1, 1, 96), (4, 1, 96), (1, 3, 80),
-                                        (2, 1, 112)])
+                                        (2, 1, 112), (1, 1, 48), (4, 1, 48)])
 def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
     """The clamp is where the GPU kernels differ most from a plain rebuild (the one-row and few-row forms put
     the steps on q's and P's side and subtract what the clamp takes off afterwards). Leaving that out changes lse

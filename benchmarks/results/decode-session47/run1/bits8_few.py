@@ -20,27 +20,11 @@ sys.path.insert(0, ROOT)
 import torch  # noqa: E402
 
 import decode  # noqa: E402
-from turboattn import _C  # noqa: E402
 
 # (D, B, Hq, Hkv, N, Nq): Gemma-2-9B-like (16 over 8 heads of 256) and Gemma-2-2B-like (8 over 4), one query token;
 # the padded dims' MHA models verifying 2 and 4 draft tokens (Phi-2 80, Phi-3-mini 96, MPT-30B 112 at 64 heads)
 SHAPES = [(256, 1, 16, 8, 32768, 1), (256, 8, 16, 8, 8192, 1), (256, 4, 8, 4, 32768, 1), (256, 1, 16, 16, 16384, 2),
           (80, 1, 32, 32, 16384, 2), (96, 1, 32, 32, 32768, 4), (96, 8, 32, 32, 8192, 2), (112, 1, 64, 64, 8192, 4)]
-
-
-def timed(q, caches, env=None):
-    old = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
-    try:
-        t, out = decode.turbo_time(q, caches)
-        plan = _C.decode_last_plan()
-    finally:
-        for k, val in old.items():
-            if val is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = val
-    return t["ms"], out, plan
 
 
 ap = argparse.ArgumentParser()
@@ -60,15 +44,15 @@ for D, B, Hq, Hkv, N, Nq in SHAPES:
            "sdpa": {n: x.get("ms") if isinstance(x, dict) else x for n, x in sd.items()}}
     for bits in (8, 4):
         caches = decode.cold_caches(k, v, bits)
-        ms, out, plan = timed(q, caches)
+        ms, out, plan = decode.turbo_time_env(q, caches)
         row[f"{bits}bit_ms"], row[f"{bits}bit_plan"], row[f"{bits}bit_x"] = ms, plan, best / ms
         row[f"{bits}bit_rel_l2_vs_sdpa"] = float((out.float() - ref).norm() / ref.norm())
         row[f"{bits}bit_nbytes"] = caches[0].nbytes
-        ms2, out2, _ = timed(q, caches, {"TURBOATTN_DECODE_KERNEL": "cta"})
+        ms2, out2, _ = decode.turbo_time_env(q, caches, {"TURBOATTN_DECODE_KERNEL": "cta"})
         row[f"{bits}bit_cta_ms"] = ms2
         row[f"{bits}bit_cta_rel_l2_vs_warp"] = float((out2.float() - out.float()).norm() / out.float().norm())
         if bits == 8 and D == args.trial_dim:
-            ms3, out3, plan3 = timed(q, caches, {"TURBOATTN_DECODE_VARIANT": "1"})
+            ms3, out3, plan3 = decode.turbo_time_env(q, caches, {"TURBOATTN_DECODE_VARIANT": "1"})
             row["8bit_v1_ms"], row["8bit_v1_ctas"] = ms3, plan3["ctas_per_sm"]
             row["8bit_v1_rel_l2_vs_v0"] = float((out3.float() - out.float()).norm() / out.float().norm())
         del caches
