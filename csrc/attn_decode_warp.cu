@@ -788,34 +788,37 @@ typedef void (*wd_kernel_t)(const dec_args, int);
  * (WD_PAD, wd_lanes) at 4 and 2 bits; until session 43 (112: session 46) they had the CTA kernel alone, at
  * 0.44-0.60x SDPA's FP16 decode on an H200. There and at D = 256 the few-row form takes 4- and 2-bit heads
  * (WD_W_NARROW), and caches whose heads are all 8-bit have a few-row kernel of their own (WD_W_8, session 47; the CTA
- * kernel before). Head dims 32 and 48 (small research models: Pythia-14m and -31m, TinyStories-33M) run the D = 64
- * one-row and few-row forms likewise (WD_PAD64, session 47), every width, with items of at most 4 rows. */
+ * kernel before). At D = 128 such caches take 8-bit one-row and few-row kernels ahead of the rows of every width.
+ * Head dims 32 and 48 (small research models: Pythia-14m and -31m, TinyStories-33M) run the D = 64 one-row and
+ * few-row forms likewise (WD_PAD64, session 47), every width, with items of at most 4 rows. */
 #define WD_KERNEL_PAIR(D, HI, MINB, FORM, DR, W) \
     {decode_warp_kernel<D, HI, MINB, false, FORM, DR, W>, decode_warp_kernel<D, HI, MINB, true, FORM, DR, W>}
 /* WD_W_8: one width, so never MIXED; the plain kernel fills both places rather than compile a second one. Two CTAs an
  * SM: against three (168 registers, 276 bytes of spills at D = 256), 3-19 % less time at D = 256 and 5-12 % at D = 96
- * on an H200; a warp's score store then also holds twice the blocks (NOTES-decode, session 47). */
+ * on an H200; a warp's score store then also holds twice the blocks. At D = 128, where the kernels of every width
+ * took 8-bit caches before, the 8-bit one-row and few-row kernels took 4-20 % off (NOTES-decode, session 47). */
 #define WD_KERNEL_8(D, FORM, DR) \
     {decode_warp_kernel<D, false, 2, false, FORM, DR, WD_W_8>, decode_warp_kernel<D, false, 2, false, FORM, DR, WD_W_8>}
 #define WD_ROW(D, HI, MINB, FORM, W) {D, D, HI, MINB, FORM, W, WD_KERNEL_PAIR(D, HI, MINB, FORM, D, W)}
 #define WD_PAD(DR, FORM, W) {DR, 128, false, 3, FORM, W, WD_KERNEL_PAIR(128, false, 3, FORM, DR, W)}
 #define WD_PAD64(DR, FORM) {DR, 64, false, 4, FORM, WD_W_ALL, WD_KERNEL_PAIR(64, false, 4, FORM, DR, WD_W_ALL)}
-#define WD_ROW8(DR, D) {DR, D, false, 2, WD_FEW, WD_W_8, WD_KERNEL_8(D, WD_FEW, DR)}
+#define WD_ROW8(DR, D, FORM) {DR, D, false, 2, FORM, WD_W_8, WD_KERNEL_8(D, FORM, DR)}
 #define ALL WD_W_ALL
 #define NARROW WD_W_NARROW
 static const struct {
     int dr, D, hi, minb, form, w; /* dr: the head dim; D: the lanes' (dr's but for WD_PAD); w: the head widths */
     wd_kernel_t kernel[2];        /* one bit width, several (MIXED) */
 } wd_table[] = {
-    WD_ROW(64, false, 4, WD_ONE, ALL),      WD_ROW(64, false, 4, WD_FEW, ALL),      WD_ROW(64, false, 4, WD_GENERAL, ALL),
-    WD_ROW(64, true, 2, WD_GENERAL, ALL),   WD_ROW(128, false, 3, WD_ONE, ALL),     WD_ROW(128, false, 3, WD_FEW, ALL),
-    WD_ROW(128, false, 3, WD_FEW8, ALL),    WD_ROW(128, false, 3, WD_GENERAL, ALL), WD_ROW(128, false, 4, WD_GENERAL, ALL),
-    WD_ROW(128, true, 2, WD_GENERAL, ALL),  WD_ROW(256, false, 3, WD_ONE, ALL),     WD_ROW(256, false, 3, WD_FEW, NARROW),
-    WD_ROW8(256, 256),                      WD_PAD(96, WD_ONE, ALL),                WD_PAD(96, WD_FEW, NARROW),
-    WD_ROW8(96, 128),                       WD_PAD(80, WD_ONE, ALL),                WD_PAD(80, WD_FEW, NARROW),
-    WD_ROW8(80, 128),                       WD_PAD(112, WD_ONE, ALL),               WD_PAD(112, WD_FEW, NARROW),
-    WD_ROW8(112, 128),                      WD_PAD64(32, WD_ONE),                   WD_PAD64(32, WD_FEW),
-    WD_PAD64(48, WD_ONE),                   WD_PAD64(48, WD_FEW),
+    WD_ROW(64, false, 4, WD_ONE, ALL),     WD_ROW(64, false, 4, WD_FEW, ALL),     WD_ROW(64, false, 4, WD_GENERAL, ALL),
+    WD_ROW(64, true, 2, WD_GENERAL, ALL),  WD_ROW8(128, 128, WD_ONE),             WD_ROW8(128, 128, WD_FEW),
+    WD_ROW(128, false, 3, WD_ONE, ALL),    WD_ROW(128, false, 3, WD_FEW, ALL),    WD_ROW(128, false, 3, WD_FEW8, ALL),
+    WD_ROW(128, false, 3, WD_GENERAL, ALL), WD_ROW(128, false, 4, WD_GENERAL, ALL), WD_ROW(128, true, 2, WD_GENERAL, ALL),
+    WD_ROW(256, false, 3, WD_ONE, ALL),    WD_ROW(256, false, 3, WD_FEW, NARROW), WD_ROW8(256, 256, WD_FEW),
+    WD_PAD(96, WD_ONE, ALL),               WD_PAD(96, WD_FEW, NARROW),            WD_ROW8(96, 128, WD_FEW),
+    WD_PAD(80, WD_ONE, ALL),               WD_PAD(80, WD_FEW, NARROW),            WD_ROW8(80, 128, WD_FEW),
+    WD_PAD(112, WD_ONE, ALL),              WD_PAD(112, WD_FEW, NARROW),           WD_ROW8(112, 128, WD_FEW),
+    WD_PAD64(32, WD_ONE),                  WD_PAD64(32, WD_FEW),                  WD_PAD64(48, WD_ONE),
+    WD_PAD64(48, WD_FEW),
 };
 #undef ALL
 #undef NARROW

@@ -638,18 +638,21 @@ def test_decode_clamped_codes_match_cpu_closely(bits, ratio, nq, D):
 
 
 @pytest.mark.parametrize("n_res", [0, 37])
-@pytest.mark.parametrize("D,ratio,nq", [(256, 2, 1), (256, 1, 13), (96, 4, 1), (80, 2, 3), (112, 8, 1), (112, 1, 2)])
+@pytest.mark.parametrize("D,ratio,nq", [(256, 2, 1), (256, 1, 13), (96, 4, 1), (80, 2, 3), (112, 8, 1), (112, 1, 2),
+                                        (128, 1, 1), (128, 2, 1), (128, 4, 1)])
 def test_decode_eight_bit_few_row_kernels(n_res, D, ratio, nq):
     """8-bit caches at D = 80, 96, 112 and 256 with 2 or more query rows a KV head (Gemma-2's GQA 2:1 at D = 256,
     several query tokens) run a few-row kernel that holds the 8-bit code path alone, two CTAs an SM, on items of at
-    most 4 rows (13 rows: 4 + 4 + 4 + 1)."""
+    most 4 rows (13 rows: 4 + 4 + 4 + 1). At D = 128 8-bit caches with 1 to 4 rows a KV head take such one-row and
+    few-row kernels too, in their items of up to 16 rows."""
     rng = np.random.default_rng(seed(("eight-few",), n_res, D, ratio, nq))
     out_g, out_c, lse_g, lse_c = decode_pair(rng, B=2, ratio=ratio, nq=nq, n_blocks=9, n_res=n_res, D=D, bits=8)
     assert np.isfinite(out_g).all()
     assert rel_l2(out_g, out_c) < PARITY
     np.testing.assert_allclose(lse_g, lse_c, rtol=0, atol=2e-3)
     plan = _C.decode_last_plan()
-    assert plan["warp"] == 1 and plan["rows_per_item"] == few_tile_rows(ratio * nq) and plan["ctas_per_sm"] == 2, plan
+    rows = 16 if D == 128 else few_tile_rows(ratio * nq)
+    assert plan["warp"] == 1 and plan["rows_per_item"] == rows and plan["ctas_per_sm"] == 2, plan
 
 
 @pytest.mark.parametrize("D", [96, 256])
