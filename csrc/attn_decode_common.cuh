@@ -70,7 +70,7 @@ typedef struct {
                         * kernel's one (the combine kernel zeroes them for the next call) */
     int n_sm;          /* SMs of the device: the warp kernel shares them out among bit-width classes */
     int max_bits;      /* the widest head of the cache (sizes the warp kernel's staging buffer) */
-    int min_bits;      /* the narrowest (8: every head is 8-bit, which the warp kernel's 8-bit few-row rows need) */
+    int min_bits;      /* the narrowest (8: every head is 8-bit, which the warp kernel's 8-bit-only rows need) */
     int mixed;         /* 1: heads of several bit widths (the warp kernel's MIXED form), with: */
     int cls_count[3];  /* heads per class (4, 2, 8 bits) */
     int cls_start[3];  /* where each class's heads start in cls_heads */
